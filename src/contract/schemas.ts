@@ -1,0 +1,192 @@
+// Wire shapes of the SaaS Fulfillment API v2, as JSON Schema (TypeBox); every TS type is inferred from these.
+//
+// These are the shapes the official OpenAPI file (`shared/spec/saasapi.v2.json`) declares, plus the few
+// fields Microsoft's pages document outside it (marked "docs"). No schema sets `additionalProperties: false`:
+// Microsoft adds fields without notice, and readers must keep what they do not know.
+import Type from 'typebox';
+
+export const API_VERSION = '2018-08-31';
+/** The Entra application (resource) id of the marketplace fulfillment API. */
+export const MARKETPLACE_RESOURCE_ID = '20e940b3-4c77-4b0b-9a53-9e16a1b010a7';
+
+export const Uuid = Type.String({ format: 'uuid' });
+export const DateTime = Type.String({ format: 'date-time' });
+
+export const SUBSCRIPTION_STATUSES = ['NotStarted', 'PendingFulfillmentStart', 'Subscribed', 'Suspended', 'Unsubscribed'] as const;
+export const TERM_UNITS = ['P1M', 'P1Y', 'P2Y', 'P3Y', 'P4Y', 'P5Y'] as const;
+export const OPERATION_ACTIONS = ['Unsubscribe', 'ChangePlan', 'ChangeQuantity', 'Suspend', 'Reinstate', 'Renew'] as const;
+export const OPERATION_STATUSES = ['NotStarted', 'InProgress', 'Succeeded', 'Failed', 'Conflict'] as const;
+export const CUSTOMER_OPERATIONS = ['Read', 'Update', 'Delete'] as const;
+
+export const SubscriptionStatus = Type.Enum(SUBSCRIPTION_STATUSES);
+export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
+export const TermUnit = Type.Enum(TERM_UNITS);
+export type TermUnit = (typeof TERM_UNITS)[number];
+export const OperationAction = Type.Enum(OPERATION_ACTIONS);
+export type OperationAction = (typeof OPERATION_ACTIONS)[number];
+export const OperationStatus = Type.Enum(OPERATION_STATUSES);
+export type OperationStatus = (typeof OPERATION_STATUSES)[number];
+export type CustomerOperation = (typeof CUSTOMER_OPERATIONS)[number];
+
+export const AadIdentifier = Type.Object({
+  emailId: Type.Optional(Type.String({ format: 'email' })),
+  objectId: Type.Optional(Uuid),
+  tenantId: Type.Optional(Uuid),
+  puid: Type.Optional(Type.String()),
+});
+export type AadIdentifier = Type.Static<typeof AadIdentifier>;
+
+export const Term = Type.Object({
+  termUnit: TermUnit,
+  startDate: Type.Optional(DateTime),
+  endDate: Type.Optional(DateTime),
+  chargeDuration: Type.Optional(Type.String()),
+});
+export type Term = Type.Static<typeof Term>;
+
+export const Subscription = Type.Object({
+  id: Uuid,
+  publisherId: Type.String(),
+  offerId: Type.String(),
+  name: Type.String(),
+  saasSubscriptionStatus: SubscriptionStatus,
+  beneficiary: AadIdentifier,
+  purchaser: AadIdentifier,
+  planId: Type.String(),
+  quantity: Type.Optional(Type.Integer({ minimum: 0 })),
+  term: Term,
+  autoRenew: Type.Boolean(),
+  isTest: Type.Boolean(),
+  isFreeTrial: Type.Boolean(),
+  allowedCustomerOperations: Type.Array(Type.Enum(CUSTOMER_OPERATIONS)),
+  sandboxType: Type.Enum(['None', 'Csp']),
+  sessionMode: Type.Enum(['None', 'DryRun']),
+  created: DateTime,
+  /** docs: shown in samples, not in the spec. */
+  lastModified: Type.Optional(DateTime),
+});
+export type Subscription = Type.Static<typeof Subscription>;
+
+export const ResolvedSubscription = Type.Object({
+  id: Uuid,
+  subscriptionName: Type.String(),
+  offerId: Type.String(),
+  planId: Type.String(),
+  quantity: Type.Optional(Type.Integer({ minimum: 0 })),
+  subscription: Subscription,
+});
+export type ResolvedSubscription = Type.Static<typeof ResolvedSubscription>;
+
+export const SubscriptionsResponse = Type.Object({
+  subscriptions: Type.Array(Subscription),
+  '@nextLink': Type.Optional(Type.String({ format: 'uri' })),
+});
+export type SubscriptionsResponse = Type.Static<typeof SubscriptionsResponse>;
+
+export const MeteringDimension = Type.Object({
+  id: Type.String(),
+  currency: Type.String(),
+  pricePerUnit: Type.Number(),
+  unitOfMeasure: Type.String(),
+  displayName: Type.String(),
+});
+export type MeteringDimension = Type.Static<typeof MeteringDimension>;
+
+export const RecurrentBillingTerm = Type.Object({
+  currency: Type.String(),
+  price: Type.Number(),
+  termUnit: TermUnit,
+  termDescription: Type.Optional(Type.String()),
+  meteredQuantityIncluded: Type.Optional(Type.Array(Type.Object({ dimensionId: Type.String(), units: Type.String() }))),
+});
+
+export const Plan = Type.Object({
+  planId: Type.String(),
+  displayName: Type.String(),
+  isPrivate: Type.Boolean(),
+  description: Type.Optional(Type.String()),
+  minQuantity: Type.Optional(Type.Integer()),
+  maxQuantity: Type.Optional(Type.Integer()),
+  hasFreeTrials: Type.Boolean(),
+  isPricePerSeat: Type.Boolean(),
+  isStopSell: Type.Boolean(),
+  market: Type.String(),
+  planComponents: Type.Object({
+    recurrentBillingTerms: Type.Array(RecurrentBillingTerm),
+    meteringDimensions: Type.Array(MeteringDimension),
+  }),
+  sourceOffers: Type.Optional(Type.Array(Type.Object({ externalId: Type.String() }))),
+});
+export type Plan = Type.Static<typeof Plan>;
+
+export const SubscriptionPlans = Type.Object({ plans: Type.Array(Plan) });
+export type SubscriptionPlans = Type.Static<typeof SubscriptionPlans>;
+
+/** Body of Activate and of a publisher PATCH: `{ planId }` or `{ quantity }`. */
+export const SubscriberPlan = Type.Object({
+  planId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  quantity: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647 })),
+});
+export type SubscriberPlan = Type.Static<typeof SubscriberPlan>;
+
+export const OperationRequestSource = Type.Enum(['Azure', 'Partner']);
+export type OperationRequestSource = Type.Static<typeof OperationRequestSource>;
+
+export const SaaSOperation = Type.Object({
+  id: Uuid,
+  activityId: Uuid,
+  subscriptionId: Uuid,
+  offerId: Type.String(),
+  publisherId: Type.String(),
+  planId: Type.String(),
+  quantity: Type.Optional(Type.Integer({ minimum: 0 })),
+  action: OperationAction,
+  timeStamp: DateTime,
+  status: OperationStatus,
+  /** docs: outside the spec, seen on operations and webhooks. */
+  operationRequestSource: Type.Optional(OperationRequestSource),
+  errorStatusCode: Type.Optional(Type.String()),
+  errorMessage: Type.Optional(Type.String()),
+});
+export type SaaSOperation = Type.Static<typeof SaaSOperation>;
+
+export const OperationList = Type.Object({ operations: Type.Array(SaaSOperation) });
+export type OperationList = Type.Static<typeof OperationList>;
+
+export const UpdateOperation = Type.Object({
+  status: Type.Enum(['Success', 'Failure']),
+  planId: Type.Optional(Type.String()),
+  quantity: Type.Optional(Type.Integer({ minimum: 0 })),
+});
+export type UpdateOperation = Type.Static<typeof UpdateOperation>;
+
+/** What Microsoft POSTs to the publisher's connection webhook (reference §3.1). */
+export const WebhookPayload = Type.Object({
+  id: Uuid,
+  activityId: Uuid,
+  publisherId: Type.String(),
+  offerId: Type.String(),
+  planId: Type.String(),
+  quantity: Type.Optional(Type.Integer({ minimum: 0 })),
+  subscriptionId: Uuid,
+  timeStamp: DateTime,
+  action: OperationAction,
+  status: OperationStatus,
+  operationRequestSource: OperationRequestSource,
+  subscription: Subscription,
+  purchaseToken: Type.Null(),
+});
+export type WebhookPayload = Type.Static<typeof WebhookPayload>;
+
+/** The 4xx body Microsoft's pages show: a code, a message and the field it is about. */
+export const ErrorBody = Type.Object({
+  code: Type.String(),
+  message: Type.String(),
+  target: Type.Optional(Type.String()),
+  details: Type.Optional(Type.Array(Type.Object({ code: Type.String(), message: Type.String(), target: Type.Optional(Type.String()) }))),
+});
+export type ErrorBody = Type.Static<typeof ErrorBody>;
+
+/** The 5xx body the spec models (`FulfillmentInternalServerErrorResponse`). */
+export const InternalErrorBody = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
+export type InternalErrorBody = Type.Static<typeof InternalErrorBody>;

@@ -1,0 +1,56 @@
+// Validation of untrusted JSON against a contract schema, with errors that name the offending field
+// the way a person writes it (`publishers[0].offers[1].planId`).
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { TSchema } from 'typebox';
+
+// ajv-formats ships CommonJS with a default export; under NodeNext it arrives wrapped.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+
+export const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: false });
+addFormats(ajv);
+
+export interface FieldError {
+  /** Dotted path of the field, `''` for the value itself. */
+  field: string;
+  message: string;
+}
+
+const compiled = new WeakMap<object, ValidateFunction>();
+
+/** Checks `value` against `schema`; returns the field errors, empty when it conforms. */
+export function validate(schema: TSchema, value: unknown): FieldError[] {
+  let check = compiled.get(schema);
+  if (!check) {
+    check = ajv.compile(schema);
+    compiled.set(schema, check);
+  }
+  return check(value) ? [] : (check.errors ?? []).map(toFieldError);
+}
+
+export function toFieldError(error: ErrorObject): FieldError {
+  let field = jsonPointerToPath(error.instancePath);
+  let message = error.message ?? 'is invalid';
+  if (error.keyword === 'required') {
+    const missing = String((error.params as { missingProperty?: string }).missingProperty);
+    field = field ? `${field}.${missing}` : missing;
+    message = 'is required';
+  } else if (error.keyword === 'enum') {
+    message = `must be one of ${((error.params as { allowedValues?: unknown[] }).allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
+  }
+  return { field, message };
+}
+
+/** `/publishers/0/offers` -> `publishers[0].offers`. */
+export function jsonPointerToPath(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part), '');
+}
+
+/** One line per error, each naming its field under `root`. */
+export function describeErrors(root: string, errors: readonly FieldError[]): string {
+  return errors.map((e) => `${e.field ? `${root}.${e.field}` : root} ${e.message}`).join('\n');
+}

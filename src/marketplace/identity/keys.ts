@@ -1,0 +1,33 @@
+// The emulator's RSA signing key (the stand-in for Entra's): made once, kept in the store, so tokens
+// and the JWKS stay valid across restarts.
+import { randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import type { MarketplaceStore } from '../store/repository.js';
+
+export interface SigningKey {
+  readonly kid: string;
+  readonly privateKey: CryptoKey;
+  readonly publicKey: CryptoKey;
+  /** The public half as it appears in the JWKS. */
+  readonly publicJwk: JWK;
+}
+
+const SETTING = 'signing-key';
+
+export async function loadOrCreateSigningKey(store: MarketplaceStore): Promise<SigningKey> {
+  let stored = await store.getSetting(SETTING);
+  if (stored === undefined) {
+    const { privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
+    const jwk = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'RS256', use: 'sig' };
+    // Two emulators starting on one database race here; whichever key landed first wins for both.
+    stored = await store.setSettingOnce(SETTING, JSON.stringify(jwk));
+  }
+  return importSigningKey(JSON.parse(stored) as JWK);
+}
+
+async function importSigningKey(jwk: JWK): Promise<SigningKey> {
+  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = jwk;
+  const privateKey = (await importJWK(jwk, 'RS256')) as CryptoKey;
+  const publicKey = (await importJWK(publicJwk, 'RS256')) as CryptoKey;
+  return { kid: String(jwk.kid), privateKey, publicKey, publicJwk };
+}

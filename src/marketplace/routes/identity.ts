@@ -1,0 +1,136 @@
+// The Entra ID stand-in: client-credentials token endpoints (v1 and v2.0), the JWKS and OpenID metadata.
+// Errors follow Entra's shape (`error`, `error_description` with an AADSTS code) so clients learn the cause.
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { MARKETPLACE_RESOURCE_ID } from '../../contract/schemas.js';
+import type { Catalog, PublisherConfig } from '../catalog.js';
+import type { SigningKey } from '../identity/keys.js';
+import { issuerFor, type TokenService, type TokenVersion } from '../identity/tokens.js';
+
+export interface IdentityRouteDeps {
+  catalog: Catalog;
+  tokens: TokenService;
+  key: SigningKey;
+  publicUrl: () => string;
+}
+
+class EntraError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    readonly aadsts: number,
+    description: string,
+  ) {
+    super(description);
+  }
+}
+
+type TokenForm = Record<string, string | undefined>;
+
+export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDeps): Promise<void> {
+  const { catalog, tokens, key } = deps;
+
+  const tokenEndpoint = (version: TokenVersion) => async (request: { params: unknown; body: unknown }, reply: FastifyReply) => {
+    const { tenantId } = request.params as { tenantId: string };
+    try {
+      const form = readForm(request.body);
+      const publisher = authenticateClient(catalog, tenantId, form);
+      checkAudience(form, version);
+      const issued = await tokens.issueAccessToken(publisher, version);
+      const lifetime = issued.expiresAt - issued.issuedAt;
+      reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+      if (version === 'v2') return { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: issued.token };
+      // The v1 endpoint sends its numbers as strings.
+      return {
+        token_type: 'Bearer',
+        expires_in: String(lifetime),
+        ext_expires_in: String(lifetime),
+        expires_on: String(issued.expiresAt),
+        not_before: String(issued.issuedAt),
+        resource: MARKETPLACE_RESOURCE_ID,
+        access_token: issued.token,
+      };
+    } catch (error) {
+      if (!(error instanceof EntraError)) throw error;
+      return reply.status(error.status).header('cache-control', 'no-store').send({
+        error: error.error,
+        error_description: `AADSTS${error.aadsts}: ${error.message}`,
+        error_codes: [error.aadsts],
+        timestamp: new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+        trace_id: randomUUID(),
+        correlation_id: randomUUID(),
+      });
+    }
+  };
+
+  app.post('/:tenantId/oauth2/token', tokenEndpoint('v1'));
+  app.post('/:tenantId/oauth2/v2.0/token', tokenEndpoint('v2'));
+
+  const jwks = { keys: [{ ...key.publicJwk, kty: 'RSA', use: 'sig', alg: 'RS256', kid: key.kid }] };
+  app.get('/:tenantId/discovery/v2.0/keys', async () => jwks);
+  app.get('/:tenantId/discovery/keys', async () => jwks);
+
+  app.get('/:tenantId/v2.0/.well-known/openid-configuration', async (request) => {
+    const { tenantId } = request.params as { tenantId: string };
+    const origin = deps.publicUrl();
+    return {
+      issuer: issuerFor(origin, tenantId, 'v2'),
+      token_endpoint: `${origin}/${tenantId}/oauth2/v2.0/token`,
+      jwks_uri: `${origin}/${tenantId}/discovery/v2.0/keys`,
+      authorization_endpoint: `${origin}/${tenantId}/oauth2/v2.0/authorize`,
+      token_endpoint_auth_methods_supported: ['client_secret_post'],
+      grant_types_supported: ['client_credentials'],
+      response_types_supported: ['token'],
+      subject_types_supported: ['pairwise'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      scopes_supported: ['openid'],
+      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'nbf', 'tid', 'azp', 'appid', 'oid', 'ver'],
+      tenant_region_scope: 'NA',
+    };
+  });
+}
+
+function readForm(body: unknown): TokenForm {
+  if (body === null || typeof body !== 'object') {
+    throw new EntraError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'. Send it as application/x-www-form-urlencoded.");
+  }
+  const form: TokenForm = {};
+  for (const [name, value] of Object.entries(body as Record<string, unknown>)) form[name] = Array.isArray(value) ? String(value[0]) : String(value);
+  return form;
+}
+
+function authenticateClient(catalog: Catalog, tenantId: string, form: TokenForm): PublisherConfig {
+  for (const name of ['grant_type', 'client_id'] as const) {
+    if (!form[name]) throw new EntraError(400, 'invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`);
+  }
+  if (form.grant_type !== 'client_credentials') {
+    throw new EntraError(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${form.grant_type}'. Only client_credentials is supported here.`);
+  }
+  const tenantKnown = catalog.publishers.some((p) => p.tenantId === tenantId);
+  if (!tenantKnown) throw new EntraError(400, 'invalid_request', 90002, `Tenant '${tenantId}' not found. Check the tenant id in the token URL.`);
+  const publisher = catalog.publisherByClientId(form.client_id!);
+  if (!publisher || publisher.tenantId !== tenantId) {
+    throw new EntraError(400, 'unauthorized_client', 700016, `Application with identifier '${form.client_id}' was not found in the directory '${tenantId}'.`);
+  }
+  if (!form.client_secret) {
+    throw new EntraError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+  }
+  if (form.client_secret !== publisher.clientSecret) {
+    throw new EntraError(401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${publisher.clientId}'.`);
+  }
+  return publisher;
+}
+
+function checkAudience(form: TokenForm, version: TokenVersion): void {
+  if (version === 'v1') {
+    if (!form.resource) throw new EntraError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'resource'.");
+    if (form.resource !== MARKETPLACE_RESOURCE_ID) {
+      throw new EntraError(400, 'invalid_resource', 500011, `The resource principal named ${form.resource} was not found in the tenant. The marketplace API is ${MARKETPLACE_RESOURCE_ID}.`);
+    }
+    return;
+  }
+  if (!form.scope) throw new EntraError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'scope'.");
+  if (form.scope !== `${MARKETPLACE_RESOURCE_ID}/.default`) {
+    throw new EntraError(400, 'invalid_scope', 1002012, `The provided value for scope ${form.scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (${MARKETPLACE_RESOURCE_ID}/.default).`);
+  }
+}

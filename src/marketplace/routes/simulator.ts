@@ -1,0 +1,122 @@
+// The simulator's control API: what the customer and time do in the real marketplace (buy, change,
+// suspend, cancel, renew; days passing), for tests and scripts. No marketplace auth; loopback only by default.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import { ApiError } from '../../contract/errors.js';
+import { AadIdentifier, TermUnit, Uuid } from '../../contract/schemas.js';
+import type { CustomerActionRequest, FulfillmentService, PurchaseRequest } from '../fulfillment.js';
+import { operationToWire, subscriptionToWire } from '../fulfillment.js';
+import type { MarketplaceStore } from '../store/repository.js';
+import type { AdjustableClock, ClockAdvance } from '../app.js';
+
+export interface SimulatorRouteDeps {
+  fulfillment: FulfillmentService;
+  store: MarketplaceStore;
+  clock: AdjustableClock;
+  advanceClock: (advanceBy: string) => Promise<ClockAdvance>;
+  allowRemote: boolean;
+}
+
+export const PurchaseBody = Type.Object({
+  offerId: Type.String({ minLength: 1, maxLength: 50 }),
+  planId: Type.String({ minLength: 1, maxLength: 50 }),
+  quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  name: Type.Optional(Type.String({ maxLength: 200 })),
+  purchaser: Type.Optional(AadIdentifier),
+  beneficiary: Type.Optional(AadIdentifier),
+  isFreeTrial: Type.Optional(Type.Boolean()),
+  isTest: Type.Optional(Type.Boolean()),
+  termUnit: Type.Optional(TermUnit),
+  autoRenew: Type.Optional(Type.Boolean()),
+  csp: Type.Optional(Type.Boolean()),
+});
+
+export const ActionBody = Type.Object({
+  action: Type.Enum(['ChangePlan', 'ChangeQuantity', 'Suspend', 'Reinstate', 'Unsubscribe', 'Renew']),
+  planId: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+  quantity: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+});
+
+const ClockBody = Type.Object({ advanceBy: Type.String({ minLength: 2, maxLength: 40 }) });
+const IdParams = Type.Object({ subscriptionId: Uuid });
+const WebhookQuery = Type.Object({
+  subscriptionId: Type.Optional(Uuid),
+  limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
+});
+
+export async function simulatorRoutes(app: FastifyInstance, deps: SimulatorRouteDeps): Promise<void> {
+  const { fulfillment, store } = deps;
+
+  app.addHook('onRequest', async (request) => {
+    if (!deps.allowRemote && !isLoopback(request.socket.remoteAddress)) {
+      throw new ApiError(403, 'Forbidden', 'The simulator control API answers loopback callers only (start the emulator with --simulator-remote to change that)');
+    }
+  });
+
+  app.post('/purchases', { schema: { body: PurchaseBody } }, async (request: FastifyRequest<{ Body: PurchaseRequest }>, reply) => {
+    const purchase = await fulfillment.purchase(request.body);
+    return reply.status(201).send(purchase);
+  });
+
+  app.get('/subscriptions', async () => ({ subscriptions: (await store.recentSubscriptions(500)).map(subscriptionToWire) }));
+
+  app.get('/subscriptions/:subscriptionId', { schema: { params: IdParams } }, async (request: FastifyRequest<{ Params: { subscriptionId: string } }>) => {
+    const id = request.params.subscriptionId;
+    const subscription = await store.getSubscription(id);
+    if (!subscription) throw new ApiError(404, 'EntityNotFound', `Subscription ${id} not found`, 'subscriptionId');
+    return { subscription: subscriptionToWire(subscription), operations: (await store.listOperations(id)).map(operationToWire) };
+  });
+
+  app.post(
+    '/subscriptions/:subscriptionId/actions',
+    { schema: { params: IdParams, body: ActionBody } },
+    async (request: FastifyRequest<{ Params: { subscriptionId: string }; Body: CustomerActionRequest }>, reply) => {
+      const operation = await fulfillment.customerAction(request.params.subscriptionId, request.body);
+      return reply.status(202).send({ operationId: operation.id, status: operation.status });
+    },
+  );
+
+  app.post('/subscriptions/:subscriptionId/token', { schema: { params: IdParams } }, async (request: FastifyRequest<{ Params: { subscriptionId: string } }>, reply) => {
+    return reply.status(201).send(await fulfillment.issueLandingToken(request.params.subscriptionId));
+  });
+
+  app.get('/clock', async () => ({ now: deps.clock.now().toISOString(), offsetMs: deps.clock.offset }));
+
+  app.post('/clock', { schema: { body: ClockBody } }, async (request: FastifyRequest<{ Body: { advanceBy: string } }>) => deps.advanceClock(request.body.advanceBy));
+
+  app.get('/webhooks', { schema: { querystring: WebhookQuery } }, async (request: FastifyRequest<{ Querystring: { subscriptionId?: string; limit?: string } }>) => {
+    const limit = Math.min(Number(request.query.limit ?? 100) || 100, 1000);
+    const deliveries = await store.listDeliveries({ subscriptionId: request.query.subscriptionId, limit });
+    return {
+      deliveries: await Promise.all(
+        deliveries.map(async (d) => {
+          const payload = JSON.parse(d.payload) as { action: string; status: string; operationRequestSource: string };
+          return {
+            id: d.id,
+            operationId: d.operationId,
+            subscriptionId: d.subscriptionId,
+            action: payload.action,
+            operationStatus: payload.status,
+            operationRequestSource: payload.operationRequestSource,
+            url: d.url,
+            status: d.status,
+            attempts: d.attempts,
+            lastStatusCode: d.lastStatusCode ?? null,
+            lastError: d.lastError ?? null,
+            lastLatencyMs: d.lastLatencyMs ?? null,
+            created: d.created,
+            nextAttemptAt: d.status === 'Pending' ? d.nextAttemptAt : null,
+            finishedAt: d.finishedAt ?? null,
+            attemptLog: await store.listAttempts(d.id),
+            payload: JSON.parse(d.payload) as unknown,
+          };
+        }),
+      ),
+    };
+  });
+}
+
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}

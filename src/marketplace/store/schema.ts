@@ -1,0 +1,188 @@
+// The emulator's tables and their migrations; one schema for SQLite and PostgreSQL (text timestamps in
+// ISO 8601 UTC, which sort as time does; integers for booleans; JSON as text).
+import type { Kysely, Migration } from 'kysely';
+
+export interface SubscriptionRow {
+  id: string;
+  publisher_id: string;
+  offer_id: string;
+  plan_id: string;
+  quantity: number | null;
+  name: string;
+  status: string;
+  beneficiary: string;
+  purchaser: string;
+  term_unit: string;
+  term_start: string | null;
+  term_end: string | null;
+  auto_renew: number;
+  is_test: number;
+  is_free_trial: number;
+  allowed_operations: string;
+  sandbox_type: string;
+  session_mode: string;
+  created: string;
+  last_modified: string;
+  suspended_at: string | null;
+}
+
+export interface LandingTokenRow {
+  token_hash: string;
+  subscription_id: string;
+  expires_at: string;
+}
+
+export interface OperationRow {
+  id: string;
+  subscription_id: string;
+  publisher_id: string;
+  offer_id: string;
+  activity_id: string;
+  action: string;
+  status: string;
+  plan_id: string;
+  quantity: number | null;
+  source: string;
+  time_stamp: string;
+  /** When an InProgress operation completes by itself (acknowledgement window, Partner changes). */
+  completes_at: string | null;
+  error_message: string | null;
+}
+
+export interface DeliveryRow {
+  id: string;
+  operation_id: string;
+  subscription_id: string;
+  publisher_id: string;
+  url: string;
+  payload: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: string;
+  last_status_code: number | null;
+  last_error: string | null;
+  last_latency_ms: number | null;
+  created: string;
+  finished_at: string | null;
+}
+
+export interface DeliveryAttemptRow {
+  delivery_id: string;
+  attempt: number;
+  at: string;
+  status_code: number | null;
+  error: string | null;
+  latency_ms: number;
+}
+
+export interface SettingRow {
+  key: string;
+  value: string;
+}
+
+export interface MarketplaceTables {
+  mp_subscriptions: SubscriptionRow;
+  mp_landing_tokens: LandingTokenRow;
+  mp_operations: OperationRow;
+  mp_webhook_deliveries: DeliveryRow;
+  mp_webhook_attempts: DeliveryAttemptRow;
+  mp_settings: SettingRow;
+}
+
+// Migrations see the schema as it was when they were written, not today's table types.
+type AnyDb = Kysely<unknown>;
+
+export const marketplaceMigrations: Record<string, Migration> = {
+  '0001_initial': {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('mp_subscriptions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('publisher_id', 'text', (c) => c.notNull())
+        .addColumn('offer_id', 'text', (c) => c.notNull())
+        .addColumn('plan_id', 'text', (c) => c.notNull())
+        .addColumn('quantity', 'integer')
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('beneficiary', 'text', (c) => c.notNull())
+        .addColumn('purchaser', 'text', (c) => c.notNull())
+        .addColumn('term_unit', 'text', (c) => c.notNull())
+        .addColumn('term_start', 'text')
+        .addColumn('term_end', 'text')
+        .addColumn('auto_renew', 'integer', (c) => c.notNull())
+        .addColumn('is_test', 'integer', (c) => c.notNull())
+        .addColumn('is_free_trial', 'integer', (c) => c.notNull())
+        .addColumn('allowed_operations', 'text', (c) => c.notNull())
+        .addColumn('sandbox_type', 'text', (c) => c.notNull())
+        .addColumn('session_mode', 'text', (c) => c.notNull())
+        .addColumn('created', 'text', (c) => c.notNull())
+        .addColumn('last_modified', 'text', (c) => c.notNull())
+        .addColumn('suspended_at', 'text')
+        .execute();
+      await db.schema.createIndex('mp_subscriptions_publisher').on('mp_subscriptions').columns(['publisher_id', 'id']).execute();
+      await db.schema.createIndex('mp_subscriptions_status').on('mp_subscriptions').columns(['status', 'term_end']).execute();
+
+      await db.schema
+        .createTable('mp_landing_tokens')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('subscription_id', 'text', (c) => c.notNull().references('mp_subscriptions.id'))
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('mp_operations')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('subscription_id', 'text', (c) => c.notNull().references('mp_subscriptions.id'))
+        .addColumn('publisher_id', 'text', (c) => c.notNull())
+        .addColumn('offer_id', 'text', (c) => c.notNull())
+        .addColumn('activity_id', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('plan_id', 'text', (c) => c.notNull())
+        .addColumn('quantity', 'integer')
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('time_stamp', 'text', (c) => c.notNull())
+        .addColumn('completes_at', 'text')
+        .addColumn('error_message', 'text')
+        .execute();
+      await db.schema.createIndex('mp_operations_subscription').on('mp_operations').columns(['subscription_id', 'time_stamp']).execute();
+      await db.schema.createIndex('mp_operations_due').on('mp_operations').columns(['status', 'completes_at']).execute();
+
+      await db.schema
+        .createTable('mp_webhook_deliveries')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('operation_id', 'text', (c) => c.notNull().references('mp_operations.id'))
+        .addColumn('subscription_id', 'text', (c) => c.notNull())
+        .addColumn('publisher_id', 'text', (c) => c.notNull())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+        .addColumn('last_status_code', 'integer')
+        .addColumn('last_error', 'text')
+        .addColumn('last_latency_ms', 'integer')
+        .addColumn('created', 'text', (c) => c.notNull())
+        .addColumn('finished_at', 'text')
+        .execute();
+      await db.schema.createIndex('mp_webhook_deliveries_due').on('mp_webhook_deliveries').columns(['status', 'next_attempt_at']).execute();
+
+      await db.schema
+        .createTable('mp_webhook_attempts')
+        .addColumn('delivery_id', 'text', (c) => c.notNull().references('mp_webhook_deliveries.id'))
+        .addColumn('attempt', 'integer', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('status_code', 'integer')
+        .addColumn('error', 'text')
+        .addColumn('latency_ms', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('mp_webhook_attempts_pk', ['delivery_id', 'attempt'])
+        .execute();
+
+      await db.schema
+        .createTable('mp_settings')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
+};

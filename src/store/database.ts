@@ -1,0 +1,104 @@
+// Opens the project's database on either dialect (embedded SQLite file, or PostgreSQL from a URL) and
+// runs a part's migrations. Everything above this module speaks Kysely and never asks which dialect it has.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration } from 'kysely';
+import pg from 'pg';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface DatabaseOptions {
+  /** `postgres://...` selects PostgreSQL; anything else (or nothing) the embedded SQLite file. */
+  databaseUrl?: string | undefined;
+  /** Folder of the SQLite file (created if missing). */
+  dataDir: string;
+  /** SQLite file name inside `dataDir`. */
+  fileName: string;
+  /** PostgreSQL schema to work in (created if missing); lets tests and parts share one database. */
+  schema?: string | undefined;
+  /** PostgreSQL pool size. */
+  poolSize?: number;
+}
+
+export interface Database<Tables> {
+  readonly db: Kysely<Tables>;
+  readonly dialect: DialectName;
+  /** Where the data lives, for start-up messages (never includes a password). */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+export function isPostgresUrl(url: string | undefined): url is string {
+  return url !== undefined && /^postgres(ql)?:\/\//.test(url);
+}
+
+export async function openDatabase<Tables>(options: DatabaseOptions): Promise<Database<Tables>> {
+  return isPostgresUrl(options.databaseUrl) ? openPostgres<Tables>(options.databaseUrl, options) : openSqlite<Tables>(options);
+}
+
+function openSqlite<Tables>(options: DatabaseOptions): Database<Tables> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const file = path.join(options.dataDir, options.fileName);
+  const connection = new SQLite(file);
+  // WAL lets readers run beside the writer; synchronous=FULL makes each commit durable on disk before
+  // it returns, which is what "durable before acknowledged" means for a billing record.
+  connection.pragma('journal_mode = WAL');
+  connection.pragma('synchronous = FULL');
+  connection.pragma('busy_timeout = 5000');
+  connection.pragma('foreign_keys = ON');
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: connection }) });
+  return { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
+}
+
+async function openPostgres<Tables>(url: string, options: DatabaseOptions): Promise<Database<Tables>> {
+  const schema = options.schema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid PostgreSQL schema name: ${schema}`);
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  const location = redactUrl(url) + (schema ? ` (schema ${schema})` : '');
+  return { db, dialect: 'postgres', location, close: () => db.destroy() };
+}
+
+/** A database URL fit for a log line: the password replaced. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://(unparseable url)';
+  }
+}
+
+/** Runs the part's migrations in order, each once; throws with the failing migration's name. */
+export async function migrate<Tables>(db: Kysely<Tables>, migrations: Record<string, Migration>, tableName: string): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: `${tableName}_migration`,
+    migrationLockTableName: `${tableName}_migration_lock`,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Drops a PostgreSQL schema and everything in it (tests clean up after themselves). */
+export async function dropSchema(url: string, schema: string): Promise<void> {
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  try {
+    await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await pool.end();
+  }
+}
+
+export { sql };
