@@ -16,8 +16,9 @@ export function asApiError(error: unknown, bodyLimit: number): ApiError | undefi
     if (!first) return new ApiError(400, 'BadArgument', `The request ${part} is invalid`, part);
     const { field, message } = toFieldError(first as Parameters<typeof toFieldError>[0]);
     const target = field || REQUEST_PARTS[part] || part;
-    const code = part === 'params' ? 'InvalidValue' : 'BadArgument';
-    return new ApiError(400, code, `${target} ${message}`, target);
+    // A path id that is not a GUID names nothing: every operation with an id in its path declares 404.
+    if (part === 'params') return new ApiError(404, 'EntityNotFound', `${target} ${message}, so it names no resource`, target);
+    return new ApiError(400, 'BadArgument', `${target} ${message}`, target);
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -1,7 +1,7 @@
 // Every error the emulated marketplace API answers with, built in one place with the codes and wording
 // of Microsoft's pages (reference §10) so that publishers see what production would tell them.
 import { ApiError } from '../contract/errors.js';
-import { API_VERSION, MARKETPLACE_RESOURCE_ID } from '../contract/schemas.js';
+import { API_VERSION } from '../contract/schemas.js';
 
 export const MarketplaceErrors = {
   apiVersionMissing: () => new ApiError(400, 'ApiVersionUnspecified', 'An API version is required, but was not specified.', 'api-version'),
@@ -18,7 +18,6 @@ export const MarketplaceErrors = {
 
   subscriptionNotFound: (id: string) => new ApiError(404, 'EntityNotFound', `Subscription ${id} not found`, 'subscriptionId'),
   operationNotFound: (id: string) => new ApiError(404, 'EntityNotFound', `Operation ${id} not found`, 'operationId'),
-  invalidId: (field: string, value: string) => new ApiError(400, 'InvalidValue', `${field} must be a GUID; got '${truncate(value)}'`, field),
 
   planIdRequired: () => new ApiError(400, 'BadArgument', 'planId is required', 'planId'),
   planMismatch: (sent: string, purchased: string) =>
@@ -53,12 +52,7 @@ export const MarketplaceErrors = {
   ackMismatch: (field: 'planId' | 'quantity', sent: unknown, expected: unknown) =>
     new ApiError(400, 'BadArgument', `${field} ${String(sent)} does not match the operation's ${field} ${String(expected)}`, field),
 
-  invalidBody: (message: string, target: string) => new ApiError(400, 'BadArgument', message, target),
-  bodyTooLarge: (limit: number) => new ApiError(413, 'RequestEntityTooLarge', `The request body is larger than ${limit} bytes`, 'body'),
-  unsupportedMediaType: (type: string) => new ApiError(415, 'UnsupportedMediaType', `Content-Type '${truncate(type)}' is not supported; send application/json`, 'content-type'),
-  routeNotFound: (method: string, url: string) => new ApiError(404, 'NotFound', `No resource at ${method} ${truncate(url.split('?')[0] ?? url, 200)}`),
-  methodNotAllowed: (method: string) => new ApiError(405, 'MethodNotAllowed', `${method} is not supported on this resource`),
-  resourceHint: () => `Tokens must be issued for resource ${MARKETPLACE_RESOURCE_ID}`,
+  invalidContinuation: () => new ApiError(400, 'BadArgument', 'continuationToken is not one this API issued; follow @nextLink as given', 'continuationToken'),
 } as const;
 
 export function truncate(value: string, max = 80): string {

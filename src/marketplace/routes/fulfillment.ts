@@ -169,6 +169,6 @@ function nextLink(origin: string, lastId: string): string {
 function decodeContinuation(token: string | undefined): string | undefined {
   if (token === undefined || token === '') return undefined;
   const id = Buffer.from(token, 'base64url').toString('utf8');
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw E.invalidBody('continuationToken is not one this API issued', 'continuationToken');
+  if (!/^[0-9a-f-]{36}$/i.test(id)) throw E.invalidContinuation();
   return id;
 }

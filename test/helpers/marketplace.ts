@@ -1,0 +1,149 @@
+// Starts a real emulator for a test (port 0, its own store) and talks to it over HTTP; every answer
+// from the fulfillment API is checked against the official spec on the way back.
+import { ManualClock, OffsetClock } from '../../src/clock.js';
+import { API_VERSION, MARKETPLACE_RESOURCE_ID } from '../../src/contract/schemas.js';
+import { buildMarketplace, type AdjustableClock, type MarketplaceApp, type MarketplaceOptions } from '../../src/marketplace/app.js';
+import { Catalog, DEMO_CATALOG, DEV_PUBLISHER, type CatalogConfig } from '../../src/marketplace/catalog.js';
+import { openMarketplaceStore, type MarketplaceStore } from '../../src/marketplace/store/repository.js';
+import type { DialectName } from '../../src/store/database.js';
+import { testLocation } from './databases.js';
+import { assertMatchesSpec } from './spec.js';
+
+export { DEV_PUBLISHER };
+
+/** A clock that starts at a fixed instant and moves only when told to, and can be advanced like the real one. */
+export class TestClock extends ManualClock implements AdjustableClock {
+  private advanced = 0;
+  override advance(ms: number): void {
+    super.advance(ms);
+    this.advanced += ms;
+  }
+  get offset(): number {
+    return this.advanced;
+  }
+}
+
+export interface TestMarketplaceOptions extends Partial<Omit<MarketplaceOptions, 'store' | 'catalog'>> {
+  dialect?: DialectName;
+  catalog?: CatalogConfig;
+  /** Patches applied to the dev publisher (webhookUrl, landingPageUrl...). */
+  publisher?: Partial<CatalogConfig['publishers'][number]>;
+  listen?: boolean;
+}
+
+export interface TestMarketplace {
+  app: MarketplaceApp;
+  url: string;
+  store: MarketplaceStore;
+  clock: AdjustableClock;
+  close(): Promise<void>;
+  /** An access token for the dev publisher from the emulator's own token endpoint. */
+  token(version?: 'v1' | 'v2'): Promise<string>;
+  /** A call to the fulfillment API (path under /api), validated against the spec. */
+  api(method: string, path: string, init?: ApiInit): Promise<ApiResponse>;
+  /** A call anywhere on the emulator (no spec check). */
+  http(method: string, path: string, init?: { body?: unknown; headers?: Record<string, string>; form?: Record<string, string> }): Promise<ApiResponse>;
+  purchase(body?: Record<string, unknown>): Promise<{ subscriptionId: string; token: string; landingPageUrl?: string }>;
+  /** Purchase and activate; returns the subscription id. */
+  subscribe(body?: Record<string, unknown>): Promise<string>;
+}
+
+export interface ApiInit {
+  token?: string | null;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+  apiVersion?: string | null;
+  query?: Record<string, string>;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  body: unknown;
+  text: string;
+}
+
+export async function startTestMarketplace(options: TestMarketplaceOptions = {}): Promise<TestMarketplace> {
+  const location = testLocation(options.dialect ?? 'sqlite');
+  const { store, database } = await openMarketplaceStore({ dataDir: location.dataDir, databaseUrl: location.databaseUrl, schema: location.schema });
+  const config = structuredClone(options.catalog ?? DEMO_CATALOG);
+  if (options.publisher) Object.assign(config.publishers[0]!, options.publisher);
+  const clock = options.clock ?? new OffsetClock();
+  const app = await buildMarketplace({
+    ...options,
+    store,
+    catalog: Catalog.parse(config),
+    clock,
+    settings: { partnerOperationDelayMs: 0, pollIntervalMs: 50, ...options.settings, webhook: { baseDelayMs: 50, maxDelayMs: 400, timeoutMs: 2000, ...options.settings?.webhook } },
+    onClose: async () => {
+      await database.close();
+      await location.cleanup();
+    },
+  });
+  let url = 'http://127.0.0.1';
+  if (options.listen ?? true) url = await app.listen({ host: '127.0.0.1', port: 0 });
+  else await app.ready();
+
+  const http: TestMarketplace['http'] = async (method, path, init = {}) => {
+    const headers: Record<string, string> = { ...init.headers };
+    let body: string | undefined;
+    if (init.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(init.form).toString();
+    } else if (init.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(init.body);
+    }
+    return send(url + path, method, headers, body);
+  };
+
+  let cachedToken: string | undefined;
+  const token: TestMarketplace['token'] = async (version = 'v2') => {
+    const form: Record<string, string> = { grant_type: 'client_credentials', client_id: DEV_PUBLISHER.clientId, client_secret: DEV_PUBLISHER.clientSecret };
+    if (version === 'v2') form.scope = `${MARKETPLACE_RESOURCE_ID}/.default`;
+    else form.resource = MARKETPLACE_RESOURCE_ID;
+    const response = await http('POST', `/${DEV_PUBLISHER.tenantId}/oauth2/${version === 'v2' ? 'v2.0/' : ''}token`, { form });
+    if (response.status !== 200) throw new Error(`token endpoint answered ${response.status}: ${response.text}`);
+    return (response.body as { access_token: string }).access_token;
+  };
+
+  const api: TestMarketplace['api'] = async (method, path, init = {}) => {
+    const query = new URLSearchParams(init.query);
+    if (init.apiVersion !== null) query.set('api-version', init.apiVersion ?? API_VERSION);
+    const headers: Record<string, string> = { ...init.headers };
+    if (init.token !== null) headers.authorization = `Bearer ${init.token ?? (cachedToken ??= await token())}`;
+    let body: string | undefined = init.rawBody;
+    if (init.body !== undefined) body = JSON.stringify(init.body);
+    if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+    const qs = query.toString();
+    const response = await send(`${url}/api${path}${qs ? `?${qs}` : ''}`, method, headers, body);
+    assertMatchesSpec(method, path, response.status, response.body);
+    return response;
+  };
+
+  const purchase: TestMarketplace['purchase'] = async (body = {}) => {
+    const response = await http('POST', '/simulator/purchases', { body: { offerId: 'contoso-saas', planId: 'pro', quantity: 5, ...body } });
+    if (response.status !== 201) throw new Error(`purchase answered ${response.status}: ${response.text}`);
+    return response.body as { subscriptionId: string; token: string; landingPageUrl?: string };
+  };
+
+  const subscribe: TestMarketplace['subscribe'] = async (body = {}) => {
+    const bought = await purchase(body);
+    const resolved = await api('POST', '/saas/subscriptions/resolve', { headers: { 'x-ms-marketplace-token': bought.token } });
+    const { planId, quantity } = resolved.body as { planId: string; quantity?: number };
+    const activated = await api('POST', `/saas/subscriptions/${bought.subscriptionId}/activate`, { body: { planId, quantity } });
+    if (activated.status !== 200) throw new Error(`activate answered ${activated.status}: ${activated.text}`);
+    return bought.subscriptionId;
+  };
+
+  return { app, url, store, clock, close: () => app.close(), token, api, http, purchase, subscribe };
+}
+
+async function send(url: string, method: string, headers: Record<string, string>, body: string | undefined): Promise<ApiResponse> {
+  const response = await fetch(url, { method, headers, body, redirect: 'manual' });
+  const text = await response.text();
+  let parsed: unknown = undefined;
+  if (text && response.headers.get('content-type')?.includes('json')) parsed = JSON.parse(text);
+  return { status: response.status, headers: response.headers, body: parsed, text };
+}
