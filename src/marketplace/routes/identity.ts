@@ -1,7 +1,7 @@
 // The Entra ID stand-in: client-credentials token endpoints (v1 and v2.0), the JWKS and OpenID metadata.
 // Errors follow Entra's shape (`error`, `error_description` with an AADSTS code) so clients learn the cause.
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MARKETPLACE_RESOURCE_ID } from '../../contract/schemas.js';
 import type { Catalog, PublisherConfig } from '../catalog.js';
 import type { SigningKey } from '../identity/keys.js';
@@ -30,10 +30,12 @@ type TokenForm = Record<string, string | undefined>;
 export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDeps): Promise<void> {
   const { catalog, tokens, key } = deps;
 
-  const tokenEndpoint = (version: TokenVersion) => async (request: { params: unknown; body: unknown }, reply: FastifyReply) => {
+  const tokenEndpoint = (version: TokenVersion) => async (request: FastifyRequest, reply: FastifyReply) => {
     const { tenantId } = request.params as { tenantId: string };
     try {
-      const form = readForm(request.body);
+      // Entra reads only form bodies: a JSON body is as good as no body.
+      const isForm = request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') ?? false;
+      const form = readForm(isForm ? request.body : undefined);
       const publisher = authenticateClient(catalog, tenantId, form);
       checkAudience(form, version);
       const issued = await tokens.issueAccessToken(publisher, version);
