@@ -61,10 +61,13 @@ export function installErrorHandling(app: FastifyInstance, render: ErrorRenderer
   );
 }
 
-/** JSON bodies that may be empty: Microsoft's clients send `Content-Type: application/json` on bodiless POSTs. */
+/**
+ * JSON bodies that may be empty (Microsoft's clients send `Content-Type: application/json` on bodiless POSTs),
+ * and no text/plain parser, so a body that is not JSON is refused with 415 rather than read as a string.
+ */
 export function allowEmptyJsonBodies(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'ignore');
-  app.removeContentTypeParser('application/json');
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '' || (typeof body === 'string' && body.trim() === '')) return done(null, undefined);
     return parseJson(request, body as string, done);

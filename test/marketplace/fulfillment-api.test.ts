@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { MARKETPLACE_RESOURCE_ID } from '../../src/contract/schemas.js';
 import { DEMO_CATALOG, type CatalogConfig } from '../../src/marketplace/catalog.js';
+import { testDialects } from '../helpers/databases.js';
 import { startTestMarketplace, TestClock, type TestMarketplace } from '../helpers/marketplace.js';
 
 const OTHER = {
@@ -26,14 +27,14 @@ const catalog: CatalogConfig = {
 type Body = Record<string, unknown>;
 const NOBODY = '00000000-0000-4000-8000-000000000000';
 
-describe('fulfillment API status codes', () => {
+for (const dialect of await testDialects()) describe(`fulfillment API status codes on ${dialect}`, () => {
   let mp: TestMarketplace;
   let clock: TestClock;
   let otherToken: string;
 
   before(async () => {
     clock = new TestClock('2026-03-01T00:00:00.000Z');
-    mp = await startTestMarketplace({ catalog, clock, settings: { partnerOperationDelayMs: 1000 } });
+    mp = await startTestMarketplace({ dialect, catalog, clock, settings: { partnerOperationDelayMs: 1000 } });
     const response = await mp.http('POST', `/${OTHER.tenantId}/oauth2/v2.0/token`, {
       form: { grant_type: 'client_credentials', client_id: OTHER.clientId, client_secret: OTHER.clientSecret, scope: `${MARKETPLACE_RESOURCE_ID}/.default` },
     });

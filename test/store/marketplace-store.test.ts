@@ -1,0 +1,190 @@
+// The emulator's store on both dialects: migrations, round trips of every record, the queries the
+// worker relies on, transactions that roll back whole, and row locks that serialize writers.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { openMarketplaceStore, type MarketplaceStore, type OperationRecord, type SubscriptionRecord } from '../../src/marketplace/store/repository.js';
+import type { Database } from '../../src/store/database.js';
+import type { MarketplaceTables } from '../../src/marketplace/store/schema.js';
+import { testDialects, testLocation, type TestLocation } from '../helpers/databases.js';
+
+function subscription(overrides: Partial<SubscriptionRecord> = {}): SubscriptionRecord {
+  return {
+    id: randomUUID(),
+    publisherId: 'contoso',
+    offerId: 'contoso-saas',
+    planId: 'pro',
+    quantity: 5,
+    name: 'Test',
+    status: 'Subscribed',
+    beneficiary: { emailId: 'a@b.example.com', tenantId: randomUUID() },
+    purchaser: { emailId: 'c@d.example.com', tenantId: randomUUID() },
+    termUnit: 'P1M',
+    termStart: '2026-01-01T00:00:00.000Z',
+    termEnd: '2026-02-01T00:00:00.000Z',
+    autoRenew: true,
+    isTest: false,
+    isFreeTrial: false,
+    allowedCustomerOperations: ['Read', 'Update', 'Delete'],
+    sandboxType: 'None',
+    sessionMode: 'None',
+    created: '2026-01-01T00:00:00.000Z',
+    lastModified: '2026-01-01T00:00:00.000Z',
+    suspendedAt: undefined,
+    ...overrides,
+  };
+}
+
+function operation(subscriptionId: string, overrides: Partial<OperationRecord> = {}): OperationRecord {
+  return {
+    id: randomUUID(),
+    subscriptionId,
+    publisherId: 'contoso',
+    offerId: 'contoso-saas',
+    activityId: randomUUID(),
+    action: 'ChangePlan',
+    status: 'InProgress',
+    planId: 'enterprise',
+    quantity: undefined,
+    source: 'Azure',
+    timeStamp: '2026-01-02T00:00:00.000Z',
+    completesAt: undefined,
+    errorMessage: undefined,
+    ...overrides,
+  };
+}
+
+for (const dialect of await testDialects()) {
+  describe(`marketplace store on ${dialect}`, () => {
+    let location: TestLocation;
+    let store: MarketplaceStore;
+    let database: Database<MarketplaceTables>;
+    const open = () => openMarketplaceStore({ dataDir: location.dataDir, databaseUrl: location.databaseUrl, schema: location.schema });
+
+    before(async () => {
+      location = testLocation(dialect);
+      ({ store, database } = await open());
+    });
+    after(async () => {
+      await database.close();
+      await location.cleanup();
+    });
+
+    it('runs its migrations once: opening again changes nothing', async () => {
+      const s = subscription();
+      await store.insertSubscription(s);
+      const again = await open();
+      assert.deepEqual(await again.store.getSubscription(s.id), s);
+      await again.database.close();
+    });
+
+    it('round-trips a subscription, absent fields included', async () => {
+      const s = subscription({ quantity: undefined, termStart: undefined, termEnd: undefined, status: 'PendingFulfillmentStart', isFreeTrial: true });
+      await store.insertSubscription(s);
+      assert.deepEqual(await store.getSubscription(s.id), s);
+      const changed = { ...s, status: 'Suspended' as const, suspendedAt: '2026-03-01T00:00:00.000Z', quantity: 9 };
+      await store.updateSubscription(changed);
+      assert.deepEqual(await store.getSubscription(s.id), changed);
+      assert.equal(await store.getSubscription(randomUUID()), undefined);
+    });
+
+    it("pages a publisher's subscriptions in id order, without other publishers'", async () => {
+      const publisherId = `p-${randomUUID().slice(0, 8)}`;
+      const ids = await Promise.all(Array.from({ length: 7 }, async () => {
+        const s = subscription({ publisherId });
+        await store.insertSubscription(s);
+        return s.id;
+      }));
+      await store.insertSubscription(subscription({ publisherId: 'someone-else' }));
+      ids.sort();
+      const first = await store.listSubscriptions({ publisherId, limit: 3 });
+      assert.deepEqual(first.map((s) => s.id), ids.slice(0, 3));
+      const rest = await store.listSubscriptions({ publisherId, afterId: first[2]!.id, limit: 10 });
+      assert.deepEqual(rest.map((s) => s.id), ids.slice(3));
+    });
+
+    it('finds subscriptions whose term ended or whose grace period ran out', async () => {
+      const ended = subscription({ termEnd: '2026-04-01T00:00:00.000Z' });
+      const running = subscription({ termEnd: '2026-06-01T00:00:00.000Z' });
+      const suspended = subscription({ status: 'Suspended', suspendedAt: '2026-02-15T00:00:00.000Z', termEnd: '2030-01-01T00:00:00.000Z' });
+      for (const s of [ended, running, suspended]) await store.insertSubscription(s);
+      const due = (await store.subscriptionsDue('2026-04-01T00:00:00.000Z', '2026-03-02T00:00:00.000Z', 1000)).map((s) => s.id);
+      assert.ok(due.includes(ended.id));
+      assert.ok(!due.includes(running.id));
+      assert.ok(due.includes(suspended.id));
+      const notYet = (await store.subscriptionsDue('2026-03-31T00:00:00.000Z', '2026-02-14T00:00:00.000Z', 1000)).map((s) => s.id);
+      assert.ok(!notYet.includes(ended.id) && !notYet.includes(suspended.id));
+    });
+
+    it('keeps operations and finds the ones due to complete', async () => {
+      const s = subscription();
+      await store.insertSubscription(s);
+      const due = operation(s.id, { completesAt: '2026-01-02T00:00:10.000Z' });
+      const later = operation(s.id, { completesAt: '2026-01-02T00:01:00.000Z', timeStamp: '2026-01-02T00:00:01.000Z' });
+      const waiting = operation(s.id, { timeStamp: '2026-01-02T00:00:02.000Z' });
+      for (const o of [due, later, waiting]) await store.insertOperation(o);
+      assert.deepEqual(await store.getOperation(due.id), due);
+      assert.deepEqual((await store.listOperations(s.id)).map((o) => o.id), [due.id, later.id, waiting.id]);
+      const found = (await store.operationsDue('2026-01-02T00:00:30.000Z', 100)).map((o) => o.id);
+      assert.ok(found.includes(due.id) && !found.includes(later.id) && !found.includes(waiting.id));
+      await store.updateOperation({ ...due, status: 'Succeeded', completesAt: undefined });
+      assert.deepEqual((await store.listOperations(s.id, 'InProgress')).map((o) => o.id), [later.id, waiting.id]);
+    });
+
+    it('keeps deliveries and a log row per attempt', async () => {
+      const s = subscription();
+      await store.insertSubscription(s);
+      const o = operation(s.id);
+      await store.insertOperation(o);
+      const delivery = {
+        id: randomUUID(), operationId: o.id, subscriptionId: s.id, publisherId: 'contoso', url: 'http://127.0.0.1:1/webhook',
+        payload: '{"action":"ChangePlan"}', status: 'Pending' as const, attempts: 0, nextAttemptAt: '2026-01-02T00:00:00.000Z',
+        lastStatusCode: undefined, lastError: undefined, lastLatencyMs: undefined, created: '2026-01-02T00:00:00.000Z', finishedAt: undefined,
+      };
+      await store.insertDelivery(delivery);
+      assert.ok((await store.deliveriesDue('2026-01-02T00:00:00.000Z', 100)).some((d) => d.id === delivery.id));
+      const retried = { ...delivery, attempts: 1, lastStatusCode: 500, lastError: 'HTTP 500', lastLatencyMs: 12, nextAttemptAt: '2026-01-02T00:00:05.000Z' };
+      await store.updateDelivery(retried, { attempt: 1, at: '2026-01-02T00:00:00.000Z', statusCode: 500, error: undefined, latencyMs: 12 });
+      assert.ok(!(await store.deliveriesDue('2026-01-02T00:00:01.000Z', 100)).some((d) => d.id === delivery.id));
+      assert.deepEqual(await store.getDelivery(delivery.id), retried);
+      assert.deepEqual(await store.listAttempts(delivery.id), [{ attempt: 1, at: '2026-01-02T00:00:00.000Z', statusCode: 500, error: undefined, latencyMs: 12 }]);
+      assert.ok((await store.nextDeliveryTime())! <= '2026-01-02T00:00:05.000Z');
+    });
+
+    it('sets settings, and setSettingOnce keeps the first value', async () => {
+      await store.setSetting('k', 'one');
+      await store.setSetting('k', 'two');
+      assert.equal(await store.getSetting('k'), 'two');
+      assert.equal(await store.setSettingOnce('once', 'first'), 'first');
+      assert.equal(await store.setSettingOnce('once', 'second'), 'first');
+    });
+
+    it('rolls a failed transaction back whole', async () => {
+      const s = subscription();
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.insertSubscription(s);
+          await tx.insertOperation(operation(s.id));
+          throw new Error('boom');
+        }),
+        /boom/,
+      );
+      assert.equal(await store.getSubscription(s.id), undefined);
+    });
+
+    it('serializes concurrent writers of one subscription (no lost update)', async () => {
+      const s = subscription({ quantity: 0 });
+      await store.insertSubscription(s);
+      await Promise.all(
+        Array.from({ length: 10 }, () =>
+          store.transaction(async (tx) => {
+            const current = (await tx.lockSubscription(s.id))!;
+            await new Promise((resolve) => setTimeout(resolve, 2));
+            await tx.updateSubscription({ ...current, quantity: (current.quantity ?? 0) + 1 });
+          }),
+        ),
+      );
+      assert.equal((await store.getSubscription(s.id))!.quantity, 10);
+    });
+  });
+}
