@@ -1,0 +1,144 @@
+// The `saas-fulfillment marketplace` command as a user runs it: flags, config errors with exit code 2,
+// state that survives a restart, and kill -9 in the middle of webhook traffic losing nothing.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { MARKETPLACE_RESOURCE_ID } from '../../src/contract/schemas.js';
+import { DEV_PUBLISHER } from '../../src/marketplace/catalog.js';
+import { runCli, startCli, type CliProcess } from '../helpers/cli.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/receiver.js';
+
+describe('marketplace command', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'saas-cli-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('exits 2 naming the flag for a bad port', () => {
+    const r = runCli(['marketplace', '--port', '70000']);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--port must be a port number/);
+  });
+
+  it('exits 2 for an unknown flag', () => {
+    const r = runCli(['marketplace', '--colour', 'blue']);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--colour/);
+  });
+
+  it('exits 2 naming each bad field of a config file', () => {
+    const file = path.join(dir, 'catalog.json');
+    writeFileSync(file, JSON.stringify({ publishers: [{ publisherId: 'x', tenantId: 'nope', clientId: DEV_PUBLISHER.clientId, clientSecret: 's', offers: [{ offerId: 'o', displayName: 'O', plans: [{ planId: 'p', displayName: 'P', pricing: 'flat', billingTerms: [{ termUnit: 'P7M', price: 1 }] }] }] }] }));
+    const r = runCli(['marketplace', '--config', file]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /publishers\[0\]\.tenantId must match format "uuid"/);
+    assert.match(r.stderr, /publishers\[0\]\.offers\[0\]\.plans\[0\]\.billingTerms\[0\]\.termUnit must be one of/);
+  });
+
+  it('exits 2 for a config file that is not JSON, or missing', () => {
+    const file = path.join(dir, 'broken.json');
+    writeFileSync(file, '{ publishers: ');
+    assert.equal(runCli(['marketplace', '--config', file]).status, 2);
+    const missing = runCli(['marketplace', '--config', path.join(dir, 'nope.json')]);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /ENOENT/);
+  });
+
+  it('exits 2 for a DATABASE_URL that is not PostgreSQL', () => {
+    const r = runCli(['marketplace'], { DATABASE_URL: 'mysql://localhost/x' });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /DATABASE_URL/);
+  });
+});
+
+describe('marketplace process survives kill -9', () => {
+  let receiver: WebhookReceiver;
+  let dir: string;
+  const processes: CliProcess[] = [];
+  before(async () => {
+    receiver = await startWebhookReceiver();
+    dir = mkdtempSync(path.join(tmpdir(), 'saas-crash-'));
+  });
+  after(async () => {
+    await Promise.all(processes.map((p) => p.kill('SIGKILL')));
+    await receiver.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const start = async () => {
+    const cli = startCli(['marketplace', '--port', '0', '--data-dir', dir, '--webhook-url', receiver.url]);
+    processes.push(cli);
+    const [, url] = await cli.waitFor(/Marketplace emulator\s+(http:\/\/\S+)/);
+    return { cli, url: url! };
+  };
+
+  const post = async (url: string, body: unknown) => {
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const text = await response.text();
+    assert.ok(response.status < 300, `${url}: ${response.status} ${text}`);
+    return JSON.parse(text) as Record<string, string>;
+  };
+
+  it('keeps every subscription and pending webhook, and delivers them after the restart', async () => {
+    // The publisher is down: every delivery fails and stays pending.
+    receiver.script.push(...Array<number>(100).fill(503));
+    const first = await start();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await post(`${first.url}/simulator/purchases`, { offerId: 'contoso-saas', planId: 'pro', quantity: 2 + i })).subscriptionId!);
+    const token = await tokenFor(first.url);
+    for (const id of ids) {
+      const activate = await fetch(`${first.url}/api/saas/subscriptions/${id}/activate?api-version=2018-08-31`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ planId: 'pro', quantity: ids.indexOf(id) + 2 }),
+      });
+      assert.equal(activate.status, 200);
+      await post(`${first.url}/simulator/subscriptions/${id}/actions`, { action: 'Suspend' });
+    }
+    await receiver.waitFor(1);
+    assert.equal(await first.cli.kill('SIGKILL'), null, 'killed, not exited');
+
+    // The publisher comes back; so does the emulator, on the same data.
+    receiver.script.length = 0;
+    const second = await start();
+    try {
+      const delivered = await waitUntil(async () => {
+        const suspends = new Set(receiver.received.filter((r) => r.body.action === 'Suspend').map((r) => r.body.subscriptionId));
+        return ids.every((id) => suspends.has(id)) ? suspends : undefined;
+      }, 15_000);
+      assert.equal(delivered.size, 5);
+      const token2 = await tokenFor(second.url);
+      for (const id of ids) {
+        const response = await fetch(`${second.url}/api/saas/subscriptions/${id}?api-version=2018-08-31`, { headers: { authorization: `Bearer ${token2}` } });
+        const body = (await response.json()) as { saasSubscriptionStatus: string };
+        assert.equal(body.saasSubscriptionStatus, 'Suspended');
+      }
+      const log = (await (await fetch(`${second.url}/simulator/webhooks`)).json()) as { deliveries: { status: string }[] };
+      assert.ok(log.deliveries.every((d) => d.status === 'Delivered'), JSON.stringify(log.deliveries.map((d) => d.status)));
+    } finally {
+      await second.cli.kill();
+    }
+  });
+});
+
+async function tokenFor(url: string): Promise<string> {
+  const response = await fetch(`${url}/${DEV_PUBLISHER.tenantId}/oauth2/v2.0/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: DEV_PUBLISHER.clientId, client_secret: DEV_PUBLISHER.clientSecret, scope: `${MARKETPLACE_RESOURCE_ID}/.default` }),
+  });
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+async function waitUntil<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
