@@ -22,6 +22,7 @@ import { isPlanVisibleTo, seatLimits, type Catalog, type PlanConfig, type Publis
 import { MarketplaceErrors as E } from './errors.js';
 import type { MarketplaceSettings } from './settings.js';
 import type { DeliveryRecord, MarketplaceStore, OperationRecord, SubscriptionRecord } from './store/repository.js';
+import { operationToWire, subscriptionToWire, webhookPayload } from './wire.js';
 
 export interface PurchaseRequest {
   offerId: string;
@@ -151,16 +152,19 @@ export class FulfillmentService {
     };
   }
 
-  async getSubscription(publisher: PublisherConfig, id: string): Promise<Subscription> {
-    return subscriptionToWire(await this.ownSubscription(publisher, id));
+  /** The subscription as the API returns it, serialized (Subscription JSON). */
+  async getSubscriptionJson(publisher: PublisherConfig, id: string): Promise<string> {
+    const found = await this.store.getSubscriptionDocument(id);
+    if (!found) throw E.subscriptionNotFound(id);
+    if (found.publisherId !== publisher.publisherId) throw E.notYourSubscription(id);
+    return found.doc;
   }
 
-  /** One page of the publisher's subscriptions, and the id to continue after (if there are more). */
-  async listSubscriptions(publisher: PublisherConfig, afterId: string | undefined, pageSize: number): Promise<{ page: Subscription[]; lastId: string | undefined }> {
-    const rows = await this.store.listSubscriptions({ publisherId: publisher.publisherId, afterId, limit: pageSize + 1 });
-    const more = rows.length > pageSize;
-    const page = (more ? rows.slice(0, pageSize) : rows).map(subscriptionToWire);
-    return { page, lastId: more ? page[page.length - 1]?.id : undefined };
+  /** One page of the publisher's subscriptions (a serialized JSON array body), and the id to continue after if there are more. */
+  async listSubscriptionsJson(publisher: PublisherConfig, afterId: string | undefined, pageSize: number): Promise<{ json: string; nextAfter: string | undefined }> {
+    const page = await this.store.subscriptionPageJson({ publisherId: publisher.publisherId, afterId, limit: pageSize });
+    const more = page.count === pageSize && page.lastId !== undefined && (await this.store.hasSubscriptionAfter(publisher.publisherId, page.lastId));
+    return { json: page.json, nextAfter: more ? page.lastId : undefined };
   }
 
   async availablePlans(publisher: PublisherConfig, id: string, planId?: string): Promise<PlanConfig[]> {
@@ -506,72 +510,6 @@ const ZERO = { years: 0, months: 0, weeks: 0, days: 0, hours: 0, minutes: 0, sec
 
 function termLength(unit: TermUnit) {
   return parseDuration(unit)!;
-}
-
-/** The wire Subscription (spec shape) of a stored record. */
-export function subscriptionToWire(s: SubscriptionRecord): Subscription {
-  const term: Subscription['term'] = { termUnit: s.termUnit };
-  if (s.termStart !== undefined) term.startDate = s.termStart;
-  if (s.termEnd !== undefined) term.endDate = s.termEnd;
-  const wire: Subscription = {
-    id: s.id,
-    publisherId: s.publisherId,
-    offerId: s.offerId,
-    name: s.name,
-    saasSubscriptionStatus: s.status,
-    beneficiary: s.beneficiary,
-    purchaser: s.purchaser,
-    planId: s.planId,
-    term,
-    autoRenew: s.autoRenew,
-    isTest: s.isTest,
-    isFreeTrial: s.isFreeTrial,
-    allowedCustomerOperations: s.allowedCustomerOperations,
-    sandboxType: s.sandboxType,
-    sessionMode: s.sessionMode,
-    created: s.created,
-    lastModified: s.lastModified,
-  };
-  if (s.quantity !== undefined) wire.quantity = s.quantity;
-  return wire;
-}
-
-export function operationToWire(o: OperationRecord): SaaSOperation {
-  const wire: SaaSOperation = {
-    id: o.id,
-    activityId: o.activityId,
-    subscriptionId: o.subscriptionId,
-    offerId: o.offerId,
-    publisherId: o.publisherId,
-    planId: o.planId,
-    action: o.action,
-    timeStamp: o.timeStamp,
-    status: o.status,
-    operationRequestSource: o.source,
-  };
-  if (o.quantity !== undefined) wire.quantity = o.quantity;
-  if (o.errorMessage !== undefined) wire.errorMessage = o.errorMessage;
-  return wire;
-}
-
-/** The webhook body: the operation, plus a snapshot of the subscription when it was sent. */
-export function webhookPayload(operation: OperationRecord, subscription: SubscriptionRecord): WebhookPayload {
-  const payload: WebhookPayload = {
-    id: operation.id,
-    activityId: operation.activityId,
-    publisherId: operation.publisherId,
-    offerId: operation.offerId,
-    planId: operation.planId,
-    subscriptionId: operation.subscriptionId,
-    timeStamp: operation.timeStamp,
-    action: operation.action,
-    status: operation.status,
-    operationRequestSource: operation.source,
-    subscription: subscriptionToWire(subscription),
-    purchaseToken: null,
-  };
-  if (operation.quantity !== undefined) payload.quantity = operation.quantity;
-  return payload;
 }
 
 function purchaseQuantity(plan: PlanConfig, quantity: number | undefined): number | undefined {

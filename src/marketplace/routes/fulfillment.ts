@@ -8,10 +8,8 @@ import {
   OperationList,
   ResolvedSubscription,
   SaaSOperation,
-  Subscription,
   SubscriberPlan,
   SubscriptionPlans,
-  SubscriptionsResponse,
   UpdateOperation,
   Uuid,
   type SaaSOperation as SaaSOperationType,
@@ -22,6 +20,7 @@ import type { FulfillmentService } from '../fulfillment.js';
 import { AccessDenied, type TokenService } from '../identity/tokens.js';
 
 export const PAGE_SIZE = 100;
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -69,18 +68,18 @@ export async function fulfillmentRoutes(app: FastifyInstance, deps: FulfillmentR
 
   app.get<{ Querystring: { continuationToken?: string } }>(
     '/saas/subscriptions',
-    { schema: { querystring: ListQuery, response: { 200: SubscriptionsResponse } } },
-    async (request) => {
+    { schema: { querystring: ListQuery } },
+    async (request, reply) => {
       const afterId = decodeContinuation(request.query.continuationToken);
-      const { page, lastId } = await fulfillment.listSubscriptions(caller(request), afterId, PAGE_SIZE);
-      const body: SubscriptionsResponse = { subscriptions: page };
-      if (lastId !== undefined) body['@nextLink'] = nextLink(deps.publicUrl(), lastId);
-      return body;
+      const { json, nextAfter } = await fulfillment.listSubscriptionsJson(caller(request), afterId, PAGE_SIZE);
+      // Stored documents are spliced in as they are: a page is sent without serializing a hundred objects.
+      const link = nextAfter === undefined ? '' : `,"@nextLink":${JSON.stringify(nextLink(deps.publicUrl(), nextAfter))}`;
+      return reply.type(JSON_TYPE).send(`{"subscriptions":[${json}]${link}}`);
     },
   );
 
-  app.get('/saas/subscriptions/:subscriptionId', { schema: { params: SubscriptionParams, response: { 200: Subscription } } }, async (request: SubscriptionRequest) =>
-    fulfillment.getSubscription(caller(request), request.params.subscriptionId),
+  app.get('/saas/subscriptions/:subscriptionId', { schema: { params: SubscriptionParams } }, async (request: SubscriptionRequest, reply) =>
+    reply.type(JSON_TYPE).send(await fulfillment.getSubscriptionJson(caller(request), request.params.subscriptionId)),
   );
 
   app.get(

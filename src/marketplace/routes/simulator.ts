@@ -5,7 +5,7 @@ import Type from 'typebox';
 import { ApiError } from '../../contract/errors.js';
 import { AadIdentifier, TermUnit, Uuid } from '../../contract/schemas.js';
 import type { CustomerActionRequest, FulfillmentService, PurchaseRequest } from '../fulfillment.js';
-import { operationToWire, subscriptionToWire } from '../fulfillment.js';
+import { operationToWire, subscriptionToWire } from '../wire.js';
 import type { MarketplaceStore } from '../store/repository.js';
 import type { AdjustableClock, ClockAdvance } from '../app.js';
 

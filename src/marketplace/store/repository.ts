@@ -1,6 +1,6 @@
 // The emulator's persistence: subscriptions, landing tokens, operations, webhook deliveries and settings,
 // as domain records. The only module of the emulator that knows the tables.
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type {
   AadIdentifier,
   CustomerOperation,
@@ -11,6 +11,8 @@ import type {
   TermUnit,
 } from '../../contract/schemas.js';
 import { migrate, openDatabase, type Database, type DatabaseOptions, type DialectName } from '../../store/database.js';
+import { subscriptionToWire } from '../wire.js';
+import { DocumentCache, type CachedDocument } from './document-cache.js';
 import { marketplaceMigrations, type DeliveryRow, type MarketplaceTables, type OperationRow, type SubscriptionRow } from './schema.js';
 
 export interface SubscriptionRecord {
@@ -84,22 +86,36 @@ export class MarketplaceStore {
   constructor(
     private readonly db: Kysely<MarketplaceTables>,
     readonly dialect: DialectName,
+    /** Only for a store that is its database's one writer (the embedded SQLite file). */
+    private readonly cache?: DocumentCache,
+    /** In a transaction: the subscriptions it wrote, dropped from the cache once it commits. */
+    private readonly written?: Set<string>,
   ) {}
 
   /** Runs `work` in one transaction: all of its writes land together or none do. */
-  transaction<T>(work: (store: MarketplaceStore) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(new MarketplaceStore(trx, this.dialect)));
+  async transaction<T>(work: (store: MarketplaceStore) => Promise<T>): Promise<T> {
+    const written = new Set<string>();
+    const result = await this.db.transaction().execute((trx) => work(new MarketplaceStore(trx, this.dialect, this.cache, written)));
+    if (written.size > 0) this.cache?.invalidate(written);
+    return result;
+  }
+
+  private wrote(id: string): void {
+    if (this.written) this.written.add(id);
+    else this.cache?.invalidate([id]);
   }
 
   // Subscriptions
 
   async insertSubscription(record: SubscriptionRecord): Promise<void> {
     await this.db.insertInto('mp_subscriptions').values(subscriptionToRow(record)).execute();
+    this.wrote(record.id);
   }
 
   async updateSubscription(record: SubscriptionRecord): Promise<void> {
     const { id, ...row } = subscriptionToRow(record);
     await this.db.updateTable('mp_subscriptions').set(row).where('id', '=', id).execute();
+    this.wrote(id);
   }
 
   async getSubscription(id: string): Promise<SubscriptionRecord | undefined> {
@@ -114,6 +130,44 @@ export class MarketplaceStore {
     if (this.dialect === 'postgres') query = query.forUpdate();
     const row = await query.executeTakeFirst();
     return row && rowToSubscription(row);
+  }
+
+  /**
+   * A subscription as the API returns it, already serialized: the API's hot read path reads one column
+   * and sends it, with no parsing or serializing per request.
+   */
+  async getSubscriptionDocument(id: string): Promise<CachedDocument | undefined> {
+    const cache = this.written ? undefined : this.cache;
+    const cached = cache?.get(id);
+    if (cached) return cached;
+    const snapshot = cache?.snapshot() ?? 0;
+    const row = await this.db.selectFrom('mp_subscriptions').select(['publisher_id', 'doc']).where('id', '=', id).executeTakeFirst();
+    if (!row) return undefined;
+    const document = { publisherId: row.publisher_id, doc: row.doc };
+    cache?.fill(id, document, snapshot);
+    return document;
+  }
+
+  /**
+   * One page of a publisher's subscriptions as a JSON array body (without brackets), in id order after
+   * `afterId`. The database joins the stored documents itself: one string crosses into JavaScript, not
+   * a row object per subscription.
+   */
+  async subscriptionPageJson(filter: { publisherId: string; afterId?: string | undefined; limit: number }): Promise<{ json: string; count: number; lastId: string | undefined }> {
+    let page = this.db.selectFrom('mp_subscriptions').select(['id', 'doc']).where('publisher_id', '=', filter.publisherId).orderBy('id').limit(filter.limit);
+    if (filter.afterId !== undefined) page = page.where('id', '>', filter.afterId);
+    const joined = this.dialect === 'postgres' ? sql<string | null>`string_agg(page.doc, ',' order by page.id)` : sql<string | null>`group_concat(page.doc, ',' order by page.id)`;
+    const row = await this.db
+      .selectFrom(page.as('page'))
+      .select((eb) => [joined.as('json'), eb.fn.countAll<number | string>().as('count'), eb.fn.max('page.id').as('lastId')])
+      .executeTakeFirstOrThrow();
+    return { json: row.json ?? '', count: Number(row.count), lastId: row.lastId ?? undefined };
+  }
+
+  /** True when the publisher has a subscription after `id` (is there another page?). */
+  async hasSubscriptionAfter(publisherId: string, id: string): Promise<boolean> {
+    const row = await this.db.selectFrom('mp_subscriptions').select('id').where('publisher_id', '=', publisherId).where('id', '>', id).limit(1).executeTakeFirst();
+    return row !== undefined;
   }
 
   /** One page of a publisher's subscriptions in id order, starting after `afterId`. */
@@ -292,7 +346,9 @@ export async function openMarketplaceStore(options: Omit<DatabaseOptions, 'fileN
     await database.close();
     throw error;
   }
-  return { store: new MarketplaceStore(database.db, database.dialect), database };
+  // Only the embedded file has a single writer; PostgreSQL may be shared by several emulators.
+  const cache = database.dialect === 'sqlite' ? new DocumentCache() : undefined;
+  return { store: new MarketplaceStore(database.db, database.dialect, cache), database };
 }
 
 const bool = (value: boolean) => (value ? 1 : 0);
@@ -320,6 +376,7 @@ function subscriptionToRow(s: SubscriptionRecord): SubscriptionRow {
     created: s.created,
     last_modified: s.lastModified,
     suspended_at: s.suspendedAt ?? null,
+    doc: JSON.stringify(subscriptionToWire(s)),
   };
 }
 

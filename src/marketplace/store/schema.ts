@@ -24,6 +24,8 @@ export interface SubscriptionRow {
   created: string;
   last_modified: string;
   suspended_at: string | null;
+  /** The subscription as the API returns it (JSON), kept in step with the columns on every write. */
+  doc: string;
 }
 
 export interface LandingTokenRow {
@@ -118,6 +120,7 @@ export const marketplaceMigrations: Record<string, Migration> = {
         .addColumn('created', 'text', (c) => c.notNull())
         .addColumn('last_modified', 'text', (c) => c.notNull())
         .addColumn('suspended_at', 'text')
+        .addColumn('doc', 'text', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('mp_subscriptions_publisher').on('mp_subscriptions').columns(['publisher_id', 'id']).execute();
       await db.schema.createIndex('mp_subscriptions_status').on('mp_subscriptions').columns(['status', 'term_end']).execute();

@@ -1,0 +1,14 @@
+import { fork } from 'node:child_process';
+import autocannon from 'autocannon';
+const which = process.argv[2] ?? 'get';
+const child = fork('bench/servers.ts', { execArgv: ['--import', 'tsx', '--cpu-prof', '--cpu-prof-dir=/tmp/prof2'], env: { ...process.env, BENCH_SUBSCRIPTIONS: '10000' } });
+const ready: any = await new Promise((r) => child.once('message', r));
+const tokenRes = await fetch(`${ready.marketplaceUrl}/11111111-1111-4111-8111-111111111111/oauth2/v2.0/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'client_credentials', client_id: '22222222-2222-4222-8222-222222222222', client_secret: 'dev-secret', scope: '20e940b3-4c77-4b0b-9a53-9e16a1b010a7/.default' }) });
+const token = ((await tokenRes.json()) as any).access_token;
+const list: any = await (await fetch(`${ready.marketplaceUrl}/api/saas/subscriptions?api-version=2018-08-31`, { headers: { authorization: `Bearer ${token}` } })).json();
+const id = list.subscriptions[5].id;
+const url = which === 'get' ? `${ready.marketplaceUrl}/api/saas/subscriptions/${id}?api-version=2018-08-31` : list['@nextLink'];
+const r = await autocannon({ url, headers: { authorization: `Bearer ${token}` }, connections: 10, duration: 5 });
+console.log(r.requests.average, r.non2xx, r.latency.p99);
+child.kill('SIGTERM');
+await new Promise((r) => child.once('exit', r));

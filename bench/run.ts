@@ -1,0 +1,107 @@
+// `npm run bench`: load on loopback against the emulator, beside a bare Fastify route measured in the
+// same run, printed as a table. Targets: get-subscription >= 50% of the bare route's rate; list p99 < 5 ms.
+import { fork } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { MARKETPLACE_RESOURCE_ID } from '../src/contract/schemas.js';
+import { DEV_PUBLISHER } from '../src/marketplace/catalog.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+
+interface Ready {
+  marketplaceUrl: string;
+  bareUrl: string;
+  landingToken: string;
+  dialect: string;
+}
+
+interface Row {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+const child = fork(path.join(here, 'servers.ts'), { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const ready = await new Promise<Ready>((resolve, reject) => {
+  child.once('message', (message) => resolve(message as Ready));
+  child.once('exit', (code) => reject(new Error(`bench servers exited with ${code}`)));
+});
+
+try {
+  const token = await accessToken(ready.marketplaceUrl);
+  const auth = { authorization: `Bearer ${token}` };
+  const api = (p: string) => `${ready.marketplaceUrl}/api${p}${p.includes('?') ? '&' : '?'}api-version=2018-08-31`;
+  const pages = await allPages(api('/saas/subscriptions'), auth);
+  const someId = pages.ids[Math.floor(pages.ids.length / 2)]!;
+
+  const rows: Row[] = [];
+  const listing = { url: pages.links[0]!, headers: auth, requests: pages.links.map((link) => ({ method: 'GET' as const, path: new URL(link).pathname + new URL(link).search })) };
+  rows.push(await measure('bare Fastify route, same-size body', { url: `${ready.bareUrl}/subscription` }));
+  rows.push(await measure('bare Fastify route, 17-byte body', { url: `${ready.bareUrl}/hello` }));
+  rows.push(await measure('get-subscription', { url: api(`/saas/subscriptions/${someId}`), headers: auth }));
+  rows.push(await measure(`list-subscriptions, ${pages.ids.length} subs`, listing));
+  // A client pages by following @nextLink, one page after the other: that is the latency that counts.
+  rows.push(await measure(`list-subscriptions, sequential paging`, listing, 1));
+  rows.push(
+    await measure('resolve', {
+      url: api('/saas/subscriptions/resolve'),
+      method: 'POST',
+      headers: { ...auth, 'x-ms-marketplace-token': ready.landingToken, 'content-type': 'application/json' },
+    }),
+  );
+  print(rows, ready.dialect);
+} finally {
+  child.kill();
+}
+
+async function measure(name: string, options: autocannon.Options, connections = CONNECTIONS): Promise<Row> {
+  await autocannon({ ...options, connections, duration: 1 }); // warm-up
+  const result = await autocannon({ ...options, connections, duration: DURATION });
+  const errors = result.errors + result.timeouts + result.non2xx;
+  return { name: `${name} (${connections} conn)`, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors };
+}
+
+function print(rows: Row[], dialect: string): void {
+  const bare = rows[0]!.rps;
+  const lines = [
+    `emulator benchmark: ${CONNECTIONS} connections, ${DURATION} s per row, store ${dialect}, node ${process.version}`,
+    '',
+    `| ${'endpoint'.padEnd(52)} | ${'req/s'.padStart(8)} | ${'p50 ms'.padStart(7)} | ${'p99 ms'.padStart(7)} | ${'vs bare'.padStart(7)} | errors |`,
+    `|${'-'.repeat(54)}|${'-'.repeat(10)}|${'-'.repeat(9)}|${'-'.repeat(9)}|${'-'.repeat(9)}|--------|`,
+    ...rows.map(
+      (r) =>
+        `| ${r.name.padEnd(52)} | ${r.rps.toFixed(0).padStart(8)} | ${r.p50.toFixed(1).padStart(7)} | ${r.p99.toFixed(1).padStart(7)} | ${`${((r.rps / bare) * 100).toFixed(0)}%`.padStart(7)} | ${String(r.errors).padStart(6)} |`,
+    ),
+    '',
+    `targets: get-subscription >= 50% of the bare route with the same body: ${rows[2]!.rps / bare >= 0.5 ? 'met' : 'NOT met'}; ` +
+      `list page p99 < 5 ms when paging: ${rows[4]!.p99 < 5 ? 'met' : 'NOT met'}`,
+  ];
+  console.log(lines.join('\n'));
+}
+
+async function accessToken(url: string): Promise<string> {
+  const response = await fetch(`${url}/${DEV_PUBLISHER.tenantId}/oauth2/v2.0/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: DEV_PUBLISHER.clientId, client_secret: DEV_PUBLISHER.clientSecret, scope: `${MARKETPLACE_RESOURCE_ID}/.default` }),
+  });
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+async function allPages(first: string, headers: Record<string, string>): Promise<{ links: string[]; ids: string[] }> {
+  const links: string[] = [];
+  const ids: string[] = [];
+  let next: string | undefined = first;
+  while (next) {
+    links.push(next);
+    const body = (await (await fetch(next, { headers })).json()) as { subscriptions: { id: string }[]; '@nextLink'?: string };
+    ids.push(...body.subscriptions.map((s) => s.id));
+    next = body['@nextLink'];
+  }
+  return { links, ids };
+}

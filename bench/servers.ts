@@ -1,0 +1,43 @@
+// Child process of the benchmark: a seeded emulator and a bare Fastify route, side by side on loopback,
+// so the load generator in the parent does not share their event loop.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Fastify from 'fastify';
+import { buildMarketplace } from '../src/marketplace/app.js';
+import { Catalog, DEMO_CATALOG } from '../src/marketplace/catalog.js';
+import { openMarketplaceStore, type SubscriptionRecord } from '../src/marketplace/store/repository.js';
+import { subscriptionToWire } from '../src/marketplace/wire.js';
+
+const count = Number(process.env.BENCH_SUBSCRIPTIONS ?? 10_000);
+const dataDir = mkdtempSync(path.join(tmpdir(), 'saas-bench-'));
+const { store } = await openMarketplaceStore({ dataDir, databaseUrl: process.env.DATABASE_URL });
+
+const now = new Date().toISOString();
+const seed = (i: number): SubscriptionRecord => ({
+  id: randomUUID(), publisherId: 'contoso', offerId: 'contoso-saas', planId: 'pro', quantity: 1 + (i % 100), name: `Bench ${i}`,
+  status: 'Subscribed', beneficiary: { emailId: `user${i}@customer.example.com`, tenantId: randomUUID(), objectId: randomUUID() },
+  purchaser: { emailId: `user${i}@customer.example.com`, tenantId: randomUUID(), objectId: randomUUID() }, termUnit: 'P1M',
+  termStart: now, termEnd: new Date(Date.now() + 30 * 86_400_000).toISOString(), autoRenew: true, isTest: false, isFreeTrial: false,
+  allowedCustomerOperations: ['Read', 'Update', 'Delete'], sandboxType: 'None', sessionMode: 'None', created: now, lastModified: now, suspendedAt: undefined,
+});
+for (let start = 0; start < count; start += 1000) {
+  await store.transaction(async (tx) => {
+    for (let i = start; i < Math.min(start + 1000, count); i++) await tx.insertSubscription(seed(i));
+  });
+}
+
+const marketplace = await buildMarketplace({ store, catalog: new Catalog(structuredClone(DEMO_CATALOG)) });
+const marketplaceUrl = await marketplace.listen({ host: '127.0.0.1', port: 0 });
+const purchase = await marketplace.marketplace.fulfillment.purchase({ offerId: 'contoso-saas', planId: 'pro', quantity: 3 });
+
+// The bare routes: the framework alone, with a tiny body and with a subscription-sized body.
+const sampleBody = JSON.stringify(subscriptionToWire(seed(0)));
+const bare = Fastify();
+bare.get('/hello', async () => ({ hello: 'world' }));
+bare.get('/subscription', async (_request, reply) => reply.type('application/json; charset=utf-8').send(sampleBody));
+const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
+
+process.send?.({ marketplaceUrl, bareUrl, landingToken: purchase.token, dialect: store.dialect });
+process.on('SIGTERM', () => process.exit(0));
