@@ -1,0 +1,106 @@
+// The purchase simulator in a real browser: buy, follow the landing link, act as the customer, and see
+// the webhook delivery; screenshots go to docs/screenshots for the README.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify from 'fastify';
+import type { Browser, Page } from 'playwright-core';
+import { after, before, describe, it } from 'node:test';
+import { browserUnavailable, launchBrowser } from '../helpers/browser.js';
+import { startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/receiver.js';
+
+// The README's pictures are refreshed with UPDATE_SCREENSHOTS=1; other runs keep theirs in a temp folder.
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots') : mkdtempSync(path.join(tmpdir(), 'shots-'));
+const unavailable = browserUnavailable();
+
+describe('purchase simulator in Chromium', { skip: unavailable }, () => {
+  let browser: Browser;
+  let page: Page;
+  let mp: TestMarketplace;
+  let receiver: WebhookReceiver;
+  const landing = Fastify();
+  const landedTokens: string[] = [];
+
+  before(async () => {
+    // A stand-in landing page that records the token exactly as the browser delivered it.
+    landing.get('/landing', async (request, reply) => {
+      landedTokens.push(new URLSearchParams(request.url.split('?')[1]).get('token') ?? '');
+      return reply.type('text/html').send('<h1>Publisher landing page</h1>');
+    });
+    const landingUrl = await landing.listen({ host: '127.0.0.1', port: 0 });
+    receiver = await startWebhookReceiver();
+    mp = await startTestMarketplace({ publisher: { webhookUrl: receiver.url, landingPageUrl: `${landingUrl}/landing` } });
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  });
+  after(async () => {
+    await browser?.close();
+    await mp?.close();
+    await receiver?.close();
+    await landing.close();
+  });
+
+  it('buys a plan and follows the landing link with the token intact', async () => {
+    await page.goto(`${mp.url}/`);
+    await page.selectOption('#plan', 'contoso-saas/pro');
+    await page.fill('#quantity', '7');
+    await page.fill('#name', 'Fabrikam team');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'simulator-buy.png') });
+    await page.click('#buy button[type=submit]');
+    await page.waitForSelector('#landing-link');
+    assert.match(await page.textContent('[role=status]') ?? '', /Purchased/);
+    const id = page.url().split('/subscriptions/')[1]!.split('?')[0]!;
+    const href = (await page.getAttribute('#landing-link', 'href'))!;
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'simulator-purchased.png') });
+    await page.click('#landing-link');
+    await page.waitForSelector('text=Publisher landing page');
+    assert.equal(landedTokens.length, 1);
+    assert.equal(landedTokens[0], new URL(href).searchParams.get('token'));
+    const resolved = await mp.api('POST', '/saas/subscriptions/resolve', { headers: { 'x-ms-marketplace-token': landedTokens[0]! } });
+    assert.equal(resolved.status, 200);
+    assert.equal((resolved.body as { id: string }).id, id);
+    await mp.api('POST', `/saas/subscriptions/${id}/activate`, { body: { planId: 'pro', quantity: 7 } });
+  });
+
+  it('changes seats as the customer and shows the webhook delivery', async () => {
+    await page.goto(`${mp.url}/subscriptions`);
+    await page.click('text=Fabrikam team');
+    await page.fill('input[name=quantity]', '9');
+    await page.click('button:has-text("Change seats")');
+    await page.waitForSelector('[role=status]');
+    assert.match(await page.textContent('[role=status]') ?? '', /ChangeQuantity: operation .* is InProgress/);
+    await receiver.waitFor(1);
+    await mp.app.marketplace.worker.drain();
+    await page.reload();
+    const row = page.locator('tr.delivery').first();
+    assert.match(await row.textContent() ?? '', /ChangeQuantity/);
+    assert.match(await row.textContent() ?? '', /Delivered/);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'simulator-subscription.png'), fullPage: true });
+  });
+
+  it('suspends and cancels, and explains a refused action in plain words', async () => {
+    await page.click('button:has-text("Payment failed")');
+    await page.waitForSelector('.badge.Suspended');
+    await page.click('button:has-text("Cancel subscription")');
+    await page.waitForSelector('h1 .badge.Unsubscribed');
+    const id = page.url().split('/subscriptions/')[1]!.split('?')[0]!;
+    const response = await page.request.post(`${mp.url}/ui/subscriptions/${id}/action`, { form: { action: 'Suspend' }, maxRedirects: 0 });
+    assert.equal(response.status(), 303);
+    assert.match(decodeURIComponent(response.headers().location ?? ''), /Suspend is not possible while the subscription is Unsubscribed/);
+  });
+
+  it('moves the marketplace clock from the page', async () => {
+    await page.goto(`${mp.url}/subscriptions`);
+    const before = await page.textContent('#clock-now');
+    await page.fill('#advanceBy', 'P2D');
+    await page.click('button:has-text("Advance")');
+    await page.waitForSelector('[role=status]');
+    const after = await page.textContent('#clock-now');
+    assert.ok(Date.parse(after!) - Date.parse(before!) >= 2 * 86_400_000);
+    await page.goto(`${mp.url}/webhooks`);
+    assert.ok((await page.locator('tr.delivery').count()) >= 3);
+  });
+});
