@@ -11,11 +11,9 @@ import type {
   OperationRequestSource,
   ResolvedSubscription,
   SaaSOperation,
-  Subscription,
   SubscriberPlan,
   TermUnit,
   UpdateOperation,
-  WebhookPayload,
 } from '../contract/schemas.js';
 import { addDuration, parseDuration } from '../duration.js';
 import { isPlanVisibleTo, seatLimits, type Catalog, type PlanConfig, type PublisherConfig } from './catalog.js';

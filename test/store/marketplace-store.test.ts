@@ -88,7 +88,7 @@ for (const dialect of await testDialects()) {
       assert.equal(await store.getSubscription(randomUUID()), undefined);
     });
 
-    it("pages a publisher's subscriptions in id order, without other publishers'", async () => {
+    it("pages a publisher's subscription documents in id order, without other publishers'", async () => {
       const publisherId = `p-${randomUUID().slice(0, 8)}`;
       const ids = await Promise.all(Array.from({ length: 7 }, async () => {
         const s = subscription({ publisherId });
@@ -97,10 +97,16 @@ for (const dialect of await testDialects()) {
       }));
       await store.insertSubscription(subscription({ publisherId: 'someone-else' }));
       ids.sort();
-      const first = await store.listSubscriptions({ publisherId, limit: 3 });
-      assert.deepEqual(first.map((s) => s.id), ids.slice(0, 3));
-      const rest = await store.listSubscriptions({ publisherId, afterId: first[2]!.id, limit: 10 });
-      assert.deepEqual(rest.map((s) => s.id), ids.slice(3));
+      const idsOf = (json: string) => (JSON.parse(`[${json}]`) as { id: string }[]).map((s) => s.id);
+      const first = await store.subscriptionPageJson({ publisherId, limit: 3 });
+      assert.deepEqual(idsOf(first.json), ids.slice(0, 3));
+      assert.equal(first.count, 3);
+      assert.equal(first.lastId, ids[2]);
+      assert.equal(await store.hasSubscriptionAfter(publisherId, first.lastId!), true);
+      const rest = await store.subscriptionPageJson({ publisherId, afterId: first.lastId, limit: 10 });
+      assert.deepEqual(idsOf(rest.json), ids.slice(3));
+      assert.equal(await store.hasSubscriptionAfter(publisherId, rest.lastId!), false);
+      assert.deepEqual(await store.subscriptionPageJson({ publisherId: 'nobody', limit: 10 }), { json: '', count: 0, lastId: undefined });
     });
 
     it('finds subscriptions whose term ended or whose grace period ran out', async () => {
@@ -146,9 +152,9 @@ for (const dialect of await testDialects()) {
       const retried = { ...delivery, attempts: 1, lastStatusCode: 500, lastError: 'HTTP 500', lastLatencyMs: 12, nextAttemptAt: '2026-01-02T00:00:05.000Z' };
       await store.updateDelivery(retried, { attempt: 1, at: '2026-01-02T00:00:00.000Z', statusCode: 500, error: undefined, latencyMs: 12 });
       assert.ok(!(await store.deliveriesDue('2026-01-02T00:00:01.000Z', 100)).some((d) => d.id === delivery.id));
-      assert.deepEqual(await store.getDelivery(delivery.id), retried);
+      assert.deepEqual(await store.listDeliveries({ operationId: o.id, limit: 10 }), [retried]);
       assert.deepEqual(await store.listAttempts(delivery.id), [{ attempt: 1, at: '2026-01-02T00:00:00.000Z', statusCode: 500, error: undefined, latencyMs: 12 }]);
-      assert.ok((await store.nextDeliveryTime())! <= '2026-01-02T00:00:05.000Z');
+      assert.ok((await store.deliveriesDue('2026-01-02T00:00:05.000Z', 100)).some((d) => d.id === delivery.id));
     });
 
     it('sets settings, and setSettingOnce keeps the first value', async () => {

@@ -170,14 +170,6 @@ export class MarketplaceStore {
     return row !== undefined;
   }
 
-  /** One page of a publisher's subscriptions in id order, starting after `afterId`. */
-  async listSubscriptions(filter: { publisherId?: string; afterId?: string; limit: number }): Promise<SubscriptionRecord[]> {
-    let query = this.db.selectFrom('mp_subscriptions').selectAll().orderBy('id').limit(filter.limit);
-    if (filter.publisherId !== undefined) query = query.where('publisher_id', '=', filter.publisherId);
-    if (filter.afterId !== undefined) query = query.where('id', '>', filter.afterId);
-    return (await query.execute()).map(rowToSubscription);
-  }
-
   /** Newest first, for the simulator page. */
   async recentSubscriptions(limit: number): Promise<SubscriptionRecord[]> {
     const rows = await this.db.selectFrom('mp_subscriptions').selectAll().orderBy('created', 'desc').orderBy('id').limit(limit).execute();
@@ -280,20 +272,6 @@ export class MarketplaceStore {
       .limit(limit)
       .execute();
     return rows.map(rowToDelivery);
-  }
-
-  async nextDeliveryTime(): Promise<string | undefined> {
-    const row = await this.db
-      .selectFrom('mp_webhook_deliveries')
-      .select((eb) => eb.fn.min('next_attempt_at').as('next'))
-      .where('status', '=', 'Pending')
-      .executeTakeFirst();
-    return row?.next ?? undefined;
-  }
-
-  async getDelivery(id: string): Promise<DeliveryRecord | undefined> {
-    const row = await this.db.selectFrom('mp_webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && rowToDelivery(row);
   }
 
   async listDeliveries(filter: { subscriptionId?: string; operationId?: string; limit: number }): Promise<DeliveryRecord[]> {
