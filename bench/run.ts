@@ -4,7 +4,7 @@ import { fork } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { MARKETPLACE_RESOURCE_ID } from '../src/contract/schemas.js';
+import { ClientSecretCredential } from '../src/client/index.js';
 import { DEV_PUBLISHER } from '../src/marketplace/catalog.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -84,13 +84,9 @@ function print(rows: Row[], dialect: string): void {
   console.log(lines.join('\n'));
 }
 
-async function accessToken(url: string): Promise<string> {
-  const response = await fetch(`${url}/${DEV_PUBLISHER.tenantId}/oauth2/v2.0/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: DEV_PUBLISHER.clientId, client_secret: DEV_PUBLISHER.clientSecret, scope: `${MARKETPLACE_RESOURCE_ID}/.default` }),
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
+function accessToken(url: string): Promise<string> {
+  const { tenantId, clientId, clientSecret } = DEV_PUBLISHER;
+  return new ClientSecretCredential({ tenantId, clientId, clientSecret, authorityHost: url }).getToken();
 }
 
 async function allPages(first: string, headers: Record<string, string>): Promise<{ links: string[]; ids: string[] }> {

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { MARKETPLACE_RESOURCE_ID } from '../../src/contract/schemas.js';
+import { ClientSecretCredential } from '../../src/client/index.js';
 import { DEV_PUBLISHER } from '../../src/marketplace/catalog.js';
 import { runCli, startCli, type CliProcess } from '../helpers/cli.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/receiver.js';
@@ -124,13 +124,9 @@ describe('marketplace process survives kill -9', () => {
   });
 });
 
-async function tokenFor(url: string): Promise<string> {
-  const response = await fetch(`${url}/${DEV_PUBLISHER.tenantId}/oauth2/v2.0/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: DEV_PUBLISHER.clientId, client_secret: DEV_PUBLISHER.clientSecret, scope: `${MARKETPLACE_RESOURCE_ID}/.default` }),
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
+function tokenFor(url: string): Promise<string> {
+  const { tenantId, clientId, clientSecret } = DEV_PUBLISHER;
+  return new ClientSecretCredential({ tenantId, clientId, clientSecret, authorityHost: url }).getToken();
 }
 
 async function waitUntil<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
