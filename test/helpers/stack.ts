@@ -1,0 +1,106 @@
+// Both apps wired together for end-to-end tests, each on its own port: the emulator's webhook and landing
+// page point at the publisher, the publisher's client and token validation point at the emulator.
+import { createServer } from 'node:net';
+import { ClientSecretCredential, MarketplaceClient } from '../../src/client/index.js';
+import type { DialectName } from '../../src/store/database.js';
+import { buildPublisher, type PublisherApp, type PublisherOptions } from '../../src/publisher/app.js';
+import { loadHooks, type PublisherHooks } from '../../src/publisher/fulfillment/hooks.js';
+import { openPublisherStore } from '../../src/publisher/store/repository.js';
+import { createWebhookVerifier } from '../../src/publisher/webhook/verify.js';
+import { testLocation } from './databases.js';
+import { DEV_PUBLISHER, startTestMarketplace, type TestMarketplace, type TestMarketplaceOptions } from './marketplace.js';
+
+export const ADMIN_PASSWORD = 'correct horse battery staple';
+export const APP_API_KEY = 'app-key-for-tests-0123456789';
+
+export interface TestStack {
+  mp: TestMarketplace;
+  publisher: PublisherApp;
+  publisherUrl: string;
+  client: MarketplaceClient;
+  /** A signed-in admin session cookie. */
+  adminCookie(): Promise<string>;
+  /** Runs the publisher's due jobs and the emulator's due work until both are quiet. */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface TestStackOptions {
+  dialect?: DialectName;
+  hooks?: Partial<PublisherHooks>;
+  marketplace?: TestMarketplaceOptions;
+  publisher?: Partial<PublisherOptions>;
+  /** Use this database location (schema/dir) instead of a fresh one: for two publishers on one database. */
+  location?: ReturnType<typeof testLocation>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export async function startPublisher(mpUrl: string, options: TestStackOptions & { port?: number } = {}): Promise<{ publisher: PublisherApp; url: string; client: MarketplaceClient }> {
+  const location = options.location ?? testLocation(options.dialect ?? 'sqlite');
+  const { store, database } = await openPublisherStore({ dataDir: location.dataDir, databaseUrl: location.databaseUrl, schema: location.schema });
+  const client = new MarketplaceClient({
+    baseUrl: `${mpUrl}/api`,
+    credential: new ClientSecretCredential({ tenantId: DEV_PUBLISHER.tenantId, clientId: DEV_PUBLISHER.clientId, clientSecret: DEV_PUBLISHER.clientSecret, authorityHost: mpUrl }),
+    retry: { baseDelayMs: 50, maxDelayMs: 200 },
+  });
+  const publisher = await buildPublisher({
+    store,
+    client,
+    verifier: createWebhookVerifier({ authority: mpUrl, tenantId: DEV_PUBLISHER.tenantId, clientId: DEV_PUBLISHER.clientId }),
+    hooks: await loadHooks({}, options.hooks),
+    adminPassword: ADMIN_PASSWORD,
+    appApiKey: APP_API_KEY,
+    reconcileIntervalMs: 0,
+    reconcileOnStart: false,
+    activationWaitMs: 3000,
+    worker: { pollIntervalMs: 50, backoff: () => 100 },
+    ...options.publisher,
+    onClose: async () => {
+      await database.close();
+      if (!options.location) await location.cleanup();
+    },
+  });
+  const url = await publisher.listen({ host: '127.0.0.1', port: options.port ?? 0 });
+  return { publisher, url, client };
+}
+
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+  const port = await freePort();
+  const publisherUrl = `http://127.0.0.1:${port}`;
+  const mp = await startTestMarketplace({
+    dialect: options.dialect,
+    ...options.marketplace,
+    publisher: { webhookUrl: `${publisherUrl}/webhook`, landingPageUrl: `${publisherUrl}/landing`, ...options.marketplace?.publisher },
+  });
+  const { publisher, client } = await startPublisher(mp.url, { ...options, port });
+  const settle = async () => {
+    for (let round = 0; round < 20; round++) {
+      const done = (await mp.app.marketplace.worker.drain()) + (await publisher.publisher.worker.drain());
+      if (done === 0) return;
+    }
+  };
+  return {
+    mp,
+    publisher,
+    publisherUrl,
+    client,
+    settle,
+    async adminCookie() {
+      const response = await fetch(`${publisherUrl}/admin/login`, { method: 'POST', body: new URLSearchParams({ password: ADMIN_PASSWORD }), redirect: 'manual' });
+      const cookie = response.headers.get('set-cookie')?.split(';')[0];
+      if (!cookie) throw new Error(`login failed: ${response.status}`);
+      return cookie;
+    },
+    async close() {
+      await publisher.close();
+      await mp.close();
+    },
+  };
+}
