@@ -1,0 +1,139 @@
+// The admin console's door and data, health and metrics, signed events to the vendor's app, failed jobs
+// visible and retried, and two publisher processes sharing one PostgreSQL database.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import Fastify from 'fastify';
+import { Webhook } from 'standardwebhooks';
+import { testDialects, testLocation } from '../helpers/databases.js';
+import { startPublisher, startTestStack, type TestStack } from '../helpers/stack.js';
+
+type Body = Record<string, unknown>;
+const EVENT_SECRET = `whsec_${Buffer.from('a-test-secret-of-32-bytes-length').toString('base64')}`;
+
+describe('admin console, health and events', () => {
+  let stack: TestStack;
+  let failProvisioning = true;
+  const appEvents: { headers: Record<string, string>; body: string }[] = [];
+  const app = Fastify();
+
+  before(async () => {
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+    app.post('/events', async (request) => {
+      appEvents.push({ headers: request.headers as Record<string, string>, body: request.body as string });
+      return {};
+    });
+    const appUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+    stack = await startTestStack({
+      hooks: { provision: async () => { if (failProvisioning) throw new Error('tenant database is not ready'); } },
+      publisher: { events: { url: `${appUrl}/events`, secret: EVENT_SECRET }, activationWaitMs: 300 },
+    });
+  });
+  after(async () => {
+    await stack.close();
+    await app.close();
+  });
+
+  it('is closed without signing in, and refuses a wrong password', async () => {
+    const page = await fetch(`${stack.publisherUrl}/admin`, { redirect: 'manual' });
+    assert.equal(page.status, 303);
+    assert.match(page.headers.get('location') ?? '', /^\/admin\/login/);
+    assert.equal((await fetch(`${stack.publisherUrl}/api/admin/subscriptions`)).status, 401);
+    const wrong = await fetch(`${stack.publisherUrl}/admin/login`, { method: 'POST', body: new URLSearchParams({ password: 'guess' }), redirect: 'manual' });
+    assert.match(wrong.headers.get('location') ?? '', /error=/);
+    assert.equal(wrong.headers.get('set-cookie'), null);
+    const forged = await fetch(`${stack.publisherUrl}/api/admin/subscriptions`, { headers: { cookie: `admin_session=${Date.now() + 60_000}` } });
+    assert.equal(forged.status, 401, 'an unsigned cookie is not a session');
+  });
+
+  it('shows a failed provisioning as a failed activation job, retried from the console', async () => {
+    const bought = await stack.mp.purchase({ name: 'Flaky tenant' });
+    const landing = await (await fetch(bought.landingPageUrl!)).text();
+    const form = /name="form" value="([^"]+)"/.exec(landing)![1]!;
+    const result = await (await fetch(`${stack.publisherUrl}/landing/activate`, { method: 'POST', body: new URLSearchParams({ form }) })).text();
+    assert.match(result, /could not set up your account yet/);
+    assert.equal(((await stack.mp.api('GET', `/saas/subscriptions/${bought.subscriptionId}`)).body as Body).saasSubscriptionStatus, 'PendingFulfillmentStart', 'not activated while provisioning fails');
+
+    const cookie = await stack.adminCookie();
+    const jobs = (await (await fetch(`${stack.publisherUrl}/api/admin/jobs`, { headers: { cookie } })).json()) as { jobs: Body[] };
+    const job = jobs.jobs.find((j) => j.kind === 'activate' && (j.payload as Body).subscriptionId === bought.subscriptionId)!;
+    assert.match(String(job.lastError), /tenant database is not ready/);
+
+    failProvisioning = false;
+    assert.equal((await fetch(`${stack.publisherUrl}/api/admin/jobs/${String(job.id)}/retry`, { method: 'POST', headers: { cookie } })).status, 202);
+    await stack.settle();
+    assert.equal(((await stack.mp.api('GET', `/saas/subscriptions/${bought.subscriptionId}`)).body as Body).saasSubscriptionStatus, 'Subscribed');
+  });
+
+  it('lists, searches, filters and pages subscriptions, and shows one timeline', async () => {
+    for (let i = 0; i < 3; i++) await stack.publisher.publisher.fulfillment.sync(await stack.mp.subscribe({ name: `Searchable ${i}` }), 'test');
+    const cookie = await stack.adminCookie();
+    const get = async (query: string) => (await (await fetch(`${stack.publisherUrl}/api/admin/subscriptions?${query}`, { headers: { cookie } })).json()) as { total: number; subscriptions: Body[] };
+    assert.equal((await get('q=searchable')).total, 3);
+    assert.equal((await get('q=searchable&status=Suspended')).total, 0);
+    const pageOne = await get('q=searchable&page=1');
+    assert.equal(pageOne.subscriptions.length, 3);
+    const id = String(pageOne.subscriptions[0]!.id);
+    const timeline = (await (await fetch(`${stack.publisherUrl}/api/admin/subscriptions/${id}`, { headers: { cookie } })).json()) as { audit: Body[] };
+    assert.ok(timeline.audit.length > 0);
+    const html = await (await fetch(`${stack.publisherUrl}/admin?q=searchable`, { headers: { cookie } })).text();
+    assert.match(html, /Searchable 0/);
+    assert.equal((await fetch(`${stack.publisherUrl}/api/admin/subscriptions/00000000-0000-4000-8000-000000000000`, { headers: { cookie } })).status, 404);
+  });
+
+  it('sends signed events to the application for every state change', async () => {
+    const id = await stack.mp.subscribe();
+    await stack.publisher.publisher.fulfillment.sync(id, 'test');
+    await stack.mp.http('POST', `/simulator/subscriptions/${id}/actions`, { body: { action: 'Suspend' } });
+    await stack.settle();
+    const mine = appEvents.filter((e) => (JSON.parse(e.body) as { data: Body }).data.subscriptionId === id);
+    assert.deepEqual(mine.map((e) => (JSON.parse(e.body) as Body).type), ['subscription.created', 'subscription.suspended']);
+    const verifier = new Webhook(EVENT_SECRET);
+    for (const event of mine) assert.doesNotThrow(() => verifier.verify(event.body, event.headers));
+    assert.throws(() => verifier.verify(mine[0]!.body.replace('created', 'deleted'), mine[0]!.headers));
+  });
+
+  it('answers health, readiness and Prometheus metrics', async () => {
+    assert.deepEqual(await (await fetch(`${stack.publisherUrl}/healthz`)).json(), { status: 'ok' });
+    assert.deepEqual(await (await fetch(`${stack.publisherUrl}/readyz`)).json(), { status: 'ready' });
+    const metrics = await (await fetch(`${stack.publisherUrl}/metrics`)).text();
+    assert.match(metrics, /saas_webhooks_total\{action="Suspend",result="accepted"\} \d+/);
+    assert.match(metrics, /saas_subscriptions\{status="Subscribed"\} \d+/);
+  });
+});
+
+const dialects = await testDialects();
+describe('two publishers on one PostgreSQL database', { skip: dialects.includes('postgres') ? undefined : 'PostgreSQL is not running here' }, () => {
+  it('share the work: every webhook handled exactly once, by one or the other', async () => {
+    const location = testLocation('postgres');
+    const stack = await startTestStack({ location, publisher: { worker: { pollIntervalMs: 20, batchSize: 2, backoff: () => 100 } } });
+    const second = await startPublisher(stack.mp.url, { location, publisher: { worker: { pollIntervalMs: 20, batchSize: 2, backoff: () => 100 } } });
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 12; i++) ids.push(await stack.mp.subscribe());
+      for (const id of ids) await stack.mp.http('POST', `/simulator/subscriptions/${id}/actions`, { body: { action: 'Suspend' } });
+      await stack.mp.app.marketplace.worker.drain();
+      const store = stack.publisher.publisher.store;
+      for (let i = 0; i < 100; i++) {
+        const states = await Promise.all(ids.map((id) => store.getSubscription(id)));
+        if (states.every((s) => s?.status === 'Suspended')) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      for (const id of ids) assert.equal((await store.getSubscription(id))?.status, 'Suspended');
+      const jobs = await store.listJobs({ limit: 500 });
+      const webhookJobs = jobs.filter((j) => j.kind === 'webhook');
+      assert.equal(webhookJobs.length, 12);
+      assert.ok(webhookJobs.every((j) => j.status === 'done' && j.attempts === 1), 'each claimed once');
+      const handled = await Promise.all([stack.publisher, second.publisher].map((p) => webhookJobsDone(p.publisher.metrics.registry)));
+      assert.equal(handled[0]! + handled[1]!, 12, `handled ${handled.join(' + ')}: no job ran twice`);
+    } finally {
+      await second.publisher.close();
+      await stack.close();
+      await location.cleanup();
+    }
+  });
+});
+
+async function webhookJobsDone(registry: import('prom-client').Registry): Promise<number> {
+  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === 'saas_jobs_total');
+  return (metric?.values ?? []).filter((v) => v.labels.kind === 'webhook' && v.labels.outcome === 'done').reduce((sum, v) => sum + v.value, 0);
+}
