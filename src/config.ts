@@ -1,8 +1,10 @@
 // Every setting of the commands, read once from flags and environment, validated with messages that
 // name the flag or variable; the embedded defaults live here.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Catalog, CatalogError, DEMO_CATALOG } from './marketplace/catalog.js';
+import { fixedDurationMs, parseDuration } from './duration.js';
+import { Catalog, CatalogError, DEMO_CATALOG, DEV_PUBLISHER } from './marketplace/catalog.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -126,4 +128,87 @@ export function urlFlag(flags: Flags, name: string): string | undefined {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`--${name} must be an http(s) URL; got '${value}'`);
   return value;
+}
+
+export interface PublisherConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  /** Marketplace API base (…/api) and the Entra authority its tokens come from. */
+  marketplaceApi: string;
+  authority: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  adminPassword: string;
+  adminPasswordGenerated: boolean;
+  appApiKey: string;
+  appApiKeyGenerated: boolean;
+  hooksModule: string | undefined;
+  provisioningUrl: string | undefined;
+  eventsUrl: string | undefined;
+  eventsSecret: string | undefined;
+  reconcileIntervalMs: number;
+  publicUrl: string | undefined;
+  logLevel: string;
+}
+
+export const PRODUCTION = {
+  marketplaceApi: 'https://marketplaceapi.microsoft.com/api',
+  authority: 'https://login.microsoftonline.com',
+} as const;
+
+/**
+ * The publisher's settings. `--marketplace-url` points it at an emulator (and defaults the credentials
+ * to the emulator's dev app); without it, production endpoints and credentials from the environment.
+ * `dev` generates what a newcomer has not set (admin password, app key) instead of refusing to start.
+ */
+export function publisherConfig(flags: Flags, env: Env, mode: 'publisher' | 'dev', defaults: { port?: number; marketplaceUrl?: string } = {}): PublisherConfig {
+  const marketplaceUrl = urlFlag(flags, 'marketplace-url') ?? defaults.marketplaceUrl;
+  const emulated = marketplaceUrl !== undefined;
+  const origin = marketplaceUrl?.replace(/\/+$/, '');
+  const required = (name: string, fallback: string | undefined) => {
+    const value = env[name]?.trim() || fallback;
+    if (!value) throw new ConfigError(`${name} must be set (see the README, "Running in production")`);
+    return value;
+  };
+  const generated = (name: string) => {
+    const value = env[name]?.trim();
+    if (value) return { value, generated: false };
+    if (mode === 'dev') return { value: randomBytes(12).toString('base64url'), generated: true };
+    throw new ConfigError(`${name} must be set: the publisher never runs its console or API open`);
+  };
+  const admin = generated('ADMIN_PASSWORD');
+  if (admin.value.length < 8) throw new ConfigError('ADMIN_PASSWORD must be at least 8 characters');
+  const appKey = generated('APP_API_KEY');
+  const eventsUrl = env.APP_EVENTS_URL?.trim() || undefined;
+  const eventsSecret = env.APP_EVENTS_SECRET?.trim() || undefined;
+  if (eventsUrl && !/^https?:\/\//.test(eventsUrl)) throw new ConfigError('APP_EVENTS_URL must be an http(s) URL');
+  if (eventsUrl && !eventsSecret?.startsWith('whsec_')) throw new ConfigError('APP_EVENTS_SECRET must be set to a Standard Webhooks secret (whsec_ followed by base64) when APP_EVENTS_URL is');
+  const reconcile = parseDuration(env.RECONCILE_INTERVAL?.trim() || 'PT1H');
+  const reconcileMs = reconcile && fixedDurationMs(reconcile);
+  if (reconcileMs === undefined) throw new ConfigError('RECONCILE_INTERVAL must be an ISO 8601 duration without months or years, such as PT1H or PT15M');
+  return {
+    host: stringFlag(flags, 'host') ?? DEFAULTS.host,
+    port: portFlag(flags, 'port', defaults.port ?? DEFAULTS.publisherPort),
+    dataDir: path.resolve(stringFlag(flags, 'data-dir') ?? DEFAULTS.dataDir),
+    databaseUrl: databaseUrl(env),
+    marketplaceApi: origin ? `${origin}/api` : (env.MARKETPLACE_API_URL?.trim() || PRODUCTION.marketplaceApi),
+    authority: origin ?? (env.ENTRA_AUTHORITY?.trim() || PRODUCTION.authority),
+    tenantId: required('TENANT_ID', emulated ? DEV_PUBLISHER.tenantId : undefined),
+    clientId: required('CLIENT_ID', emulated ? DEV_PUBLISHER.clientId : undefined),
+    clientSecret: required('CLIENT_SECRET', emulated ? DEV_PUBLISHER.clientSecret : undefined),
+    adminPassword: admin.value,
+    adminPasswordGenerated: admin.generated,
+    appApiKey: appKey.value,
+    appApiKeyGenerated: appKey.generated,
+    hooksModule: stringFlag(flags, 'hooks') ?? (env.HOOKS_MODULE?.trim() || undefined),
+    provisioningUrl: env.PROVISIONING_URL?.trim() || undefined,
+    eventsUrl,
+    eventsSecret,
+    reconcileIntervalMs: reconcileMs,
+    publicUrl: urlFlag(flags, 'public-url'),
+    logLevel: logLevel(flags, env),
+  };
 }

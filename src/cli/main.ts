@@ -2,17 +2,20 @@
 // `saas-fulfillment <command>`: the project's command line. Bad flags or config exit with code 2 and a
 // message naming the flag or field; a failure to start exits with 1.
 import { parseArgs } from 'node:util';
-import { ConfigError, marketplaceConfig, type Flags } from '../config.js';
+import { ConfigError, marketplaceConfig, publisherConfig, type Flags } from '../config.js';
+import { startDev } from './dev.js';
 import { describeMarketplace, startMarketplace } from './marketplace.js';
+import { describePublisher, startPublisherService } from './publisher.js';
 
 const USAGE = `Usage: saas-fulfillment <command> [options]
 
 Commands:
-  dev           the marketplace emulator on embedded defaults (what \`npm start\` runs)
+  dev           the emulator and the publisher service wired together (what \`npm start\` runs)
   marketplace   the marketplace emulator
+  publisher     the publisher fulfillment service (production settings from the environment)
 
-Options (marketplace, dev):
-  --port <n>               port to listen on (default 4010; 0 picks a free one)
+Common options:
+  --port <n>               port to listen on (marketplace 4010, publisher and dev 3000; 0 picks a free one)
   --host <addr>            address to bind (default 127.0.0.1)
   --data-dir <dir>         folder of the SQLite store (default ./data); DATABASE_URL=postgres://... selects PostgreSQL
   --config <file>          catalog of publishers, offers and plans (JSON; default: the built-in demo catalog)
@@ -21,6 +24,13 @@ Options (marketplace, dev):
   --public-url <url>       origin the emulator is reached at, if not the address it binds
   --log-level <level>      fatal, error, warn, info, debug, trace or silent (default info; env LOG_LEVEL)
   --simulator-remote       let non-loopback callers use the simulator API and pages
+
+Publisher and dev options:
+  --marketplace-url <url>  use an emulator at this origin (credentials default to its dev app)
+  --marketplace-port <n>   dev: the emulator's port (default 4010)
+  --hooks <module>         JS module exporting provision / decide / restore (env HOOKS_MODULE)
+  Environment: ADMIN_PASSWORD, APP_API_KEY, TENANT_ID, CLIENT_ID, CLIENT_SECRET, MARKETPLACE_API_URL,
+  ENTRA_AUTHORITY, DATABASE_URL, PROVISIONING_URL, APP_EVENTS_URL, APP_EVENTS_SECRET, RECONCILE_INTERVAL
 `;
 
 const OPTIONS = {
@@ -33,6 +43,9 @@ const OPTIONS = {
   'public-url': { type: 'string' },
   'log-level': { type: 'string' },
   'simulator-remote': { type: 'boolean' },
+  'marketplace-url': { type: 'string' },
+  'marketplace-port': { type: 'string' },
+  hooks: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -42,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command === undefined ? 2 : 0;
   }
-  if (command !== 'marketplace' && command !== 'dev') throw new ConfigError(`unknown command '${command}'`);
+  if (command !== 'marketplace' && command !== 'dev' && command !== 'publisher') throw new ConfigError(`unknown command '${command}'`);
   let flags: Flags;
   try {
     flags = parseArgs({ args: rest, options: OPTIONS, strict: true, allowPositionals: false }).values;
@@ -53,9 +66,20 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const running = await startMarketplace(marketplaceConfig(flags, process.env));
-  process.stdout.write(`\n${describeMarketplace(running)}\n\n`);
-  await closeOnSignal(() => running.close());
+  if (command === 'marketplace') {
+    const running = await startMarketplace(marketplaceConfig(flags, process.env));
+    process.stdout.write(`\n${describeMarketplace(running)}\n\n`);
+    await closeOnSignal(() => running.close());
+  } else if (command === 'publisher') {
+    const config = publisherConfig(flags, process.env, 'publisher');
+    const running = await startPublisherService(config);
+    process.stdout.write(`\n${describePublisher(running, config)}\n\n`);
+    await closeOnSignal(() => running.close());
+  } else {
+    const running = await startDev(flags, process.env);
+    process.stdout.write(`\n${running.summary}\n\n`);
+    await closeOnSignal(() => running.close());
+  }
   return 0;
 }
 

@@ -204,6 +204,7 @@ export class MarketplaceClient {
       const context = { method: call.name, attempt, requestId, correlationId };
       const outcome = await this.attempt(call, url, requestId, correlationId, forceRefresh);
       if ('response' in outcome && outcome.response.status < 400) {
+        this.options.logger?.debug({ ...context, status: outcome.response.status }, 'marketplace call');
         return { status: outcome.response.status, headers: outcome.response.headers, body: outcome.body, attempts: attempt, requestId, correlationId };
       }
       const failure: Failure = 'response' in outcome ? { kind: 'status', status: outcome.response.status, retryAfter: outcome.response.headers.get('retry-after') } : outcome.failure;

@@ -25,6 +25,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps
     const notice = readNotice(request.body);
     const fresh = await deps.fulfillment.receiveWebhook({ ...notice, raw: JSON.stringify(request.body) });
     deps.metrics.webhooks.inc({ action: notice.action, result: fresh ? 'accepted' : 'duplicate' });
+    request.log.debug({ operationId: notice.id, subscriptionId: notice.subscriptionId, action: notice.action, duplicate: !fresh }, 'webhook stored');
     return reply.status(200).send({ received: notice.id, duplicate: !fresh });
   });
 }

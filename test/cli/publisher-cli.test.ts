@@ -1,0 +1,150 @@
+// The publisher and dev commands as users run them: required settings named on exit code 2, no secret in
+// any log line, and kill -9 while webhooks stream in losing nothing that was acknowledged.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { openPublisherStore } from '../../src/publisher/store/repository.js';
+import { runCli, startCli, type CliProcess } from '../helpers/cli.js';
+import { startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
+import { freePort } from '../helpers/stack.js';
+
+type Body = Record<string, unknown>;
+const PRODUCTION_ENV = { TENANT_ID: '', CLIENT_ID: '', CLIENT_SECRET: '', ADMIN_PASSWORD: '', APP_API_KEY: '' };
+
+describe('publisher command settings', () => {
+  it('refuses to start without an admin password: the console is never open', () => {
+    const r = runCli(['publisher', '--marketplace-url', 'http://127.0.0.1:9'], { ...PRODUCTION_ENV });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /ADMIN_PASSWORD must be set/);
+  });
+
+  it('names each production credential that is missing', () => {
+    const r = runCli(['publisher'], { ...PRODUCTION_ENV, ADMIN_PASSWORD: 'long enough password', APP_API_KEY: 'key-key-key' });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /TENANT_ID must be set/);
+  });
+
+  it('refuses an events URL without a Standard Webhooks secret, and a reconcile interval in months', () => {
+    const base = { ...PRODUCTION_ENV, ADMIN_PASSWORD: 'long enough password', APP_API_KEY: 'k' };
+    assert.match(runCli(['dev', '--port', '0'], { ...base, APP_EVENTS_URL: 'http://127.0.0.1:9/e' }).stderr, /APP_EVENTS_SECRET must be set/);
+    assert.match(runCli(['dev', '--port', '0'], { ...base, RECONCILE_INTERVAL: 'P1M' }).stderr, /RECONCILE_INTERVAL/);
+  });
+});
+
+describe('dev command', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'saas-dev-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs a purchase end to end and writes no secret to its logs', async () => {
+    const dev = startCli(['dev', '--port', '0', '--marketplace-port', '0', '--data-dir', dir], { ...PRODUCTION_ENV, LOG_LEVEL: 'debug' });
+    try {
+      const [, mpUrl] = await dev.waitFor(/Marketplace emulator\s+(http:\/\/\S+)/);
+      const [, pubUrl] = await dev.waitFor(/Publisher service\s+(http:\/\/\S+)/);
+      const [, password] = await dev.waitFor(/Admin password\s+(\S+)/);
+      const bought = (await (await fetch(`${mpUrl}/simulator/purchases`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ offerId: 'contoso-saas', planId: 'pro', quantity: 3 }) })).json()) as Body;
+      const landing = await (await fetch(String(bought.landingPageUrl))).text();
+      const form = /name="form" value="([^"]+)"/.exec(landing)![1]!;
+      const done = await (await fetch(`${pubUrl}/landing/activate`, { method: 'POST', body: new URLSearchParams({ form }) })).text();
+      assert.match(done, /Your subscription is active/);
+      await fetch(`${mpUrl}/simulator/subscriptions/${String(bought.subscriptionId)}/actions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'ChangeQuantity', quantity: 4 }) });
+      const login = await fetch(`${pubUrl}/admin/login`, { method: 'POST', body: new URLSearchParams({ password: password! }), redirect: 'manual' });
+      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      let seats: unknown;
+      for (let i = 0; i < 50 && seats !== 4; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        seats = (((await (await fetch(`${pubUrl}/api/admin/subscriptions/${String(bought.subscriptionId)}`, { headers: { cookie } })).json()) as { subscription: Body }).subscription).quantity;
+      }
+      assert.equal(seats, 4, 'the customer change reached the console');
+      const output = dev.output();
+      assert.ok(output.includes('"level":20'), 'debug logging was on');
+      assert.equal(output.split(password!).length - 1, 1, 'the generated admin password is printed once, at start, and never logged');
+      assert.ok(!output.includes('dev-secret'), 'the client secret is never written');
+      assert.ok(!/eyJ[\w-]+\.[\w-]+\.[\w-]+/.test(output), 'no token is written');
+      assert.ok(!output.includes(String(bought.token)), 'no landing token is written');
+    } finally {
+      await dev.kill();
+    }
+  });
+});
+
+describe('publisher process survives kill -9 while webhooks stream in', () => {
+  let mp: TestMarketplace;
+  let dir: string;
+  let port: number;
+  const processes: CliProcess[] = [];
+
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'saas-pubcrash-'));
+    port = await freePort();
+    mp = await startTestMarketplace({
+      publisher: { webhookUrl: `http://127.0.0.1:${port}/webhook`, landingPageUrl: `http://127.0.0.1:${port}/landing` },
+      settings: { acknowledgeWindowMs: 10_000, webhook: { maxAttempts: 200, baseDelayMs: 50, maxDelayMs: 300, timeoutMs: 2000 } },
+    });
+  });
+  after(async () => {
+    await Promise.all(processes.map((p) => p.kill('SIGKILL')));
+    await mp.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const start = async () => {
+    const cli = startCli(['publisher', '--port', String(port), '--data-dir', dir, '--marketplace-url', mp.url], { ...PRODUCTION_ENV, ADMIN_PASSWORD: 'kill-test-password', APP_API_KEY: 'kill-test-key' });
+    processes.push(cli);
+    await cli.waitFor(/Publisher service\s+http/);
+    return cli;
+  };
+
+  it('acknowledged webhooks are all in the inbox after the restart, and every subscription ends equal to the emulator', async () => {
+    const first = await start();
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) ids.push(await mp.subscribe({ quantity: 5 }));
+    const act = (id: string, body: Body) => mp.http('POST', `/simulator/subscriptions/${id}/actions`, { body });
+    const stream = (async () => {
+      for (let round = 0; round < 6; round++) {
+        for (const id of ids) await act(id, round % 2 === 0 ? { action: 'ChangeQuantity', quantity: 6 + round } : { action: 'Suspend' });
+        for (const id of ids) if (round % 2 === 1) await act(id, { action: 'Reinstate' });
+        await new Promise((resolve) => setTimeout(resolve, 60));
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.equal(await first.kill('SIGKILL'), null);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const second = await start();
+    await stream;
+
+    const remote = async (id: string) => (await mp.api('GET', `/saas/subscriptions/${id}`)).body as Body;
+    const deadline = Date.now() + 30_000;
+    let pending = true;
+    while (pending && Date.now() < deadline) {
+      const log = (await mp.http('GET', '/simulator/webhooks?limit=1000')).body as { deliveries: Body[] };
+      const outstanding = (await Promise.all(ids.map(async (id) => ((await mp.api('GET', `/saas/subscriptions/${id}/operations`)).body as { operations: unknown[] }).operations.length))).reduce((a, b) => a + b, 0);
+      pending = log.deliveries.some((d) => d.status === 'Pending') || outstanding > 0;
+      if (pending) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.equal(pending, false, 'all deliveries settled and no operation left waiting');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await second.kill();
+
+    const { store, database } = await openPublisherStore({ dataDir: dir });
+    try {
+      const log = (await mp.http('GET', '/simulator/webhooks?limit=1000')).body as { deliveries: { operationId: string; subscriptionId: string; attemptLog: { statusCode?: number }[] }[] };
+      for (const delivery of log.deliveries) {
+        if (!delivery.attemptLog.some((a) => a.statusCode === 200)) continue;
+        const inbox = await store.inboxOf(delivery.subscriptionId);
+        assert.ok(inbox.some((w) => w.operationId === delivery.operationId), `acknowledged webhook ${delivery.operationId} is in the inbox`);
+      }
+      for (const id of ids) {
+        const theirs = await remote(id);
+        const mine = (await store.getSubscription(id))!;
+        assert.deepEqual([mine.status, mine.planId, mine.quantity], [theirs.saasSubscriptionStatus, theirs.planId, theirs.quantity], id);
+      }
+    } finally {
+      await database.close();
+    }
+  });
+});
