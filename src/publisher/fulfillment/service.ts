@@ -167,7 +167,8 @@ export class PublisherFulfillment {
   private async acknowledge(operation: SeenOperation, status: 'Success' | 'Failure', outcome: OperationOutcome, reason: string | undefined): Promise<void> {
     try {
       await this.deps.client.updateOperation(operation.subscriptionId, operation.id, { status });
-      await this.recordOperation(operation, outcome, reason);
+      // Our PATCH is what completes the operation on Microsoft's side.
+      await this.recordOperation({ ...operation, marketplaceStatus: status === 'Success' ? 'Succeeded' : 'Failed' }, outcome, reason);
     } catch (error) {
       if (!(error instanceof MarketplaceError) || error.status !== 409) throw error;
       const final = await this.deps.client.getOperation(operation.subscriptionId, operation.id);
