@@ -1,6 +1,7 @@
 // `npm run bench`: load on loopback against the emulator, beside a bare Fastify route measured in the
 // same run, printed as a table. Targets: get-subscription >= 50% of the bare route's rate; list p99 < 5 ms.
 import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -57,6 +58,54 @@ try {
   print(rows, ready.dialect);
 } finally {
   child.kill();
+}
+
+await benchIngest(undefined);
+await benchIngest(process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
+
+/** Webhooks/s and p99 until the durable 200, beside the same store's raw durable commit rate. */
+async function benchIngest(databaseUrl: string | undefined): Promise<void> {
+  const ingest = fork(path.join(here, 'ingest-server.ts'), { execArgv: ['--import', 'tsx'], env: { ...process.env, BENCH_DATABASE_URL: databaseUrl ?? '' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let server: { url: string; token: string; rawCommitsPerSecond: number; dialect: string };
+  try {
+    server = await new Promise((resolve, reject) => {
+      ingest.once('message', (message) => resolve(message as typeof server));
+      ingest.once('exit', (code) => reject(new Error(`exited with ${code}`)));
+    });
+  } catch (error) {
+    console.log(`\nwebhook ingest on ${databaseUrl ? 'PostgreSQL' : 'SQLite'}: not measured (${(error as Error).message}; is the database running?)`);
+    return;
+  }
+  try {
+    const options: autocannon.Options = {
+      url: `${server.url}/webhook`,
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (request) => ({
+            ...request,
+            body: JSON.stringify({ id: randomUUID(), activityId: randomUUID(), subscriptionId: randomUUID(), action: 'Suspend', status: 'Succeeded', timeStamp: new Date().toISOString() }),
+          }),
+        },
+      ],
+    };
+    const row = await measure('webhook ingest (verified JWT, durable 200)', options);
+    console.log(
+      [
+        '',
+        `webhook ingest on ${server.dialect}: ${CONNECTIONS} connections, ${DURATION} s`,
+        `| ${'measure'.padEnd(52)} | ${'per s'.padStart(8)} | ${'p50 ms'.padStart(7)} | ${'p99 ms'.padStart(7)} | errors |`,
+        `|${'-'.repeat(54)}|${'-'.repeat(10)}|${'-'.repeat(9)}|${'-'.repeat(9)}|--------|`,
+        `| ${'raw durable commits (1-row transactions, sequential)'.padEnd(52)} | ${server.rawCommitsPerSecond.toFixed(0).padStart(8)} | ${'-'.padStart(7)} | ${'-'.padStart(7)} |      - |`,
+        `| ${row.name.padEnd(52)} | ${row.rps.toFixed(0).padStart(8)} | ${row.p50.toFixed(1).padStart(7)} | ${row.p99.toFixed(1).padStart(7)} | ${String(row.errors).padStart(6)} |`,
+      ].join('\n'),
+    );
+  } finally {
+    ingest.kill('SIGTERM');
+    await new Promise((resolve) => ingest.once('exit', resolve));
+  }
 }
 
 async function measure(name: string, options: autocannon.Options, connections = CONNECTIONS): Promise<Row> {

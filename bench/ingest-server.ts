@@ -1,0 +1,59 @@
+// Child process of the benchmark: a publisher app that only ingests webhooks (worker off), validating a
+// real RS256 token against a local key set, on the dialect named by BENCH_DATABASE_URL (SQLite if unset);
+// and, in the same process, the store's raw durable commit rate.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { MarketplaceClient, StaticTokenCredential } from '../src/client/index.js';
+import { MARKETPLACE_RESOURCE_ID } from '../src/contract/schemas.js';
+import { DEV_PUBLISHER } from '../src/marketplace/catalog.js';
+import { buildPublisher } from '../src/publisher/app.js';
+import { loadHooks } from '../src/publisher/fulfillment/hooks.js';
+import { openPublisherStore } from '../src/publisher/store/repository.js';
+import { createWebhookVerifier } from '../src/publisher/webhook/verify.js';
+import { dropSchema } from '../src/store/database.js';
+
+const databaseUrl = process.env.BENCH_DATABASE_URL || undefined;
+const schema = databaseUrl ? `bench_${randomUUID().slice(0, 8)}` : undefined;
+const { store, database } = await openPublisherStore({ dataDir: mkdtempSync(path.join(tmpdir(), 'saas-ingest-')), databaseUrl, schema, poolSize: 10 });
+
+// Raw durable commits: one-row transactions, one after the other, for two seconds.
+const started = performance.now();
+let commits = 0;
+while (performance.now() - started < 2000) {
+  await store.transaction((tx) => tx.setSettingOnce(`bench-${commits}`, 'x'));
+  commits++;
+}
+const rawCommitsPerSecond = commits / ((performance.now() - started) / 1000);
+
+const authority = 'https://login.example.test';
+const { privateKey, publicKey } = await generateKeyPair('RS256');
+const jwk = { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'RS256' };
+const token = await new SignJWT({ tid: DEV_PUBLISHER.tenantId, azp: MARKETPLACE_RESOURCE_ID })
+  .setProtectedHeader({ alg: 'RS256', kid: 'bench' })
+  .setIssuer(`${authority}/${DEV_PUBLISHER.tenantId}/v2.0`)
+  .setAudience(DEV_PUBLISHER.clientId)
+  .setIssuedAt()
+  .setExpirationTime('1h')
+  .sign(privateKey);
+
+const app = await buildPublisher({
+  store,
+  client: new MarketplaceClient({ baseUrl: 'http://127.0.0.1:9/api', credential: new StaticTokenCredential('unused') }),
+  verifier: createWebhookVerifier({ authority, tenantId: DEV_PUBLISHER.tenantId, clientId: DEV_PUBLISHER.clientId }, createLocalJWKSet({ keys: [jwk] })),
+  hooks: await loadHooks({}),
+  adminPassword: 'bench-password',
+  appApiKey: 'bench-key',
+  runWorker: false,
+});
+const url = await app.listen({ host: '127.0.0.1', port: 0 });
+process.send?.({ url, token, rawCommitsPerSecond, dialect: store.dialect });
+process.on('SIGTERM', () => {
+  void app.close().then(async () => {
+    await database.close().catch(() => undefined);
+    if (databaseUrl && schema) await dropSchema(databaseUrl, schema);
+    process.exit(0);
+  });
+});
