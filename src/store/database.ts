@@ -26,6 +26,8 @@ export interface Database<Tables> {
   readonly dialect: DialectName;
   /** Where the data lives, for start-up messages (never includes a password). */
   readonly location: string;
+  /** PostgreSQL schema the tables live in (migrations look for their own tables there only). */
+  readonly schema: string | undefined;
   close(): Promise<void>;
 }
 
@@ -48,7 +50,7 @@ function openSqlite<Tables>(options: DatabaseOptions): Database<Tables> {
   connection.pragma('busy_timeout = 5000');
   connection.pragma('foreign_keys = ON');
   const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
-  return { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
+  return { db, dialect: 'sqlite', location: file, schema: undefined, close: () => db.destroy() };
 }
 
 const STATEMENT_CACHE_LIMIT = 500;
@@ -84,7 +86,8 @@ async function openPostgres<Tables>(url: string, options: DatabaseOptions): Prom
   if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   const location = redactUrl(url) + (schema ? ` (schema ${schema})` : '');
-  return { db, dialect: 'postgres', location, close: () => db.destroy() };
+  const current = schema ?? (await pool.query<{ schema: string }>('select current_schema() as schema')).rows[0]?.schema;
+  return { db, dialect: 'postgres', location, schema: current, close: () => db.destroy() };
 }
 
 /** A database URL fit for a log line: the password replaced. */
@@ -99,9 +102,11 @@ export function redactUrl(url: string): string {
 }
 
 /** Runs the part's migrations in order, each once; throws with the failing migration's name. */
-export async function migrate<Tables>(db: Kysely<Tables>, migrations: Record<string, Migration>, tableName: string): Promise<void> {
+export async function migrate<Tables>(database: Database<Tables>, migrations: Record<string, Migration>, tableName: string): Promise<void> {
   const migrator = new Migrator({
-    db,
+    db: database.db,
+    // Kysely looks for its bookkeeping tables by name; in a shared database only our schema's count.
+    ...(database.schema ? { migrationTableSchema: database.schema } : {}),
     provider: { getMigrations: async () => migrations },
     migrationTableName: `${tableName}_migration`,
     migrationLockTableName: `${tableName}_migration_lock`,

@@ -319,7 +319,7 @@ export async function openMarketplaceStore(options: Omit<DatabaseOptions, 'fileN
 }> {
   const database = await openDatabase<MarketplaceTables>({ fileName: 'marketplace.sqlite', ...options });
   try {
-    await migrate(database.db, marketplaceMigrations, 'mp');
+    await migrate(database, marketplaceMigrations, 'mp');
   } catch (error) {
     await database.close();
     throw error;

@@ -419,7 +419,7 @@ export class PublisherStore {
 export async function openPublisherStore(options: Omit<DatabaseOptions, 'fileName'> & { fileName?: string }): Promise<{ store: PublisherStore; database: Database<PublisherTables> }> {
   const database = await openDatabase<PublisherTables>({ fileName: 'publisher.sqlite', ...options });
   try {
-    await migrate(database.db, publisherMigrations, 'pub');
+    await migrate(database, publisherMigrations, 'pub');
   } catch (error) {
     await database.close();
     throw error;
