@@ -129,3 +129,15 @@ export async function dropSchema(url: string, schema: string): Promise<void> {
 }
 
 export { sql };
+
+/** Opens the database and brings a part's tables up to date; closes it again if that fails. */
+export async function openMigrated<Tables>(options: DatabaseOptions, migrations: Record<string, Migration>, prefix: string): Promise<Database<Tables>> {
+  const database = await openDatabase<Tables>(options);
+  try {
+    await migrate(database, migrations, prefix);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return database;
+}

@@ -10,7 +10,7 @@ import type {
   SubscriptionStatus,
   TermUnit,
 } from '../../contract/schemas.js';
-import { migrate, openDatabase, type Database, type DatabaseOptions, type DialectName } from '../../store/database.js';
+import { openMigrated, type Database, type DatabaseOptions, type DialectName } from '../../store/database.js';
 import { subscriptionToWire } from '../wire.js';
 import { DocumentCache, type CachedDocument } from './document-cache.js';
 import { marketplaceMigrations, type DeliveryRow, type MarketplaceTables, type OperationRow, type SubscriptionRow } from './schema.js';
@@ -317,13 +317,7 @@ export async function openMarketplaceStore(options: Omit<DatabaseOptions, 'fileN
   store: MarketplaceStore;
   database: Database<MarketplaceTables>;
 }> {
-  const database = await openDatabase<MarketplaceTables>({ fileName: 'marketplace.sqlite', ...options });
-  try {
-    await migrate(database, marketplaceMigrations, 'mp');
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
+  const database = await openMigrated<MarketplaceTables>({ fileName: 'marketplace.sqlite', ...options }, marketplaceMigrations, 'mp');
   // Only the embedded file has a single writer; PostgreSQL may be shared by several emulators.
   const cache = database.dialect === 'sqlite' ? new DocumentCache() : undefined;
   return { store: new MarketplaceStore(database.db, database.dialect, cache), database };

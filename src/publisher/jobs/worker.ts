@@ -3,6 +3,7 @@
 // process runs here, after the state that caused it is on disk.
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../clock.js';
+import { PollingLoop } from '../../polling-loop.js';
 import type { Job, PublisherStore } from '../store/repository.js';
 
 export type JobHandler = (job: Job) => Promise<void>;
@@ -29,12 +30,8 @@ export interface JobWorkerOptions {
   onOutcome?: (job: Job, outcome: 'done' | 'retry' | 'dead', error?: unknown) => void;
 }
 
-export class JobWorker {
+export class JobWorker extends PollingLoop {
   readonly id = `worker-${randomUUID().slice(0, 8)}`;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
-  private stopped = true;
-  private again = false;
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
@@ -42,64 +39,13 @@ export class JobWorker {
     private readonly clock: Clock,
     private readonly handlers: Record<string, JobHandler>,
     private readonly options: JobWorkerOptions = {},
-  ) {}
-
-  start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.schedule(0);
+  ) {
+    super(() => this.claimAndRun(), options.pollIntervalMs ?? 200, (error) => options.onOutcome?.({ id: '-', kind: 'claim' } as Job, 'retry', error));
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
+  override async stop(): Promise<void> {
+    await super.stop();
     await Promise.allSettled([...this.inFlight]);
-  }
-
-  wake(): void {
-    if (this.stopped) return;
-    if (this.running) this.again = true;
-    else this.schedule(0);
-  }
-
-  /** Runs claim-and-work passes until one finds nothing due; for tests and shutdown. */
-  async drain(): Promise<number> {
-    let total = 0;
-    for (let i = 0; i < 1000; i++) {
-      const done = await this.pass();
-      total += done;
-      if (done === 0) break;
-    }
-    return total;
-  }
-
-  private schedule(delay: number): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), delay);
-    this.timer.unref();
-  }
-
-  private async tick(): Promise<void> {
-    try {
-      if ((await this.pass()) > 0) this.again = true;
-    } catch (error) {
-      this.options.onOutcome?.({ id: '-', kind: 'claim' } as Job, 'retry', error);
-    }
-    if (this.stopped) return;
-    const now = this.again;
-    this.again = false;
-    this.schedule(now ? 0 : (this.options.pollIntervalMs ?? 200));
-  }
-
-  private async pass(): Promise<number> {
-    while (this.running) await this.running.catch(() => undefined);
-    this.running = this.claimAndRun();
-    try {
-      return await this.running;
-    } finally {
-      this.running = undefined;
-    }
   }
 
   private async claimAndRun(): Promise<number> {

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { AadIdentifier } from '../../contract/schemas.js';
-import { migrate, openDatabase, type Database, type DatabaseOptions, type DialectName } from '../../store/database.js';
+import { openMigrated, type Database, type DatabaseOptions, type DialectName } from '../../store/database.js';
 import { publisherMigrations, type PubAuditRow, type PubJobRow, type PubSubscriptionRow, type PublisherTables } from './schema.js';
 
 export type Provisioning = 'none' | 'pending' | 'done' | 'failed';
@@ -417,13 +417,7 @@ export class PublisherStore {
 }
 
 export async function openPublisherStore(options: Omit<DatabaseOptions, 'fileName'> & { fileName?: string }): Promise<{ store: PublisherStore; database: Database<PublisherTables> }> {
-  const database = await openDatabase<PublisherTables>({ fileName: 'publisher.sqlite', ...options });
-  try {
-    await migrate(database, publisherMigrations, 'pub');
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
+  const database = await openMigrated<PublisherTables>({ fileName: 'publisher.sqlite', ...options }, publisherMigrations, 'pub');
   return { store: new PublisherStore(database.db, database.dialect), database };
 }
 
