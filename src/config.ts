@@ -152,6 +152,8 @@ export interface PublisherConfig {
   reconcileIntervalMs: number;
   publicUrl: string | undefined;
   logLevel: string;
+  /** "Sign in with Microsoft" on the landing page and/or for listed console users; undefined: off. */
+  signIn: { issuer: string; clientId: string; clientSecret: string; landing: boolean; adminUsers: string[] } | undefined;
 }
 
 export const PRODUCTION = {
@@ -186,19 +188,36 @@ export function publisherConfig(flags: Flags, env: Env, mode: 'publisher' | 'dev
   const eventsSecret = env.APP_EVENTS_SECRET?.trim() || undefined;
   if (eventsUrl && !/^https?:\/\//.test(eventsUrl)) throw new ConfigError('APP_EVENTS_URL must be an http(s) URL');
   if (eventsUrl && !eventsSecret?.startsWith('whsec_')) throw new ConfigError('APP_EVENTS_SECRET must be set to a Standard Webhooks secret (whsec_ followed by base64) when APP_EVENTS_URL is');
+  const landingSignIn = booleanEnv(env, 'LANDING_SIGN_IN');
+  const adminUsers = (env.ADMIN_OIDC_USERS ?? '').split(',').map((u) => u.trim().toLowerCase()).filter(Boolean);
   const reconcile = parseDuration(env.RECONCILE_INTERVAL?.trim() || 'PT1H');
   const reconcileMs = reconcile && fixedDurationMs(reconcile);
   if (reconcileMs === undefined) throw new ConfigError('RECONCILE_INTERVAL must be an ISO 8601 duration without months or years, such as PT1H or PT15M');
+  const tenantId = required('TENANT_ID', emulated ? DEV_PUBLISHER.tenantId : undefined);
+  const clientId = required('CLIENT_ID', emulated ? DEV_PUBLISHER.clientId : undefined);
+  const clientSecret = required('CLIENT_SECRET', emulated ? DEV_PUBLISHER.clientSecret : undefined);
+  const authority = origin ?? (env.ENTRA_AUTHORITY?.trim() || PRODUCTION.authority);
+  const signIn =
+    landingSignIn || adminUsers.length > 0
+      ? {
+          issuer: env.OIDC_ISSUER?.trim() || `${authority}/${tenantId}/v2.0`,
+          clientId: env.OIDC_CLIENT_ID?.trim() || clientId,
+          clientSecret: env.OIDC_CLIENT_SECRET?.trim() || clientSecret,
+          landing: landingSignIn,
+          adminUsers,
+        }
+      : undefined;
   return {
     host: stringFlag(flags, 'host') ?? DEFAULTS.host,
     port: portFlag(flags, 'port', defaults.port ?? DEFAULTS.publisherPort),
     dataDir: path.resolve(stringFlag(flags, 'data-dir') ?? DEFAULTS.dataDir),
     databaseUrl: databaseUrl(env),
+    signIn,
     marketplaceApi: origin ? `${origin}/api` : (env.MARKETPLACE_API_URL?.trim() || PRODUCTION.marketplaceApi),
-    authority: origin ?? (env.ENTRA_AUTHORITY?.trim() || PRODUCTION.authority),
-    tenantId: required('TENANT_ID', emulated ? DEV_PUBLISHER.tenantId : undefined),
-    clientId: required('CLIENT_ID', emulated ? DEV_PUBLISHER.clientId : undefined),
-    clientSecret: required('CLIENT_SECRET', emulated ? DEV_PUBLISHER.clientSecret : undefined),
+    authority,
+    tenantId,
+    clientId,
+    clientSecret,
     adminPassword: admin.value,
     adminPasswordGenerated: admin.generated,
     appApiKey: appKey.value,
@@ -211,4 +230,11 @@ export function publisherConfig(flags: Flags, env: Env, mode: 'publisher' | 'dev
     publicUrl: urlFlag(flags, 'public-url'),
     logLevel: logLevel(flags, env),
   };
+}
+
+function booleanEnv(env: Env, name: string): boolean {
+  const value = env[name]?.trim().toLowerCase();
+  if (value === undefined || value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true' || value === '1') return true;
+  throw new ConfigError(`${name} must be true or false; got '${env[name]}'`);
 }

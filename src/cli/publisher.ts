@@ -37,6 +37,7 @@ export async function startPublisherService(config: PublisherConfig): Promise<Ru
       logger,
       reconcileIntervalMs: config.reconcileIntervalMs,
       secureCookies: config.publicUrl?.startsWith('https://') ?? false,
+      ...(config.signIn ? { signIn: { settings: config.signIn, landing: config.signIn.landing, adminUsers: config.signIn.adminUsers } } : {}),
       onClose: () => database.close(),
     });
   } catch (error) {

@@ -10,6 +10,7 @@ import { allowEmptyJsonBodies, installErrorHandling } from '../http/errors.js';
 import type { Catalog } from './catalog.js';
 import { FulfillmentService } from './fulfillment.js';
 import { loadOrCreateSigningKey, type SigningKey } from './identity/keys.js';
+import { SignInService } from './identity/sign-in.js';
 import { TokenService } from './identity/tokens.js';
 import { fulfillmentRoutes } from './routes/fulfillment.js';
 import { identityRoutes } from './routes/identity.js';
@@ -102,7 +103,8 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
     reply.header('x-content-type-options', 'nosniff');
   });
 
-  await app.register(identityRoutes, { catalog, tokens, key, publicUrl: origin });
+  const signIn = new SignInService(key, options.identityClock ?? { now: () => new Date() }, origin);
+  await app.register(identityRoutes, { catalog, tokens, signIn, key, publicUrl: origin });
   await app.register(fulfillmentRoutes, { prefix: '/api', fulfillment, tokens, publicUrl: origin });
   const allowRemote = options.simulatorAllowRemote ?? false;
   const advanceClock = clockAdvancer(clock, store, () => worker.drain());

@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../clock.js';
 import type { MarketplaceClient } from '../client/marketplace-client.js';
 import { allowEmptyJsonBodies, installErrorHandling } from '../http/errors.js';
 import { AdminAuth } from './admin/auth.js';
+import { OidcSignIn, signInRoutes, type OidcSettings } from './auth/oidc.js';
 import { adminRoutes } from './admin/routes.js';
 import { entitlementRoutes } from './api/entitlements.js';
 import { DELIVER_EVENT, OutboundEvents, type OutboundConfig } from './events/outbound.js';
@@ -41,6 +42,8 @@ export interface PublisherOptions {
   worker?: JobWorkerOptions;
   activationWaitMs?: number;
   secureCookies?: boolean;
+  /** "Sign in with Microsoft": required on the landing page, and/or for the listed console users. */
+  signIn?: { settings: OidcSettings; landing: boolean; adminUsers: readonly string[] };
   onClose?: () => Promise<void>;
 }
 
@@ -100,8 +103,13 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
 
   const productName = options.productName ?? 'Contoso Cloud';
   await app.register(webhookRoutes, { verifier: options.verifier, fulfillment, metrics });
-  await app.register(landingRoutes, { fulfillment, store, clock, formSecret: cookieSecret, productName, activationWaitMs: options.activationWaitMs ?? 5000 });
-  await app.register(adminRoutes, { auth: await AdminAuth.fromPassword(options.adminPassword), store, fulfillment, clock, productName, secureCookies: options.secureCookies ?? false, wake });
+  const auth = await AdminAuth.fromPassword(options.adminPassword);
+  const secureCookies = options.secureCookies ?? false;
+  const adminUsers = (options.signIn?.adminUsers ?? []).map((u) => u.toLowerCase());
+  if (options.signIn) await app.register(signInRoutes, { signIn: new OidcSignIn(options.signIn.settings), auth, adminUsers, secureCookies });
+  const landingSignIn = options.signIn?.landing ?? false;
+  await app.register(landingRoutes, { fulfillment, store, clock, formSecret: cookieSecret, productName, activationWaitMs: options.activationWaitMs ?? 5000, requireSignIn: landingSignIn });
+  await app.register(adminRoutes, { auth, store, fulfillment, clock, productName, secureCookies, wake, microsoftSignIn: adminUsers.length > 0 });
   await app.register(entitlementRoutes, { store, apiKey: options.appApiKey });
 
   app.get('/', async (_request, reply) => reply.redirect('/admin', 302));

@@ -62,6 +62,10 @@ export async function startPublisher(mpUrl: string, options: TestStackOptions & 
     activationWaitMs: 3000,
     worker: { pollIntervalMs: 50, backoff: () => 100 },
     ...options.publisher,
+    // A sign-in configured without an issuer uses the emulator's Entra stand-in.
+    ...(options.publisher?.signIn
+      ? { signIn: { ...options.publisher.signIn, settings: { ...options.publisher.signIn.settings, issuer: options.publisher.signIn.settings.issuer || `${mpUrl}/${DEV_PUBLISHER.tenantId}/v2.0` } } }
+      : {}),
     onClose: async () => {
       await database.close();
       if (!options.location) await location.cleanup();

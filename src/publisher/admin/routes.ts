@@ -20,6 +20,8 @@ export interface AdminDeps {
   productName: string;
   secureCookies: boolean;
   wake: () => void;
+  /** Offer "Sign in with Microsoft" beside the password. */
+  microsoftSignIn: boolean;
 }
 
 /** Everything known about one subscription, for its page and the JSON API. */
@@ -68,7 +70,8 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
         { title: 'Sign in', app: `${deps.productName} admin`, nav: [], error: request.query.error },
         html`<h1>Sign in</h1><section><form method="post" action="/admin/login"><input type="hidden" name="next" value="${safeNext(request.query.next)}">
 <label for="password">Admin password</label><input id="password" name="password" type="password" autocomplete="current-password" required autofocus>
-<p><button type="submit">Sign in</button></p></form></section>`,
+<p><button type="submit">Sign in</button></p></form>
+${deps.microsoftSignIn ? html`<p><a id="microsoft-sign-in" href="/auth/login?for=admin&amp;next=${encodeURIComponent(safeNext(request.query.next))}">Sign in with Microsoft</a></p>` : ''}</section>`,
       ),
     ),
   );

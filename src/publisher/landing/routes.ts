@@ -7,6 +7,7 @@ import { MarketplaceError } from '../../client/errors.js';
 import { landingPageToken } from '../../client/landing.js';
 import type { Clock } from '../../clock.js';
 import { badge, html, page, type SafeHtml } from '../../http/html.js';
+import { currentUser } from '../auth/oidc.js';
 import type { PublisherFulfillment } from '../fulfillment/service.js';
 import type { LocalSubscription, PublisherStore } from '../store/repository.js';
 
@@ -19,6 +20,8 @@ export interface LandingDeps {
   productName: string;
   /** How long the confirmation waits for provisioning and activation before showing "in progress". */
   activationWaitMs: number;
+  /** Ask the buyer to sign in with Microsoft (Entra ID) before showing the purchase. */
+  requireSignIn: boolean;
 }
 
 const FORM_TTL_MS = 60 * 60_000;
@@ -28,6 +31,8 @@ export async function landingRoutes(app: FastifyInstance, deps: LandingDeps): Pr
     reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').send(page({ title, app: deps.productName, nav: [] }, body));
 
   app.get('/landing', async (request, reply) => {
+    const user = currentUser(request);
+    if (deps.requireSignIn && !user) return reply.redirect(`/auth/login?next=${encodeURIComponent(request.url)}`, 302);
     const token = landingPageToken(request.url);
     if (!token) return show(reply, 'Link not valid', problem('This link has no purchase token.', NEXT_STEPS), 400);
     let subscription: LocalSubscription;
@@ -41,7 +46,7 @@ export async function landingRoutes(app: FastifyInstance, deps: LandingDeps): Pr
       }
       throw error;
     }
-    return show(reply, subscription.name, purchasePage(subscription, signForm(deps, subscription.id)));
+    return show(reply, subscription.name, html`${user ? html`<p class="muted" id="signed-in">Signed in as ${user.name} (${user.email})</p>` : ''}${purchasePage(subscription, signForm(deps, subscription.id))}`);
   });
 
   app.post('/landing/activate', async (request: FastifyRequest<{ Body: Record<string, string> | undefined }>, reply) => {

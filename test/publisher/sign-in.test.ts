@@ -1,0 +1,87 @@
+// "Sign in with Microsoft" through openid-client against the emulator's Entra stand-in: the landing page
+// asks the buyer to sign in first; listed users may open the console without the password; the flow's
+// state cannot be forged.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DEV_PUBLISHER } from '../helpers/marketplace.js';
+import { startTestStack, type TestStack } from '../helpers/stack.js';
+
+/** A browser's cookie jar and redirect following, enough for a sign-in round trip. */
+class Browser {
+  private readonly cookies = new Map<string, string>();
+  async go(url: string, init: RequestInit = {}): Promise<{ url: string; status: number; text: string }> {
+    let current = url;
+    let request = init;
+    for (let hop = 0; hop < 10; hop++) {
+      const host = new URL(current).host;
+      const cookie = [...this.cookies].filter(([key]) => key.startsWith(`${host} `)).map(([key, value]) => `${key.split(' ')[1]}=${value}`).join('; ');
+      const response = await fetch(current, { ...request, redirect: 'manual', headers: { ...(request.headers as Record<string, string>), ...(cookie ? { cookie } : {}) } });
+      for (const line of response.headers.getSetCookie()) {
+        const [pair] = line.split(';');
+        const [name, ...value] = pair!.split('=');
+        this.cookies.set(`${host} ${name}`, value.join('='));
+      }
+      const location = response.headers.get('location');
+      if (response.status >= 300 && response.status < 400 && location) {
+        current = new URL(location, current).toString();
+        request = {};
+        continue;
+      }
+      return { url: current, status: response.status, text: await response.text() };
+    }
+    throw new Error('too many redirects');
+  }
+  /** Submits the emulator's sign-in form as `email`. */
+  async signIn(page: { url: string; text: string }, email: string) {
+    const fields = Object.fromEntries([...page.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, decode(m[2]!)]));
+    return this.go(page.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...fields, login_email: email, login_name: 'Pat Buyer' }).toString() });
+  }
+}
+
+const decode = (value: string) => value.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+
+describe('sign in with Microsoft (OpenID Connect)', () => {
+  let stack: TestStack;
+  before(async () => {
+    const mpPlaceholder = { issuer: '', clientId: DEV_PUBLISHER.clientId, clientSecret: DEV_PUBLISHER.clientSecret };
+    stack = await startTestStack({ publisher: { signIn: { settings: mpPlaceholder, landing: true, adminUsers: ['boss@contoso.example.com'] } } });
+  });
+  after(() => stack?.close());
+
+  it('asks the buyer to sign in before showing the purchase, then shows who signed in', async () => {
+    const bought = await stack.mp.purchase();
+    const browser = new Browser();
+    const signInPage = await browser.go(bought.landingPageUrl!);
+    assert.equal(new URL(signInPage.url).origin, stack.mp.url, 'sent to the identity provider first');
+    assert.match(signInPage.text, /id="sign-in"/);
+    const landing = await browser.signIn(signInPage, 'pat@customer.example.com');
+    assert.equal(landing.status, 200, landing.text);
+    assert.match(landing.text, /Signed in as Pat Buyer \(pat@customer\.example\.com\)/);
+    assert.match(landing.text, /Confirm your purchase/);
+  });
+
+  it('lets a listed user into the console, and no one else', async () => {
+    const boss = new Browser();
+    const start = await boss.go(`${stack.publisherUrl}/auth/login?for=admin&next=/admin`);
+    const console = await boss.signIn(start, 'boss@contoso.example.com');
+    assert.equal(console.status, 200);
+    assert.match(console.text, /<h1>Subscriptions/);
+
+    const stranger = new Browser();
+    const refused = await stranger.signIn(await stranger.go(`${stack.publisherUrl}/auth/login?for=admin&next=/admin`), 'someone@elsewhere.example.com');
+    assert.match(refused.text, /may not use the console/);
+    assert.equal((await stranger.go(`${stack.publisherUrl}/api/admin/subscriptions`)).status, 401);
+  });
+
+  it('refuses a callback whose state was not issued to this browser', async () => {
+    const browser = new Browser();
+    const page = await browser.go(`${stack.publisherUrl}/auth/login?next=/`);
+    const other = new Browser();
+    // The code reaches a browser that never started this sign-in.
+    const fields = Object.fromEntries([...page.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, decode(m[2]!)]));
+    const response = await fetch(page.url, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...fields, login_email: 'x@y.example.com' }) });
+    const callback = await other.go(response.headers.get('location')!);
+    assert.equal(callback.status, 400);
+    assert.match(callback.text, /sign in again/);
+  });
+});
