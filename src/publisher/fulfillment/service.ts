@@ -4,6 +4,7 @@
 import type { Clock } from '../../clock.js';
 import type { MarketplaceClient } from '../../client/marketplace-client.js';
 import { MarketplaceError } from '../../client/errors.js';
+import { ApiError } from '../../contract/errors.js';
 import type { SaaSOperation, Subscription } from '../../contract/schemas.js';
 import type { OutboundEvents } from '../events/outbound.js';
 import { GiveUp, RetryLater } from '../jobs/worker.js';
@@ -69,7 +70,7 @@ export class PublisherFulfillment {
   async requestActivation(subscriptionId: string): Promise<string | undefined> {
     const jobId = await this.store.transaction(async (tx) => {
       const local = await tx.getSubscription(subscriptionId, true);
-      if (!local) throw new GiveUp(`unknown subscription ${subscriptionId}`);
+      if (!local) throw new ApiError(404, 'EntityNotFound', `No subscription ${subscriptionId} is known here`, 'subscriptionId');
       if (local.provisioning === 'none' || local.provisioning === 'failed') await tx.saveSubscription({ ...local, provisioning: 'pending', provisioningError: undefined, updated: this.now() });
       return tx.enqueue({ kind: JOB.activate, payload: { subscriptionId }, dedupeKey: `activate:${subscriptionId}`, runAt: this.now(), maxAttempts: 10 });
     });
