@@ -20,7 +20,10 @@ for (const dialect of await testDialects()) {
         dialect,
         hooks: {
           // The vendor's rules: no more than 50 seats on a self-service change.
-          decide: async (change: ChangeRequest) => (change.quantity !== undefined && change.quantity > rejectAbove ? { accept: false, reason: `over ${rejectAbove} seats needs sales` } : { accept: true }),
+          decide: async (change: ChangeRequest) => {
+            if (change.action === 'ChangePlan' && change.planId === 'basic') return { accept: false, reason: 'downgrades go through support' };
+            return change.quantity !== undefined && change.quantity > rejectAbove ? { accept: false, reason: `over ${rejectAbove} seats needs sales` } : { accept: true };
+          },
           provision: async (subscription) => void provisioned.push(subscription.id),
           restore: async (subscription) => void restored.push(subscription.id),
         },
@@ -85,6 +88,16 @@ for (const dialect of await testDialects()) {
       assert.equal((await local(id))!.planId, 'enterprise');
       const seen = await stack.publisher.publisher.store.getOperation(op);
       assert.equal(seen?.outcome, 'accepted');
+    });
+
+    it('ChangePlan rejected by the decision hook: PATCH Failure, the plan stays', async () => {
+      const id = await buyAndActivate();
+      const op = await customer(id, { action: 'ChangePlan', planId: 'basic' });
+      assert.equal(((await stack.mp.api('GET', `/saas/subscriptions/${id}/operations/${op}`)).body as Body).status, 'Failed');
+      assert.equal((await remote(id)).planId, 'pro');
+      assert.equal((await local(id))!.planId, 'pro');
+      const seen = await stack.publisher.publisher.store.getOperation(op);
+      assert.deepEqual([seen?.outcome, seen?.reason], ['rejected', 'downgrades go through support']);
     });
 
     it('ChangeQuantity rejected by the decision hook: PATCH Failure, nothing changes', async () => {

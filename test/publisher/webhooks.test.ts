@@ -6,6 +6,7 @@ import { generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey } from 'jose';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import Fastify from 'fastify';
 import { MARKETPLACE_RESOURCE_ID } from '../../src/contract/schemas.js';
+import { testDialects } from '../helpers/databases.js';
 import { DEV_PUBLISHER } from '../helpers/marketplace.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -36,13 +37,13 @@ async function startRelay() {
   };
 }
 
-describe('publisher webhook receiver', () => {
+for (const dialect of await testDialects()) describe(`publisher webhook receiver on ${dialect}`, () => {
   let stack: TestStack;
   let relay: Awaited<ReturnType<typeof startRelay>>;
 
   before(async () => {
     relay = await startRelay();
-    stack = await startTestStack({ marketplace: { publisher: { webhookUrl: relay.url } } });
+    stack = await startTestStack({ dialect, marketplace: { publisher: { webhookUrl: relay.url } } });
     relay.setTarget(`${stack.publisherUrl}/webhook`);
   });
   after(async () => {
