@@ -8,6 +8,7 @@ import { badRequest } from '../contract/errors.js';
 import { addDuration, parseDuration } from '../duration.js';
 import { allowEmptyJsonBodies, installErrorHandling } from '../http/errors.js';
 import type { Catalog } from './catalog.js';
+import { FaultInjector } from './faults.js';
 import { FulfillmentService } from './fulfillment.js';
 import { loadOrCreateSigningKey, type SigningKey } from './identity/keys.js';
 import { SignInService } from './identity/sign-in.js';
@@ -105,10 +106,11 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
 
   const signIn = new SignInService(key, options.identityClock ?? { now: () => new Date() }, origin);
   await app.register(identityRoutes, { catalog, tokens, signIn, key, publicUrl: origin });
-  await app.register(fulfillmentRoutes, { prefix: '/api', fulfillment, tokens, publicUrl: origin });
+  const faults = new FaultInjector();
+  await app.register(fulfillmentRoutes, { prefix: '/api', fulfillment, tokens, faults, publicUrl: origin });
   const allowRemote = options.simulatorAllowRemote ?? false;
   const advanceClock = clockAdvancer(clock, store, () => worker.drain());
-  await app.register(simulatorRoutes, { prefix: '/simulator', fulfillment, store, clock, advanceClock, allowRemote });
+  await app.register(simulatorRoutes, { prefix: '/simulator', fulfillment, store, clock, advanceClock, faults, allowRemote });
   await app.register(simulatorPages, { fulfillment, store, catalog, clock, advanceClock, allowRemote });
   app.get('/healthz', async () => ({ status: 'ok' }));
 

@@ -16,6 +16,7 @@ import {
 } from '../../contract/schemas.js';
 import { planToWire, type PublisherConfig } from '../catalog.js';
 import { MarketplaceErrors as E } from '../errors.js';
+import type { FaultInjector } from '../faults.js';
 import type { FulfillmentService } from '../fulfillment.js';
 import { AccessDenied, type TokenService } from '../identity/tokens.js';
 
@@ -32,6 +33,7 @@ declare module 'fastify' {
 export interface FulfillmentRouteDeps {
   fulfillment: FulfillmentService;
   tokens: TokenService;
+  faults: FaultInjector;
   publicUrl: () => string;
 }
 
@@ -50,6 +52,7 @@ export async function fulfillmentRoutes(app: FastifyInstance, deps: FulfillmentR
 
   app.addHook('onRequest', async (request, reply) => {
     echoRequestIds(request, reply);
+    if (await deps.faults.apply(request, reply)) return reply;
     checkApiVersion(request);
     try {
       request.marketplaceCaller = await tokens.authenticate(request.headers.authorization);

@@ -6,6 +6,7 @@ import { ApiError } from '../../contract/errors.js';
 import { AadIdentifier, TermUnit, Uuid } from '../../contract/schemas.js';
 import type { CustomerActionRequest, FulfillmentService, PurchaseRequest } from '../fulfillment.js';
 import { operationToWire, subscriptionToWire } from '../wire.js';
+import { FaultBody, type FaultInjector, type FaultRequest } from '../faults.js';
 import type { MarketplaceStore } from '../store/repository.js';
 import type { AdjustableClock, ClockAdvance } from '../app.js';
 
@@ -14,6 +15,7 @@ export interface SimulatorRouteDeps {
   store: MarketplaceStore;
   clock: AdjustableClock;
   advanceClock: (advanceBy: string) => Promise<ClockAdvance>;
+  faults: FaultInjector;
   allowRemote: boolean;
 }
 
@@ -83,6 +85,13 @@ export async function simulatorRoutes(app: FastifyInstance, deps: SimulatorRoute
   app.get('/clock', async () => ({ now: deps.clock.now().toISOString(), offsetMs: deps.clock.offset }));
 
   app.post('/clock', { schema: { body: ClockBody } }, async (request: FastifyRequest<{ Body: { advanceBy: string } }>) => deps.advanceClock(request.body.advanceBy));
+
+  app.post('/faults', { schema: { body: FaultBody } }, async (request: FastifyRequest<{ Body: FaultRequest }>, reply) => reply.status(201).send(deps.faults.add(request.body)));
+  app.get('/faults', async () => ({ faults: deps.faults.list() }));
+  app.delete('/faults', async (_request, reply) => {
+    deps.faults.clear();
+    return reply.status(204).send();
+  });
 
   app.get('/webhooks', { schema: { querystring: WebhookQuery } }, async (request: FastifyRequest<{ Querystring: { subscriptionId?: string; limit?: string } }>) => {
     const limit = Math.min(Number(request.query.limit ?? 100) || 100, 1000);
