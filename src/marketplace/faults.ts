@@ -42,6 +42,11 @@ export class FaultInjector {
     return { id: fault.id };
   }
 
+  /** Whether any fault is queued: the hot path checks this before doing anything else. */
+  get pending(): boolean {
+    return this.faults.length > 0;
+  }
+
   list(): { id: string; remaining: number; status?: number; pathPattern?: string; method?: string; delayMs?: number }[] {
     return this.faults.map(({ id, remaining, status, pathPattern, method, delayMs }) => ({ id, remaining, status, pathPattern, method, delayMs }));
   }
