@@ -3,6 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { PRODUCTION_AUTHORITY } from './client/credentials.js';
+import { PRODUCTION_API } from './client/marketplace-client.js';
 import { fixedDurationMs, parseDuration } from './duration.js';
 import { Catalog, CatalogError, DEMO_CATALOG, DEV_PUBLISHER } from './marketplace/catalog.js';
 
@@ -156,10 +158,7 @@ export interface PublisherConfig {
   signIn: { issuer: string; clientId: string; clientSecret: string; landing: boolean; adminUsers: string[] } | undefined;
 }
 
-export const PRODUCTION = {
-  marketplaceApi: 'https://marketplaceapi.microsoft.com/api',
-  authority: 'https://login.microsoftonline.com',
-} as const;
+export const PRODUCTION = { marketplaceApi: PRODUCTION_API, authority: PRODUCTION_AUTHORITY } as const;
 
 /**
  * The publisher's settings. `--marketplace-url` points it at an emulator (and defaults the credentials

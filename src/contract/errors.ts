@@ -24,6 +24,3 @@ export class ApiError extends Error {
 }
 
 export const badRequest = (code: string, message: string, target?: string) => new ApiError(400, code, message, target);
-export const forbidden = (message: string) => new ApiError(403, 'Forbidden', message);
-export const notFound = (message: string, target?: string) => new ApiError(404, 'EntityNotFound', message, target);
-export const conflict = (message: string, target?: string) => new ApiError(409, 'Conflict', message, target);

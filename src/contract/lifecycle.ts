@@ -37,9 +37,6 @@ export function canStart(action: OperationAction, status: SubscriptionStatus): b
   return LIFECYCLE[action].from.includes(status);
 }
 
-/** Statuses that still give the customer access to the product (Suspended: limited, data kept). */
-export const ACTIVE_STATUSES: readonly SubscriptionStatus[] = ['Subscribed'];
-
 /** Days a Suspended subscription waits for payment before Microsoft unsubscribes it. */
 export const SUSPENSION_GRACE_DAYS = 30;
 

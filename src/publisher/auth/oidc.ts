@@ -9,7 +9,7 @@ import { ApiError } from '../../contract/errors.js';
 import type { AdminAuth } from '../admin/auth.js';
 
 export interface OidcSettings {
-  /** `https://login.microsoftonline.com/{tenant}/v2.0` (or `.../organizations/v2.0`), or the emulator's. */
+  /** A tenant-specific issuer: `https://login.microsoftonline.com/{tenant}/v2.0`, or the emulator's. */
   issuer: string;
   clientId: string;
   clientSecret: string;

@@ -152,10 +152,6 @@ export class PublisherStore {
     return rows.map(rowToSubscription);
   }
 
-  async allSubscriptionIds(): Promise<string[]> {
-    return (await this.db.selectFrom('pub_subscriptions').select('id').execute()).map((r) => r.id);
-  }
-
   async countByStatus(): Promise<Record<string, number>> {
     const rows = await this.db.selectFrom('pub_subscriptions').select((eb) => ['status', eb.fn.countAll<number | string>().as('n')]).groupBy('status').execute();
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
@@ -297,11 +293,6 @@ export class PublisherStore {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  async getJob(id: string): Promise<Job | undefined> {
-    const row = await this.db.selectFrom('pub_jobs').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && rowToJob(row);
-  }
-
   async listJobs(filter: { status?: JobStatus[]; subscriptionId?: string; limit: number }): Promise<Job[]> {
     let query = this.db.selectFrom('pub_jobs').selectAll().orderBy('updated', 'desc').limit(filter.limit);
     if (filter.status) query = query.where('status', 'in', filter.status);
@@ -312,11 +303,6 @@ export class PublisherStore {
   async countJobs(): Promise<Record<string, number>> {
     const rows = await this.db.selectFrom('pub_jobs').select((eb) => ['status', eb.fn.countAll<number | string>().as('n')]).groupBy('status').execute();
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
-  }
-
-  async nextJobTime(): Promise<string | undefined> {
-    const row = await this.db.selectFrom('pub_jobs').select((eb) => eb.fn.min('run_at').as('next')).where('status', '=', 'pending').executeTakeFirst();
-    return row?.next ?? undefined;
   }
 
   // Audit log (append-only) and outbound events

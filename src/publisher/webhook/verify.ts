@@ -2,9 +2,9 @@
 // only, aud = our app, tid = our tenant, iss = the tenant's v1 or v2 issuer, the caller = the marketplace
 // (appid or azp), expiry with a few seconds of skew.
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { PRODUCTION_AUTHORITY } from '../../client/credentials.js';
 import { MARKETPLACE_RESOURCE_ID } from '../../contract/schemas.js';
 
-export const PRODUCTION_AUTHORITY = 'https://login.microsoftonline.com';
 
 export interface WebhookAuthConfig {
   /** Entra authority: production `https://login.microsoftonline.com`, or the emulator's origin. */
