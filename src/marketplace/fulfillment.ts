@@ -554,7 +554,8 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
-function landingPageUrl(publisher: PublisherConfig, token: string): string | undefined {
+/** The publisher's landing page with the token as Microsoft sends it (URL-encoded once). */
+export function landingPageUrl(publisher: PublisherConfig, token: string): string | undefined {
   if (!publisher.landingPageUrl) return undefined;
   const url = new URL(publisher.landingPageUrl);
   url.searchParams.set('token', token);

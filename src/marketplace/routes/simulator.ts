@@ -117,7 +117,7 @@ export async function simulatorRoutes(app: FastifyInstance, deps: SimulatorRoute
             nextAttemptAt: d.status === 'Pending' ? d.nextAttemptAt : null,
             finishedAt: d.finishedAt ?? null,
             attemptLog: await store.listAttempts(d.id),
-            payload: JSON.parse(d.payload) as unknown,
+            payload,
           };
         }),
       ),

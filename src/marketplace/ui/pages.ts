@@ -6,7 +6,7 @@ import { TERM_UNITS, type TermUnit } from '../../contract/schemas.js';
 import { badge, html, page, type SafeHtml } from '../../http/html.js';
 import type { AdjustableClock, ClockAdvance } from '../app.js';
 import { seatLimits, type Catalog } from '../catalog.js';
-import type { CustomerAction, FulfillmentService } from '../fulfillment.js';
+import { landingPageUrl, type CustomerAction, type FulfillmentService } from '../fulfillment.js';
 import { isLoopback } from '../routes/simulator.js';
 import type { DeliveryRecord, MarketplaceStore, SubscriptionRecord } from '../store/repository.js';
 
@@ -72,7 +72,7 @@ export async function simulatorPages(app: FastifyInstance, deps: SimulatorPageDe
     if (!subscription) return reply.status(404).type('text/html; charset=utf-8').send(page({ title: 'Not found', app: 'Marketplace simulator', nav: NAV, error: `No subscription ${request.params.id}` }, html``));
     const publisher = catalog.publisher(subscription.publisherId);
     const token = request.query.token;
-    const landing = token && publisher?.landingPageUrl ? landingLink(publisher.landingPageUrl, token) : undefined;
+    const landing = token && publisher ? landingPageUrl(publisher, token) : undefined;
     const operations = await store.listOperations(subscription.id);
     const deliveries = await store.listDeliveries({ subscriptionId: subscription.id, limit: 50 });
     return show(reply, request, subscription.name, subscriptionPage(subscription, catalog, operations, deliveries, landing));
@@ -125,12 +125,6 @@ async function act(reply: FastifyReply, back: string, work: () => Promise<string
 function toInteger(value: string | undefined, field: string): number {
   if (!value || !/^\d{1,7}$/.test(value.trim())) throw new ApiError(400, 'BadArgument', `${field} must be a whole number`, field);
   return Number(value);
-}
-
-function landingLink(landingPageUrl: string, token: string): string {
-  const url = new URL(landingPageUrl);
-  url.searchParams.set('token', token);
-  return url.toString();
 }
 
 function buyPage(catalog: Catalog, clock: AdjustableClock): SafeHtml {

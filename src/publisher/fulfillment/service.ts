@@ -187,11 +187,10 @@ export class PublisherFulfillment {
   /** Asks the marketplace for a change; the local copy changes only when the operation succeeds. */
   async requestChange(subscriptionId: string, change: { planId: string } | { quantity: number } | 'cancel', actor: string): Promise<string> {
     const { client } = this.deps;
+    const { planId, quantity } = change === 'cancel' ? { planId: undefined, quantity: undefined } : { planId: undefined, quantity: undefined, ...change };
+    const action = change === 'cancel' ? 'Unsubscribe' : planId !== undefined ? 'ChangePlan' : 'ChangeQuantity';
     const accepted =
-      change === 'cancel' ? await client.unsubscribe(subscriptionId) : 'planId' in change ? await client.changePlan(subscriptionId, change.planId) : await client.changeQuantity(subscriptionId, change.quantity);
-    const action = change === 'cancel' ? 'Unsubscribe' : 'planId' in change ? 'ChangePlan' : 'ChangeQuantity';
-    const planId = typeof change === 'object' && 'planId' in change ? change.planId : undefined;
-    const quantity = typeof change === 'object' && 'quantity' in change ? change.quantity : undefined;
+      action === 'Unsubscribe' ? await client.unsubscribe(subscriptionId) : planId !== undefined ? await client.changePlan(subscriptionId, planId) : await client.changeQuantity(subscriptionId, quantity!);
     await this.store.transaction(async (tx) => {
       await tx.saveOperation({ id: accepted.operationId, subscriptionId, action, source: 'Partner', marketplaceStatus: 'InProgress', planId, quantity, timeStamp: this.now(), outcome: 'requested', reason: `by ${actor}`, updated: this.now() });
       await tx.audit({ subscriptionId, at: this.now(), kind: 'change-requested', cause: actor, detail: `${action}${planId ? ` to ${planId}` : ''}${quantity !== undefined ? ` to ${quantity} seats` : ''} (operation ${accepted.operationId})`, before: undefined, after: undefined });
