@@ -67,7 +67,7 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
 
-  const metrics = createMetrics(store, options.runWorker ?? true);
+  const metrics = createMetrics(store);
   const events = new OutboundEvents(options.events ?? { url: undefined, secret: undefined }, clock, options.fetch);
   let worker: JobWorker | undefined;
   const wake = () => worker?.wake();
@@ -88,6 +88,7 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
         metrics.jobs.inc({ kind: job.kind, outcome });
         if (outcome !== 'done') app.log.warn({ jobId: job.id, kind: job.kind, attempt: job.attempts, outcome, error: error instanceof Error ? error.message : String(error) }, 'job did not finish');
       },
+      onError: (error) => app.log.error({ err: error }, 'could not claim jobs'),
     },
   );
   app.decorate('publisher', { fulfillment, worker, store, metrics } satisfies PublisherHandles);

@@ -23,11 +23,16 @@ export class GiveUp extends Error {}
 
 export interface JobWorkerOptions {
   pollIntervalMs?: number;
-  /** A claimed job not finished in this time is taken back by any worker (its holder is presumed dead). */
+  /**
+   * A claim lasts this long and is renewed while the job runs, so a job whose worker died is taken back
+   * soon after (default 15 s), while a slow job (a long provisioning hook) keeps its claim.
+   */
   lockMs?: number;
   batchSize?: number;
   backoff?: (attempt: number) => number;
   onOutcome?: (job: Job, outcome: 'done' | 'retry' | 'dead', error?: unknown) => void;
+  /** A pass failed before any job ran (the database did not answer the claim). */
+  onError?: (error: unknown) => void;
 }
 
 export class JobWorker extends PollingLoop {
@@ -40,7 +45,7 @@ export class JobWorker extends PollingLoop {
     private readonly handlers: Record<string, JobHandler>,
     private readonly options: JobWorkerOptions = {},
   ) {
-    super(() => this.claimAndRun(), options.pollIntervalMs ?? 200, (error) => options.onOutcome?.({ id: '-', kind: 'claim' } as Job, 'retry', error));
+    super(() => this.claimAndRun(), options.pollIntervalMs ?? 200, (error) => options.onError?.(error));
   }
 
   override async stop(): Promise<void> {
@@ -50,7 +55,7 @@ export class JobWorker extends PollingLoop {
 
   private async claimAndRun(): Promise<number> {
     const now = this.clock.now();
-    const lockUntil = new Date(now.getTime() + (this.options.lockMs ?? 60_000)).toISOString();
+    const lockUntil = new Date(now.getTime() + this.lockMs).toISOString();
     const jobs = await this.store.claimJobs(this.id, now.toISOString(), lockUntil, this.options.batchSize ?? 16);
     await Promise.all(jobs.map((job) => this.track(this.run(job))));
     return jobs.length;
@@ -65,9 +70,16 @@ export class JobWorker extends PollingLoop {
     }
   }
 
+  private get lockMs(): number {
+    return this.options.lockMs ?? 15_000;
+  }
+
   private async run(job: Job): Promise<void> {
     const handler = this.handlers[job.kind];
     const at = () => this.clock.now().toISOString();
+    const renew = () => void this.store.extendLock(job.id, this.id, new Date(this.clock.now().getTime() + this.lockMs).toISOString()).catch(() => undefined);
+    const heartbeat = setInterval(renew, this.lockMs / 3);
+    heartbeat.unref();
     try {
       if (!handler) throw new GiveUp(`no handler for job kind ${job.kind}`);
       await handler(job);
@@ -80,6 +92,8 @@ export class JobWorker extends PollingLoop {
       const retryAt = last ? undefined : new Date(this.clock.now().getTime() + delay).toISOString();
       await this.store.failJob(job.id, this.id, message, retryAt, at());
       this.options.onOutcome?.(job, last ? 'dead' : 'retry', error);
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 }

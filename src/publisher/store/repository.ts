@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { AadIdentifier } from '../../contract/schemas.js';
 import { openMigrated, type Database, type DatabaseOptions, type DialectName } from '../../store/database.js';
-import { publisherMigrations, type PubAuditRow, type PubJobRow, type PubSubscriptionRow, type PublisherTables } from './schema.js';
+import { publisherMigrations, type PubAuditRow, type PubEventRow, type PubJobRow, type PubOperationRow, type PubSubscriptionRow, type PublisherTables } from './schema.js';
 
 export type Provisioning = 'none' | 'pending' | 'done' | 'failed';
 
@@ -178,27 +178,13 @@ export class PublisherStore {
   }
 
   async getOperation(id: string): Promise<LocalOperation | undefined> {
-    const r = await this.db.selectFrom('pub_operations').selectAll().where('id', '=', id).executeTakeFirst();
-    return (
-      r && {
-        id: r.id,
-        subscriptionId: r.subscription_id,
-        action: r.action,
-        source: r.source ?? undefined,
-        marketplaceStatus: r.marketplace_status,
-        planId: r.plan_id ?? undefined,
-        quantity: r.quantity ?? undefined,
-        timeStamp: r.time_stamp,
-        outcome: r.outcome as OperationOutcome,
-        reason: r.reason ?? undefined,
-        updated: r.updated,
-      }
-    );
+    const row = await this.db.selectFrom('pub_operations').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && rowToOperation(row);
   }
 
   async operationsOf(subscriptionId: string): Promise<LocalOperation[]> {
-    const ids = await this.db.selectFrom('pub_operations').select('id').where('subscription_id', '=', subscriptionId).orderBy('time_stamp').execute();
-    return (await Promise.all(ids.map((r) => this.getOperation(r.id)))).filter((o): o is LocalOperation => o !== undefined);
+    const rows = await this.db.selectFrom('pub_operations').selectAll().where('subscription_id', '=', subscriptionId).orderBy('time_stamp').execute();
+    return rows.map(rowToOperation);
   }
 
   /**
@@ -267,6 +253,11 @@ export class PublisherStore {
       .returningAll()
       .execute();
     return rows.map(rowToJob);
+  }
+
+  /** Keeps a running job's claim alive: a job is only taken back once its holder stops renewing. */
+  async extendLock(id: string, worker: string, until: string): Promise<void> {
+    await this.db.updateTable('pub_jobs').set({ locked_until: until }).where('id', '=', id).where('locked_by', '=', worker).where('status', '=', 'running').execute();
   }
 
   async finishJob(id: string, worker: string, now: string): Promise<void> {
@@ -349,21 +340,8 @@ export class PublisherStore {
   }
 
   async getEvent(id: string): Promise<OutboundEvent | undefined> {
-    const r = await this.db.selectFrom('pub_events').selectAll().where('id', '=', id).executeTakeFirst();
-    return (
-      r && {
-        id: r.id,
-        type: r.type,
-        subscriptionId: r.subscription_id,
-        payload: r.payload,
-        status: r.status as OutboundEvent['status'],
-        attempts: r.attempts,
-        lastStatusCode: r.last_status_code ?? undefined,
-        lastError: r.last_error ?? undefined,
-        created: r.created,
-        deliveredAt: r.delivered_at ?? undefined,
-      }
-    );
+    const row = await this.db.selectFrom('pub_events').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && rowToEvent(row);
   }
 
   async recordEventAttempt(id: string, result: { status: OutboundEvent['status']; statusCode: number | undefined; error: string | undefined; at: string }): Promise<void> {
@@ -381,8 +359,8 @@ export class PublisherStore {
   }
 
   async eventsOf(subscriptionId: string, limit: number): Promise<OutboundEvent[]> {
-    const ids = await this.db.selectFrom('pub_events').select('id').where('subscription_id', '=', subscriptionId).orderBy('created', 'desc').limit(limit).execute();
-    return (await Promise.all(ids.map((r) => this.getEvent(r.id)))).filter((e): e is OutboundEvent => e !== undefined);
+    const rows = await this.db.selectFrom('pub_events').selectAll().where('subscription_id', '=', subscriptionId).orderBy('created', 'desc').limit(limit).execute();
+    return rows.map(rowToEvent);
   }
 
   // Settings
@@ -457,6 +435,37 @@ function rowToSubscription(r: Selectable<PubSubscriptionRow>): LocalSubscription
     activatedAt: r.activated_at ?? undefined,
     created: r.created,
     updated: r.updated,
+  };
+}
+
+function rowToOperation(r: Selectable<PubOperationRow>): LocalOperation {
+  return {
+    id: r.id,
+    subscriptionId: r.subscription_id,
+    action: r.action,
+    source: r.source ?? undefined,
+    marketplaceStatus: r.marketplace_status,
+    planId: r.plan_id ?? undefined,
+    quantity: r.quantity ?? undefined,
+    timeStamp: r.time_stamp,
+    outcome: r.outcome as OperationOutcome,
+    reason: r.reason ?? undefined,
+    updated: r.updated,
+  };
+}
+
+function rowToEvent(r: Selectable<PubEventRow>): OutboundEvent {
+  return {
+    id: r.id,
+    type: r.type,
+    subscriptionId: r.subscription_id,
+    payload: r.payload,
+    status: r.status as OutboundEvent['status'],
+    attempts: Number(r.attempts),
+    lastStatusCode: r.last_status_code ?? undefined,
+    lastError: r.last_error ?? undefined,
+    created: r.created,
+    deliveredAt: r.delivered_at ?? undefined,
   };
 }
 

@@ -1,0 +1,55 @@
+// The jobs queue: a slow job keeps its claim while it runs; a job whose worker died is taken back.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { systemClock } from '../../src/clock.js';
+import { JobWorker } from '../../src/publisher/jobs/worker.js';
+import { openPublisherStore, type PublisherStore } from '../../src/publisher/store/repository.js';
+import type { Database } from '../../src/store/database.js';
+import type { PublisherTables } from '../../src/publisher/store/schema.js';
+import { testLocation } from '../helpers/databases.js';
+
+describe('jobs queue', () => {
+  const location = testLocation('sqlite');
+  let store: PublisherStore;
+  let database: Database<PublisherTables>;
+  before(async () => {
+    ({ store, database } = await openPublisherStore({ dataDir: location.dataDir }));
+  });
+  after(async () => {
+    await database.close();
+    await location.cleanup();
+  });
+
+  const now = () => new Date().toISOString();
+
+  it('renews the claim of a job that runs longer than the lock, so no other worker runs it too', async () => {
+    let runs = 0;
+    const slow = async () => {
+      runs++;
+      await new Promise((resolve) => setTimeout(resolve, 900));
+    };
+    const first = new JobWorker(store, systemClock, { slow }, { lockMs: 300 });
+    const second = new JobWorker(store, systemClock, { slow }, { lockMs: 300 });
+    await store.enqueue({ kind: 'slow', payload: {}, runAt: now() });
+    const running = first.drain();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let i = 0; i < 8; i++) {
+      await second.drain();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await running;
+    assert.equal(runs, 1);
+  });
+
+  it('takes back a job whose worker died, once its claim runs out', async () => {
+    let ran = false;
+    await store.enqueue({ kind: 'orphan', payload: {}, runAt: now() });
+    const [claimed] = await store.claimJobs('dead-worker', now(), new Date(Date.now() + 200).toISOString(), 1);
+    assert.equal(claimed?.kind, 'orphan');
+    const worker = new JobWorker(store, systemClock, { orphan: async () => void (ran = true) });
+    assert.equal(await worker.drain(), 0, 'not while the claim holds');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await worker.drain();
+    assert.equal(ran, true);
+  });
+});
