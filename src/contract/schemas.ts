@@ -1,7 +1,7 @@
 // Wire shapes of the SaaS Fulfillment API v2, as JSON Schema (TypeBox); every TS type is inferred from these.
 //
-// These are the shapes the official OpenAPI file (`shared/spec/saasapi.v2.json`) declares, plus the few
-// fields Microsoft's pages document outside it (marked "docs"). No schema sets `additionalProperties: false`:
+// These are the shapes Microsoft's official OpenAPI file (saasapi.v2.json) declares, plus the few fields
+// Microsoft's pages document outside it (marked "docs"); a drift test keeps them in step with that file. No schema sets `additionalProperties: false`:
 // Microsoft adds fields without notice, and readers must keep what they do not know.
 import Type from 'typebox';
 
@@ -11,6 +11,14 @@ export const MARKETPLACE_RESOURCE_ID = '20e940b3-4c77-4b0b-9a53-9e16a1b010a7';
 
 export const Uuid = Type.String({ format: 'uuid' });
 export const DateTime = Type.String({ format: 'date-time' });
+/** A closed set of strings, declared as strings the way the spec declares its enums. */
+export const StringEnum = <const T extends readonly string[]>(values: T) => Type.Enum(values, { type: 'string' });
+/** Whole numbers sized as the spec sizes them (quantities are int32 on subscriptions, int64 elsewhere). */
+export const Int32 = (options: { minimum?: number; maximum?: number } = {}) => Type.Integer({ format: 'int32', ...options });
+export const Int64 = (options: { minimum?: number; maximum?: number } = {}) => Type.Integer({ format: 'int64', ...options });
+
+/** The only api-version of both APIs, required as a query parameter on every call. */
+export const ApiVersion = StringEnum([API_VERSION]);
 
 export const SUBSCRIPTION_STATUSES = ['NotStarted', 'PendingFulfillmentStart', 'Subscribed', 'Suspended', 'Unsubscribed'] as const;
 export const TERM_UNITS = ['P1M', 'P1Y', 'P2Y', 'P3Y', 'P4Y', 'P5Y'] as const;
@@ -18,13 +26,13 @@ export const OPERATION_ACTIONS = ['Unsubscribe', 'ChangePlan', 'ChangeQuantity',
 export const OPERATION_STATUSES = ['NotStarted', 'InProgress', 'Succeeded', 'Failed', 'Conflict'] as const;
 export const CUSTOMER_OPERATIONS = ['Read', 'Update', 'Delete'] as const;
 
-export const SubscriptionStatus = Type.Enum(SUBSCRIPTION_STATUSES);
+export const SubscriptionStatus = StringEnum(SUBSCRIPTION_STATUSES);
 export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
-export const TermUnit = Type.Enum(TERM_UNITS);
+export const TermUnit = StringEnum(TERM_UNITS);
 export type TermUnit = (typeof TERM_UNITS)[number];
-export const OperationAction = Type.Enum(OPERATION_ACTIONS);
+export const OperationAction = StringEnum(OPERATION_ACTIONS);
 export type OperationAction = (typeof OPERATION_ACTIONS)[number];
-export const OperationStatus = Type.Enum(OPERATION_STATUSES);
+export const OperationStatus = StringEnum(OPERATION_STATUSES);
 export type OperationStatus = (typeof OPERATION_STATUSES)[number];
 export type CustomerOperation = (typeof CUSTOMER_OPERATIONS)[number];
 
@@ -53,14 +61,14 @@ export const Subscription = Type.Object({
   beneficiary: AadIdentifier,
   purchaser: AadIdentifier,
   planId: Type.String(),
-  quantity: Type.Optional(Type.Integer({ minimum: 0 })),
+  quantity: Type.Optional(Int32({ minimum: 0 })),
   term: Term,
   autoRenew: Type.Boolean(),
   isTest: Type.Boolean(),
   isFreeTrial: Type.Boolean(),
-  allowedCustomerOperations: Type.Array(Type.Enum(CUSTOMER_OPERATIONS)),
-  sandboxType: Type.Enum(['None', 'Csp']),
-  sessionMode: Type.Enum(['None', 'DryRun']),
+  allowedCustomerOperations: Type.Array(StringEnum(CUSTOMER_OPERATIONS)),
+  sandboxType: StringEnum(['None', 'Csp']),
+  sessionMode: StringEnum(['None', 'DryRun']),
   created: DateTime,
   /** docs: shown in samples, not in the spec. */
   lastModified: Type.Optional(DateTime),
@@ -72,7 +80,7 @@ export const ResolvedSubscription = Type.Object({
   subscriptionName: Type.String(),
   offerId: Type.String(),
   planId: Type.String(),
-  quantity: Type.Optional(Type.Integer({ minimum: 0 })),
+  quantity: Type.Optional(Int64({ minimum: 0 })),
   subscription: Subscription,
 });
 export type ResolvedSubscription = Type.Static<typeof ResolvedSubscription>;
@@ -92,21 +100,27 @@ export const MeteringDimension = Type.Object({
 });
 export type MeteringDimension = Type.Static<typeof MeteringDimension>;
 
+/** Units of a dimension included in the base price of a term (a string on the wire, as the spec has it). */
+export const MeteredQuantityIncluded = Type.Object({ dimensionId: Type.String(), units: Type.String() });
+
 export const RecurrentBillingTerm = Type.Object({
   currency: Type.String(),
   price: Type.Number(),
   termUnit: TermUnit,
   termDescription: Type.Optional(Type.String()),
-  meteredQuantityIncluded: Type.Optional(Type.Array(Type.Object({ dimensionId: Type.String(), units: Type.String() }))),
+  meteredQuantityIncluded: Type.Optional(Type.Array(MeteredQuantityIncluded)),
 });
+
+/** A private offer's source offers; the spec says uuid, but the values are plain strings. */
+export const SourceOffer = Type.Object({ externalId: Type.String() });
 
 export const Plan = Type.Object({
   planId: Type.String(),
   displayName: Type.String(),
   isPrivate: Type.Boolean(),
   description: Type.Optional(Type.String()),
-  minQuantity: Type.Optional(Type.Integer()),
-  maxQuantity: Type.Optional(Type.Integer()),
+  minQuantity: Type.Optional(Int64()),
+  maxQuantity: Type.Optional(Int64()),
   hasFreeTrials: Type.Boolean(),
   isPricePerSeat: Type.Boolean(),
   isStopSell: Type.Boolean(),
@@ -115,7 +129,7 @@ export const Plan = Type.Object({
     recurrentBillingTerms: Type.Array(RecurrentBillingTerm),
     meteringDimensions: Type.Array(MeteringDimension),
   }),
-  sourceOffers: Type.Optional(Type.Array(Type.Object({ externalId: Type.String() }))),
+  sourceOffers: Type.Optional(Type.Array(SourceOffer)),
 });
 export type Plan = Type.Static<typeof Plan>;
 
@@ -125,11 +139,11 @@ export type SubscriptionPlans = Type.Static<typeof SubscriptionPlans>;
 /** Body of Activate and of a publisher PATCH: `{ planId }` or `{ quantity }`. */
 export const SubscriberPlan = Type.Object({
   planId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-  quantity: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647 })),
+  quantity: Type.Optional(Int64({ minimum: 0, maximum: 2147483647 })),
 });
 export type SubscriberPlan = Type.Static<typeof SubscriberPlan>;
 
-export const OperationRequestSource = Type.Enum(['Azure', 'Partner']);
+export const OperationRequestSource = StringEnum(['Azure', 'Partner']);
 export type OperationRequestSource = Type.Static<typeof OperationRequestSource>;
 
 export const SaaSOperation = Type.Object({
@@ -139,7 +153,7 @@ export const SaaSOperation = Type.Object({
   offerId: Type.String(),
   publisherId: Type.String(),
   planId: Type.String(),
-  quantity: Type.Optional(Type.Integer({ minimum: 0 })),
+  quantity: Type.Optional(Int32({ minimum: 0 })),
   action: OperationAction,
   timeStamp: DateTime,
   status: OperationStatus,
@@ -154,9 +168,9 @@ export const OperationList = Type.Object({ operations: Type.Array(SaaSOperation)
 export type OperationList = Type.Static<typeof OperationList>;
 
 export const UpdateOperation = Type.Object({
-  status: Type.Enum(['Success', 'Failure']),
+  status: StringEnum(['Success', 'Failure']),
   planId: Type.Optional(Type.String()),
-  quantity: Type.Optional(Type.Integer({ minimum: 0 })),
+  quantity: Type.Optional(Int64({ minimum: 0 })),
 });
 export type UpdateOperation = Type.Static<typeof UpdateOperation>;
 
@@ -167,7 +181,7 @@ export const WebhookPayload = Type.Object({
   publisherId: Type.String(),
   offerId: Type.String(),
   planId: Type.String(),
-  quantity: Type.Optional(Type.Integer({ minimum: 0 })),
+  quantity: Type.Optional(Int32({ minimum: 0 })),
   subscriptionId: Uuid,
   timeStamp: DateTime,
   action: OperationAction,

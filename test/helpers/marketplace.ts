@@ -1,5 +1,5 @@
 // Starts a real emulator for a test (port 0, its own store) and talks to it over HTTP; every answer
-// from the fulfillment API is checked against the official spec on the way back.
+// from the fulfillment API is checked against the project's contract on the way back.
 import { ManualClock, OffsetClock } from '../../src/clock.js';
 import { API_VERSION, MARKETPLACE_RESOURCE_ID } from '../../src/contract/schemas.js';
 import { buildMarketplace, type AdjustableClock, type MarketplaceApp, type MarketplaceOptions } from '../../src/marketplace/app.js';
@@ -7,7 +7,7 @@ import { Catalog, DEMO_CATALOG, DEV_PUBLISHER, type CatalogConfig } from '../../
 import { openMarketplaceStore, type MarketplaceStore } from '../../src/marketplace/store/repository.js';
 import type { DialectName } from '../../src/store/database.js';
 import { testLocation } from './databases.js';
-import { assertMatchesSpec } from './spec.js';
+import { assertMatchesContract } from './contract.js';
 
 export { DEV_PUBLISHER };
 
@@ -118,7 +118,7 @@ export async function startTestMarketplace(options: TestMarketplaceOptions = {})
     if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
     const qs = query.toString();
     const response = await send(`${url}/api${path}${qs ? `?${qs}` : ''}`, method, headers, body);
-    assertMatchesSpec(method, path, response.status, response.body);
+    assertMatchesContract(method, path, response.status, response.body);
     return response;
   };
 
