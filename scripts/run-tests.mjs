@@ -1,4 +1,5 @@
-// Runs every test file under test/ with Node's test runner (TypeScript through tsx).
+// Builds the package (the CLI tests run the built command, as users do), then runs every test file
+// under test/ with Node's test runner (TypeScript through tsx).
 // Usage: node scripts/run-tests.mjs [filter...]  (a filter keeps the files whose path contains it)
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -20,5 +21,7 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
+const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

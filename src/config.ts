@@ -1,7 +1,7 @@
 // Every setting of the commands, read once from flags and environment, validated with messages that
 // name the flag or variable; the embedded defaults live here.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PRODUCTION_AUTHORITY } from './client/credentials.js';
 import { PRODUCTION_API } from './client/marketplace-client.js';
@@ -144,9 +144,9 @@ export interface PublisherConfig {
   clientId: string;
   clientSecret: string;
   adminPassword: string;
-  adminPasswordGenerated: boolean;
   appApiKey: string;
-  appApiKeyGenerated: boolean;
+  /** dev: the file the generated admin password and app key are kept in, and whether this start made them. */
+  devSecrets: DevSecrets | undefined;
   hooksModule: string | undefined;
   provisioningUrl: string | undefined;
   eventsUrl: string | undefined;
@@ -165,7 +165,7 @@ export const PRODUCTION = { marketplaceApi: PRODUCTION_API, authority: PRODUCTIO
  * to the emulator's dev app); without it, production endpoints and credentials from the environment.
  * `dev` generates what a newcomer has not set (admin password, app key) instead of refusing to start.
  */
-export function publisherConfig(flags: Flags, env: Env, mode: 'publisher' | 'dev', defaults: { port?: number; marketplaceUrl?: string } = {}): PublisherConfig {
+export function publisherConfig(flags: Flags, env: Env, mode: 'publisher' | 'dev', defaults: { port?: number; marketplaceUrl?: string; devSecrets?: DevSecrets } = {}): PublisherConfig {
   const marketplaceUrl = urlFlag(flags, 'marketplace-url') ?? defaults.marketplaceUrl;
   const emulated = marketplaceUrl !== undefined;
   const origin = marketplaceUrl?.replace(/\/+$/, '');
@@ -174,15 +174,14 @@ export function publisherConfig(flags: Flags, env: Env, mode: 'publisher' | 'dev
     if (!value) throw new ConfigError(`${name} must be set (see the README, "Running in production")`);
     return value;
   };
-  const generated = (name: string) => {
-    const value = env[name]?.trim();
-    if (value) return { value, generated: false };
-    if (mode === 'dev') return { value: randomBytes(12).toString('base64url'), generated: true };
-    throw new ConfigError(`${name} must be set: the publisher never runs its console or API open`);
+  const secret = (name: 'ADMIN_PASSWORD' | 'APP_API_KEY', generated: string | undefined) => {
+    const value = env[name]?.trim() || (mode === 'dev' ? generated : undefined);
+    if (!value) throw new ConfigError(`${name} must be set: the publisher never runs its console or API open`);
+    return value;
   };
-  const admin = generated('ADMIN_PASSWORD');
-  if (admin.value.length < 8) throw new ConfigError('ADMIN_PASSWORD must be at least 8 characters');
-  const appKey = generated('APP_API_KEY');
+  const adminPassword = secret('ADMIN_PASSWORD', defaults.devSecrets?.adminPassword);
+  if (adminPassword.length < 8) throw new ConfigError('ADMIN_PASSWORD must be at least 8 characters');
+  const appApiKey = secret('APP_API_KEY', defaults.devSecrets?.appApiKey);
   const eventsUrl = env.APP_EVENTS_URL?.trim() || undefined;
   const eventsSecret = env.APP_EVENTS_SECRET?.trim() || undefined;
   if (eventsUrl && !/^https?:\/\//.test(eventsUrl)) throw new ConfigError('APP_EVENTS_URL must be an http(s) URL');
@@ -217,10 +216,9 @@ export function publisherConfig(flags: Flags, env: Env, mode: 'publisher' | 'dev
     tenantId,
     clientId,
     clientSecret,
-    adminPassword: admin.value,
-    adminPasswordGenerated: admin.generated,
-    appApiKey: appKey.value,
-    appApiKeyGenerated: appKey.generated,
+    adminPassword,
+    appApiKey,
+    devSecrets: mode === 'dev' ? defaults.devSecrets : undefined,
     hooksModule: stringFlag(flags, 'hooks') ?? (env.HOOKS_MODULE?.trim() || undefined),
     provisioningUrl: env.PROVISIONING_URL?.trim() || undefined,
     eventsUrl,
@@ -229,6 +227,30 @@ export function publisherConfig(flags: Flags, env: Env, mode: 'publisher' | 'dev
     publicUrl: urlFlag(flags, 'public-url'),
     logLevel: logLevel(flags, env),
   };
+}
+
+/** What `dev` generates for a newcomer who set no admin password or app key, kept for the next start. */
+export interface DevSecrets {
+  adminPassword: string;
+  appApiKey: string;
+  file: string;
+  /** True when this start generated them (they are printed then, and only then). */
+  fresh: boolean;
+}
+
+/** The dev secrets from `<dataDir>/dev-secrets.json`, generated and written (owner-only) when missing. */
+export function loadOrCreateDevSecrets(dataDir: string): DevSecrets {
+  const file = path.join(dataDir, 'dev-secrets.json');
+  try {
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<DevSecrets>;
+    if (typeof stored.adminPassword === 'string' && typeof stored.appApiKey === 'string') return { adminPassword: stored.adminPassword, appApiKey: stored.appApiKey, file, fresh: false };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && !(error instanceof SyntaxError)) throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  const secrets = { adminPassword: randomBytes(12).toString('base64url'), appApiKey: randomBytes(18).toString('base64url') };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  return { ...secrets, file, fresh: true };
 }
 
 function booleanEnv(env: Env, name: string): boolean {

@@ -2,7 +2,8 @@
 // embedded defaults: the emulator's landing page and webhook point at the publisher, and the publisher's
 // client and token validation at the emulator.
 import { createServer } from 'node:net';
-import { marketplaceConfig, portFlag, publisherConfig, withPublisherUrls, DEFAULTS, type Env, type Flags } from '../config.js';
+import path from 'node:path';
+import { loadOrCreateDevSecrets, marketplaceConfig, portFlag, publisherConfig, stringFlag, withPublisherUrls, DEFAULTS, type Env, type Flags } from '../config.js';
 import { describeMarketplace, startMarketplace } from './marketplace.js';
 import { describePublisher, startPublisherService } from './publisher.js';
 
@@ -13,7 +14,9 @@ export async function startDev(flags: Flags, env: Env): Promise<{ summary: strin
   const publisherUrl = `http://${host}:${publisherPort}`;
   const base = marketplaceConfig({ ...flags, port: String(marketplacePort), 'marketplace-port': undefined }, env);
   const mpConfig = { ...base, catalog: withPublisherUrls(base.catalog, { webhookUrl: `${publisherUrl}/webhook`, landingPageUrl: `${publisherUrl}/landing` }) };
-  const pubConfig = publisherConfig({ ...flags, port: String(publisherPort), 'marketplace-port': undefined }, env, 'dev', { marketplaceUrl: `http://${host}:${marketplacePort}` });
+  const needsSecrets = !env.ADMIN_PASSWORD?.trim() || !env.APP_API_KEY?.trim();
+  const devSecrets = needsSecrets ? loadOrCreateDevSecrets(path.resolve(stringFlag(flags, 'data-dir') ?? DEFAULTS.dataDir)) : undefined;
+  const pubConfig = publisherConfig({ ...flags, port: String(publisherPort), 'marketplace-port': undefined }, env, 'dev', { marketplaceUrl: `http://${host}:${marketplacePort}`, ...(devSecrets ? { devSecrets } : {}) });
   const marketplace = await startMarketplace(mpConfig);
   try {
     const publisher = await startPublisherService(pubConfig);

@@ -60,8 +60,14 @@ export function describePublisher(running: RunningPublisher, config: PublisherCo
     `  Entitlements API    ${running.url}/api/entitlements/{subscriptionId}`,
     `  Marketplace API     ${config.marketplaceApi}`,
   ];
-  // Generated in dev only, shown once here so a newcomer can sign in; never logged.
-  if (config.adminPasswordGenerated) lines.push(`  Admin password      ${config.adminPassword}   (generated; set ADMIN_PASSWORD to choose one)`);
-  if (config.appApiKeyGenerated) lines.push(`  App API key         ${config.appApiKey}   (generated; set APP_API_KEY to choose one)`);
+  // Generated in dev only and shown on the start that made them, so a newcomer can sign in; never logged.
+  const secrets = config.devSecrets;
+  if (secrets?.fresh) {
+    if (secrets.adminPassword === config.adminPassword) lines.push(`  Admin password      ${config.adminPassword}   (generated; set ADMIN_PASSWORD to choose one)`);
+    if (secrets.appApiKey === config.appApiKey) lines.push(`  App API key         ${config.appApiKey}   (generated; set APP_API_KEY to choose one)`);
+    lines.push(`  Both are kept in ${secrets.file} and reused on the next start.`);
+  } else if (secrets) {
+    lines.push(`  Admin password and app key: in ${secrets.file} (generated on the first start)`);
+  }
   return lines.join('\n');
 }

@@ -1,7 +1,7 @@
 // The publisher and dev commands as users run them: required settings named on exit code 2, no secret in
 // any log line, and kill -9 while webhooks stream in losing nothing that was acknowledged.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -63,9 +63,27 @@ describe('dev command', () => {
       const output = dev.output();
       assert.ok(output.includes('"level":20'), 'debug logging was on');
       assert.equal(output.split(password!).length - 1, 1, 'the generated admin password is printed once, at start, and never logged');
-      assert.ok(!output.includes('dev-secret'), 'the client secret is never written');
+      assert.ok(!/dev-secret(?!s\.json)/.test(output), 'the client secret is never written');
       assert.ok(!/eyJ[\w-]+\.[\w-]+\.[\w-]+/.test(output), 'no token is written');
       assert.ok(!output.includes(String(bought.token)), 'no landing token is written');
+    } finally {
+      await dev.kill();
+    }
+  });
+
+  it('keeps its generated admin password in the data folder and reuses it on restart without printing it', async () => {
+    const file = path.join(dir, 'dev-secrets.json');
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as { adminPassword: string; appApiKey: string };
+    assert.equal(statSync(file).mode & 0o777, 0o600, 'only the owner can read the secrets file');
+    const dev = startCli(['dev', '--port', '0', '--marketplace-port', '0', '--data-dir', dir], { ...PRODUCTION_ENV });
+    try {
+      const [, pubUrl] = await dev.waitFor(/Publisher service\s+(http:\/\/\S+)/);
+      await dev.waitFor(/Admin password and app key: in \S+dev-secrets\.json/);
+      assert.ok(!dev.output().includes(stored.adminPassword), 'a reused password is not printed again');
+      const login = await fetch(`${pubUrl}/admin/login`, { method: 'POST', body: new URLSearchParams({ password: stored.adminPassword }), redirect: 'manual' });
+      assert.match(login.headers.get('set-cookie') ?? '', /=/, 'the stored password still signs in');
+      const entitlements = await fetch(`${pubUrl}/api/entitlements?tenantId=${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`, { headers: { authorization: `Bearer ${stored.appApiKey}` } });
+      assert.equal(entitlements.status, 200, 'the stored app key is the one in force');
     } finally {
       await dev.kill();
     }

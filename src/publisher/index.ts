@@ -1,0 +1,6 @@
+// `saas-fulfillment/publisher`: the vendor's fulfillment service as a library (build it into your own
+// process, with your own store location, hooks and logger), and the webhook verifier on its own.
+export { buildPublisher, type PublisherApp, type PublisherOptions } from './app.js';
+export { createWebhookVerifier, issuersFor, WebhookAuthError, type WebhookAuthConfig, type WebhookVerifier } from './webhook/verify.js';
+export { loadHooks, type ChangeRequest, type Decision, type PublisherHooks } from './fulfillment/hooks.js';
+export { openPublisherStore, type LocalSubscription } from './store/repository.js';
