@@ -23,6 +23,10 @@ export class OffsetClock implements Clock {
     if (!(ms >= 0)) throw new RangeError('the clock only moves forward');
     this.offsetMs += ms;
   }
+  /** Back to real time: only when the state that depended on the offset is gone too (a reset). */
+  reset(): void {
+    this.offsetMs = 0;
+  }
 }
 
 /** A clock that stands still until told to move: for tests. */

@@ -32,6 +32,8 @@ export interface MarketplaceConfig {
   publicUrl: string | undefined;
   logLevel: string;
   simulatorAllowRemote: boolean;
+  /** Keep everything in memory: no files, nothing survives the process (test suites). */
+  inMemory: boolean;
 }
 
 export type Flags = Record<string, string | boolean | undefined>;
@@ -40,6 +42,7 @@ export type Env = Record<string, string | undefined>;
 export function marketplaceConfig(flags: Flags, env: Env): MarketplaceConfig {
   const configFile = stringFlag(flags, 'config');
   const catalog = loadCatalog(configFile);
+  if (flags['in-memory'] === true && env.DATABASE_URL?.trim()) throw new ConfigError('--in-memory and DATABASE_URL exclude each other: choose one store');
   const webhookUrl = urlFlag(flags, 'webhook-url');
   const landingPageUrl = urlFlag(flags, 'landing-page-url');
   return {
@@ -52,6 +55,7 @@ export function marketplaceConfig(flags: Flags, env: Env): MarketplaceConfig {
     publicUrl: urlFlag(flags, 'public-url'),
     logLevel: logLevel(flags, env),
     simulatorAllowRemote: flags['simulator-remote'] === true,
+    inMemory: flags['in-memory'] === true,
   };
 }
 

@@ -3,11 +3,13 @@
 // client and token validation at the emulator.
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { loadOrCreateDevSecrets, marketplaceConfig, portFlag, publisherConfig, stringFlag, withPublisherUrls, DEFAULTS, type Env, type Flags } from '../config.js';
+import { ConfigError, loadOrCreateDevSecrets, marketplaceConfig, portFlag, publisherConfig, stringFlag, withPublisherUrls, DEFAULTS, type Env, type Flags } from '../config.js';
 import { describeMarketplace, startMarketplace } from './marketplace.js';
 import { describePublisher, startPublisherService } from './publisher.js';
 
 export async function startDev(flags: Flags, env: Env): Promise<{ summary: string; close(): Promise<void> }> {
+  // The publisher would keep subscriptions an in-memory marketplace forgets at every restart.
+  if (flags['in-memory'] === true) throw new ConfigError('--in-memory is for the marketplace command; dev keeps both apps in the data folder');
   const publisherPort = await concretePort(portFlag(flags, 'port', DEFAULTS.publisherPort));
   const marketplacePort = await concretePort(portFlag(flags, 'marketplace-port', DEFAULTS.marketplacePort));
   const host = typeof flags.host === 'string' ? flags.host : DEFAULTS.host;

@@ -24,6 +24,7 @@ Common options:
   --public-url <url>       origin the emulator is reached at, if not the address it binds
   --log-level <level>      fatal, error, warn, info, debug, trace or silent (default info; env LOG_LEVEL)
   --simulator-remote       let non-loopback callers use the simulator API and pages
+  --in-memory              marketplace: keep everything in memory (no files; for test suites)
 
 Publisher and dev options:
   --marketplace-url <url>  use an emulator at this origin (credentials default to its dev app)
@@ -44,6 +45,7 @@ const OPTIONS = {
   'public-url': { type: 'string' },
   'log-level': { type: 'string' },
   'simulator-remote': { type: 'boolean' },
+  'in-memory': { type: 'boolean' },
   'marketplace-url': { type: 'string' },
   'marketplace-port': { type: 'string' },
   hooks: { type: 'string' },

@@ -13,7 +13,7 @@ export interface RunningMarketplace {
 
 export async function startMarketplace(config: MarketplaceConfig): Promise<RunningMarketplace> {
   const logger = pino({ level: config.logLevel, name: 'marketplace', redact: ['req.headers.authorization', 'headers.authorization'] });
-  const { store, database } = await openMarketplaceStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const { store, database } = await openMarketplaceStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, inMemory: config.inMemory });
   let app: MarketplaceApp;
   try {
     app = await buildMarketplace({
@@ -45,11 +45,14 @@ export function describeMarketplace(running: RunningMarketplace): string {
     `  Control API         ${url}/simulator/purchases`,
   ];
   for (const publisher of catalog.publishers) {
+    const endpoints = running.app.marketplace.endpoints.view(publisher);
+    const source = (kind: string) => (kind === 'built-in' ? ' (built in)' : '');
     lines.push(
       `  Publisher ${publisher.publisherId}: tenant ${publisher.tenantId}, client ${publisher.clientId}`,
       `    token endpoint    ${url}/${publisher.tenantId}/oauth2/v2.0/token (v1: /oauth2/token)`,
       `    JWKS              ${url}/${publisher.tenantId}/discovery/v2.0/keys`,
-      `    webhook -> ${publisher.webhookUrl ?? '(none configured)'}   landing page -> ${publisher.landingPageUrl ?? '(none configured)'}`,
+      `    landing page      ${endpoints.landingPageUrl}${source(endpoints.landingPageSource)}`,
+      `    webhook           ${endpoints.webhookUrl}${source(endpoints.webhookSource)}`,
     );
   }
   if (catalog.publisherByClientId(DEV_PUBLISHER.clientId)) lines.push('  The dev publisher uses the well-known credentials in the README: for this machine only.');

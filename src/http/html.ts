@@ -1,5 +1,7 @@
 // Server-rendered HTML without a template engine: a tagged template that escapes every interpolated
-// value unless it is already markup, and the page shell the apps share (inline CSS, no CDN, no script).
+// value unless it is already markup, the page shell the apps share (inline CSS, no CDN), and the small
+// pieces every page uses (status pills in words, times in one format, tables that scroll when narrow).
+import { operationStatusWords, subscriptionStatusWords, timeWords } from './words.js';
 
 export class SafeHtml {
   constructor(readonly value: string) {}
@@ -33,46 +35,79 @@ export function html(strings: TemplateStringsArray, ...values: Interpolation[]):
 }
 
 const STYLE = `
-:root{--fg:#1b1f24;--muted:#5b6470;--line:#d8dee4;--bg:#f6f8fa;--accent:#0f6cbd;--ok:#107c10;--warn:#b35900;--bad:#c50f1f}
+:root{--fg:#1b1f24;--muted:#5b6470;--line:#d8dee4;--bg:#f6f8fa;--accent:#0f6cbd;--ok:#107c10;--warn:#8a4600;--bad:#b10e1c}
 *{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
-header{background:#fff;border-bottom:1px solid var(--line);padding:.75rem 1.5rem;display:flex;gap:1.5rem;align-items:center}
-header strong{font-size:1.05rem}header nav a{margin-right:1rem;color:var(--accent);text-decoration:none}
+header{background:#fff;border-bottom:1px solid var(--line);padding:.6rem 1.5rem;display:flex;flex-wrap:wrap;gap:.4rem 1.5rem;align-items:center}
+header .brand{display:flex;align-items:center;gap:.5rem;font-weight:700;font-size:1.05rem;color:inherit;text-decoration:none}header .brand img{height:28px;width:auto}
+header nav{display:flex;flex-wrap:wrap;gap:.25rem 1rem}header nav a{color:var(--accent);text-decoration:none}
 main{max-width:1100px;margin:1.5rem auto;padding:0 1.5rem}
+footer{max-width:1100px;margin:0 auto 2rem;padding:0 1.5rem;color:var(--muted);font-size:.9rem}
 section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:1rem 1.25rem;margin-bottom:1.25rem}
-h1{font-size:1.4rem;margin:.2rem 0 1rem}h2{font-size:1.1rem;margin:.1rem 0 .75rem}
-table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
-th{color:var(--muted);font-weight:600;font-size:.85rem}
-form.inline{display:inline-flex;gap:.4rem;align-items:center;margin:.2rem .6rem .2rem 0}
-label{display:block;margin:.4rem 0 .15rem;font-weight:600;font-size:.9rem}
-input,select{font:inherit;padding:.35rem .5rem;border:1px solid var(--line);border-radius:6px;background:#fff}
-button{font:inherit;padding:.4rem .9rem;border-radius:6px;border:1px solid var(--accent);background:var(--accent);color:#fff;cursor:pointer}
-button.secondary{background:#fff;color:var(--accent)}button.danger{border-color:var(--bad);background:var(--bad)}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:.75rem 1.25rem}
-.badge{display:inline-block;padding:.05rem .5rem;border-radius:999px;font-size:.8rem;font-weight:600;background:#eef1f4}
+h1{font-size:1.4rem;margin:.2rem 0 1rem;overflow-wrap:anywhere}h2{font-size:1.1rem;margin:.1rem 0 .75rem}
+.table{overflow-x:auto}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
+th{color:var(--muted);font-weight:600;font-size:.85rem;white-space:nowrap}
+form.inline{display:inline-flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin:.2rem .6rem .2rem 0}
+label{display:block;margin:.4rem 0 .15rem;font-weight:600;font-size:.9rem}label.check{display:inline-flex;gap:.35rem;align-items:center;font-weight:400;margin-right:1rem}
+input,select{font:inherit;padding:.35rem .5rem;border:1px solid var(--line);border-radius:6px;background:#fff;max-width:100%}
+button,.button{font:inherit;display:inline-block;padding:.4rem .9rem;border-radius:6px;border:1px solid var(--accent);background:var(--accent);color:#fff;cursor:pointer;text-decoration:none}
+button.secondary,.button.secondary{background:#fff;color:var(--accent)}button.danger{border-color:var(--bad);background:var(--bad)}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(220px,100%),1fr));gap:.75rem 1.25rem}.grid>div{min-width:0}.grid input,.grid select{width:100%}
+.badge{display:inline-block;padding:.05rem .5rem;border-radius:999px;font-size:.8rem;font-weight:600;background:#eef1f4;white-space:nowrap;vertical-align:middle}
 .badge.Subscribed,.badge.Succeeded,.badge.Delivered{background:#dff6dd;color:var(--ok)}
-.badge.Suspended,.badge.InProgress,.badge.Pending,.badge.PendingFulfillmentStart{background:#fff4ce;color:var(--warn)}
-.badge.Unsubscribed,.badge.Failed,.badge.Rejected,.badge.Abandoned{background:#fde7e9;color:var(--bad)}
-.notice{padding:.6rem .9rem;border-radius:6px;margin-bottom:1rem;background:#dff6dd}.notice.error{background:#fde7e9}
-.muted{color:var(--muted)}code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.85rem;word-break:break-all}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}dt{color:var(--muted)}dd{margin:0}
+.badge.Suspended,.badge.InProgress,.badge.Pending,.badge.PendingFulfillmentStart,.badge.NotStarted{background:#fff4ce;color:var(--warn)}
+.badge.Unsubscribed,.badge.Failed,.badge.Rejected,.badge.Abandoned,.badge.Conflict{background:#fde7e9;color:var(--bad)}
+.notice{padding:.6rem .9rem;border-radius:6px;margin-bottom:1rem;background:#dff6dd}.notice.error{background:#fde7e9}.notice.pending{background:#fff4ce}
+.muted{color:var(--muted)}code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.85rem}
+.id,time,.nowrap{white-space:nowrap}.url{display:block;overflow-x:auto;white-space:nowrap;padding-bottom:.2rem}
+dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.25rem 1rem;margin:0}dt{color:var(--muted)}dd{margin:0;min-width:0}
+@media (max-width:600px){header,main,footer{padding-left:.75rem;padding-right:.75rem}section{padding:.8rem}dl{grid-template-columns:minmax(0,1fr)}dd{margin-bottom:.4rem}}
 `;
 
 export interface PageOptions {
   title: string;
+  /** The product or tool name in the header. */
   app: string;
   nav: readonly { href: string; label: string }[];
   notice?: string | undefined;
   error?: string | undefined;
+  /** Shown next to the name in the header. */
+  logoUrl?: string | undefined;
+  /** Where the header's name links to. */
+  homeUrl?: string | undefined;
+  /** Below the content (a support contact, say). */
+  footer?: SafeHtml | undefined;
+  /** Reload the page every so many seconds while it shows work in progress. */
+  refreshSeconds?: number | undefined;
 }
 
 export function page(options: PageOptions, body: SafeHtml): string {
+  const brand = html`${options.logoUrl ? html`<img src="${options.logoUrl}" alt="">` : ''}<span>${options.app}</span>`;
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${options.title} · ${options.app}</title><style>${new SafeHtml(STYLE)}</style></head>
-<body><header><strong>${options.app}</strong><nav>${options.nav.map((n) => html`<a href="${n.href}">${n.label}</a>`)}</nav></header>
+${options.refreshSeconds ? html`<meta http-equiv="refresh" content="${options.refreshSeconds}">` : ''}<title>${options.title} · ${options.app}</title><style>${new SafeHtml(STYLE)}</style></head>
+<body><header>${options.homeUrl ? html`<a class="brand" href="${options.homeUrl}">${brand}</a>` : html`<span class="brand">${brand}</span>`}<nav>${options.nav.map((n) => html`<a href="${n.href}">${n.label}</a>`)}</nav></header>
 <main>${options.notice ? html`<div class="notice" role="status">${options.notice}</div>` : ''}${
     options.error ? html`<div class="notice error" role="alert">${options.error}</div>` : ''
-  }${body}</main></body></html>`.value;
+  }${body}</main>${options.footer ? html`<footer>${options.footer}</footer>` : ''}</body></html>`.value;
 }
 
-export const badge = (status: string) => html`<span class="badge ${status}">${status}</span>`;
+/** A status pill: coloured by the raw value (when it is one we know), labelled in words. */
+export const badge = (value: string, words: string = value) => html`<span class="badge ${/^[A-Za-z]+$/.test(value) ? value : 'other'}" title="${value}">${words}</span>`;
+
+/** A subscription's status in words: "Waiting for activation", not `PendingFulfillmentStart`. */
+export const statusBadge = (status: string) => badge(status, subscriptionStatusWords(status));
+
+/** An operation's status in words. */
+export const operationBadge = (status: string) => badge(status, operationStatusWords(status));
+
+/** A timestamp in the one readable format, unbroken, with the exact value for machines. */
+export const when = (iso: string | undefined) => (iso ? html`<time datetime="${iso}">${timeWords(iso)}</time>` : html`<span class="muted">—</span>`);
+
+/** An id that never breaks mid-value. */
+export const idCode = (id: string) => html`<code class="id">${id}</code>`;
+
+/** A table that scrolls sideways on a narrow screen instead of breaking its values. */
+export const table = (head: readonly string[], rows: readonly SafeHtml[], empty = 'Nothing yet.') =>
+  html`<div class="table"><table><thead><tr>${head.map((h) => html`<th>${h}</th>`)}</tr></thead><tbody>${
+    rows.length ? rows : html`<tr><td colspan="${head.length}" class="muted">${empty}</td></tr>`
+  }</tbody></table></div>`;

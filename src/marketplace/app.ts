@@ -8,6 +8,7 @@ import { badRequest } from '../contract/errors.js';
 import { addDuration, parseDuration } from '../duration.js';
 import { allowEmptyJsonBodies, installErrorHandling } from '../http/errors.js';
 import type { Catalog } from './catalog.js';
+import { PublisherEndpoints } from './endpoints.js';
 import { FaultInjector } from './faults.js';
 import { FulfillmentService } from './fulfillment.js';
 import { loadOrCreateSigningKey, type SigningKey } from './identity/keys.js';
@@ -18,13 +19,16 @@ import { identityRoutes } from './routes/identity.js';
 import { simulatorRoutes } from './routes/simulator.js';
 import { withDefaults, type MarketplaceSettings } from './settings.js';
 import type { MarketplaceStore } from './store/repository.js';
-import { simulatorPages } from './ui/pages.js';
+import { simulatorPages } from './ui/index.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import { WebhookInbox } from './webhooks/inbox.js';
+import { inboxRoutes } from './routes/inbox.js';
 import { MarketplaceWorker } from './worker.js';
 
-/** A clock the simulator can move forward. */
+/** A clock the simulator can move forward, and a reset brings back to real time. */
 export interface AdjustableClock extends Clock {
   advance(ms: number): void;
+  reset(): void;
   readonly offset: number;
 }
 
@@ -59,6 +63,10 @@ export interface MarketplaceHandles {
   settings: MarketplaceSettings;
   store: MarketplaceStore;
   catalog: Catalog;
+  endpoints: PublisherEndpoints;
+  inbox: WebhookInbox;
+  /** Empties subscriptions, operations, tokens, deliveries, the inbox and faults, and returns the clock to real time. */
+  reset(): Promise<void>;
   publicUrl(): string;
 }
 
@@ -89,12 +97,23 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
   });
 
   const tokens = new TokenService(key, catalog, options.identityClock ?? { now: () => new Date() }, origin);
+  const endpoints = await PublisherEndpoints.load(store, catalog, origin);
   let worker: MarketplaceWorker | undefined;
-  const fulfillment = new FulfillmentService(store, catalog, clock, settings, { webhookQueued: () => worker?.wake() });
+  const fulfillment = new FulfillmentService(store, catalog, clock, settings, endpoints, { webhookQueued: () => worker?.wake() });
   const dispatcher = new WebhookDispatcher({ store, catalog, tokens, clock, settings, fetch: options.fetch ?? fetch, log: app.log });
   worker = new MarketplaceWorker(fulfillment, dispatcher, settings.pollIntervalMs, (error) => app.log.error({ err: error }, 'background work failed'));
+  const closing = new AbortController();
+  const inbox = await WebhookInbox.load({ store, catalog, tokens, fulfillment, settings, clock, log: app.log, closing: closing.signal });
+  const faults = new FaultInjector();
 
-  const handles: MarketplaceHandles = { fulfillment, worker, tokens, key, clock, settings, store, catalog, publicUrl: origin };
+  const reset = async () => {
+    await store.clearState();
+    faults.clear();
+    clock.reset();
+    await store.setSetting('clock-offset-ms', '0');
+    app.log.info('marketplace state reset');
+  };
+  const handles: MarketplaceHandles = { fulfillment, worker, tokens, key, clock, settings, store, catalog, endpoints, inbox, reset, publicUrl: origin };
   app.decorate('marketplace', handles);
 
   await app.register(formbody, { bodyLimit });
@@ -106,16 +125,18 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
 
   const signIn = new SignInService(key, options.identityClock ?? { now: () => new Date() }, origin);
   await app.register(identityRoutes, { catalog, tokens, signIn, key, publicUrl: origin });
-  const faults = new FaultInjector();
   await app.register(fulfillmentRoutes, { prefix: '/api', fulfillment, tokens, faults, publicUrl: origin });
+  await app.register(inboxRoutes, { inbox });
   const allowRemote = options.simulatorAllowRemote ?? false;
   const advanceClock = clockAdvancer(clock, store, () => worker.drain());
-  await app.register(simulatorRoutes, { prefix: '/simulator', fulfillment, store, clock, advanceClock, faults, allowRemote });
-  await app.register(simulatorPages, { fulfillment, store, catalog, clock, advanceClock, allowRemote });
+  const simulator = { fulfillment, store, catalog, clock, advanceClock, faults, endpoints, inbox, reset, allowRemote };
+  await app.register(simulatorRoutes, { prefix: '/simulator', ...simulator });
+  await app.register(simulatorPages, simulator);
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   if (options.runWorker ?? true) app.addHook('onReady', async () => worker.start());
   app.addHook('onClose', async () => {
+    closing.abort();
     await worker.stop();
     await options.onClose?.();
   });

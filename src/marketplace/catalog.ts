@@ -25,6 +25,11 @@ const PlanConfig = Type.Object({
     { minItems: 1 },
   ),
   hasFreeTrial: Type.Optional(Type.Boolean()),
+  /**
+   * Auto-activated (Partner Center, 2025): the marketplace activates the purchase itself and tells the
+   * publisher with a `Subscribe` webhook; the buyer never needs the landing page to start billing.
+   */
+  autoActivate: Type.Optional(Type.Boolean()),
   /** Private plans are offered only to the beneficiary tenants listed in `audience`. */
   isPrivate: Type.Optional(Type.Boolean()),
   audience: Type.Optional(Type.Array(Uuid)),

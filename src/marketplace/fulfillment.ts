@@ -18,6 +18,7 @@ import type {
 import { addDuration, parseDuration } from '../duration.js';
 import { isPlanVisibleTo, seatLimits, type Catalog, type PlanConfig, type PublisherConfig } from './catalog.js';
 import { MarketplaceErrors as E } from './errors.js';
+import type { PublisherEndpoints } from './endpoints.js';
 import type { MarketplaceSettings } from './settings.js';
 import type { DeliveryRecord, MarketplaceStore, OperationRecord, SubscriptionRecord } from './store/repository.js';
 import { operationToWire, subscriptionToWire, webhookPayload } from './wire.js';
@@ -40,7 +41,8 @@ export interface PurchaseRequest {
 export interface Purchase {
   subscriptionId: string;
   token: string;
-  landingPageUrl: string | undefined;
+  /** The publisher's landing page with the token, as "Configure account now" opens it. */
+  landingPageUrl: string;
 }
 
 export type CustomerAction = 'ChangePlan' | 'ChangeQuantity' | 'Suspend' | 'Reinstate' | 'Unsubscribe' | 'Renew';
@@ -65,6 +67,7 @@ export class FulfillmentService {
     private readonly catalog: Catalog,
     private readonly clock: Clock,
     private readonly settings: MarketplaceSettings,
+    private readonly endpoints: PublisherEndpoints,
     private readonly events: FulfillmentEvents = { webhookQueued: () => {} },
   ) {}
 
@@ -119,7 +122,7 @@ export class FulfillmentService {
       await tx.insertSubscription(subscription);
       await tx.insertLandingToken(hashToken(token), id, this.later(this.settings.landingTokenTtlMs));
     });
-    return { subscriptionId: id, token, landingPageUrl: landingPageUrl(found.publisher, token) };
+    return { subscriptionId: id, token, landingPageUrl: this.endpoints.landingLink(found.publisher, token) };
   }
 
   /** A fresh landing token for an existing subscription ("Configure account" / "Manage account"). */
@@ -127,7 +130,28 @@ export class FulfillmentService {
     const subscription = await this.requireSubscription(subscriptionId);
     const token = newLandingToken();
     await this.store.insertLandingToken(hashToken(token), subscriptionId, this.later(this.settings.landingTokenTtlMs));
-    return { subscriptionId, token, landingPageUrl: landingPageUrl(this.publisherOf(subscription), token) };
+    return { subscriptionId, token, landingPageUrl: this.endpoints.landingLink(this.publisherOf(subscription), token) };
+  }
+
+  /** Resolves a landing token for the publisher that owns its subscription (the built-in landing page). */
+  async resolveAsOwner(token: string): Promise<{ publisher: PublisherConfig; resolved: ResolvedSubscription }> {
+    const found = await this.store.findLandingToken(hashToken(token));
+    const subscription = found && (await this.store.getSubscription(found.subscriptionId));
+    if (!subscription) throw E.tokenInvalid();
+    const publisher = this.publisherOf(subscription);
+    return { publisher, resolved: await this.resolve(publisher, token) };
+  }
+
+  /** Sends a past delivery's payload again, as a new delivery to the publisher's current webhook. */
+  async redeliver(deliveryId: string): Promise<DeliveryRecord> {
+    const past = await this.store.getDelivery(deliveryId);
+    if (!past) throw new ApiError(404, 'EntityNotFound', `Delivery ${deliveryId} not found`, 'deliveryId');
+    const publisher = this.catalog.publisher(past.publisherId);
+    if (!publisher) throw new ApiError(404, 'EntityNotFound', `Publisher ${past.publisherId} is no longer in the catalog`, 'publisherId');
+    const delivery = this.newDelivery(past.operationId, past.subscriptionId, publisher, past.payload);
+    await this.store.insertDelivery(delivery);
+    this.events.webhookQueued();
+    return delivery;
   }
 
   // Fulfillment API (the publisher's side)
@@ -445,22 +469,19 @@ export class FulfillmentService {
   }
 
   private async queueWebhook(tx: MarketplaceStore, operation: OperationRecord, subscription: SubscriptionRecord): Promise<void> {
-    const publisher = this.publisherOf(subscription);
-    if (!publisher.webhookUrl) {
-      // No connection webhook configured: nobody can answer, so the acknowledgement window starts now.
-      if (operation.status === 'InProgress' && this.completesOnItsOwn(operation.action)) {
-        await tx.updateOperation({ ...operation, completesAt: this.later(this.settings.acknowledgeWindowMs) });
-      }
-      return;
-    }
+    const payload = JSON.stringify(webhookPayload(operation, subscription));
+    await tx.insertDelivery(this.newDelivery(operation.id, subscription.id, this.publisherOf(subscription), payload));
+  }
+
+  private newDelivery(operationId: string, subscriptionId: string, publisher: PublisherConfig, payload: string): DeliveryRecord {
     const now = this.now();
-    await tx.insertDelivery({
+    return {
       id: randomUUID(),
-      operationId: operation.id,
-      subscriptionId: subscription.id,
-      publisherId: subscription.publisherId,
-      url: publisher.webhookUrl,
-      payload: JSON.stringify(webhookPayload(operation, subscription)),
+      operationId,
+      subscriptionId,
+      publisherId: publisher.publisherId,
+      url: this.endpoints.webhookUrl(publisher),
+      payload,
       status: 'Pending',
       attempts: 0,
       nextAttemptAt: now,
@@ -469,7 +490,7 @@ export class FulfillmentService {
       lastLatencyMs: undefined,
       created: now,
       finishedAt: undefined,
-    });
+    };
   }
 
   /** Plan and seat changes succeed by themselves after the window; Reinstate only if so configured. */
@@ -554,10 +575,3 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
-/** The publisher's landing page with the token as Microsoft sends it (URL-encoded once). */
-export function landingPageUrl(publisher: PublisherConfig, token: string): string | undefined {
-  if (!publisher.landingPageUrl) return undefined;
-  const url = new URL(publisher.landingPageUrl);
-  url.searchParams.set('token', token);
-  return url.toString();
-}

@@ -15,6 +15,8 @@ export interface DatabaseOptions {
   dataDir: string;
   /** SQLite file name inside `dataDir`. */
   fileName: string;
+  /** SQLite in memory: no file, nothing kept after the process ends (test suites). */
+  inMemory?: boolean | undefined;
   /** PostgreSQL schema to work in (created if missing); lets tests and parts share one database. */
   schema?: string | undefined;
   /** PostgreSQL pool size. */
@@ -40,17 +42,20 @@ export async function openDatabase<Tables>(options: DatabaseOptions): Promise<Da
 }
 
 function openSqlite<Tables>(options: DatabaseOptions): Database<Tables> {
-  mkdirSync(options.dataDir, { recursive: true });
-  const file = path.join(options.dataDir, options.fileName);
+  let file = ':memory:';
+  if (!options.inMemory) {
+    mkdirSync(options.dataDir, { recursive: true });
+    file = path.join(options.dataDir, options.fileName);
+  }
   const connection = new SQLite(file);
   // WAL lets readers run beside the writer; synchronous=FULL makes each commit durable on disk before
   // it returns, which is what "durable before acknowledged" means for a billing record.
-  connection.pragma('journal_mode = WAL');
+  if (!options.inMemory) connection.pragma('journal_mode = WAL');
   connection.pragma('synchronous = FULL');
   connection.pragma('busy_timeout = 5000');
   connection.pragma('foreign_keys = ON');
   const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
-  return { db, dialect: 'sqlite', location: file, schema: undefined, close: () => db.destroy() };
+  return { db, dialect: 'sqlite', location: options.inMemory ? 'in memory (nothing is kept)' : file, schema: undefined, close: () => db.destroy() };
 }
 
 const STATEMENT_CACHE_LIMIT = 500;

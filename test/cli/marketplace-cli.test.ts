@@ -1,7 +1,7 @@
 // The `saas-fulfillment marketplace` command as a user runs it: flags, config errors with exit code 2,
 // state that survives a restart, and kill -9 in the middle of webhook traffic losing nothing.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -45,6 +45,33 @@ describe('marketplace command', () => {
     const missing = runCli(['marketplace', '--config', path.join(dir, 'nope.json')]);
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /ENOENT/);
+  });
+
+  it('runs in memory: no files written, and a restart starts empty', async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), 'saas-mem-'));
+    try {
+      const run = async (work: (url: string) => Promise<void>) => {
+        const cli = startCli(['marketplace', '--in-memory', '--port', '0'], {}, cwd);
+        try {
+          const [, url] = await cli.waitFor(/Marketplace emulator\s+(http:\/\/\S+)/);
+          await work(url!);
+        } finally {
+          await cli.kill();
+        }
+      };
+      const listed = async (url: string) => ((await (await fetch(`${url}/simulator/subscriptions`)).json()) as { subscriptions: unknown[] }).subscriptions.length;
+      await run(async (url) => {
+        const bought = await fetch(`${url}/simulator/purchases`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ offerId: 'contoso-saas', planId: 'pro', quantity: 2 }) });
+        assert.equal(bought.status, 201);
+        assert.equal(await listed(url), 1);
+      });
+      await run(async (url) => assert.equal(await listed(url), 0, 'nothing survives the process'));
+      assert.deepEqual(readdirSync(cwd), [], 'no data folder, no files');
+      assert.match(runCli(['marketplace', '--in-memory'], { DATABASE_URL: 'postgres://x@127.0.0.1/db' }, cwd).stderr, /--in-memory and DATABASE_URL/);
+      assert.match(runCli(['dev', '--in-memory'], {}, cwd).stderr, /--in-memory is for the marketplace command/);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
   });
 
   it('exits 2 for a DATABASE_URL that is not PostgreSQL', () => {

@@ -21,6 +21,10 @@ export class TestClock extends ManualClock implements AdjustableClock {
   get offset(): number {
     return this.advanced;
   }
+  reset(): void {
+    super.advance(-this.advanced);
+    this.advanced = 0;
+  }
 }
 
 export interface TestMarketplaceOptions extends Partial<Omit<MarketplaceOptions, 'store' | 'catalog'>> {

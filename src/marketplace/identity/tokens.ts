@@ -93,6 +93,32 @@ export class TokenService {
     return { publisher, expiresAt: (payload.exp ?? 0) * 1000 };
   }
 
+  /**
+   * Checks a webhook's bearer token the way a publisher must (the built-in inbox does): signed by this
+   * identity provider, RS256, aud = the publisher's app, its tenant's v2 issuer and tid, sent by the
+   * marketplace's app, not expired. Returns why it is refused, or undefined when it is valid.
+   */
+  async refuseWebhookToken(publisher: PublisherConfig, authorization: string | undefined): Promise<string | undefined> {
+    const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+    if (!token) return 'no bearer token';
+    try {
+      const { payload } = await jwtVerify(token, this.key.publicKey, {
+        algorithms: ['RS256'],
+        audience: publisher.clientId,
+        issuer: issuerFor(this.origin(), publisher.tenantId, 'v2'),
+        clockTolerance: CLOCK_SKEW_SECONDS,
+        currentDate: this.clock.now(),
+        requiredClaims: ['exp', 'iat', 'tid'],
+      });
+      if (payload.tid !== publisher.tenantId) return `tid ${String(payload.tid)} is not the publisher's tenant`;
+      if ((payload.appid ?? payload.azp) !== MARKETPLACE_RESOURCE_ID) return 'the caller is not the marketplace';
+      return undefined;
+    } catch (error) {
+      if (error instanceof joseErrors.JWTClaimValidationFailed) return `The webhook token's ${error.claim} claim is invalid: ${error.reason}`;
+      return describeJoseError(error).replace('access token', 'webhook token');
+    }
+  }
+
   /** The bearer token on a webhook to `publisher`: aud = its app, tid = its tenant, from the marketplace's app. */
   async signWebhookToken(publisher: PublisherConfig): Promise<string> {
     const issuedAt = Math.floor(this.clock.now().getTime() / 1000);

@@ -7,15 +7,22 @@ import { AadIdentifier, TermUnit, Uuid } from '../../contract/schemas.js';
 import type { CustomerActionRequest, FulfillmentService, PurchaseRequest } from '../fulfillment.js';
 import { operationToWire, subscriptionToWire } from '../wire.js';
 import { FaultBody, type FaultInjector, type FaultRequest } from '../faults.js';
-import type { MarketplaceStore } from '../store/repository.js';
+import type { InboxEntry, MarketplaceStore } from '../store/repository.js';
 import type { AdjustableClock, ClockAdvance } from '../app.js';
+import type { Catalog, PublisherConfig } from '../catalog.js';
+import { EndpointsBody, type PublisherEndpoints } from '../endpoints.js';
+import { AnswerBody, type WebhookInbox } from '../webhooks/inbox.js';
 
 export interface SimulatorRouteDeps {
   fulfillment: FulfillmentService;
   store: MarketplaceStore;
+  catalog: Catalog;
   clock: AdjustableClock;
   advanceClock: (advanceBy: string) => Promise<ClockAdvance>;
   faults: FaultInjector;
+  endpoints: PublisherEndpoints;
+  inbox: WebhookInbox;
+  reset: () => Promise<void>;
   allowRemote: boolean;
 }
 
@@ -45,6 +52,23 @@ const WebhookQuery = Type.Object({
   subscriptionId: Type.Optional(Uuid),
   limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
 });
+const PublisherParams = Type.Object({ publisherId: Type.String({ minLength: 1, maxLength: 50 }) });
+const DeliveryParams = Type.Object({ deliveryId: Uuid });
+const EntryParams = Type.Object({ entryId: Uuid });
+const AcknowledgeBody = Type.Object({ status: Type.Enum(['Success', 'Failure']) });
+const InboxQuery = Type.Object({ publisherId: Type.Optional(Type.String({ maxLength: 50 })), limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })) });
+
+/** A publisher of the catalog, or 404 naming the id. */
+export function requirePublisher(catalog: Catalog, publisherId: string): PublisherConfig {
+  const publisher = catalog.publisher(publisherId);
+  if (!publisher) throw new ApiError(404, 'EntityNotFound', `No publisher ${publisherId} in the catalog`, 'publisherId');
+  return publisher;
+}
+
+/** An inbox entry as the control API lists it: the payload parsed. */
+function inboxToJson(entry: InboxEntry) {
+  return { ...entry, payload: JSON.parse(entry.payload) as unknown };
+}
 
 export async function simulatorRoutes(app: FastifyInstance, deps: SimulatorRouteDeps): Promise<void> {
   const { fulfillment, store } = deps;
@@ -90,6 +114,39 @@ export async function simulatorRoutes(app: FastifyInstance, deps: SimulatorRoute
   app.get('/faults', async () => ({ faults: deps.faults.list() }));
   app.delete('/faults', async (_request, reply) => {
     deps.faults.clear();
+    return reply.status(204).send();
+  });
+
+  app.get('/publishers', async () => ({ publishers: deps.endpoints.list() }));
+
+  app.put('/publishers/:publisherId', { schema: { params: PublisherParams, body: EndpointsBody } }, async (request: FastifyRequest<{ Params: { publisherId: string }; Body: EndpointsBody }>) =>
+    deps.endpoints.update(requirePublisher(deps.catalog, request.params.publisherId), request.body),
+  );
+
+  app.post('/webhooks/:deliveryId/redeliver', { schema: { params: DeliveryParams } }, async (request: FastifyRequest<{ Params: { deliveryId: string } }>, reply) => {
+    const delivery = await fulfillment.redeliver(request.params.deliveryId);
+    return reply.status(201).send({ deliveryId: delivery.id, operationId: delivery.operationId, url: delivery.url });
+  });
+
+  app.get('/inbox', { schema: { querystring: InboxQuery } }, async (request: FastifyRequest<{ Querystring: { publisherId?: string; limit?: string } }>) => {
+    const limit = Math.min(Number(request.query.limit ?? 100) || 100, 1000);
+    const received = await store.listInbox({ publisherId: request.query.publisherId, limit });
+    const answers = Object.fromEntries(deps.catalog.publishers.map((p) => [p.publisherId, deps.inbox.answers(p.publisherId)]));
+    return { received: received.map(inboxToJson), answers };
+  });
+
+  app.put('/inbox/:publisherId', { schema: { params: PublisherParams, body: AnswerBody } }, async (request: FastifyRequest<{ Params: { publisherId: string }; Body: AnswerBody }>) =>
+    deps.inbox.setAnswer(requirePublisher(deps.catalog, request.params.publisherId), request.body),
+  );
+
+  app.post(
+    '/inbox/entries/:entryId/acknowledge',
+    { schema: { params: EntryParams, body: AcknowledgeBody } },
+    async (request: FastifyRequest<{ Params: { entryId: string }; Body: { status: 'Success' | 'Failure' } }>) => inboxToJson(await deps.inbox.acknowledge(request.params.entryId, request.body.status)),
+  );
+
+  app.post('/reset', async (_request, reply) => {
+    await deps.reset();
     return reply.status(204).send();
   });
 

@@ -32,6 +32,11 @@ export class DocumentCache {
     this.documents.set(id, document);
   }
 
+  clear(): void {
+    this.generation++;
+    this.documents.clear();
+  }
+
   invalidate(ids: Iterable<string>): void {
     this.generation++;
     for (const id of ids) this.documents.delete(id);

@@ -13,7 +13,7 @@ import type {
 import { openMigrated, type Database, type DatabaseOptions, type DialectName } from '../../store/database.js';
 import { subscriptionToWire } from '../wire.js';
 import { DocumentCache, type CachedDocument } from './document-cache.js';
-import { marketplaceMigrations, type DeliveryRow, type MarketplaceTables, type OperationRow, type SubscriptionRow } from './schema.js';
+import { marketplaceMigrations, type DeliveryRow, type InboxRow, type MarketplaceTables, type OperationRow, type SubscriptionRow } from './schema.js';
 
 export interface SubscriptionRecord {
   id: string;
@@ -72,6 +72,24 @@ export interface DeliveryRecord {
   lastLatencyMs: number | undefined;
   created: string;
   finishedAt: string | undefined;
+}
+
+/** How the built-in inbox answers a delivery. */
+export type InboxAnswer = 'ok' | 'reject' | 'timeout' | 'patch-success' | 'patch-failure';
+
+export interface InboxEntry {
+  id: string;
+  publisherId: string;
+  receivedAt: string;
+  operationId: string | undefined;
+  subscriptionId: string | undefined;
+  action: string | undefined;
+  payload: string;
+  /** Why the delivery's bearer token was refused; undefined when it verified. */
+  refusedBecause: string | undefined;
+  answer: InboxAnswer;
+  statusCode: number | undefined;
+  acknowledgement: string | undefined;
 }
 
 export interface DeliveryAttempt {
@@ -281,12 +299,50 @@ export class MarketplaceStore {
     return (await query.execute()).map(rowToDelivery);
   }
 
+  async getDelivery(id: string): Promise<DeliveryRecord | undefined> {
+    const row = await this.db.selectFrom('mp_webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && rowToDelivery(row);
+  }
+
   async listAttempts(deliveryId: string): Promise<DeliveryAttempt[]> {
     const rows = await this.db.selectFrom('mp_webhook_attempts').selectAll().where('delivery_id', '=', deliveryId).orderBy('attempt').execute();
     return rows.map((r) => ({ attempt: r.attempt, at: r.at, statusCode: r.status_code ?? undefined, error: r.error ?? undefined, latencyMs: r.latency_ms }));
   }
 
-  // Settings (signing keys, the clock's offset)
+  // The built-in webhook inbox
+
+  async saveInboxEntry(entry: InboxEntry): Promise<void> {
+    const row = inboxToRow(entry);
+    const { id: _id, ...changes } = row;
+    await this.db
+      .insertInto('mp_inbox')
+      .values(row)
+      .onConflict((oc) => oc.column('id').doUpdateSet(changes))
+      .execute();
+  }
+
+  async getInboxEntry(id: string): Promise<InboxEntry | undefined> {
+    const row = await this.db.selectFrom('mp_inbox').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && rowToInbox(row);
+  }
+
+  /** Newest first. */
+  async listInbox(filter: { publisherId?: string | undefined; limit: number }): Promise<InboxEntry[]> {
+    let query = this.db.selectFrom('mp_inbox').selectAll().orderBy('received_at', 'desc').orderBy('id').limit(filter.limit);
+    if (filter.publisherId !== undefined) query = query.where('publisher_id', '=', filter.publisherId);
+    return (await query.execute()).map(rowToInbox);
+  }
+
+  /** Empties every table of marketplace state (not the settings: keys and configuration stay). */
+  async clearState(): Promise<void> {
+    // Children before parents, for the foreign keys.
+    for (const table of ['mp_webhook_attempts', 'mp_webhook_deliveries', 'mp_inbox', 'mp_operations', 'mp_landing_tokens', 'mp_subscriptions'] as const) {
+      await this.db.deleteFrom(table).execute();
+    }
+    this.cache?.clear();
+  }
+
+  // Settings (signing keys, the clock's offset, publisher endpoints)
 
   async getSetting(key: string): Promise<string | undefined> {
     const row = await this.db.selectFrom('mp_settings').select('value').where('key', '=', key).executeTakeFirst();
@@ -430,6 +486,38 @@ function deliveryToRow(d: DeliveryRecord): DeliveryRow {
     last_latency_ms: d.lastLatencyMs === undefined ? null : Math.round(d.lastLatencyMs),
     created: d.created,
     finished_at: d.finishedAt ?? null,
+  };
+}
+
+function inboxToRow(e: InboxEntry): InboxRow {
+  return {
+    id: e.id,
+    publisher_id: e.publisherId,
+    received_at: e.receivedAt,
+    operation_id: e.operationId ?? null,
+    subscription_id: e.subscriptionId ?? null,
+    action: e.action ?? null,
+    payload: e.payload,
+    refused_because: e.refusedBecause ?? null,
+    answer: e.answer,
+    status_code: e.statusCode ?? null,
+    acknowledgement: e.acknowledgement ?? null,
+  };
+}
+
+function rowToInbox(r: Selectable<InboxRow>): InboxEntry {
+  return {
+    id: r.id,
+    publisherId: r.publisher_id,
+    receivedAt: r.received_at,
+    operationId: r.operation_id ?? undefined,
+    subscriptionId: r.subscription_id ?? undefined,
+    action: r.action ?? undefined,
+    payload: r.payload,
+    refusedBecause: r.refused_because ?? undefined,
+    answer: r.answer as InboxAnswer,
+    statusCode: r.status_code ?? undefined,
+    acknowledgement: r.acknowledgement ?? undefined,
   };
 }
 

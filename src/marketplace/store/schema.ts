@@ -77,6 +77,22 @@ export interface DeliveryAttemptRow {
   latency_ms: number;
 }
 
+export interface InboxRow {
+  id: string;
+  publisher_id: string;
+  received_at: string;
+  operation_id: string | null;
+  subscription_id: string | null;
+  action: string | null;
+  payload: string;
+  /** Why the bearer token was refused; null when it was valid. */
+  refused_because: string | null;
+  answer: string;
+  status_code: number | null;
+  /** What came of the acknowledgement the inbox sent (PATCH of the operation), if any. */
+  acknowledgement: string | null;
+}
+
 export interface SettingRow {
   key: string;
   value: string;
@@ -88,6 +104,7 @@ export interface MarketplaceTables {
   mp_operations: OperationRow;
   mp_webhook_deliveries: DeliveryRow;
   mp_webhook_attempts: DeliveryAttemptRow;
+  mp_inbox: InboxRow;
   mp_settings: SettingRow;
 }
 
@@ -186,6 +203,26 @@ export const marketplaceMigrations: Record<string, Migration> = {
         .addColumn('key', 'text', (c) => c.primaryKey())
         .addColumn('value', 'text', (c) => c.notNull())
         .execute();
+    },
+  },
+  '0002_inbox': {
+    async up(db: AnyDb) {
+      // What the built-in webhook inbox received, when a publisher has no connection webhook of its own.
+      await db.schema
+        .createTable('mp_inbox')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('publisher_id', 'text', (c) => c.notNull())
+        .addColumn('received_at', 'text', (c) => c.notNull())
+        .addColumn('operation_id', 'text')
+        .addColumn('subscription_id', 'text')
+        .addColumn('action', 'text')
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('refused_because', 'text')
+        .addColumn('answer', 'text', (c) => c.notNull())
+        .addColumn('status_code', 'integer')
+        .addColumn('acknowledgement', 'text')
+        .execute();
+      await db.schema.createIndex('mp_inbox_received').on('mp_inbox').columns(['received_at']).execute();
     },
   },
 };
