@@ -24,6 +24,9 @@ export const LIFECYCLE: Readonly<Record<OperationAction, Transition>> = {
   Reinstate: { action: 'Reinstate', from: ['Suspended'], to: 'Subscribed', awaitsPublisher: true },
   Suspend: { action: 'Suspend', from: ['Subscribed'], to: 'Suspended', awaitsPublisher: false },
   Renew: { action: 'Renew', from: ['Subscribed'], to: 'Subscribed', awaitsPublisher: false },
+  // An auto-activated purchase: Microsoft activates it at once and tells the publisher. Nothing starts it
+  // from a status: it happens only at the purchase.
+  Subscribe: { action: 'Subscribe', from: [], to: 'Subscribed', awaitsPublisher: false },
   Unsubscribe: {
     action: 'Unsubscribe',
     from: ['PendingFulfillmentStart', 'Subscribed', 'Suspended'],

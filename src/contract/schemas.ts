@@ -22,7 +22,11 @@ export const ApiVersion = StringEnum([API_VERSION]);
 
 export const SUBSCRIPTION_STATUSES = ['NotStarted', 'PendingFulfillmentStart', 'Subscribed', 'Suspended', 'Unsubscribed'] as const;
 export const TERM_UNITS = ['P1M', 'P1Y', 'P2Y', 'P3Y', 'P4Y', 'P5Y'] as const;
-export const OPERATION_ACTIONS = ['Unsubscribe', 'ChangePlan', 'ChangeQuantity', 'Suspend', 'Reinstate', 'Renew'] as const;
+/**
+ * `Subscribe` is sent for auto-activated plans (Microsoft's 2025 webhook docs); the official file's enum
+ * does not list it yet. Readers must still expect values newer than these.
+ */
+export const OPERATION_ACTIONS = ['Unsubscribe', 'ChangePlan', 'ChangeQuantity', 'Suspend', 'Reinstate', 'Renew', 'Subscribe'] as const;
 export const OPERATION_STATUSES = ['NotStarted', 'InProgress', 'Succeeded', 'Failed', 'Conflict'] as const;
 export const CUSTOMER_OPERATIONS = ['Read', 'Update', 'Delete'] as const;
 

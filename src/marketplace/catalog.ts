@@ -122,6 +122,14 @@ export const DEMO_CATALOG: CatalogConfig = {
               meteringDimensions: [{ id: 'storage-gb', displayName: 'Storage', unitOfMeasure: 'GB-month', pricePerUnit: 0.1 }],
             },
             {
+              planId: 'instant',
+              displayName: 'Instant',
+              description: 'Ready the moment it is bought: activated by the marketplace, no setup step.',
+              pricing: 'flat',
+              billingTerms: [{ termUnit: 'P1M', price: 19 }],
+              autoActivate: true,
+            },
+            {
               planId: 'partner-special',
               displayName: 'Partner special (private)',
               description: 'A private plan offered to one customer tenant.',

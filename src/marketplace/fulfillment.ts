@@ -117,11 +117,19 @@ export class FulfillmentService {
       lastModified: now,
       suspendedAt: undefined,
     };
+    // An auto-activated plan starts its term at once; the publisher hears of it by a Subscribe webhook.
+    const bought = plan.autoActivate ? { ...subscription, status: 'Subscribed' as const, termStart: now, termEnd: termEndFrom(now, subscription) } : subscription;
     const token = newLandingToken();
     await this.store.transaction(async (tx) => {
-      await tx.insertSubscription(subscription);
+      await tx.insertSubscription(bought);
       await tx.insertLandingToken(hashToken(token), id, this.later(this.settings.landingTokenTtlMs));
+      if (plan.autoActivate) {
+        const operation = { ...this.newOperation(bought, 'Subscribe', 'Azure', { planId: bought.planId, quantity: bought.quantity }), status: 'Succeeded' as const };
+        await tx.insertOperation(operation);
+        await this.queueWebhook(tx, operation, bought);
+      }
     });
+    if (plan.autoActivate) this.events.webhookQueued();
     return { subscriptionId: id, token, landingPageUrl: this.endpoints.landingLink(found.publisher, token) };
   }
 
@@ -199,13 +207,15 @@ export class FulfillmentService {
     await this.store.transaction(async (tx) => {
       const subscription = await this.ownSubscription(publisher, id, tx);
       if (subscription.status === 'Unsubscribed') throw E.unsubscribedCannotActivate(id);
-      if (subscription.status !== 'PendingFulfillmentStart') throw E.notPending(subscription.status);
+      // Activating what the marketplace already activated (an auto-activated plan) changes nothing.
+      const alreadyActive = subscription.status === 'Subscribed' && (await tx.listOperations(id)).some((o) => o.action === 'Subscribe');
+      if (subscription.status !== 'PendingFulfillmentStart' && !alreadyActive) throw E.notPending(subscription.status);
       if (body.planId === undefined) throw E.planIdRequired();
       if (body.planId !== subscription.planId) throw E.planMismatch(body.planId, subscription.planId);
       if (body.quantity !== undefined && body.quantity !== subscription.quantity) throw E.quantityMismatch(body.quantity, subscription.quantity);
+      if (alreadyActive) return;
       const now = this.now();
-      const termEnd = addDuration(new Date(now), subscription.isFreeTrial ? FREE_TRIAL : termLength(subscription.termUnit)).toISOString();
-      await tx.updateSubscription({ ...subscription, status: 'Subscribed', termStart: now, termEnd, lastModified: now });
+      await tx.updateSubscription({ ...subscription, status: 'Subscribed', termStart: now, termEnd: termEndFrom(now, subscription), lastModified: now });
     });
   }
 
@@ -529,6 +539,11 @@ const ZERO = { years: 0, months: 0, weeks: 0, days: 0, hours: 0, minutes: 0, sec
 
 function termLength(unit: TermUnit) {
   return parseDuration(unit)!;
+}
+
+/** The end of a term starting at `start`: a month for a free trial, else the term unit's length. */
+function termEndFrom(start: string, subscription: SubscriptionRecord): string {
+  return addDuration(new Date(start), subscription.isFreeTrial ? FREE_TRIAL : termLength(subscription.termUnit)).toISOString();
 }
 
 function purchaseQuantity(plan: PlanConfig, quantity: number | undefined): number | undefined {

@@ -77,6 +77,7 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
     clock,
     {
       [JOB.activate]: (job) => fulfillment.activate(job),
+      [JOB.provision]: (job) => fulfillment.provision(job),
       [JOB.webhook]: (job) => fulfillment.processWebhook(job),
       [JOB.awaitOperation]: (job) => fulfillment.awaitOperation(job),
       [JOB.reconcile]: async () => void (await fulfillment.reconcile()),

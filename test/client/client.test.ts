@@ -38,7 +38,7 @@ describe('MarketplaceClient against the emulator', () => {
 
   it('lists available plans, all or one', async () => {
     const id = await mp.subscribe();
-    assert.deepEqual((await client.listAvailablePlans(id)).map((p) => p.planId), ['basic', 'pro', 'enterprise']);
+    assert.deepEqual((await client.listAvailablePlans(id)).map((p) => p.planId), ['basic', 'pro', 'enterprise', 'instant']);
     assert.deepEqual((await client.listAvailablePlans(id, 'basic')).map((p) => p.planId), ['basic']);
   });
 

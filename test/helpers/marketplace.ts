@@ -47,7 +47,7 @@ export interface TestMarketplace {
   api(method: string, path: string, init?: ApiInit): Promise<ApiResponse>;
   /** A call anywhere on the emulator (no spec check). */
   http(method: string, path: string, init?: { body?: unknown; headers?: Record<string, string>; form?: Record<string, string> }): Promise<ApiResponse>;
-  purchase(body?: Record<string, unknown>): Promise<{ subscriptionId: string; token: string; landingPageUrl?: string }>;
+  purchase(body?: Record<string, unknown>): Promise<{ subscriptionId: string; token: string; landingPageUrl: string }>;
   /** Purchase and activate; returns the subscription id. */
   subscribe(body?: Record<string, unknown>): Promise<string>;
 }
@@ -129,7 +129,7 @@ export async function startTestMarketplace(options: TestMarketplaceOptions = {})
   const purchase: TestMarketplace['purchase'] = async (body = {}) => {
     const response = await http('POST', '/simulator/purchases', { body: { offerId: 'contoso-saas', planId: 'pro', quantity: 5, ...body } });
     if (response.status !== 201) throw new Error(`purchase answered ${response.status}: ${response.text}`);
-    return response.body as { subscriptionId: string; token: string; landingPageUrl?: string };
+    return response.body as { subscriptionId: string; token: string; landingPageUrl: string };
   };
 
   const subscribe: TestMarketplace['subscribe'] = async (body = {}) => {

@@ -243,7 +243,7 @@ for (const dialect of await testDialects()) describe(`fulfillment API status cod
     it('200: the public plans, and the private plan only for its audience', async () => {
       const id = await mp.subscribe();
       const plans = ((await mp.api('GET', `/saas/subscriptions/${id}/listAvailablePlans`)).body as { plans: Body[] }).plans;
-      assert.deepEqual(plans.map((p) => p.planId), ['basic', 'pro', 'enterprise']);
+      assert.deepEqual(plans.map((p) => p.planId), ['basic', 'pro', 'enterprise', 'instant']);
       const audience = await mp.subscribe({ planId: 'basic', quantity: undefined, beneficiary: { tenantId: '33333333-3333-4333-8333-333333333333' } });
       const forAudience = ((await mp.api('GET', `/saas/subscriptions/${audience}/listAvailablePlans`)).body as { plans: Body[] }).plans;
       assert.ok(forAudience.some((p) => p.planId === 'partner-special' && p.isPrivate === true));

@@ -82,11 +82,13 @@ describe('admin console, health and events', () => {
 
   it('sends signed events to the application for every state change', async () => {
     const id = await stack.mp.subscribe();
+    // Activated behind the publisher's back: it records the subscription, then provisions it.
     await stack.publisher.publisher.fulfillment.sync(id, 'test');
+    await stack.settle();
     await stack.mp.http('POST', `/simulator/subscriptions/${id}/actions`, { body: { action: 'Suspend' } });
     await stack.settle();
     const mine = appEvents.filter((e) => (JSON.parse(e.body) as { data: Body }).data.subscriptionId === id);
-    assert.deepEqual(mine.map((e) => (JSON.parse(e.body) as Body).type), ['subscription.created', 'subscription.suspended']);
+    assert.deepEqual(mine.map((e) => (JSON.parse(e.body) as Body).type), ['subscription.created', 'subscription.activated', 'subscription.suspended']);
     const verifier = new Webhook(EVENT_SECRET);
     for (const event of mine) assert.doesNotThrow(() => verifier.verify(event.body, event.headers));
     assert.throws(() => verifier.verify(mine[0]!.body.replace('created', 'deleted'), mine[0]!.headers));

@@ -13,6 +13,7 @@ import type { PublisherHooks } from './hooks.js';
 
 export const JOB = {
   activate: 'activate',
+  provision: 'provision',
   webhook: 'webhook',
   awaitOperation: 'await-operation',
   reconcile: 'reconcile',
@@ -94,6 +95,33 @@ export class PublisherFulfillment {
     await this.deps.client.activate(id, { planId: local.planId, quantity: local.quantity });
     await this.store.audit({ subscriptionId: id, at: this.now(), kind: 'activated', cause: 'landing page', detail: `activated on plan ${local.planId}`, before: undefined, after: undefined });
     await this.sync(id, 'activation');
+  }
+
+  /**
+   * Job: provisions a subscription the marketplace activated without us (an auto-activated plan's
+   * Subscribe webhook, or one reconciliation found): the provisioning hook, retried until it succeeds,
+   * then recorded as activated, with its audit entry and app event.
+   */
+  async provision(job: Job): Promise<void> {
+    const { subscriptionId: id, cause } = job.payload as { subscriptionId: string; cause: string };
+    const local = await this.store.getSubscription(id);
+    if (!local) throw new GiveUp(`unknown subscription ${id}`);
+    if (local.provisioning === 'done') return;
+    try {
+      await this.deps.hooks.provision(local);
+    } catch (error) {
+      await this.markProvisioning(id, 'failed', error instanceof Error ? error.message : String(error));
+      throw error;
+    }
+    await this.store.transaction(async (tx) => {
+      const current = await tx.getSubscription(id, true);
+      if (!current || current.provisioning === 'done') return;
+      const now = this.now();
+      const done = { ...current, provisioning: 'done' as const, provisioningError: undefined, activatedAt: current.activatedAt ?? now, updated: now };
+      await tx.saveSubscription(done);
+      await tx.audit({ subscriptionId: id, at: now, kind: 'activated', cause, detail: `provisioned; active on plan ${current.planId} (activated by the marketplace)`, before: undefined, after: undefined });
+      await this.deps.events.queue(tx, 'subscription.activated', done, cause);
+    });
   }
 
   private async markProvisioning(id: string, provisioning: 'done' | 'failed', error: string | undefined): Promise<void> {
@@ -235,6 +263,9 @@ export class PublisherFulfillment {
       const changes = current ? TRACKED.filter((field) => JSON.stringify(current[field]) !== JSON.stringify(next[field])) : ['created' as const];
       if (current && changes.length === 0) return current;
       await tx.saveSubscription(next);
+      if (!current && next.provisioning === 'pending') {
+        await tx.enqueue({ kind: JOB.provision, payload: { subscriptionId: next.id, cause: how.cause }, dedupeKey: `provision:${next.id}`, runAt: now, maxAttempts: 10 });
+      }
       await tx.audit({
         subscriptionId: snapshot.id,
         at: now,
@@ -288,7 +319,8 @@ function fromSnapshot(s: Subscription, current: LocalSubscription | undefined, v
     isFreeTrial: s.isFreeTrial ?? false,
     isTest: s.isTest ?? false,
     version: current && current.version > version ? current.version : version,
-    provisioning: current?.provisioning ?? (s.saasSubscriptionStatus === 'PendingFulfillmentStart' ? 'none' : 'done'),
+    // Active on Microsoft's side but new to us (auto-activated, or found by reconciliation): provision it.
+    provisioning: current?.provisioning ?? (s.saasSubscriptionStatus === 'Subscribed' || s.saasSubscriptionStatus === 'Suspended' ? 'pending' : 'none'),
     provisioningError: current?.provisioningError,
     activatedAt: current?.activatedAt ?? (current?.status === 'PendingFulfillmentStart' && s.saasSubscriptionStatus === 'Subscribed' ? now : undefined),
     created: current?.created ?? now,
