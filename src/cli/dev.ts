@@ -4,6 +4,7 @@
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { ConfigError, loadOrCreateDevSecrets, marketplaceConfig, portFlag, publisherConfig, stringFlag, withPublisherUrls, DEFAULTS, type Env, type Flags } from '../config.js';
+import { portProblem } from './command.js';
 import { describeMarketplace, startMarketplace } from './marketplace.js';
 import { describePublisher, startPublisherService } from './publisher.js';
 
@@ -19,9 +20,13 @@ export async function startDev(flags: Flags, env: Env): Promise<{ summary: strin
   const needsSecrets = !env.ADMIN_PASSWORD?.trim() || !env.APP_API_KEY?.trim();
   const devSecrets = needsSecrets ? loadOrCreateDevSecrets(path.resolve(stringFlag(flags, 'data-dir') ?? DEFAULTS.dataDir)) : undefined;
   const pubConfig = publisherConfig({ ...flags, port: String(publisherPort), 'marketplace-port': undefined }, env, 'dev', { marketplaceUrl: `http://${host}:${marketplacePort}`, ...(devSecrets ? { devSecrets } : {}) });
-  const marketplace = await startMarketplace(mpConfig);
+  const marketplace = await startMarketplace(mpConfig).catch((error: unknown) => {
+    throw portProblem(error, marketplacePort, '--marketplace-port');
+  });
   try {
-    const publisher = await startPublisherService(pubConfig);
+    const publisher = await startPublisherService(pubConfig).catch((error: unknown) => {
+      throw portProblem(error, publisherPort, '--port');
+    });
     return {
       summary: `${describeMarketplace(marketplace)}\n\n${describePublisher(publisher, pubConfig)}\n\nBuy in the simulator (${marketplace.url}/), follow the landing link, then watch it in the console (${publisher.url}/admin).`,
       close: async () => {

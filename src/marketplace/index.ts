@@ -4,3 +4,4 @@ export { Catalog, DEMO_CATALOG, DEV_PUBLISHER, type CatalogConfig } from './cata
 export { openMarketplaceStore } from './store/repository.js';
 export { DEFAULT_SETTINGS, type MarketplaceSettings } from './settings.js';
 export { OffsetClock, ManualClock, systemClock, type Clock } from '../clock.js';
+export { SimulatorClient, EmulatorUnreachable, type DeliveryView, type PurchaseBody, type ActionBody } from './simulator-client.js';

@@ -12,6 +12,17 @@ export function runCli(args: string[], env: Record<string, string> = {}, cwd = r
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** Runs the command to its end without blocking this process (which may be serving the emulator it talks to). */
+export async function runCliAsync(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [MAIN, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { status, stdout, stderr };
+}
+
 export interface CliProcess {
   child: ChildProcess;
   output(): string;

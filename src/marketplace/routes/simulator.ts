@@ -7,7 +7,7 @@ import { AadIdentifier, TermUnit, Uuid } from '../../contract/schemas.js';
 import type { CustomerActionRequest, FulfillmentService, PurchaseRequest } from '../fulfillment.js';
 import { operationToWire, subscriptionToWire } from '../wire.js';
 import { FaultBody, type FaultInjector, type FaultRequest } from '../faults.js';
-import type { InboxEntry, MarketplaceStore } from '../store/repository.js';
+import type { DeliveryAttempt, DeliveryRecord, InboxEntry, MarketplaceStore } from '../store/repository.js';
 import type { AdjustableClock, ClockAdvance } from '../app.js';
 import type { Catalog, PublisherConfig } from '../catalog.js';
 import { EndpointsBody, type PublisherEndpoints } from '../endpoints.js';
@@ -40,11 +40,15 @@ export const PurchaseBody = Type.Object({
   csp: Type.Optional(Type.Boolean()),
 });
 
+export type PurchaseBody = Type.Static<typeof PurchaseBody>;
+
 export const ActionBody = Type.Object({
   action: Type.Enum(['ChangePlan', 'ChangeQuantity', 'Suspend', 'Reinstate', 'Unsubscribe', 'Renew']),
   planId: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
   quantity: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
 });
+
+export type ActionBody = Type.Static<typeof ActionBody>;
 
 const ClockBody = Type.Object({ advanceBy: Type.String({ minLength: 2, maxLength: 40 }) });
 const IdParams = Type.Object({ subscriptionId: Uuid });
@@ -153,34 +157,34 @@ export async function simulatorRoutes(app: FastifyInstance, deps: SimulatorRoute
   app.get('/webhooks', { schema: { querystring: WebhookQuery } }, async (request: FastifyRequest<{ Querystring: { subscriptionId?: string; limit?: string } }>) => {
     const limit = Math.min(Number(request.query.limit ?? 100) || 100, 1000);
     const deliveries = await store.listDeliveries({ subscriptionId: request.query.subscriptionId, limit });
-    return {
-      deliveries: await Promise.all(
-        deliveries.map(async (d) => {
-          const payload = JSON.parse(d.payload) as { action: string; status: string; operationRequestSource: string };
-          return {
-            id: d.id,
-            operationId: d.operationId,
-            subscriptionId: d.subscriptionId,
-            action: payload.action,
-            operationStatus: payload.status,
-            operationRequestSource: payload.operationRequestSource,
-            url: d.url,
-            status: d.status,
-            attempts: d.attempts,
-            lastStatusCode: d.lastStatusCode ?? null,
-            lastError: d.lastError ?? null,
-            lastLatencyMs: d.lastLatencyMs ?? null,
-            created: d.created,
-            nextAttemptAt: d.status === 'Pending' ? d.nextAttemptAt : null,
-            finishedAt: d.finishedAt ?? null,
-            attemptLog: await store.listAttempts(d.id),
-            payload,
-          };
-        }),
-      ),
-    };
+    return { deliveries: await Promise.all(deliveries.map(async (d) => deliveryView(d, await store.listAttempts(d.id)))) };
   });
 }
+
+/** A webhook delivery as the control API lists it: the notice it carried, where it went, how it went. */
+export function deliveryView(d: DeliveryRecord, attemptLog: DeliveryAttempt[]) {
+  const payload = JSON.parse(d.payload) as { action: string; status: string; operationRequestSource: string };
+  return {
+    id: d.id,
+    operationId: d.operationId,
+    subscriptionId: d.subscriptionId,
+    action: payload.action,
+    operationStatus: payload.status,
+    operationRequestSource: payload.operationRequestSource,
+    url: d.url,
+    status: d.status,
+    attempts: d.attempts,
+    lastStatusCode: d.lastStatusCode ?? null,
+    lastError: d.lastError ?? null,
+    lastLatencyMs: d.lastLatencyMs ?? null,
+    created: d.created,
+    nextAttemptAt: d.status === 'Pending' ? d.nextAttemptAt : null,
+    finishedAt: d.finishedAt ?? null,
+    attemptLog,
+    payload: payload as Record<string, unknown>,
+  };
+}
+export type DeliveryView = ReturnType<typeof deliveryView>;
 
 export function isLoopback(address: string | undefined): boolean {
   if (!address) return false;

@@ -1,0 +1,165 @@
+// The terminal workflow through the built command: every `trigger` event, `clock advance`, the webhook
+// log (listed, followed, redelivered), `reset`, words for people and JSON for scripts, per-command help,
+// and clear exits for mistakes.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { runCli, runCliAsync, startCli } from '../helpers/cli.js';
+import { startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
+
+type Body = Record<string, unknown>;
+
+describe('terminal workflow against a running emulator', () => {
+  let mp: TestMarketplace;
+  before(async () => {
+    mp = await startTestMarketplace({ settings: { acknowledgeWindowMs: 200 } });
+  });
+  after(() => mp.close());
+
+  const cli = async (...args: string[]) => {
+    const result = await runCliAsync([...args, '--marketplace-url', mp.url]);
+    assert.equal(result.status, 0, `${args.join(' ')}: ${result.stderr}`);
+    return result.stdout;
+  };
+  const json = async (...args: string[]) => JSON.parse(await cli(...args, '--json')) as Body;
+  const subscription = async (id: string) => (await mp.api('GET', `/saas/subscriptions/${id}`)).body as Body;
+  const operationOf = async (id: string, operationId: string) => (await mp.api('GET', `/saas/subscriptions/${id}/operations/${operationId}`)).body as Body;
+
+  it('purchase prints the subscription id, token and landing page link; --json for scripts', async () => {
+    const words = await cli('trigger', 'purchase', '--plan', 'pro', '--quantity', '4');
+    assert.match(words, /Purchased plan pro: subscription [0-9a-f-]{36}/);
+    assert.match(words, /landing page\s+http:\/\/127\.0\.0\.1:\d+\/landing\?token=/);
+    const bought = await json('trigger', 'purchase', '--plan', 'basic', '--free-trial', '--csp', '--name', 'Scripted');
+    assert.deepEqual(Object.keys(bought).sort(), ['landingPageUrl', 'subscriptionId', 'token']);
+    const made = await subscription(String(bought.subscriptionId));
+    assert.deepEqual([made.planId, made.isFreeTrial, made.name, made.allowedCustomerOperations], ['basic', true, 'Scripted', ['Read']]);
+  });
+
+  it('fires every customer event on a subscription and prints its operation id', async () => {
+    const id = await mp.subscribe({ quantity: 5 });
+    const expectations: [string[], string, (s: Body) => void][] = [
+      [['change-quantity', '--quantity', '7'], 'ChangeQuantity', () => undefined],
+      [['change-plan', '--plan', 'enterprise'], 'ChangePlan', () => undefined],
+      [['suspend'], 'Suspend', (s) => assert.equal(s.saasSubscriptionStatus, 'Suspended')],
+      [['reinstate'], 'Reinstate', () => undefined],
+    ];
+    for (const [args, action, check] of expectations) {
+      const [event, ...rest] = args;
+      const out = await json('trigger', event!, '--subscription', id, ...rest);
+      const operation = await operationOf(id, String(out.operationId));
+      assert.equal(operation.action, action);
+      await mp.app.marketplace.worker.drain();
+      check(await subscription(id));
+      if (action === 'Reinstate') await mp.api('PATCH', `/saas/subscriptions/${id}/operations/${String(out.operationId)}`, { body: { status: 'Success' } });
+      if (action.startsWith('Change')) await mp.http('POST', '/simulator/clock', { body: { advanceBy: 'PT1S' } });
+    }
+    const renewed = await cli('trigger', 'renew', '--subscription', id);
+    assert.match(renewed, /Renewal of subscription .*: operation [0-9a-f-]{36}\n\s+status\s+done; the publisher was notified/);
+    const cancelled = await json('trigger', 'unsubscribe', '--subscription', id);
+    assert.equal((await operationOf(id, String(cancelled.operationId))).action, 'Unsubscribe');
+    const final = await subscription(id);
+    assert.deepEqual([final.saasSubscriptionStatus, final.planId, final.quantity], ['Unsubscribed', 'enterprise', 10]);
+  });
+
+  it('moves the clock, and renewals fall due', async () => {
+    const id = await mp.subscribe({ quantity: 2 });
+    const before = Date.parse(String((await json('clock')).now));
+    const moved = await json('clock', 'advance', 'P1M');
+    assert.ok(Date.parse(String(moved.now)) - before >= 27 * 86_400_000);
+    assert.ok(Number(moved.applied) >= 1);
+    const words = await cli('clock');
+    assert.match(words, /Marketplace time: .* ahead of real time/);
+    const term = (await subscription(id)).term as Body;
+    assert.ok(Date.parse(String(term.startDate)) >= before + 27 * 86_400_000, 'the subscription renewed into a new term');
+  });
+
+  it('lists the webhook log, oldest first, and redelivers one', async () => {
+    const id = await mp.subscribe({ quantity: 2 });
+    await cli('trigger', 'suspend', '--subscription', id);
+    await mp.app.marketplace.worker.drain();
+    const listed = JSON.parse(await cli('webhooks', '--subscription', id, '--json')) as { id: string; action: string; status: string }[];
+    assert.deepEqual(listed.map((d) => [d.action, d.status]), [['Suspend', 'Delivered']]);
+    const words = await cli('webhooks', '--subscription', id);
+    assert.match(words, new RegExp(`Suspend\\s+Delivered\\s+1 attempt\\s+200\\s+subscription ${id}\\s+delivery ${listed[0]!.id}`));
+    const again = await json('webhooks', 'redeliver', listed[0]!.id);
+    assert.notEqual(again.deliveryId, listed[0]!.id);
+    await mp.app.marketplace.worker.drain();
+    assert.equal(JSON.parse(await cli('webhooks', '--subscription', id, '--json')).length, 2);
+  });
+
+  it('follows the webhook log as deliveries are sent', async () => {
+    const follower = startCli(['webhooks', '--follow', '--limit', '1', '--marketplace-url', mp.url]);
+    try {
+      await follower.waitFor(/Following/);
+      const bought = await json('trigger', 'purchase', '--plan', 'instant');
+      await follower.waitFor(new RegExp(`Subscribe\\s+Delivered\\s+1 attempt\\s+200\\s+subscription ${String(bought.subscriptionId)}`));
+    } finally {
+      assert.equal(await follower.kill('SIGINT'), 0, 'Ctrl-C ends it cleanly');
+    }
+  });
+
+  it('resets the emulator', async () => {
+    await cli('trigger', 'purchase', '--plan', 'pro');
+    assert.match(await cli('reset'), /reset/);
+    assert.deepEqual(((await mp.http('GET', '/simulator/subscriptions')).body as { subscriptions: unknown[] }).subscriptions, []);
+  });
+
+  it('explains mistakes: a missing flag or unknown event exits 2, a refusal exits 1 with the reason', async () => {
+    const missing = await runCliAsync(['trigger', 'suspend', '--marketplace-url', mp.url]);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /suspend needs --subscription/);
+    const unknown = await runCliAsync(['trigger', 'explode', '--marketplace-url', mp.url]);
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /unknown event 'explode': choose one of purchase, change-plan/);
+    const refused = await runCliAsync(['trigger', 'change-quantity', '--subscription', '6f0c3c52-3c2a-4d4b-9d7e-1f2a3b4c5d6e', '--quantity', '3', '--marketplace-url', mp.url]);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /refused \(404 EntityNotFound\): Subscription .* not found/);
+    const badDuration = await runCliAsync(['clock', 'advance', 'tomorrow', '--marketplace-url', mp.url]);
+    assert.equal(badDuration.status, 1);
+    assert.match(badDuration.stderr, /ISO 8601 duration/);
+  });
+});
+
+describe('command line basics', () => {
+  it('prints its version, and each command its own help', () => {
+    assert.match(runCli(['--version']).stdout, /^\d+\.\d+\.\d+\n$/);
+    for (const [command, expected] of [
+      ['trigger', /Usage: saas-fulfillment trigger <event>[\s\S]*change-quantity/],
+      ['clock', /Usage: saas-fulfillment clock \[advance/],
+      ['webhooks', /--follow/],
+      ['marketplace', /--in-memory/],
+      ['dev', /--marketplace-port/],
+    ] as const) {
+      const help = runCli([command, '--help']);
+      assert.equal(help.status, 0);
+      assert.match(help.stdout, expected);
+    }
+  });
+
+  it('says it cannot reach an emulator that is not running', () => {
+    const r = runCli(['webhooks', '--marketplace-url', 'http://127.0.0.1:9']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /cannot reach the marketplace emulator at http:\/\/127\.0\.0\.1:9: is it running\?/);
+  });
+
+  it('names the flag to change when a port is in use', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'saas-port-'));
+    const taken = createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => taken.once('listening', resolve));
+    const port = String((taken.address() as { port: number }).port);
+    try {
+      const marketplace = await runCliAsync(['marketplace', '--in-memory', '--port', port]);
+      assert.equal(marketplace.status, 2);
+      assert.match(marketplace.stderr, new RegExp(`port ${port} is in use: choose another with --port`));
+      const dev = await runCliAsync(['dev', '--port', '0', '--marketplace-port', port, '--data-dir', dataDir], { ADMIN_PASSWORD: 'long enough password', APP_API_KEY: 'key' });
+      assert.equal(dev.status, 2);
+      assert.match(dev.stderr, new RegExp(`port ${port} is in use: choose another with --marketplace-port`));
+    } finally {
+      taken.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
