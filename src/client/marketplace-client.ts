@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { API_VERSION, type Plan, type ResolvedSubscription, type SaaSOperation, type Subscription, type UpdateOperation } from '../contract/schemas.js';
 import type { TokenCredential } from './credentials.js';
 import { MarketplaceError } from './errors.js';
-import { parseOperation, parseOperations, parsePlans, parseResolved, parseSubscription, parseSubscriptionPage } from './parse.js';
+import { parseOperation, parseOperations, parsePlans, parseResolved, parseSubscription, parseSubscriptionPage, type UnknownValueReport } from './parse.js';
 import { DEFAULT_RETRY, isRetryable, retryDelay, type Failure, type RetryPolicy } from './retry.js';
 
 export const PRODUCTION_API = 'https://marketplaceapi.microsoft.com/api';
@@ -74,18 +74,21 @@ export class MarketplaceClient {
   private readonly fetch: typeof fetch;
   private readonly retry: RetryPolicy;
   private readonly timeoutMs: number;
+  /** Each value Microsoft added since this library was written is logged once, then kept quietly. */
+  private readonly unknown: UnknownValueReport;
 
   constructor(private readonly options: MarketplaceClientOptions) {
     this.baseUrl = (options.baseUrl ?? PRODUCTION_API).replace(/\/+$/, '');
     this.fetch = options.fetch ?? globalThis.fetch;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.unknown = warnOnce(options.logger);
   }
 
   /** Exchanges a landing-page token (already URL-decoded once: see `landingPageToken`) for its subscription. */
   async resolve(marketplaceToken: string, options: CallOptions = {}): Promise<ResolvedSubscription> {
     const answer = await this.call({ ...options, name: 'resolve', method: 'POST', path: '/saas/subscriptions/resolve', headers: { 'x-ms-marketplace-token': marketplaceToken }, idempotent: true });
-    return parseResolved(answer.body);
+    return parseResolved(answer.body, this.unknown);
   }
 
   /** Every subscription of the publisher, all offers and states, page after page (`@nextLink`). */
@@ -96,7 +99,7 @@ export class MarketplaceClient {
       if (seen.has(next)) throw this.localError('listSubscriptions', `@nextLink repeats ${next}`, 'InvalidNextLink');
       seen.add(next);
       const answer = await this.call({ ...options, name: 'listSubscriptions', method: 'GET', path: next, idempotent: true });
-      const page = parseSubscriptionPage(answer.body);
+      const page = parseSubscriptionPage(answer.body, this.unknown);
       yield* page.subscriptions;
       next = page.nextLink;
     }
@@ -104,7 +107,7 @@ export class MarketplaceClient {
 
   async getSubscription(subscriptionId: string, options: CallOptions = {}): Promise<Subscription> {
     const answer = await this.call({ ...options, name: 'getSubscription', method: 'GET', path: subscriptionPath(subscriptionId), idempotent: true });
-    return parseSubscription(answer.body);
+    return parseSubscription(answer.body, this.unknown);
   }
 
   /** Plans the subscription may move to (public, and private ones for this customer), the current one included. */
@@ -146,12 +149,12 @@ export class MarketplaceClient {
   /** Operations waiting on the publisher. */
   async listOperations(subscriptionId: string, options: CallOptions = {}): Promise<SaaSOperation[]> {
     const answer = await this.call({ ...options, name: 'listOperations', method: 'GET', path: `${subscriptionPath(subscriptionId)}/operations`, idempotent: true });
-    return parseOperations(answer.body);
+    return parseOperations(answer.body, this.unknown);
   }
 
   async getOperation(subscriptionId: string, operationId: string, options: CallOptions = {}): Promise<SaaSOperation> {
     const answer = await this.call({ ...options, name: 'getOperation', method: 'GET', path: operationPath(subscriptionId, operationId), idempotent: true });
-    return parseOperation(answer.body);
+    return parseOperation(answer.body, this.unknown);
   }
 
   /**
@@ -305,4 +308,15 @@ function networkCode(error: unknown): string | undefined {
 function neverSent(error: unknown): boolean {
   const code = networkCode(error);
   return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'UND_ERR_CONNECT_TIMEOUT';
+}
+
+/** Reports each unknown enum value once per client: a warning worth reading, not one per call. */
+function warnOnce(logger: ClientLogger | undefined): UnknownValueReport {
+  const seen = new Set<string>();
+  return (field, value) => {
+    const key = `${field}=${JSON.stringify(value)}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    logger?.warn({ field, value }, 'the marketplace sent a value this version does not know; it is kept as sent');
+  };
 }
