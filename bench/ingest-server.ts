@@ -44,6 +44,7 @@ const app = await buildPublisher({
   client: new MarketplaceClient({ baseUrl: 'http://127.0.0.1:9/api', credential: new StaticTokenCredential('unused') }),
   verifier: createWebhookVerifier({ authority, tenantId: DEV_PUBLISHER.tenantId, clientId: DEV_PUBLISHER.clientId }, createLocalJWKSet({ keys: [jwk] })),
   hooks: await loadHooks({}),
+  branding: { productName: 'Bench' },
   adminPassword: 'bench-password',
   appApiKey: 'bench-key',
   runWorker: false,

@@ -7,6 +7,7 @@ import { PRODUCTION_AUTHORITY } from './client/credentials.js';
 import { PRODUCTION_API } from './client/marketplace-client.js';
 import { fixedDurationMs, parseDuration } from './duration.js';
 import { Catalog, CatalogError, DEMO_CATALOG, DEV_PUBLISHER } from './marketplace/catalog.js';
+import type { Branding } from './publisher/branding.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -158,6 +159,7 @@ export interface PublisherConfig {
   reconcileIntervalMs: number;
   publicUrl: string | undefined;
   logLevel: string;
+  branding: Branding;
   /** "Sign in with Microsoft" on the landing page and/or for listed console users; undefined: off. */
   signIn: { issuer: string; clientId: string; clientSecret: string; landing: boolean; adminUsers: string[] } | undefined;
 }
@@ -198,6 +200,7 @@ export function publisherConfig(flags: Flags, env: Env, mode: 'publisher' | 'dev
   const tenantId = required('TENANT_ID', emulated ? DEV_PUBLISHER.tenantId : undefined);
   const clientId = required('CLIENT_ID', emulated ? DEV_PUBLISHER.clientId : undefined);
   const clientSecret = required('CLIENT_SECRET', emulated ? DEV_PUBLISHER.clientSecret : undefined);
+  const branding = brandingFrom(env, emulated);
   const authority = origin ?? (env.ENTRA_AUTHORITY?.trim() || PRODUCTION.authority);
   const signIn =
     landingSignIn || adminUsers.length > 0
@@ -230,7 +233,29 @@ export function publisherConfig(flags: Flags, env: Env, mode: 'publisher' | 'dev
     reconcileIntervalMs: reconcileMs,
     publicUrl: urlFlag(flags, 'public-url'),
     logLevel: logLevel(flags, env),
+    branding,
   };
+}
+
+/** The name the demo catalog's offer goes by: what buyers see against an emulator unless PRODUCT_NAME says otherwise. */
+const DEMO_PRODUCT_NAME = 'Contoso Cloud';
+
+/** PRODUCT_NAME (required against Microsoft), PRODUCT_LOGO_URL, PRODUCT_URL, SUPPORT_CONTACT. */
+function brandingFrom(env: Env, emulated: boolean): Branding {
+  const productName = env.PRODUCT_NAME?.trim() || (emulated ? DEMO_PRODUCT_NAME : undefined);
+  if (!productName) throw new ConfigError('PRODUCT_NAME must be set: it is what buyers see on the landing page');
+  if (productName.length > 100) throw new ConfigError('PRODUCT_NAME must be at most 100 characters');
+  const url = (name: string) => {
+    const value = env[name]?.trim();
+    if (!value) return undefined;
+    if (!/^https?:\/\//.test(value) || !URL.canParse(value)) throw new ConfigError(`${name} must be an http(s) URL; got '${value}'`);
+    return value;
+  };
+  const support = env.SUPPORT_CONTACT?.trim() || undefined;
+  if (support && !/^https?:\/\/\S+$/.test(support) && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(support)) {
+    throw new ConfigError(`SUPPORT_CONTACT must be an e-mail address or an http(s) URL; got '${support}'`);
+  }
+  return { productName, logoUrl: url('PRODUCT_LOGO_URL'), productUrl: url('PRODUCT_URL'), supportContact: support };
 }
 
 /** What `dev` generates for a newcomer who set no admin password or app key, kept for the next start. */

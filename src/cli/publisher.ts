@@ -31,6 +31,7 @@ export async function startPublisherService(config: PublisherConfig): Promise<Ru
       client,
       verifier: createWebhookVerifier({ authority: config.authority, tenantId: config.tenantId, clientId: config.clientId }),
       hooks: await loadHooks({ module: config.hooksModule, provisioningUrl: config.provisioningUrl }),
+      branding: config.branding,
       adminPassword: config.adminPassword,
       appApiKey: config.appApiKey,
       events: { url: config.eventsUrl, secret: config.eventsSecret },

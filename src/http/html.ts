@@ -41,7 +41,7 @@ header{background:#fff;border-bottom:1px solid var(--line);padding:.6rem 1.5rem;
 header .brand{display:flex;align-items:center;gap:.5rem;font-weight:700;font-size:1.05rem;color:inherit;text-decoration:none}header .brand img{height:28px;width:auto}
 header nav{display:flex;flex-wrap:wrap;gap:.25rem 1rem}header nav a{color:var(--accent);text-decoration:none}
 main{max-width:1100px;margin:1.5rem auto;padding:0 1.5rem}
-footer{max-width:1100px;margin:0 auto 2rem;padding:0 1.5rem;color:var(--muted);font-size:.9rem}
+footer{max-width:1100px;margin:0 auto 2rem;padding:0 1.5rem;color:var(--muted);font-size:.9rem}main.narrow,footer.narrow{max-width:760px}
 section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:1rem 1.25rem;margin-bottom:1.25rem}
 h1{font-size:1.4rem;margin:.2rem 0 1rem;overflow-wrap:anywhere}h2{font-size:1.1rem;margin:.1rem 0 .75rem}
 .table{overflow-x:auto}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
@@ -58,9 +58,9 @@ button.secondary,.button.secondary{background:#fff;color:var(--accent)}button.da
 .badge.Unsubscribed,.badge.Failed,.badge.Rejected,.badge.Abandoned,.badge.Conflict{background:#fde7e9;color:var(--bad)}
 .notice{padding:.6rem .9rem;border-radius:6px;margin-bottom:1rem;background:#dff6dd}.notice.error{background:#fde7e9}.notice.pending{background:#fff4ce}
 .muted{color:var(--muted)}code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.85rem}
-.id,time,.nowrap{white-space:nowrap}.url{display:block;overflow-x:auto;white-space:nowrap;padding-bottom:.2rem}
+.id,time,.nowrap{white-space:nowrap}.url{display:block;overflow-x:auto;white-space:nowrap;padding-bottom:.2rem}td .url{max-width:20rem}
 dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.25rem 1rem;margin:0}dt{color:var(--muted)}dd{margin:0;min-width:0}
-@media (max-width:600px){header,main,footer{padding-left:.75rem;padding-right:.75rem}section{padding:.8rem}dl{grid-template-columns:minmax(0,1fr)}dd{margin-bottom:.4rem}}
+@media (max-width:600px){header,main,footer{padding-left:.75rem;padding-right:.75rem}section{padding:.8rem}dl{grid-template-columns:minmax(0,1fr)}dd{margin-bottom:.4rem}.table table{min-width:680px}}
 `;
 
 export interface PageOptions {
@@ -78,6 +78,8 @@ export interface PageOptions {
   footer?: SafeHtml | undefined;
   /** Reload the page every so many seconds while it shows work in progress. */
   refreshSeconds?: number | undefined;
+  /** A reading width for pages of a few short sections (the buyer's pages). */
+  narrow?: boolean | undefined;
 }
 
 export function page(options: PageOptions, body: SafeHtml): string {
@@ -86,9 +88,9 @@ export function page(options: PageOptions, body: SafeHtml): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 ${options.refreshSeconds ? html`<meta http-equiv="refresh" content="${options.refreshSeconds}">` : ''}<title>${options.title} · ${options.app}</title><style>${new SafeHtml(STYLE)}</style></head>
 <body><header>${options.homeUrl ? html`<a class="brand" href="${options.homeUrl}">${brand}</a>` : html`<span class="brand">${brand}</span>`}<nav>${options.nav.map((n) => html`<a href="${n.href}">${n.label}</a>`)}</nav></header>
-<main>${options.notice ? html`<div class="notice" role="status">${options.notice}</div>` : ''}${
+<main${options.narrow ? html` class="narrow"` : ''}>${options.notice ? html`<div class="notice" role="status">${options.notice}</div>` : ''}${
     options.error ? html`<div class="notice error" role="alert">${options.error}</div>` : ''
-  }${body}</main>${options.footer ? html`<footer>${options.footer}</footer>` : ''}</body></html>`.value;
+  }${body}</main>${options.footer ? html`<footer${options.narrow ? html` class="narrow"` : ''}>${options.footer}</footer>` : ''}</body></html>`.value;
 }
 
 /** A status pill: coloured by the raw value (when it is one we know), labelled in words. */
@@ -105,6 +107,20 @@ export const when = (iso: string | undefined) => (iso ? html`<time datetime="${i
 
 /** An id that never breaks mid-value. */
 export const idCode = (id: string) => html`<code class="id">${id}</code>`;
+
+const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+
+/** Free text (a cause, a reason) with every id in it shortened to its first part, whole on hover. */
+export function textWithIds(text: string): SafeHtml {
+  const parts: (string | SafeHtml)[] = [];
+  let last = 0;
+  for (const match of text.matchAll(GUID)) {
+    parts.push(text.slice(last, match.index), html`<code class="id" title="${match[0]}">${match[0].slice(0, 8)}…</code>`);
+    last = match.index + match[0].length;
+  }
+  parts.push(text.slice(last));
+  return html`${parts}`;
+}
 
 /** A table that scrolls sideways on a narrow screen instead of breaking its values. */
 export const table = (head: readonly string[], rows: readonly SafeHtml[], empty = 'Nothing yet.') =>

@@ -8,6 +8,8 @@ import { systemClock, type Clock } from '../clock.js';
 import type { MarketplaceClient } from '../client/marketplace-client.js';
 import { allowEmptyJsonBodies, installErrorHandling } from '../http/errors.js';
 import { AdminAuth } from './admin/auth.js';
+import type { Branding } from './branding.js';
+import { PlanDirectory } from './fulfillment/plans.js';
 import { OidcSignIn, signInRoutes, type OidcSettings } from './auth/oidc.js';
 import { adminRoutes } from './admin/routes.js';
 import { entitlementRoutes } from './api/entitlements.js';
@@ -34,7 +36,8 @@ export interface PublisherOptions {
   clock?: Clock;
   logger?: FastifyBaseLogger | boolean;
   fetch?: typeof fetch;
-  productName?: string;
+  /** The product's name (and logo, URL, support contact) as buyers see it. */
+  branding: Branding;
   /** Reconcile with the marketplace on start and then at this interval (0: never on a timer). */
   reconcileIntervalMs?: number;
   reconcileOnStart?: boolean;
@@ -87,11 +90,12 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
       ...options.worker,
       onOutcome: (job, outcome, error) => {
         metrics.jobs.inc({ kind: job.kind, outcome });
-        if (outcome !== 'done') app.log.warn({ jobId: job.id, kind: job.kind, attempt: job.attempts, outcome, error: error instanceof Error ? error.message : String(error) }, 'job did not finish');
+        if (outcome === 'retry' || outcome === 'dead') app.log.warn({ jobId: job.id, kind: job.kind, attempt: job.attempts, outcome, error: error instanceof Error ? error.message : String(error) }, 'job did not finish');
       },
       onError: (error) => app.log.error({ err: error }, 'could not claim jobs'),
     },
   );
+  const plans = new PlanDirectory(options.client, app.log);
   app.decorate('publisher', { fulfillment, worker, store, metrics } satisfies PublisherHandles);
 
   const cookieSecret = await store.setSettingOnce('cookie-secret', randomBytes(32).toString('base64url'));
@@ -103,15 +107,15 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
     reply.header('x-content-type-options', 'nosniff').header('x-frame-options', 'DENY');
   });
 
-  const productName = options.productName ?? 'Contoso Cloud';
+  const { branding } = options;
   await app.register(webhookRoutes, { verifier: options.verifier, fulfillment, metrics });
   const auth = await AdminAuth.fromPassword(options.adminPassword);
   const secureCookies = options.secureCookies ?? false;
   const adminUsers = (options.signIn?.adminUsers ?? []).map((u) => u.toLowerCase());
   if (options.signIn) await app.register(signInRoutes, { signIn: new OidcSignIn(options.signIn.settings), auth, adminUsers, secureCookies });
   const landingSignIn = options.signIn?.landing ?? false;
-  await app.register(landingRoutes, { fulfillment, store, clock, formSecret: cookieSecret, productName, activationWaitMs: options.activationWaitMs ?? 5000, requireSignIn: landingSignIn });
-  await app.register(adminRoutes, { auth, store, fulfillment, clock, productName, secureCookies, wake, microsoftSignIn: adminUsers.length > 0 });
+  await app.register(landingRoutes, { fulfillment, store, plans, clock, formSecret: cookieSecret, branding, activationWaitMs: options.activationWaitMs ?? 3000, requireSignIn: landingSignIn });
+  await app.register(adminRoutes, { auth, store, fulfillment, plans, clock, productName: branding.productName, secureCookies, wake, microsoftSignIn: adminUsers.length > 0 });
   await app.register(entitlementRoutes, { store, apiKey: options.appApiKey });
 
   app.get('/', async (_request, reply) => reply.redirect('/admin', 302));

@@ -4,3 +4,4 @@ export { buildPublisher, type PublisherApp, type PublisherOptions } from './app.
 export { createWebhookVerifier, issuersFor, WebhookAuthError, type WebhookAuthConfig, type WebhookVerifier } from './webhook/verify.js';
 export { loadHooks, type ChangeRequest, type Decision, type PublisherHooks } from './fulfillment/hooks.js';
 export { openPublisherStore, type LocalSubscription } from './store/repository.js';
+export type { Branding } from './branding.js';

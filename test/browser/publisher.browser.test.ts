@@ -35,7 +35,7 @@ describe('buy, land, activate and manage in Chromium', { skip: browserUnavailabl
     await page.click('#buy button[type=submit]');
     await page.click('#landing-link');
     await page.waitForSelector('text=Confirm your purchase');
-    assert.equal(await page.textContent('#plan'), 'pro');
+    assert.equal(await page.textContent('#plan'), 'Pro');
     assert.equal(await page.textContent('#seats'), '12');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'landing-confirm.png') });
     await page.click('#activate button[type=submit]');

@@ -11,7 +11,7 @@ import { startTestMarketplace, type TestMarketplace } from '../helpers/marketpla
 import { freePort } from '../helpers/stack.js';
 
 type Body = Record<string, unknown>;
-const PRODUCTION_ENV = { TENANT_ID: '', CLIENT_ID: '', CLIENT_SECRET: '', ADMIN_PASSWORD: '', APP_API_KEY: '' };
+const PRODUCTION_ENV = { TENANT_ID: '', CLIENT_ID: '', CLIENT_SECRET: '', ADMIN_PASSWORD: '', APP_API_KEY: '', PRODUCT_NAME: '', PRODUCT_URL: '', PRODUCT_LOGO_URL: '', SUPPORT_CONTACT: '' };
 
 describe('publisher command settings', () => {
   it('refuses to start without an admin password: the console is never open', () => {
@@ -24,6 +24,15 @@ describe('publisher command settings', () => {
     const r = runCli(['publisher'], { ...PRODUCTION_ENV, ADMIN_PASSWORD: 'long enough password', APP_API_KEY: 'key-key-key' });
     assert.equal(r.status, 2);
     assert.match(r.stderr, /TENANT_ID must be set/);
+  });
+
+  it('asks for the product name buyers will see, and checks the branding settings', () => {
+    const production = { ...PRODUCTION_ENV, ADMIN_PASSWORD: 'long enough password', APP_API_KEY: 'key-key-key', TENANT_ID: '11111111-1111-4111-8111-111111111111', CLIENT_ID: '22222222-2222-4222-8222-222222222222', CLIENT_SECRET: 's' };
+    const r = runCli(['publisher'], production);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /PRODUCT_NAME must be set: it is what buyers see/);
+    assert.match(runCli(['publisher'], { ...production, PRODUCT_NAME: 'Fabrikam', SUPPORT_CONTACT: 'call us' }).stderr, /SUPPORT_CONTACT must be an e-mail address or an http\(s\) URL/);
+    assert.match(runCli(['publisher'], { ...production, PRODUCT_NAME: 'Fabrikam', PRODUCT_URL: 'javascript:alert(1)' }).stderr, /PRODUCT_URL must be an http\(s\) URL/);
   });
 
   it('refuses an events URL without a Standard Webhooks secret, and a reconcile interval in months', () => {

@@ -55,6 +55,7 @@ export async function startPublisher(mpUrl: string, options: TestStackOptions & 
     client,
     verifier: createWebhookVerifier({ authority: mpUrl, tenantId: DEV_PUBLISHER.tenantId, clientId: DEV_PUBLISHER.clientId }),
     hooks: await loadHooks({}, options.hooks),
+    branding: { productName: 'Contoso Cloud' },
     adminPassword: ADMIN_PASSWORD,
     appApiKey: APP_API_KEY,
     reconcileIntervalMs: 0,

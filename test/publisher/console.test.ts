@@ -26,6 +26,8 @@ describe('admin console, health and events', () => {
     stack = await startTestStack({
       hooks: { provision: async () => { if (failProvisioning) throw new Error('tenant database is not ready'); } },
       publisher: { events: { url: `${appUrl}/events`, secret: EVENT_SECRET }, activationWaitMs: 300 },
+      // Publisher-initiated changes wait on Microsoft until the test moves the clock.
+      marketplace: { settings: { partnerOperationDelayMs: 60_000 } },
     });
   });
   after(async () => {
@@ -92,6 +94,40 @@ describe('admin console, health and events', () => {
     const verifier = new Webhook(EVENT_SECRET);
     for (const event of mine) assert.doesNotThrow(() => verifier.verify(event.body, event.headers));
     assert.throws(() => verifier.verify(mine[0]!.body.replace('created', 'deleted'), mine[0]!.headers));
+  });
+
+  it("offers the marketplace's plans for a change, keeps the seats, and shows a requested change as pending", async () => {
+    const id = await stack.mp.subscribe({ planId: 'pro', quantity: 6, name: 'Plan picker' });
+    await stack.publisher.publisher.fulfillment.sync(id, 'test');
+    await stack.settle();
+    const cookie = await stack.adminCookie();
+    const page = async () => (await fetch(`${stack.publisherUrl}/admin/subscriptions/${id}`, { headers: { cookie } })).text();
+    const before = await page();
+    assert.match(before, /<strong id="plan-name">Pro<\/strong>/);
+    const options = [...before.matchAll(/<option value="([^"]+)">([^<]+)<\/option>/g)].map((m) => `${m[1]}: ${m[2]}`);
+    assert.deepEqual(options, ['basic: Basic (flat price)', 'enterprise: Enterprise (per seat, 10–10000)', 'instant: Instant (flat price)'], 'the other plans Microsoft offers, with seat limits');
+    assert.match(before, /<input id="new-seats" name="quantity" type="number" value="6" min="1" max="100" required>/, 'seats start at the current count, within the plan');
+    assert.match(before, /<time datetime="[^"]+">\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} UTC<\/time>/, 'times in one readable format');
+
+    const changed = await fetch(`${stack.publisherUrl}/admin/subscriptions/${id}/change`, { method: 'POST', headers: { cookie }, body: new URLSearchParams({ planId: 'enterprise' }), redirect: 'manual' });
+    assert.equal(changed.status, 303);
+    const pending = await page();
+    assert.match(pending, /id="pending">Plan change to Enterprise: waiting on Microsoft/);
+    assert.match(pending, /<meta http-equiv="refresh" content="3">/, 'the page refreshes while the change is pending');
+    assert.doesNotMatch(pending, /class="notice error"/, 'pending is not an error');
+    const jobs = (await (await fetch(`${stack.publisherUrl}/api/admin/jobs`, { headers: { cookie } })).json()) as { jobs: Body[] };
+    assert.ok(jobs.jobs.filter((j) => j.kind === 'await-operation').every((j) => j.lastError === undefined), 'waiting on an operation leaves no error behind');
+
+    await stack.mp.http('POST', '/simulator/clock', { body: { advanceBy: 'PT61S' } });
+    for (let i = 0; i < 40 && /id="pending"/.test(await page()); i++) {
+      await stack.settle();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const after = await page();
+    assert.doesNotMatch(after, /id="pending"/);
+    assert.match(after, /<strong id="plan-name">Enterprise<\/strong>/);
+    assert.match(after, /<dd id="seats">10<\/dd>/, 'the seats moved into the new plan\'s limits');
+    assert.doesNotMatch(after, /http-equiv="refresh"/);
   });
 
   it('answers health, readiness and Prometheus metrics', async () => {

@@ -90,6 +90,7 @@ describe('values the marketplace adds later', () => {
       client: new MarketplaceClient({ baseUrl: `${api}/api`, credential: new StaticTokenCredential('token'), logger, retry: { maxAttempts: 1 } }),
       verifier: createWebhookVerifier({ authority: AUTHORITY, tenantId: TENANT, clientId: APP }, jwks),
       hooks: await loadHooks({}),
+      branding: { productName: 'Fabrikam Analytics' },
       adminPassword: 'correct horse battery staple',
       appApiKey: 'app-key-for-tests-0123456789',
       reconcileOnStart: false,

@@ -2,7 +2,7 @@
 // developer acts as its customer (change plan or seats, payment failed or fixed, renew, cancel), opens
 // its landing page at any time, and watches its operations and webhooks.
 import type { FastifyInstance } from 'fastify';
-import { html, idCode, operationBadge, statusBadge, table, when, type SafeHtml } from '../../http/html.js';
+import { html, idCode, operationBadge, statusBadge, table, textWithIds, when, type SafeHtml } from '../../http/html.js';
 import { actionWords, termWords } from '../../http/words.js';
 import { seatLimits, type Catalog } from '../catalog.js';
 import type { CustomerAction } from '../fulfillment.js';
@@ -111,7 +111,7 @@ ${s.allowedCustomerOperations.includes('Update') ? '' : html`<dt>Sold by</dt><dd
 <section><h2>Act as the customer</h2>${actions.some((a) => a !== '') ? actions : html`<p class="muted">Nothing to do: the subscription is cancelled.</p>`}</section>
 <section><h2>Operations</h2>${table(
     ['When', 'Action', 'Started by', 'Status', 'Plan and seats', 'Note'],
-    operations.map((o) => html`<tr><td>${when(o.timeStamp)}</td><td>${actionWords(o.action)}</td><td>${o.source === 'Azure' ? 'customer / Microsoft' : 'publisher'}</td><td>${operationBadge(o.status)}</td><td>${planNames(catalog, s.offerId, o.planId).plan}${o.quantity !== undefined ? `, ${o.quantity} seats` : ''}</td><td>${o.errorMessage ?? ''}</td></tr>`),
+    operations.map((o) => html`<tr><td>${when(o.timeStamp)}</td><td>${actionWords(o.action)}</td><td>${o.source === 'Azure' ? 'customer / Microsoft' : 'publisher'}</td><td>${operationBadge(o.status)}</td><td>${planNames(catalog, s.offerId, o.planId).plan}${o.quantity !== undefined ? `, ${o.quantity} seats` : ''}</td><td>${textWithIds(o.errorMessage ?? '')}</td></tr>`),
     'No operations yet.',
   )}</section>
 <section><h2>Webhook deliveries</h2>${deliveryTable(deliveries)}</section>`;

@@ -1,7 +1,7 @@
 // Webhook pages: every delivery Microsoft's side sent (with redelivery), and the built-in inbox that
 // receives them when a publisher has no webhook of its own, where the developer chooses how it answers.
 import type { FastifyInstance } from 'fastify';
-import { badge, html, idCode, operationBadge, table, when, type SafeHtml } from '../../http/html.js';
+import { badge, html, idCode, operationBadge, table, textWithIds, when, type SafeHtml } from '../../http/html.js';
 import { actionWords } from '../../http/words.js';
 import type { PublisherEndpointsView } from '../endpoints.js';
 import type { DeliveryRecord, InboxAnswer, InboxEntry, OperationRecord } from '../store/repository.js';
@@ -56,7 +56,7 @@ export function deliveryTable(deliveries: DeliveryRecord[]): SafeHtml {
   const rows = deliveries.map((d) => {
     const payload = JSON.parse(d.payload) as { action?: string; subscriptionId?: string };
     return html`<tr class="delivery"><td>${when(d.created)}</td><td>${actionWords(payload.action ?? '?')}<div><a class="muted" href="/subscriptions/${payload.subscriptionId ?? ''}">${idCode((payload.subscriptionId ?? '').slice(0, 8))}</a></div></td>
-<td>${badge(d.status)}</td><td>${d.attempts}</td><td>${d.lastStatusCode ?? d.lastError ?? '—'}</td><td class="nowrap">${d.lastLatencyMs === undefined ? '—' : `${d.lastLatencyMs} ms`}</td><td><code class="url">${d.url}</code></td>
+<td>${badge(d.status)}</td><td>${d.attempts}</td><td>${d.lastStatusCode ?? textWithIds(d.lastError ?? '—')}</td><td class="nowrap">${d.lastLatencyMs === undefined ? '—' : `${d.lastLatencyMs} ms`}</td><td><code class="url">${d.url}</code></td>
 <td>${d.status === 'Pending' ? '' : html`<form method="post" action="/ui/webhooks/${d.id}/redeliver"><button class="secondary" type="submit">Redeliver</button></form>`}</td></tr>`;
   });
   return table(['Sent', 'Action', 'Status', 'Attempts', 'Last answer', 'Latency', 'To', ''], rows, 'No webhooks sent yet.');
@@ -77,9 +77,9 @@ ${elsewhere ? html`<p class="muted">This publisher's webhooks go to <code class=
     const operation = e.operationId ? operations.get(e.operationId) : undefined;
     const waits = operation?.status === 'InProgress' && operation.source === 'Azure';
     return html`<tr class="inbox-entry"><td>${when(e.receivedAt)}</td><td>${actionWords(e.action ?? '?')}${e.subscriptionId ? html`<div><a class="muted" href="/subscriptions/${e.subscriptionId}">${idCode(e.subscriptionId.slice(0, 8))}</a></div>` : ''}</td>
-<td>${e.refusedBecause ? html`<span class="badge Failed">refused</span> ${e.refusedBecause}` : html`<span class="badge Succeeded">valid</span>`}</td>
+<td>${e.refusedBecause ? html`<span class="badge Failed">refused</span> ${textWithIds(e.refusedBecause)}` : html`<span class="badge Succeeded">valid</span>`}</td>
 <td>${e.refusedBecause ? '401' : ANSWER_LABELS[e.answer]}${e.statusCode === undefined ? html` <span class="badge Pending">answering…</span>` : ''}</td>
-<td>${operation ? operationBadge(operation.status) : '—'}${e.acknowledgement ? html`<div class="muted">${e.acknowledgement}</div>` : ''}</td>
+<td>${operation ? operationBadge(operation.status) : '—'}${e.acknowledgement ? html`<div class="muted">${textWithIds(e.acknowledgement)}</div>` : ''}</td>
 <td>${waits ? html`<form class="inline" method="post" action="/ui/inbox/entries/${e.id}/acknowledge"><input type="hidden" name="status" value="Success"><button class="secondary" type="submit">PATCH Success</button></form><form class="inline" method="post" action="/ui/inbox/entries/${e.id}/acknowledge"><input type="hidden" name="status" value="Failure"><button class="secondary" type="submit">PATCH Failure</button></form>` : ''}</td></tr>`;
   });
   return html`<h1>Built-in webhook inbox</h1>

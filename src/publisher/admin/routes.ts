@@ -5,17 +5,22 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { ApiError } from '../../contract/errors.js';
 import { MarketplaceError } from '../../client/errors.js';
-import { badge, html, page, type SafeHtml } from '../../http/html.js';
+import { html, page, type SafeHtml } from '../../http/html.js';
+import type { PlanDirectory } from '../fulfillment/plans.js';
 import type { PublisherFulfillment } from '../fulfillment/service.js';
 import { JOB } from '../fulfillment/service.js';
-import type { AuditEntry, Job, JobStatus, LocalOperation, LocalSubscription, OutboundEvent, PublisherStore } from '../store/repository.js';
+import type { JobStatus, PublisherStore } from '../store/repository.js';
 import type { Clock } from '../../clock.js';
 import type { AdminAuth } from './auth.js';
+import { driftPage, jobsPage, PAGE_SIZE, pendingWork, subscriptionPage, subscriptionsPage, type SubscriptionTimeline } from './views.js';
+
+export type { SubscriptionTimeline };
 
 export interface AdminDeps {
   auth: AdminAuth;
   store: PublisherStore;
   fulfillment: PublisherFulfillment;
+  plans: PlanDirectory;
   clock: Clock;
   productName: string;
   secureCookies: boolean;
@@ -24,17 +29,6 @@ export interface AdminDeps {
   microsoftSignIn: boolean;
 }
 
-/** Everything known about one subscription, for its page and the JSON API. */
-export interface SubscriptionTimeline {
-  subscription: LocalSubscription;
-  operations: LocalOperation[];
-  audit: AuditEntry[];
-  webhooks: Awaited<ReturnType<PublisherStore['inboxOf']>>;
-  events: OutboundEvent[];
-  jobs: Job[];
-}
-
-const PAGE = 25;
 const NAV = [
   { href: '/admin', label: 'Subscriptions' },
   { href: '/admin/jobs', label: 'Jobs' },
@@ -49,12 +43,18 @@ const ChangeBody = Type.Object({ planId: Type.Optional(Type.String({ minLength: 
 export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
   const { store, fulfillment, auth } = deps;
   const now = () => deps.clock.now().toISOString();
-  const show = (reply: FastifyReply, request: Req, title: string, body: SafeHtml, status = 200) =>
+  const planName = (offerId: string, planId: string) => deps.plans.nameOf(offerId, planId);
+  const show = (reply: FastifyReply, request: Req, title: string, body: SafeHtml, options: { status?: number; refreshSeconds?: number } = {}) =>
     reply
-      .status(status)
+      .status(options.status ?? 200)
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-store')
-      .send(page({ title, app: `${deps.productName} admin`, nav: [...NAV, { href: '/admin/logout', label: 'Sign out' }], notice: request.query.notice, error: request.query.error }, body));
+      .send(
+        page(
+          { title, app: `${deps.productName} admin`, homeUrl: '/admin', nav: [...NAV, { href: '/admin/logout', label: 'Sign out' }], notice: text(request.query.notice), error: text(request.query.error), refreshSeconds: options.refreshSeconds },
+          body,
+        ),
+      );
 
   // Sign-in guards every admin page and API; pages redirect to the form, the API answers 401.
   app.addHook('onRequest', async (request, reply) => {
@@ -92,13 +92,14 @@ ${deps.microsoftSignIn ? html`<p><a id="microsoft-sign-in" href="/auth/login?for
 
   const search = (query: Query) => {
     const pageNumber = Math.max(1, Number(query.page ?? 1) || 1);
-    return { search: query.q?.trim() || undefined, status: query.status || undefined, planId: query.planId || undefined, offset: (pageNumber - 1) * PAGE, limit: PAGE, pageNumber };
+    return { search: query.q?.trim() || undefined, status: query.status || undefined, planId: query.planId || undefined, offset: (pageNumber - 1) * PAGE_SIZE, limit: PAGE_SIZE, pageNumber };
   };
 
   app.get('/admin', async (request: Req, reply) => {
     const filter = search(request.query);
     const result = await store.findSubscriptions(filter);
-    return show(reply, request, 'Subscriptions', subscriptionsPage(result.items, result.total, filter, request.query));
+    await deps.plans.learn(result.items);
+    return show(reply, request, 'Subscriptions', subscriptionsPage(result.items, result.total, filter.pageNumber, request.query, planName));
   });
 
   app.get('/api/admin/subscriptions', async (request: Req) => {
@@ -125,11 +126,20 @@ ${deps.microsoftSignIn ? html`<p><a id="microsoft-sign-in" href="/auth/login?for
       if (error instanceof ApiError) return undefined;
       throw error;
     });
-    if (!data) return show(reply, request, 'Not found', html`<h1>No such subscription</h1>`, 404);
-    return show(reply, request, data.subscription.name, subscriptionPage(data));
+    if (!data) return show(reply, request, 'Not found', html`<h1>No such subscription</h1>`, { status: 404 });
+    const plans = data.subscription.status === 'Subscribed' ? await deps.plans.plansFor(data.subscription) : undefined;
+    const refreshSeconds = pendingWork(data, planName).length > 0 ? 3 : undefined;
+    return show(reply, request, data.subscription.name || data.subscription.id, subscriptionPage(data, plans, planName), { refreshSeconds });
   });
 
   app.get('/api/admin/subscriptions/:id', async (request: Req) => timeline(request.params.id));
+
+  app.get('/api/admin/subscriptions/:id/plans', async (request: Req) => {
+    const { subscription } = await timeline(request.params.id);
+    const plans = await deps.plans.plansFor(subscription);
+    if (!plans) throw new ApiError(503, 'MarketplaceUnavailable', "Microsoft's plan list could not be read; try again");
+    return { plans };
+  });
 
   const change = async (id: string, body: { planId?: string; quantity?: number; cancel?: boolean }, actor: string) => {
     const target = body.cancel ? 'cancel' : body.planId !== undefined ? { planId: body.planId } : body.quantity !== undefined ? { quantity: body.quantity } : undefined;
@@ -162,7 +172,7 @@ ${deps.microsoftSignIn ? html`<p><a id="microsoft-sign-in" href="/auth/login?for
       const quantity = form.quantity ? Number(form.quantity) : undefined;
       if (quantity !== undefined && !(Number.isInteger(quantity) && quantity > 0)) throw new ApiError(400, 'BadArgument', 'Seats must be a whole number', 'quantity');
       const operationId = await change(request.params.id, { planId: form.planId || undefined, quantity, cancel: form.cancel === 'yes' }, 'admin console');
-      return reply.redirect(`${back}?notice=${encodeURIComponent(`Requested; operation ${operationId}. The change applies when Microsoft completes it.`)}`, 303);
+      return reply.redirect(`${back}?notice=${encodeURIComponent(`Requested (operation ${operationId.slice(0, 8)}): it applies when Microsoft completes it.`)}`, 303);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       return reply.redirect(`${back}?error=${encodeURIComponent(error.message)}`, 303);
@@ -173,7 +183,10 @@ ${deps.microsoftSignIn ? html`<p><a id="microsoft-sign-in" href="/auth/login?for
 
   const jobsOf = (status: string | undefined) => store.listJobs({ status: (status ? [status] : ['pending', 'running', 'dead']) as JobStatus[], limit: 200 });
 
-  app.get('/admin/jobs', async (request: Req, reply) => show(reply, request, 'Jobs', jobsPage(await jobsOf(request.query.status))));
+  app.get('/admin/jobs', async (request: Req, reply) => {
+    const jobs = await jobsOf(request.query.status);
+    return show(reply, request, 'Jobs', jobsPage(jobs), { refreshSeconds: jobs.some((j) => j.status === 'running' || j.status === 'pending') ? 5 : undefined });
+  });
   app.get('/api/admin/jobs', async (request: Req) => ({ jobs: await jobsOf(request.query.status) }));
 
   const retry = async (id: string) => {
@@ -206,61 +219,12 @@ ${deps.microsoftSignIn ? html`<p><a id="microsoft-sign-in" href="/auth/login?for
   app.get('/api/admin/drift', async () => ({ repairs: await store.auditOf({ kind: 'drift-repair', limit: 200 }) }));
 }
 
+/** A notice or error from the query: text, bounded, the last if sent twice. */
+function text(value: unknown): string | undefined {
+  const one = Array.isArray(value) ? value.at(-1) : value;
+  return typeof one === 'string' ? one.slice(0, 500) : undefined;
+}
+
 function safeNext(next: string | undefined): string {
   return next && next.startsWith('/admin') && !next.startsWith('//') ? next : '/admin';
-}
-
-function subscriptionsPage(items: LocalSubscription[], total: number, filter: { pageNumber: number }, query: Query): SafeHtml {
-  const pages = Math.max(1, Math.ceil(total / PAGE));
-  const link = (p: number) => `/admin?${new URLSearchParams({ ...(query.q ? { q: query.q } : {}), ...(query.status ? { status: query.status } : {}), ...(query.planId ? { planId: query.planId } : {}), page: String(p) })}`;
-  return html`<h1>Subscriptions <span class="muted">(${total})</span></h1>
-<section><form class="inline" method="get" action="/admin"><input name="q" placeholder="id, name or e-mail" value="${query.q ?? ''}" aria-label="Search">
-<select name="status" aria-label="Status"><option value="">any status</option>${['PendingFulfillmentStart', 'Subscribed', 'Suspended', 'Unsubscribed'].map((s) => html`<option ${query.status === s ? 'selected' : ''}>${s}</option>`)}</select>
-<input name="planId" placeholder="plan" value="${query.planId ?? ''}" size="10" aria-label="Plan"><button type="submit">Filter</button></form></section>
-<section><table><thead><tr><th>Subscription</th><th>Plan</th><th>Seats</th><th>Status</th><th>Beneficiary</th><th>Updated</th></tr></thead><tbody>
-${items.length ? items.map((s) => html`<tr><td><a href="/admin/subscriptions/${s.id}">${s.name}</a><div class="mono muted">${s.id}</div></td><td>${s.planId}</td><td>${s.quantity ?? '—'}</td><td>${badge(s.status)}</td><td>${s.beneficiary.emailId ?? '—'}</td><td class="mono">${s.updated}</td></tr>`) : html`<tr><td colspan="6" class="muted">No subscriptions match.</td></tr>`}
-</tbody></table>
-<p>Page ${filter.pageNumber} of ${pages} ${filter.pageNumber > 1 ? html`<a href="${link(filter.pageNumber - 1)}">previous</a>` : ''} ${filter.pageNumber < pages ? html`<a href="${link(filter.pageNumber + 1)}">next</a>` : ''}</p></section>`;
-}
-
-function subscriptionPage(data: SubscriptionTimeline): SafeHtml {
-  const s = data.subscription;
-  const active = s.status === 'Subscribed';
-  return html`<h1>${s.name} ${badge(s.status)}</h1>
-<section><dl><dt>Subscription id</dt><dd class="mono">${s.id}</dd><dt>Offer / plan</dt><dd>${s.offerId} / <strong id="plan-id">${s.planId}</strong></dd>
-<dt>Seats</dt><dd id="seats">${s.quantity ?? '—'}</dd><dt>Term</dt><dd>${s.termUnit ?? '—'} ${s.termStart ?? ''} → ${s.termEnd ?? ''}</dd>
-<dt>Provisioning</dt><dd>${s.provisioning}${s.provisioningError ? ` (${s.provisioningError})` : ''}</dd>
-<dt>Purchaser</dt><dd>${s.purchaser.emailId ?? '—'} <span class="mono muted">${s.purchaser.tenantId ?? ''}</span></dd>
-<dt>Beneficiary</dt><dd>${s.beneficiary.emailId ?? '—'} <span class="mono muted">${s.beneficiary.tenantId ?? ''}</span></dd></dl></section>
-${active ? html`<section><h2>Change (applies when Microsoft completes it)</h2>
-<form class="inline" method="post" action="/admin/subscriptions/${s.id}/change"><input name="planId" placeholder="plan id" size="12" aria-label="New plan"><button class="secondary" type="submit">Change plan</button></form>
-<form class="inline" method="post" action="/admin/subscriptions/${s.id}/change"><input name="quantity" type="number" min="1" placeholder="seats" aria-label="New seats"><button class="secondary" type="submit">Change seats</button></form>
-<form class="inline" method="post" action="/admin/subscriptions/${s.id}/change"><input type="hidden" name="cancel" value="yes"><button class="danger" type="submit">Cancel subscription</button></form></section>` : ''}
-<section><h2>Timeline</h2><table><thead><tr><th>When</th><th>What</th><th>Cause</th><th>Detail</th></tr></thead><tbody>
-${data.audit.map((a) => html`<tr class="audit"><td class="mono">${a.at}</td><td>${a.kind}</td><td>${a.cause}</td><td>${a.detail}</td></tr>`)}</tbody></table></section>
-<section><h2>Operations</h2><table><thead><tr><th>When</th><th>Action</th><th>Source</th><th>Marketplace</th><th>Our outcome</th><th>Reason</th></tr></thead><tbody>
-${data.operations.map((o) => html`<tr><td class="mono">${o.timeStamp}</td><td>${o.action}</td><td>${o.source ?? '—'}</td><td>${badge(o.marketplaceStatus)}</td><td>${o.outcome}</td><td>${o.reason ?? ''}</td></tr>`)}</tbody></table></section>
-<section><h2>Webhooks received</h2><table><thead><tr><th>Received</th><th>Action</th><th>Operation</th><th>Deliveries</th></tr></thead><tbody>
-${data.webhooks.map((w) => html`<tr><td class="mono">${w.receivedAt}</td><td>${w.action}</td><td class="mono">${w.operationId}</td><td>${w.deliveries}</td></tr>`)}</tbody></table></section>
-${data.events.length ? html`<section><h2>Events sent to the application</h2><table><tbody>${data.events.map((e) => html`<tr><td class="mono">${e.created}</td><td>${e.type}</td><td>${badge(e.status)}</td><td>${e.attempts} attempt(s)</td><td>${e.lastError ?? ''}</td></tr>`)}</tbody></table></section>` : ''}
-<section><h2>Jobs</h2>${jobTable(data.jobs)}</section>`;
-}
-
-function jobTable(jobs: Job[]): SafeHtml {
-  if (!jobs.length) return html`<p class="muted">None.</p>`;
-  return html`<table><thead><tr><th>Kind</th><th>Status</th><th>Attempts</th><th>Next run</th><th>Last error</th><th></th></tr></thead><tbody>${jobs.map(
-    (j) => html`<tr class="job"><td>${j.kind}</td><td>${badge(j.status === 'dead' ? 'Failed' : j.status === 'done' ? 'Succeeded' : 'Pending')} ${j.status}</td><td>${j.attempts}/${j.maxAttempts}</td><td class="mono">${j.status === 'pending' ? j.runAt : ''}</td><td>${j.lastError ?? ''}</td>
-<td>${j.status === 'dead' || j.status === 'pending' ? html`<form method="post" action="/admin/jobs/${j.id}/retry"><button class="secondary" type="submit">Retry now</button></form>` : ''}</td></tr>`,
-  )}</tbody></table>`;
-}
-
-function jobsPage(jobs: Job[]): SafeHtml {
-  return html`<h1>Jobs waiting or failed</h1><section>${jobTable(jobs)}</section>`;
-}
-
-function driftPage(repairs: AuditEntry[]): SafeHtml {
-  return html`<h1>Drift repairs</h1><section><form method="post" action="/admin/reconcile"><button type="submit">Reconcile now</button></form></section>
-<section><table><thead><tr><th>When</th><th>Subscription</th><th>Repair</th></tr></thead><tbody>
-${repairs.length ? repairs.map((r) => html`<tr><td class="mono">${r.at}</td><td><a class="mono" href="/admin/subscriptions/${r.subscriptionId}">${r.subscriptionId}</a></td><td>${r.detail}</td></tr>`) : html`<tr><td colspan="3" class="muted">No drift found so far.</td></tr>`}
-</tbody></table></section>`;
 }

@@ -30,7 +30,8 @@ export interface JobWorkerOptions {
   lockMs?: number;
   batchSize?: number;
   backoff?: (attempt: number) => number;
-  onOutcome?: (job: Job, outcome: 'done' | 'retry' | 'dead', error?: unknown) => void;
+  /** `waiting`: the job asked to run again later (polling an operation); not a failure. */
+  onOutcome?: (job: Job, outcome: 'done' | 'waiting' | 'retry' | 'dead', error?: unknown) => void;
   /** A pass failed before any job ran (the database did not answer the claim). */
   onError?: (error: unknown) => void;
 }
@@ -86,10 +87,14 @@ export class JobWorker extends PollingLoop {
       await this.store.finishJob(job.id, this.id, at());
       this.options.onOutcome?.(job, 'done');
     } catch (error) {
+      if (error instanceof RetryLater) {
+        await this.store.failJob(job.id, this.id, undefined, new Date(this.clock.now().getTime() + error.delayMs).toISOString(), at());
+        this.options.onOutcome?.(job, 'waiting');
+        return;
+      }
       const message = error instanceof Error ? error.message : String(error);
-      const last = error instanceof GiveUp || (job.attempts >= job.maxAttempts && !(error instanceof RetryLater));
-      const delay = error instanceof RetryLater ? error.delayMs : (this.options.backoff ?? defaultBackoff)(job.attempts);
-      const retryAt = last ? undefined : new Date(this.clock.now().getTime() + delay).toISOString();
+      const last = error instanceof GiveUp || job.attempts >= job.maxAttempts;
+      const retryAt = last ? undefined : new Date(this.clock.now().getTime() + (this.options.backoff ?? defaultBackoff)(job.attempts)).toISOString();
       await this.store.failJob(job.id, this.id, message, retryAt, at());
       this.options.onOutcome?.(job, last ? 'dead' : 'retry', error);
     } finally {

@@ -264,10 +264,11 @@ export class PublisherStore {
     await this.db.updateTable('pub_jobs').set({ status: 'done', locked_by: null, locked_until: null, last_error: null, updated: now }).where('id', '=', id).where('locked_by', '=', worker).execute();
   }
 
-  async failJob(id: string, worker: string, error: string, retryAt: string | undefined, now: string): Promise<void> {
+  /** Ends a run that did not finish: to run again at `retryAt`, or dead. `error` is undefined for a job that only waits. */
+  async failJob(id: string, worker: string, error: string | undefined, retryAt: string | undefined, now: string): Promise<void> {
     await this.db
       .updateTable('pub_jobs')
-      .set({ status: retryAt ? 'pending' : 'dead', run_at: retryAt ?? now, locked_by: null, locked_until: null, last_error: error.slice(0, 2000), updated: now })
+      .set({ status: retryAt ? 'pending' : 'dead', run_at: retryAt ?? now, locked_by: null, locked_until: null, last_error: error?.slice(0, 2000) ?? null, updated: now })
       .where('id', '=', id)
       .where('locked_by', '=', worker)
       .execute();

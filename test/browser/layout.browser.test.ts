@@ -1,0 +1,173 @@
+// Every page a buyer, a developer or an admin sees, in Chromium at a desktop (1280 px) and a phone
+// (390 px) width: nothing wider than the screen, no id or time broken over two lines, the buy form's
+// fields apart and following the chosen plan. Screenshots of each go to a temp folder (and, with
+// UPDATE_SCREENSHOTS=1, the README's to docs/screenshots).
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { after, before, describe, it } from 'node:test';
+import { browserUnavailable, launchBrowser } from '../helpers/browser.js';
+import { ADMIN_PASSWORD, startTestStack, type TestStack } from '../helpers/stack.js';
+import { startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
+
+const SHOTS = mkdtempSync(path.join(tmpdir(), 'layout-'));
+const DOCS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots');
+/** The pictures the README and docs show. */
+const FOR_DOCS = new Set([
+  'simulator-buy-1280',
+  'simulator-buy-390',
+  'simulator-subscription-1280',
+  'simulator-inbox-1280',
+  'simulator-settings-1280',
+  'builtin-landing-1280',
+  'landing-confirm-1280',
+  'landing-confirm-390',
+  'landing-active-1280',
+  'landing-status-390',
+  'console-subscriptions-1280',
+  'console-subscription-1280',
+  'console-subscription-390',
+]);
+const WIDTHS = [1280, 390] as const;
+const LAYOUT_PROBE = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '../helpers/layout-probe.js'), 'utf8');
+
+/** Problems a person would see on the page (the probe runs in the page: see layout-probe.js). */
+async function layoutProblems(page: Page): Promise<string[]> {
+  return page.evaluate(LAYOUT_PROBE) as Promise<string[]>;
+}
+
+async function optionValues(page: Page, select: string): Promise<(string | null)[]> {
+  return Promise.all((await page.locator(`${select} option`).all()).map((option) => option.getAttribute('value')));
+}
+
+describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () => {
+  let browser: Browser;
+  let stack: TestStack;
+  let alone: TestMarketplace;
+  const pages: Record<string, string> = {};
+
+  before(async () => {
+    stack = await startTestStack({ publisher: { branding: { productName: 'Fabrikam Analytics', productUrl: 'https://app.fabrikam.example/', supportContact: 'help@fabrikam.example' } } });
+    alone = await startTestMarketplace();
+    browser = await launchBrowser();
+
+    // A little history, so the tables have rows.
+    const id = await stack.mp.subscribe({ planId: 'pro', quantity: 8, name: 'Northwind Traders marketing team' });
+    await stack.publisher.publisher.fulfillment.sync(id, 'test');
+    await stack.mp.http('POST', `/simulator/subscriptions/${id}/actions`, { body: { action: 'ChangeQuantity', quantity: 9 } });
+    await stack.settle();
+    const landings = await Promise.all(WIDTHS.map(() => stack.mp.purchase({ planId: 'enterprise', quantity: 25, name: 'Contoso Pharmaceuticals research' })));
+    const aloneId = await alone.subscribe({ quantity: 3, name: 'Emulator alone' });
+    await alone.http('POST', `/simulator/subscriptions/${aloneId}/actions`, { body: { action: 'Suspend' } });
+    await alone.app.marketplace.worker.drain();
+    const aloneBought = await alone.purchase({ planId: 'basic', quantity: undefined, name: 'Not yet configured' });
+
+    Object.assign(pages, {
+      'simulator-buy': `${stack.mp.url}/`,
+      'simulator-subscriptions': `${stack.mp.url}/subscriptions`,
+      'simulator-subscription': `${stack.mp.url}/subscriptions/${id}`,
+      'simulator-webhooks': `${stack.mp.url}/webhooks`,
+      'simulator-inbox': `${alone.url}/inbox`,
+      'simulator-settings': `${alone.url}/settings`,
+      'builtin-landing': aloneBought.landingPageUrl,
+      ...Object.fromEntries(WIDTHS.map((width, i) => [`landing-confirm@${width}`, landings[i]!.landingPageUrl])),
+      'console-subscriptions': `${stack.publisherUrl}/admin`,
+      'console-subscription': `${stack.publisherUrl}/admin/subscriptions/${id}`,
+      'console-jobs': `${stack.publisherUrl}/admin/jobs`,
+      'console-drift': `${stack.publisherUrl}/admin/drift`,
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await stack?.close();
+    await alone?.close();
+  });
+
+  const shoot = async (page: Page, name: string) => {
+    const file = path.join(SHOTS, `${name}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    if (process.env.UPDATE_SCREENSHOTS === '1' && FOR_DOCS.has(name)) copyFileSync(file, path.join(DOCS, `${name}.png`));
+  };
+
+  for (const width of WIDTHS) {
+    it(`lays out every page at ${width} px`, async () => {
+      const context = await browser.newContext({ viewport: { width, height: 900 } });
+      const page = await context.newPage();
+      try {
+        await page.goto(`${stack.publisherUrl}/admin/login`);
+        await shoot(page, `console-login-${width}`);
+        await page.fill('#password', ADMIN_PASSWORD);
+        await page.click('button[type=submit]');
+        await page.waitForURL(/\/admin$/);
+        const found: string[] = [];
+        for (const [key, url] of Object.entries(pages)) {
+          const [name, only] = key.split('@');
+          if (only && Number(only) !== width) continue;
+          await page.goto(url);
+          found.push(...(await layoutProblems(page)).map((p) => `${name}: ${p}`));
+          await shoot(page, `${name}-${width}`);
+        }
+        // The buyer's way through: confirm, then the status page.
+        await page.goto(pages[`landing-confirm@${width}`]!);
+        await page.click('#activate button[type=submit]');
+        await page.waitForSelector('text=Your subscription is active');
+        found.push(...(await layoutProblems(page)).map((p) => `landing-status: ${p}`));
+        await shoot(page, `landing-${width === 390 ? 'status' : 'active'}-${width}`);
+        assert.deepEqual(found, []);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+
+  it('the probe finds what it looks for: a page too wide, an id that may break', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 600 } });
+    try {
+      await page.setContent('<p>operation 0b5c6ed4-94d5-4d4e-a0a8-0f16c9c2f6a1 failed</p><div style="width:900px">wide</div>');
+      const problems = await layoutProblems(page);
+      assert.equal(problems.length, 2, problems.join('\n'));
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('keeps the buy form apart at both widths, and fits seats, terms and trial to the chosen plan', async () => {
+    for (const width of WIDTHS) {
+      const page = await browser.newPage({ viewport: { width, height: 900 } });
+      try {
+        await page.goto(pages['simulator-buy']!);
+        await page.selectOption('#plan', 'contoso-saas/enterprise');
+        const plan = (await page.locator('#plan').boundingBox())!;
+        const seats = (await page.locator('#quantity').boundingBox())!;
+        const apart = plan.x + plan.width <= seats.x || seats.x + seats.width <= plan.x || plan.y + plan.height <= seats.y || seats.y + seats.height <= plan.y;
+        assert.ok(apart, `at ${width} px the plan selector and the seats field do not overlap`);
+        assert.deepEqual([await page.getAttribute('#quantity', 'min'), await page.getAttribute('#quantity', 'max'), await page.inputValue('#quantity')], ['10', '10000', '10']);
+        assert.deepEqual(await optionValues(page, '#termUnit'), ['P1Y', 'P3Y']);
+        assert.equal(await page.isDisabled('#isFreeTrial'), true, 'Enterprise has no free trial');
+        await page.selectOption('#plan', 'contoso-saas/basic');
+        assert.equal(await page.isVisible('#quantity'), false, 'a flat plan has no seats');
+        assert.equal(await page.isDisabled('#isFreeTrial'), false);
+        assert.deepEqual(await optionValues(page, '#termUnit'), ['P1M', 'P1Y']);
+      } finally {
+        await page.close();
+      }
+    }
+  });
+
+  it('reaches "Configure account" from a subscription page at any time', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 900 } });
+    try {
+      const bought = await stack.mp.purchase({ planId: 'enterprise', quantity: 11, name: 'Configured later' });
+      await page.goto(`${stack.mp.url}/subscriptions/${bought.subscriptionId}`);
+      assert.equal(await page.textContent('#configure-account'), 'Configure account now');
+      await page.click('#configure-account');
+      await page.waitForSelector('text=Confirm your purchase');
+      assert.equal(await page.textContent('#plan'), 'Enterprise');
+    } finally {
+      await page.close();
+    }
+  });
+});

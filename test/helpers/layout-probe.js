@@ -1,0 +1,23 @@
+// Runs inside a page (Chromium): lists what a person would see as broken at this width. Evaluated as an
+// expression by the browser tests; it returns an array of problems, empty when the page is fine.
+(() => {
+  const problems = [];
+  const root = document.documentElement;
+  if (root.scrollWidth > window.innerWidth + 1) problems.push(`the page is ${root.scrollWidth}px wide in a ${window.innerWidth}px window`);
+  for (const element of document.querySelectorAll('code.id, time')) {
+    if (element.getClientRects().length > 1) problems.push(`"${element.textContent}" breaks over two lines`);
+  }
+  // An id in running text must be wrapped so that it cannot break.
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node.textContent ?? '';
+    if (/[0-9a-f]{8}-[0-9a-f]{4}-/i.test(text) && !node.parentElement?.closest('code.id, .url, script, style, option')) problems.push(`an id in "${text.trim().slice(0, 60)}" may break`);
+  }
+  for (const element of document.querySelectorAll('button, input, select, h1, dd, td, .notice')) {
+    const box = element.getBoundingClientRect();
+    if (box.width > 0 && box.right > window.innerWidth + 1 && !element.closest('.table, .url')) {
+      problems.push(`<${element.tagName.toLowerCase()}> "${(element.textContent ?? '').trim().slice(0, 40)}" sticks out of the window`);
+    }
+  }
+  return problems;
+})()
