@@ -3,7 +3,7 @@
 // fields apart and following the chosen plan. Screenshots of each go to a temp folder (and, with
 // UPDATE_SCREENSHOTS=1, the README's to docs/screenshots).
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,7 +89,10 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
   const shoot = async (page: Page, name: string) => {
     const file = path.join(SHOTS, `${name}.png`);
     await page.screenshot({ path: file, fullPage: true });
-    if (process.env.UPDATE_SCREENSHOTS === '1' && FOR_DOCS.has(name)) copyFileSync(file, path.join(DOCS, `${name}.png`));
+    if (process.env.UPDATE_SCREENSHOTS === '1' && FOR_DOCS.has(name)) {
+      mkdirSync(DOCS, { recursive: true });
+      copyFileSync(file, path.join(DOCS, `${name}.png`));
+    }
   };
 
   for (const width of WIDTHS) {

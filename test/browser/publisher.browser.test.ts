@@ -4,13 +4,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { after, before, describe, it } from 'node:test';
 import { browserUnavailable, launchBrowser } from '../helpers/browser.js';
 import { ADMIN_PASSWORD, startTestStack, type TestStack } from '../helpers/stack.js';
 
-const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots') : mkdtempSync(path.join(tmpdir(), 'shots-'));
+const SCREENSHOTS = mkdtempSync(path.join(tmpdir(), 'shots-'));
 
 describe('buy, land, activate and manage in Chromium', { skip: browserUnavailable() }, () => {
   let browser: Browser;

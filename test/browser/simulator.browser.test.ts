@@ -1,10 +1,9 @@
 // The purchase simulator in a real browser: buy, follow the landing link, act as the customer, and see
-// the webhook delivery; screenshots go to docs/screenshots for the README.
+// the webhook delivery.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { after, before, describe, it } from 'node:test';
@@ -12,8 +11,8 @@ import { browserUnavailable, launchBrowser } from '../helpers/browser.js';
 import { startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/receiver.js';
 
-// The README's pictures are refreshed with UPDATE_SCREENSHOTS=1; other runs keep theirs in a temp folder.
-const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots') : mkdtempSync(path.join(tmpdir(), 'shots-'));
+// Screenshots go to a temp folder; the README's come from layout.browser.test.ts.
+const SCREENSHOTS = mkdtempSync(path.join(tmpdir(), 'shots-'));
 const unavailable = browserUnavailable();
 
 describe('purchase simulator in Chromium', { skip: unavailable }, () => {
