@@ -37,6 +37,16 @@ LANDING_SIGN_IN, ADMIN_OIDC_USERS, OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECR
 PRODUCT_LOGO_URL, PRODUCT_URL, SUPPORT_CONTACT (see the README)
 `;
 
+/** Waits for a server to start (a taken port names --port), prints what it serves, runs until stopped. */
+async function serve<T extends { close(): Promise<void> }>(starting: Promise<T>, port: number, describe: (running: T) => string): Promise<number> {
+  const running = await starting.catch((error: unknown) => {
+    throw portProblem(error, port, '--port');
+  });
+  process.stdout.write(`\n${describe(running)}\n\n`);
+  await untilSignal(() => running.close());
+  return 0;
+}
+
 export const marketplaceCommand: Command = {
   name: 'marketplace',
   summary: 'the marketplace emulator on its own (port 4010)',
@@ -51,12 +61,7 @@ ${COMMON_HELP}${EMULATOR_HELP}  --in-memory              keep everything in memo
   async run(flags, positionals) {
     noPositionals('marketplace', positionals);
     const config = marketplaceConfig(flags, process.env);
-    const running = await startMarketplace(config).catch((error: unknown) => {
-      throw portProblem(error, config.port, '--port');
-    });
-    process.stdout.write(`\n${describeMarketplace(running)}\n\n`);
-    await untilSignal(() => running.close());
-    return 0;
+    return serve(startMarketplace(config), config.port, describeMarketplace);
   },
 };
 
@@ -76,12 +81,7 @@ ${PUBLISHER_ENV}`,
   async run(flags, positionals) {
     noPositionals('publisher', positionals);
     const config = publisherConfig(flags, process.env, 'publisher');
-    const running = await startPublisherService(config).catch((error: unknown) => {
-      throw portProblem(error, config.port, '--port');
-    });
-    process.stdout.write(`\n${describePublisher(running, config)}\n\n`);
-    await untilSignal(() => running.close());
-    return 0;
+    return serve(startPublisherService(config), config.port, (running) => describePublisher(running, config));
   },
 };
 

@@ -42,7 +42,8 @@ export type UsageEvent = Type.Static<typeof UsageEvent>;
 export const BatchUsageEvent = Type.Object({ request: Type.Array(UsageEvent, { minItems: 1, maxItems: 25 }) });
 export type BatchUsageEvent = Type.Static<typeof BatchUsageEvent>;
 
-export const UsageEventOkResponse = Type.Object({
+/** What the service answers about one event it took in (alone, or as an item of a batch). */
+const usageEventResult = {
   usageEventId: Type.Optional(Uuid),
   status: UsageEventStatus,
   messageTime: DateTime,
@@ -52,7 +53,9 @@ export const UsageEventOkResponse = Type.Object({
   dimension: Type.String(),
   effectiveStartTime: DateTime,
   planId: Type.String(),
-});
+};
+
+export const UsageEventOkResponse = Type.Object(usageEventResult);
 export type UsageEventOkResponse = Type.Static<typeof UsageEventOkResponse>;
 
 /** 409: the hour was already billed; the accepted event comes back in `additionalInfo.acceptedMessage`. */
@@ -78,18 +81,7 @@ export const UsageEventBadRequestResponse = Type.Object({
 export type UsageEventBadRequestResponse = Type.Static<typeof UsageEventBadRequestResponse>;
 
 /** One item of a batch answer: the event's outcome, and for a refused one the reason. */
-export const UsageBatchEventOkMessage = Type.Object({
-  usageEventId: Type.Optional(Uuid),
-  status: UsageEventStatus,
-  messageTime: DateTime,
-  resourceId: Type.Optional(Uuid),
-  resourceUri: Type.Optional(Type.String()),
-  quantity: Quantity,
-  dimension: Type.String(),
-  effectiveStartTime: DateTime,
-  planId: Type.String(),
-  error: Type.Optional(UsageEventConflictResponse),
-});
+export const UsageBatchEventOkMessage = Type.Object({ ...usageEventResult, error: Type.Optional(UsageEventConflictResponse) });
 export type UsageBatchEventOkMessage = Type.Static<typeof UsageBatchEventOkMessage>;
 
 export const BatchUsageEventOkResponse = Type.Object({

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { SignJWT, generateKeyPair } from 'jose';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { MARKETPLACE_RESOURCE_ID } from '../../src/contract/schemas.js';
+import { until } from '../helpers/wait.js';
 import { DEV_PUBLISHER, startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
 import { startWebhookReceiver } from '../helpers/receiver.js';
 
@@ -22,15 +23,6 @@ interface DeliveryView {
   attemptLog: { statusCode?: number; error?: string }[];
 }
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('the emulator alone', () => {
   let mp: TestMarketplace;

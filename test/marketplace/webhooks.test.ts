@@ -6,20 +6,12 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { MARKETPLACE_RESOURCE_ID } from '../../src/contract/schemas.js';
 import { WebhookPayload } from '../../src/contract/schemas.js';
 import { validate } from '../../src/contract/validate.js';
+import { until } from '../helpers/wait.js';
 import { DEV_PUBLISHER, startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/receiver.js';
 
 type Body = Record<string, unknown>;
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('webhooks', () => {
   let receiver: WebhookReceiver;
