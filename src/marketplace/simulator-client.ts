@@ -88,7 +88,12 @@ export class SimulatorClient {
       throw new EmulatorUnreachable(`cannot reach the marketplace emulator at ${this.baseUrl}${code ? ` (${code})` : ''}: is it running? Start it with 'saas-fulfillment marketplace' or 'npm start'`);
     }
     const text = await response.text();
-    const json = text ? (JSON.parse(text) as unknown) : undefined;
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      throw new EmulatorUnreachable(`${this.baseUrl} answered HTTP ${response.status} with something other than JSON: is it the marketplace emulator?`);
+    }
     if (!response.ok) {
       const error = (json ?? {}) as Partial<ErrorBody>;
       throw new ApiError(response.status, error.code ?? 'Error', error.message ?? `HTTP ${response.status}`, error.target);

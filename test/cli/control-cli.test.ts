@@ -3,6 +3,7 @@
 // and clear exits for mistakes.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -143,6 +144,18 @@ describe('command line basics', () => {
     const r = runCli(['webhooks', '--marketplace-url', 'http://127.0.0.1:9']);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /cannot reach the marketplace emulator at http:\/\/127\.0\.0\.1:9: is it running\?/);
+  });
+
+  it('says when the URL answers but is not an emulator', async () => {
+    const other = createHttpServer((_request, response) => response.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not here</h1>'));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const r = await runCliAsync(['clock', '--marketplace-url', `http://127.0.0.1:${(other.address() as { port: number }).port}`]);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /answered HTTP 404 with something other than JSON: is it the marketplace emulator\?/);
+    } finally {
+      other.close();
+    }
   });
 
   it('names the flag to change when a port is in use', async () => {
