@@ -28,7 +28,12 @@ export async function startDev(flags: Flags, env: Env): Promise<{ summary: strin
       throw portProblem(error, publisherPort, '--port');
     });
     return {
-      summary: `${describeMarketplace(marketplace)}\n\n${describePublisher(publisher, pubConfig)}\n\nBuy in the simulator (${marketplace.url}/), follow the landing link, then watch it in the console (${publisher.url}/admin).`,
+      summary: [
+        describeMarketplace(marketplace),
+        describePublisher(publisher, pubConfig),
+        `Buy in the simulator (${marketplace.url}/), follow the landing link, then watch it in the console (${publisher.url}/admin).`,
+        `Or from another terminal: npx saas-fulfillment trigger purchase --plan instant   (then: webhooks, clock advance P1M)`,
+      ].join('\n\n'),
       close: async () => {
         await publisher.close();
         await marketplace.close();

@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { after, before, describe, it } from 'node:test';
 import { browserUnavailable, launchBrowser } from '../helpers/browser.js';
 import { ADMIN_PASSWORD, startTestStack, type TestStack } from '../helpers/stack.js';
-import { startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
+import { DEV_PUBLISHER, startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
 
 const SHOTS = mkdtempSync(path.join(tmpdir(), 'layout-'));
 const DOCS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots');
@@ -78,6 +78,8 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
       'console-subscription': `${stack.publisherUrl}/admin/subscriptions/${id}`,
       'console-jobs': `${stack.publisherUrl}/admin/jobs`,
       'console-drift': `${stack.publisherUrl}/admin/drift`,
+      'entra-sign-in': `${alone.url}/${DEV_PUBLISHER.tenantId}/oauth2/v2.0/authorize?${new URLSearchParams({ client_id: DEV_PUBLISHER.clientId, response_type: 'code', redirect_uri: 'https://app.example/callback', scope: 'openid profile', state: 's', code_challenge: 'c'.repeat(43), code_challenge_method: 'S256' })}`,
+      'entra-sign-in-refused': `${alone.url}/${DEV_PUBLISHER.tenantId}/oauth2/v2.0/authorize?response_type=code&client_id=${DEV_PUBLISHER.clientId}`,
     });
   });
   after(async () => {

@@ -7,7 +7,7 @@ import type { Catalog, PublisherConfig } from '../catalog.js';
 import type { SigningKey } from '../identity/keys.js';
 import { SignInError, type AuthorizationRequest, type SignInService } from '../identity/sign-in.js';
 import { issuerFor, type TokenService, type TokenVersion } from '../identity/tokens.js';
-import { html, page, type SafeHtml } from '../../http/html.js';
+import { html, idCode, page, textWithIds, type SafeHtml } from '../../http/html.js';
 
 export interface IdentityRouteDeps {
   catalog: Catalog;
@@ -92,7 +92,7 @@ export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDe
     scope: query.scope ?? '',
   });
   const signInPage = (reply: FastifyReply, status: number, body: SafeHtml) =>
-    reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page({ title: 'Sign in', app: 'Microsoft Entra ID (emulated)', nav: [] }, body));
+    reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page({ title: 'Sign in', app: 'Microsoft Entra ID (emulated)', nav: [], narrow: true }, body));
 
   app.get('/:tenantId/oauth2/v2.0/authorize', async (request, reply) => {
     const { tenantId } = request.params as { tenantId: string };
@@ -103,13 +103,13 @@ export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDe
       deps.signIn.check(auth, catalog.publisherByClientId(auth.clientId));
     } catch (error) {
       if (!(error instanceof SignInError)) throw error;
-      return signInPage(reply, 400, html`<h1>Sign-in request refused</h1><section><p>AADSTS${error.aadsts}: ${error.message}</p></section>`);
+      return signInPage(reply, 400, html`<h1>Sign-in request refused</h1><section><p>AADSTS${error.aadsts}: ${textWithIds(error.message)}</p></section>`);
     }
     const hidden = Object.entries(query).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value ?? ''}">`);
     return signInPage(
       reply,
       200,
-      html`<h1>Sign in</h1><section><p>to <strong>${auth.clientId}</strong> (tenant ${tenantId})</p>
+      html`<h1>Sign in</h1><section><p>to the application ${idCode(auth.clientId)} of tenant ${idCode(tenantId)}</p>
 <form method="post" id="sign-in">${hidden}<label for="email">E-mail</label><input id="email" name="login_email" type="email" required value="${query.login_hint ?? 'admin@customer.example.com'}">
 <label for="name">Name</label><input id="name" name="login_name" value="Test User"><p><button type="submit">Sign in</button></p></form></section>`,
     );
@@ -124,7 +124,7 @@ export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDe
       if (!form.login_email || !/^[^@\s]+@[^@\s]+$/.test(form.login_email)) throw new SignInError('invalid_request', 50126, 'Enter a valid e-mail address.');
     } catch (error) {
       if (!(error instanceof SignInError)) throw error;
-      return signInPage(reply, 400, html`<h1>Sign-in refused</h1><section><p>AADSTS${error.aadsts}: ${error.message}</p></section>`);
+      return signInPage(reply, 400, html`<h1>Sign-in refused</h1><section><p>AADSTS${error.aadsts}: ${textWithIds(error.message)}</p></section>`);
     }
     const code = deps.signIn.issueCode(auth, { email: form.login_email, name: form.login_name || form.login_email });
     const target = new URL(auth.redirectUri);
