@@ -47,12 +47,7 @@ const usageEventResult = {
   usageEventId: Type.Optional(Uuid),
   status: UsageEventStatus,
   messageTime: DateTime,
-  resourceId: Type.Optional(Uuid),
-  resourceUri: Type.Optional(Type.String()),
-  quantity: Quantity,
-  dimension: Type.String(),
-  effectiveStartTime: DateTime,
-  planId: Type.String(),
+  ...UsageEvent.properties,
 };
 
 export const UsageEventOkResponse = Type.Object(usageEventResult);
