@@ -5,8 +5,8 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { ClientSecretCredential } from '../src/client/index.js';
-import { DEV_PUBLISHER } from '../src/marketplace/catalog.js';
+import { ClientSecretCredential } from '../packages/client/src/index.js';
+import { DEV_PUBLISHER } from '../packages/marketplace/src/catalog.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
@@ -27,7 +27,7 @@ interface Row {
   errors: number;
 }
 
-const child = fork(path.join(here, 'servers.ts'), { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const child = fork(path.join(here, 'servers.ts'), { execArgv: ['--import', 'tsx', '--conditions=source'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 const ready = await new Promise<Ready>((resolve, reject) => {
   child.once('message', (message) => resolve(message as Ready));
   child.once('exit', (code) => reject(new Error(`bench servers exited with ${code}`)));
@@ -65,7 +65,7 @@ await benchIngest(process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0
 
 /** Webhooks/s and p99 until the durable 200, beside the same store's raw durable commit rate. */
 async function benchIngest(databaseUrl: string | undefined): Promise<void> {
-  const ingest = fork(path.join(here, 'ingest-server.ts'), { execArgv: ['--import', 'tsx'], env: { ...process.env, BENCH_DATABASE_URL: databaseUrl ?? '' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ingest = fork(path.join(here, 'ingest-server.ts'), { execArgv: ['--import', 'tsx', '--conditions=source'], env: { ...process.env, BENCH_DATABASE_URL: databaseUrl ?? '' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let server: { url: string; token: string; rawCommitsPerSecond: number; dialect: string };
   try {
     server = await new Promise((resolve, reject) => {

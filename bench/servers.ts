@@ -5,10 +5,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Fastify from 'fastify';
-import { buildMarketplace } from '../src/marketplace/app.js';
-import { Catalog, DEMO_CATALOG } from '../src/marketplace/catalog.js';
-import { openMarketplaceStore, type SubscriptionRecord } from '../src/marketplace/store/repository.js';
-import { subscriptionToWire } from '../src/marketplace/wire.js';
+import { buildMarketplace } from '../packages/marketplace/src/app.js';
+import { Catalog, DEMO_CATALOG } from '../packages/marketplace/src/catalog.js';
+import { openMarketplaceStore, type SubscriptionRecord } from '../packages/marketplace/src/store/repository.js';
+import { subscriptionToWire } from '../packages/marketplace/src/wire.js';
 
 const count = Number(process.env.BENCH_SUBSCRIPTIONS ?? 10_000);
 const dataDir = mkdtempSync(path.join(tmpdir(), 'saas-bench-'));

@@ -5,8 +5,8 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ClientSecretCredential } from '../../src/client/index.js';
-import { DEV_PUBLISHER } from '../../src/marketplace/catalog.js';
+import { ClientSecretCredential } from '../../packages/client/src/index.js';
+import { DEV_PUBLISHER } from '../../packages/marketplace/src/catalog.js';
 import { runCli, startCli, type CliProcess } from '../helpers/cli.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/receiver.js';
 

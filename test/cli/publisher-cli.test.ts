@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openPublisherStore } from '../../src/publisher/store/repository.js';
+import { openPublisherStore } from '../../packages/publisher/src/store/repository.js';
 import { runCli, startCli, type CliProcess } from '../helpers/cli.js';
 import { startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
 import { freePort } from '../helpers/stack.js';

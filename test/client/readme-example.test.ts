@@ -1,8 +1,9 @@
-// The README's client example, run as written: in a new `npm init -y` folder that installs this package,
-// against the emulator.
+// The client installed alone, as the README says: the contract and client packages packed into
+// tarballs and installed into a new `npm init -y` folder, bringing nothing that needs a server or a
+// native build; then the README's example, run as written there, against the emulator.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,7 @@ import { DEV_PUBLISHER, startTestMarketplace, type TestMarketplace } from '../he
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const run = promisify(execFile);
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const SERVER_PACKAGES = ['fastify', 'better-sqlite3', 'pg', 'kysely', 'pino', 'jose', '@saas-fulfillment/store', '@saas-fulfillment/web'];
 
 function readmeExample(): string {
   const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
@@ -21,27 +23,37 @@ function readmeExample(): string {
   return match[1]!;
 }
 
-describe('README client example', () => {
+describe('the client on its own', () => {
   let mp: TestMarketplace;
   let folder: string;
+  let packed: string;
   before(async () => {
     mp = await startTestMarketplace({ publisher: { landingPageUrl: 'https://publisher.example.com/landing' } });
     folder = mkdtempSync(path.join(tmpdir(), 'try-client-'));
+    packed = mkdtempSync(path.join(tmpdir(), 'packed-'));
   });
   after(async () => {
     await mp.close();
     rmSync(folder, { recursive: true, force: true });
+    rmSync(packed, { recursive: true, force: true });
   });
 
-  it('runs as written in a new npm init -y folder', async () => {
-    assert.ok(existsSync(path.join(root, 'dist/client/index.js')) && existsSync(path.join(root, 'dist/client/index.d.ts')), 'the package is built with typed declarations');
-    const quiet = { cwd: folder, encoding: 'utf8' as const, timeout: 60_000 };
-    await run(NPM, ['init', '-y'], quiet);
-    await run(NPM, ['install', '--offline', '--no-audit', '--no-fund', root], quiet);
+  it('installs from packed tarballs into a new npm init -y folder without server or native packages, and the README example runs', async () => {
+    assert.ok(existsSync(path.join(root, 'packages/client/dist/index.js')) && existsSync(path.join(root, 'packages/client/dist/index.d.ts')), 'the client is built with typed declarations');
+    const quiet = { encoding: 'utf8' as const, timeout: 120_000 };
+    await run(NPM, ['pack', '--workspace', '@saas-fulfillment/contract', '--workspace', '@saas-fulfillment/client', '--pack-destination', packed], { ...quiet, cwd: root });
+    const tarballs = readdirSync(packed).map((file) => path.join(packed, file));
+    assert.equal(tarballs.length, 2);
+    await run(NPM, ['init', '-y'], { ...quiet, cwd: folder });
+    await run(NPM, ['install', '--prefer-offline', '--no-audit', '--no-fund', ...tarballs], { ...quiet, cwd: folder });
+    const installed = readdirSync(path.join(folder, 'node_modules'));
+    for (const name of SERVER_PACKAGES) assert.ok(!existsSync(path.join(folder, 'node_modules', name)), `${name} is not installed with the client (${installed.join(', ')})`);
+
     writeFileSync(path.join(folder, 'example.mjs'), readmeExample());
     const bought = await mp.purchase({ planId: 'pro', quantity: 3 });
     const result = await run(process.execPath, ['example.mjs'], {
       ...quiet,
+      cwd: folder,
       env: {
         ...process.env,
         TENANT_ID: DEV_PUBLISHER.tenantId,
@@ -49,7 +61,7 @@ describe('README client example', () => {
         CLIENT_SECRET: DEV_PUBLISHER.clientSecret,
         AUTHORITY_HOST: mp.url,
         MARKETPLACE_API: `${mp.url}/api`,
-        LANDING_URL: bought.landingPageUrl!,
+        LANDING_URL: bought.landingPageUrl,
       },
     });
     assert.match(result.stdout, new RegExp(`${bought.subscriptionId} pro Subscribed`));

@@ -5,9 +5,9 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { AuthenticationError, ClientSecretCredential, MarketplaceClient, MarketplaceError, StaticTokenCredential } from '../../src/client/index.js';
-import { ManualClock } from '../../src/clock.js';
-import { parseRetryAfter, retryDelay, DEFAULT_RETRY } from '../../src/client/retry.js';
+import { AuthenticationError, ClientSecretCredential, MarketplaceClient, MarketplaceError, StaticTokenCredential } from '../../packages/client/src/index.js';
+import { ManualClock } from '../../packages/contract/src/clock.js';
+import { parseRetryAfter, retryDelay, DEFAULT_RETRY } from '../../packages/client/src/retry.js';
 import { DEV_PUBLISHER, startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
 
 describe('ClientSecretCredential', () => {

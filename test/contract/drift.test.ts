@@ -8,9 +8,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import type { TSchema } from 'typebox';
-import * as metering from '../../src/contract/metering.js';
-import { OPERATIONS } from '../../src/contract/operations.js';
-import * as saas from '../../src/contract/schemas.js';
+import * as metering from '../../packages/contract/src/metering.js';
+import { OPERATIONS } from '../../packages/contract/src/operations.js';
+import * as saas from '../../packages/contract/src/schemas.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SPEC_DIR = path.resolve(root, process.env.SPEC_DIR ?? '../shared/spec');

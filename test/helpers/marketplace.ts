@@ -1,11 +1,11 @@
 // Starts a real emulator for a test (port 0, its own store) and talks to it over HTTP; every answer
 // from the fulfillment API is checked against the project's contract on the way back.
-import { ManualClock, OffsetClock } from '../../src/clock.js';
-import { API_VERSION, MARKETPLACE_RESOURCE_ID } from '../../src/contract/schemas.js';
-import { buildMarketplace, type AdjustableClock, type MarketplaceApp, type MarketplaceOptions } from '../../src/marketplace/app.js';
-import { Catalog, DEMO_CATALOG, DEV_PUBLISHER, type CatalogConfig } from '../../src/marketplace/catalog.js';
-import { openMarketplaceStore, type MarketplaceStore } from '../../src/marketplace/store/repository.js';
-import type { DialectName } from '../../src/store/database.js';
+import { ManualClock, OffsetClock } from '../../packages/contract/src/clock.js';
+import { API_VERSION, MARKETPLACE_RESOURCE_ID } from '../../packages/contract/src/schemas.js';
+import { buildMarketplace, type AdjustableClock, type MarketplaceApp, type MarketplaceOptions } from '../../packages/marketplace/src/app.js';
+import { Catalog, DEMO_CATALOG, DEV_PUBLISHER, type CatalogConfig } from '../../packages/marketplace/src/catalog.js';
+import { openMarketplaceStore, type MarketplaceStore } from '../../packages/marketplace/src/store/repository.js';
+import type { DialectName } from '../../packages/store/src/database.js';
 import { testLocation } from './databases.js';
 import { assertMatchesContract } from './contract.js';
 

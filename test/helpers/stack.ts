@@ -1,12 +1,12 @@
 // Both apps wired together for end-to-end tests, each on its own port: the emulator's webhook and landing
 // page point at the publisher, the publisher's client and token validation point at the emulator.
 import { createServer } from 'node:net';
-import { ClientSecretCredential, MarketplaceClient } from '../../src/client/index.js';
-import type { DialectName } from '../../src/store/database.js';
-import { buildPublisher, type PublisherApp, type PublisherOptions } from '../../src/publisher/app.js';
-import { loadHooks, type PublisherHooks } from '../../src/publisher/fulfillment/hooks.js';
-import { openPublisherStore } from '../../src/publisher/store/repository.js';
-import { createWebhookVerifier } from '../../src/publisher/webhook/verify.js';
+import { ClientSecretCredential, MarketplaceClient } from '../../packages/client/src/index.js';
+import type { DialectName } from '../../packages/store/src/database.js';
+import { buildPublisher, type PublisherApp, type PublisherOptions } from '../../packages/publisher/src/app.js';
+import { loadHooks, type PublisherHooks } from '../../packages/publisher/src/fulfillment/hooks.js';
+import { openPublisherStore } from '../../packages/publisher/src/store/repository.js';
+import { createWebhookVerifier } from '../../packages/publisher/src/webhook/verify.js';
 import { testLocation } from './databases.js';
 import { DEV_PUBLISHER, startTestMarketplace, type TestMarketplace, type TestMarketplaceOptions } from './marketplace.js';
 

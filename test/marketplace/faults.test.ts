@@ -2,7 +2,7 @@
 // rides them out (retries, Retry-After, timeouts) against the real emulator.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { ClientSecretCredential, MarketplaceClient, MarketplaceError } from '../../src/client/index.js';
+import { ClientSecretCredential, MarketplaceClient, MarketplaceError } from '../../packages/client/src/index.js';
 import { DEV_PUBLISHER, startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
 
 describe('fault injection', () => {

@@ -2,8 +2,8 @@
 // against the official OpenAPI file by the harness.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { MARKETPLACE_RESOURCE_ID } from '../../src/contract/schemas.js';
-import { DEMO_CATALOG, type CatalogConfig } from '../../src/marketplace/catalog.js';
+import { MARKETPLACE_RESOURCE_ID } from '../../packages/contract/src/schemas.js';
+import { DEMO_CATALOG, type CatalogConfig } from '../../packages/marketplace/src/catalog.js';
 import { testDialects } from '../helpers/databases.js';
 import { startTestMarketplace, TestClock, type TestMarketplace } from '../helpers/marketplace.js';
 

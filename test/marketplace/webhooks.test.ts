@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { MARKETPLACE_RESOURCE_ID } from '../../src/contract/schemas.js';
-import { WebhookPayload } from '../../src/contract/schemas.js';
-import { validate } from '../../src/contract/validate.js';
+import { MARKETPLACE_RESOURCE_ID } from '../../packages/contract/src/schemas.js';
+import { WebhookPayload } from '../../packages/contract/src/schemas.js';
+import { validate } from '../../packages/contract/src/validate.js';
 import { until } from '../helpers/wait.js';
 import { DEV_PUBLISHER, startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/receiver.js';

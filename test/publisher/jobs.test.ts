@@ -1,11 +1,11 @@
 // The jobs queue: a slow job keeps its claim while it runs; a job whose worker died is taken back.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { systemClock } from '../../src/clock.js';
-import { JobWorker } from '../../src/publisher/jobs/worker.js';
-import { openPublisherStore, type PublisherStore } from '../../src/publisher/store/repository.js';
-import type { Database } from '../../src/store/database.js';
-import type { PublisherTables } from '../../src/publisher/store/schema.js';
+import { systemClock } from '../../packages/contract/src/clock.js';
+import { JobWorker } from '../../packages/publisher/src/jobs/worker.js';
+import { openPublisherStore, type PublisherStore } from '../../packages/publisher/src/store/repository.js';
+import type { Database } from '../../packages/store/src/database.js';
+import type { PublisherTables } from '../../packages/publisher/src/store/schema.js';
 import { testLocation } from '../helpers/databases.js';
 
 describe('jobs queue', () => {

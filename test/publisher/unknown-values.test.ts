@@ -6,12 +6,12 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { after, before, describe, it } from 'node:test';
-import { MarketplaceClient, StaticTokenCredential } from '../../src/client/index.js';
-import { MARKETPLACE_RESOURCE_ID } from '../../src/contract/schemas.js';
-import { buildPublisher, type PublisherApp } from '../../src/publisher/app.js';
-import { loadHooks } from '../../src/publisher/fulfillment/hooks.js';
-import { openPublisherStore } from '../../src/publisher/store/repository.js';
-import { createWebhookVerifier } from '../../src/publisher/webhook/verify.js';
+import { MarketplaceClient, StaticTokenCredential } from '../../packages/client/src/index.js';
+import { MARKETPLACE_RESOURCE_ID } from '../../packages/contract/src/schemas.js';
+import { buildPublisher, type PublisherApp } from '../../packages/publisher/src/app.js';
+import { loadHooks } from '../../packages/publisher/src/fulfillment/hooks.js';
+import { openPublisherStore } from '../../packages/publisher/src/store/repository.js';
+import { createWebhookVerifier } from '../../packages/publisher/src/webhook/verify.js';
 import { testLocation } from '../helpers/databases.js';
 
 const TENANT = '11111111-1111-4111-8111-111111111111';

@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { openMarketplaceStore, type MarketplaceStore, type OperationRecord, type SubscriptionRecord } from '../../src/marketplace/store/repository.js';
-import type { Database } from '../../src/store/database.js';
-import type { MarketplaceTables } from '../../src/marketplace/store/schema.js';
+import { openMarketplaceStore, type MarketplaceStore, type OperationRecord, type SubscriptionRecord } from '../../packages/marketplace/src/store/repository.js';
+import type { Database } from '../../packages/store/src/database.js';
+import type { MarketplaceTables } from '../../packages/marketplace/src/store/schema.js';
 import { testDialects, testLocation, type TestLocation } from '../helpers/databases.js';
 
 function subscription(overrides: Partial<SubscriptionRecord> = {}): SubscriptionRecord {

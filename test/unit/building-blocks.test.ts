@@ -1,11 +1,11 @@
 // Small pieces with rules of their own: durations, the document cache, the catalog's checks, the lifecycle table.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { canStart, LIFECYCLE } from '../../src/contract/lifecycle.js';
-import { OPERATION_ACTIONS } from '../../src/contract/schemas.js';
-import { addDuration, fixedDurationMs, parseDuration } from '../../src/duration.js';
-import { Catalog, CatalogError, DEMO_CATALOG, planToWire } from '../../src/marketplace/catalog.js';
-import { DocumentCache } from '../../src/marketplace/store/document-cache.js';
+import { canStart, LIFECYCLE } from '../../packages/contract/src/lifecycle.js';
+import { OPERATION_ACTIONS } from '../../packages/contract/src/schemas.js';
+import { addDuration, fixedDurationMs, parseDuration } from '../../packages/contract/src/duration.js';
+import { Catalog, CatalogError, DEMO_CATALOG, planToWire } from '../../packages/marketplace/src/catalog.js';
+import { DocumentCache } from '../../packages/marketplace/src/store/document-cache.js';
 
 describe('ISO 8601 durations', () => {
   it('parses the forms the simulator and terms use, and rejects the rest', () => {

@@ -1,0 +1,60 @@
+// `saas-fulfillment clock [advance <duration>]`: reads or moves a running emulator's marketplace clock;
+// `saas-fulfillment reset`: empties its state.
+import { ConfigError } from './config.js';
+import { noPositionals, type Command } from './command.js';
+import { CONTROL_HELP, CONTROL_OPTIONS, report, simulatorFor } from './control.js';
+
+export const clockCommand: Command = {
+  name: 'clock',
+  summary: "read or move the emulator's clock: clock advance P1M",
+  usage: `Usage: saas-fulfillment clock [advance <ISO 8601 duration>] [options]
+
+Without arguments, prints the marketplace's time. 'advance' moves it forward and runs what fell due:
+renewals, trial ends, the end of a suspension's grace period, acknowledgement windows.
+Durations: PT10S, PT1H, P1D, P1M, P1Y (and combinations such as P1DT12H).
+
+Options:
+${CONTROL_HELP}
+Example: saas-fulfillment clock advance P1M
+`,
+  options: CONTROL_OPTIONS,
+  async run(flags, positionals) {
+    const [verb, duration, ...rest] = positionals;
+    const simulator = simulatorFor(flags);
+    if (verb === undefined) {
+      const clock = await simulator.clock();
+      report(flags, clock, () => [`Marketplace time: ${clock.now}${clock.offsetMs ? ` (${formatOffset(clock.offsetMs)} ahead of real time)` : ''}`]);
+      return 0;
+    }
+    if (verb !== 'advance') throw new ConfigError(`clock: unknown verb '${verb}'; use 'clock advance <duration>'`);
+    if (duration === undefined) throw new ConfigError('clock advance needs a duration, such as P1D or P1M');
+    if (rest.length > 0) throw new ConfigError(`clock advance takes one duration; got also '${rest[0]}'`);
+    const moved = await simulator.advanceClock(duration);
+    report(flags, moved, () => [`Marketplace time is now ${moved.now}: ${moved.applied} scheduled event(s) ran.`]);
+    return 0;
+  },
+};
+
+export const resetCommand: Command = {
+  name: 'reset',
+  summary: "empty a running emulator's subscriptions, webhooks and clock",
+  usage: `Usage: saas-fulfillment reset [options]
+
+Empties subscriptions, operations, landing tokens, webhook deliveries, the inbox and usage, and moves
+the clock back to real time. Signing keys and publisher endpoints stay.
+
+Options:
+${CONTROL_HELP}`,
+  options: CONTROL_OPTIONS,
+  async run(flags, positionals) {
+    noPositionals('reset', positionals);
+    await simulatorFor(flags).reset();
+    report(flags, { reset: true }, () => ['The emulator was reset.']);
+    return 0;
+  },
+};
+
+function formatOffset(ms: number): string {
+  const days = ms / 86_400_000;
+  return days >= 1 ? `${Math.round(days * 10) / 10} days` : `${Math.round(ms / 60_000)} minutes`;
+}

@@ -1,0 +1,25 @@
+// What the commands that drive a running emulator share: where it is, and how to print an answer
+// (words for people, one JSON document for scripts).
+import { urlFlag, type Flags } from './config.js';
+import { SimulatorClient } from '@saas-fulfillment/marketplace';
+import type { Options } from './command.js';
+
+export const DEFAULT_MARKETPLACE_URL = 'http://127.0.0.1:4010';
+
+export const CONTROL_OPTIONS: Options = {
+  'marketplace-url': { type: 'string' },
+  json: { type: 'boolean' },
+};
+
+export const CONTROL_HELP = `  --marketplace-url <url>  the emulator (default ${DEFAULT_MARKETPLACE_URL}; env MARKETPLACE_URL)
+  --json                   print JSON for scripts instead of words
+`;
+
+export function simulatorFor(flags: Flags): SimulatorClient {
+  return new SimulatorClient(urlFlag(flags, 'marketplace-url') ?? process.env.MARKETPLACE_URL?.trim() ?? DEFAULT_MARKETPLACE_URL);
+}
+
+/** Prints `value` as JSON under --json, else the lines for people. */
+export function report(flags: Flags, value: unknown, lines: () => string[]): void {
+  process.stdout.write(flags.json ? `${JSON.stringify(value, null, 2)}\n` : `${lines().join('\n')}\n`);
+}

@@ -1,0 +1,56 @@
+// `saas-fulfillment dev` (what `npm start` runs): the emulator and the publisher wired together on
+// embedded defaults: the emulator's landing page and webhook point at the publisher, and the publisher's
+// client and token validation at the emulator.
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { ConfigError, loadOrCreateDevSecrets, marketplaceConfig, portFlag, publisherConfig, stringFlag, withPublisherUrls, DEFAULTS, type Env, type Flags } from './config.js';
+import { portProblem } from './command.js';
+import { describeMarketplace, startMarketplace } from './marketplace.js';
+import { describePublisher, startPublisherService } from './publisher.js';
+
+export async function startDev(flags: Flags, env: Env): Promise<{ summary: string; close(): Promise<void> }> {
+  // The publisher would keep subscriptions an in-memory marketplace forgets at every restart.
+  if (flags['in-memory'] === true) throw new ConfigError('--in-memory is for the marketplace command; dev keeps both apps in the data folder');
+  const publisherPort = await concretePort(portFlag(flags, 'port', DEFAULTS.publisherPort));
+  const marketplacePort = await concretePort(portFlag(flags, 'marketplace-port', DEFAULTS.marketplacePort));
+  const host = typeof flags.host === 'string' ? flags.host : DEFAULTS.host;
+  const publisherUrl = `http://${host}:${publisherPort}`;
+  const base = marketplaceConfig({ ...flags, port: String(marketplacePort), 'marketplace-port': undefined }, env);
+  const mpConfig = { ...base, catalog: withPublisherUrls(base.catalog, { webhookUrl: `${publisherUrl}/webhook`, landingPageUrl: `${publisherUrl}/landing` }) };
+  const needsSecrets = !env.ADMIN_PASSWORD?.trim() || !env.APP_API_KEY?.trim();
+  const devSecrets = needsSecrets ? loadOrCreateDevSecrets(path.resolve(stringFlag(flags, 'data-dir') ?? DEFAULTS.dataDir)) : undefined;
+  const pubConfig = publisherConfig({ ...flags, port: String(publisherPort), 'marketplace-port': undefined }, env, 'dev', { marketplaceUrl: `http://${host}:${marketplacePort}`, ...(devSecrets ? { devSecrets } : {}) });
+  const marketplace = await startMarketplace(mpConfig).catch((error: unknown) => {
+    throw portProblem(error, marketplacePort, '--marketplace-port');
+  });
+  try {
+    const publisher = await startPublisherService(pubConfig).catch((error: unknown) => {
+      throw portProblem(error, publisherPort, '--port');
+    });
+    return {
+      summary: [
+        describeMarketplace(marketplace),
+        describePublisher(publisher, pubConfig),
+        `Buy in the simulator (${marketplace.url}/), follow the landing link, then watch it in the console (${publisher.url}/admin).`,
+        `Or from another terminal: npx saas-fulfillment trigger purchase --plan instant   (then: webhooks, clock advance P1M)`,
+      ].join('\n\n'),
+      close: async () => {
+        await publisher.close();
+        await marketplace.close();
+      },
+    };
+  } catch (error) {
+    await marketplace.close();
+    throw error;
+  }
+}
+
+/** Port 0 means "any free port"; both apps must know each other's port before either starts. */
+async function concretePort(port: number): Promise<number> {
+  if (port !== 0) return port;
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port: free } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return free;
+}

@@ -1,0 +1,60 @@
+// `saas-fulfillment marketplace`: the emulator on its own, on the embedded store or PostgreSQL.
+import pino from 'pino';
+import type { MarketplaceConfig } from './config.js';
+import { buildMarketplace, type MarketplaceApp } from '@saas-fulfillment/marketplace';
+import { DEV_PUBLISHER } from '@saas-fulfillment/marketplace';
+import { openMarketplaceStore } from '@saas-fulfillment/marketplace';
+
+export interface RunningMarketplace {
+  app: MarketplaceApp;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startMarketplace(config: MarketplaceConfig): Promise<RunningMarketplace> {
+  const logger = pino({ level: config.logLevel, name: 'marketplace', redact: ['req.headers.authorization', 'headers.authorization'] });
+  const { store, database } = await openMarketplaceStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, inMemory: config.inMemory });
+  let app: MarketplaceApp;
+  try {
+    app = await buildMarketplace({
+      store,
+      catalog: config.catalog,
+      publicUrl: config.publicUrl,
+      logger,
+      simulatorAllowRemote: config.simulatorAllowRemote,
+      onClose: () => database.close(),
+    });
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  await app.listen({ host: config.host, port: config.port });
+  const url = app.marketplace.publicUrl();
+  logger.info({ store: database.location, catalog: config.catalogSource }, `marketplace emulator listening on ${url}`);
+  return { app, url, close: () => app.close() };
+}
+
+/** What a newcomer needs to point a publisher at the emulator. */
+export function describeMarketplace(running: RunningMarketplace): string {
+  const { url } = running;
+  const catalog = running.app.marketplace.catalog;
+  const lines = [
+    `Marketplace emulator  ${url}`,
+    `  Purchase simulator  ${url}/`,
+    `  Fulfillment API     ${url}/api/saas/subscriptions?api-version=2018-08-31`,
+    `  Control API         ${url}/simulator/purchases`,
+  ];
+  for (const publisher of catalog.publishers) {
+    const endpoints = running.app.marketplace.endpoints.view(publisher);
+    const source = (kind: string) => (kind === 'built-in' ? ' (built in)' : '');
+    lines.push(
+      `  Publisher ${publisher.publisherId}: tenant ${publisher.tenantId}, client ${publisher.clientId}`,
+      `    token endpoint    ${url}/${publisher.tenantId}/oauth2/v2.0/token (v1: /oauth2/token)`,
+      `    JWKS              ${url}/${publisher.tenantId}/discovery/v2.0/keys`,
+      `    landing page      ${endpoints.landingPageUrl}${source(endpoints.landingPageSource)}`,
+      `    webhook           ${endpoints.webhookUrl}${source(endpoints.webhookSource)}`,
+    );
+  }
+  if (catalog.publisherByClientId(DEV_PUBLISHER.clientId)) lines.push('  The dev publisher uses the well-known credentials in the README: for this machine only.');
+  return lines.join('\n');
+}

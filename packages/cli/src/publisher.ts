@@ -1,0 +1,74 @@
+// `saas-fulfillment publisher`: the vendor's fulfillment service, against production or an emulator.
+import pino from 'pino';
+import { ClientSecretCredential, MarketplaceClient } from '@saas-fulfillment/client';
+import type { PublisherConfig } from './config.js';
+import { buildPublisher, type PublisherApp } from '@saas-fulfillment/publisher';
+import { loadHooks } from '@saas-fulfillment/publisher';
+import { openPublisherStore } from '@saas-fulfillment/publisher';
+import { createWebhookVerifier } from '@saas-fulfillment/publisher';
+
+/** Log fields that could carry a secret; pino replaces them. */
+export const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'authorization', 'cookie', 'clientSecret', 'client_secret', 'password', 'token', 'access_token'];
+
+export interface RunningPublisher {
+  app: PublisherApp;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startPublisherService(config: PublisherConfig): Promise<RunningPublisher> {
+  const logger = pino({ level: config.logLevel, name: 'publisher', redact: { paths: REDACT, censor: '[redacted]' } });
+  const { store, database } = await openPublisherStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const client = new MarketplaceClient({
+    baseUrl: config.marketplaceApi,
+    credential: new ClientSecretCredential({ tenantId: config.tenantId, clientId: config.clientId, clientSecret: config.clientSecret, authorityHost: config.authority }),
+    logger,
+  });
+  let app: PublisherApp;
+  try {
+    app = await buildPublisher({
+      store,
+      client,
+      verifier: createWebhookVerifier({ authority: config.authority, tenantId: config.tenantId, clientId: config.clientId }),
+      hooks: await loadHooks({ module: config.hooksModule, provisioningUrl: config.provisioningUrl }),
+      branding: config.branding,
+      adminPassword: config.adminPassword,
+      appApiKey: config.appApiKey,
+      events: { url: config.eventsUrl, secret: config.eventsSecret },
+      logger,
+      reconcileIntervalMs: config.reconcileIntervalMs,
+      secureCookies: config.publicUrl?.startsWith('https://') ?? false,
+      ...(config.signIn ? { signIn: { settings: config.signIn, landing: config.signIn.landing, adminUsers: config.signIn.adminUsers } } : {}),
+      onClose: () => database.close(),
+    });
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const url = config.publicUrl ?? (typeof address === 'object' && address ? `http://${config.host}:${address.port}` : `http://${config.host}:${config.port}`);
+  logger.info({ store: database.location, marketplace: config.marketplaceApi }, `publisher service listening on ${url}`);
+  return { app, url, close: () => app.close() };
+}
+
+export function describePublisher(running: RunningPublisher, config: PublisherConfig): string {
+  const lines = [
+    `Publisher service     ${running.url}`,
+    `  Landing page        ${running.url}/landing`,
+    `  Webhook             ${running.url}/webhook`,
+    `  Admin console       ${running.url}/admin`,
+    `  Entitlements API    ${running.url}/api/entitlements/{subscriptionId}`,
+    `  Marketplace API     ${config.marketplaceApi}`,
+  ];
+  // Generated in dev only and shown on the start that made them, so a newcomer can sign in; never logged.
+  const secrets = config.devSecrets;
+  if (secrets?.fresh) {
+    if (secrets.adminPassword === config.adminPassword) lines.push(`  Admin password      ${config.adminPassword}   (generated; set ADMIN_PASSWORD to choose one)`);
+    if (secrets.appApiKey === config.appApiKey) lines.push(`  App API key         ${config.appApiKey}   (generated; set APP_API_KEY to choose one)`);
+    lines.push(`  Both are kept in ${secrets.file} and reused on the next start.`);
+  } else if (secrets) {
+    lines.push(`  Admin password and app key: in ${secrets.file} (generated on the first start)`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,119 @@
+// The commands that run servers: dev (what `npm start` runs), marketplace and publisher.
+import { marketplaceConfig, publisherConfig } from './config.js';
+import { noPositionals, portProblem, untilSignal, type Command, type Options } from './command.js';
+import { startDev } from './dev.js';
+import { describeMarketplace, startMarketplace } from './marketplace.js';
+import { describePublisher, startPublisherService } from './publisher.js';
+
+const COMMON: Options = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'public-url': { type: 'string' },
+  'log-level': { type: 'string' },
+};
+const EMULATOR: Options = {
+  config: { type: 'string' },
+  'webhook-url': { type: 'string' },
+  'landing-page-url': { type: 'string' },
+  'simulator-remote': { type: 'boolean' },
+};
+const PUBLISHER: Options = { 'marketplace-url': { type: 'string' }, hooks: { type: 'string' } };
+
+const COMMON_HELP = `  --port <n>               port to listen on (0 picks a free one)
+  --host <addr>            address to bind (default 127.0.0.1)
+  --data-dir <dir>         folder of the SQLite files (default ./data); DATABASE_URL=postgres://... selects PostgreSQL
+  --public-url <url>       origin the app is reached at, if not the address it binds
+  --log-level <level>      fatal, error, warn, info, debug, trace or silent (default info; env LOG_LEVEL)
+`;
+const EMULATOR_HELP = `  --config <file>          catalog of publishers, offers and plans (JSON; default: the built-in demo catalog)
+  --webhook-url <url>      connection webhook of the first publisher (default: the emulator's own inbox)
+  --landing-page-url <url> landing page of the first publisher (default: the emulator's own page)
+  --simulator-remote       let non-loopback callers use the simulator API and pages
+`;
+const PUBLISHER_ENV = `Environment: ADMIN_PASSWORD, APP_API_KEY, TENANT_ID, CLIENT_ID, CLIENT_SECRET, MARKETPLACE_API_URL,
+ENTRA_AUTHORITY, DATABASE_URL, PROVISIONING_URL, APP_EVENTS_URL, APP_EVENTS_SECRET, RECONCILE_INTERVAL,
+LANDING_SIGN_IN, ADMIN_OIDC_USERS, OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, PRODUCT_NAME,
+PRODUCT_LOGO_URL, PRODUCT_URL, SUPPORT_CONTACT (see the README)
+`;
+
+/** Waits for a server to start (a taken port names --port), prints what it serves, runs until stopped. */
+async function serve<T extends { close(): Promise<void> }>(starting: Promise<T>, port: number, describe: (running: T) => string): Promise<number> {
+  const running = await starting.catch((error: unknown) => {
+    throw portProblem(error, port, '--port');
+  });
+  process.stdout.write(`\n${describe(running)}\n\n`);
+  await untilSignal(() => running.close());
+  return 0;
+}
+
+export const marketplaceCommand: Command = {
+  name: 'marketplace',
+  summary: 'the marketplace emulator on its own (port 4010)',
+  usage: `Usage: saas-fulfillment marketplace [options]
+
+Runs the emulator: Microsoft's fulfillment API under /api, the Entra stand-in, the purchase simulator
+pages, the control API under /simulator, and its own landing page and webhook inbox.
+
+${COMMON_HELP}${EMULATOR_HELP}  --in-memory              keep everything in memory: no files, nothing survives (test suites)
+`,
+  options: { ...COMMON, ...EMULATOR, 'in-memory': { type: 'boolean' } },
+  async run(flags, positionals) {
+    noPositionals('marketplace', positionals);
+    const config = marketplaceConfig(flags, process.env);
+    return serve(startMarketplace(config), config.port, describeMarketplace);
+  },
+};
+
+export const publisherCommand: Command = {
+  name: 'publisher',
+  summary: "the publisher's fulfillment service (port 3000; settings from the environment)",
+  usage: `Usage: saas-fulfillment publisher [options]
+
+Runs the vendor's fulfillment service: landing page, webhook, admin console, entitlement API. Against
+Microsoft by default; --marketplace-url points it at an emulator.
+
+${COMMON_HELP}  --marketplace-url <url>  use an emulator at this origin (credentials default to its dev app)
+  --hooks <module>         JS module exporting provision / decide / restore (env HOOKS_MODULE)
+
+${PUBLISHER_ENV}`,
+  options: { ...COMMON, ...PUBLISHER },
+  async run(flags, positionals) {
+    noPositionals('publisher', positionals);
+    const config = publisherConfig(flags, process.env, 'publisher');
+    return serve(startPublisherService(config), config.port, (running) => describePublisher(running, config));
+  },
+};
+
+export const devCommand: Command = {
+  name: 'dev',
+  summary: 'the emulator and the publisher service wired together (what `npm start` runs)',
+  usage: `Usage: saas-fulfillment dev [options]
+
+Runs the emulator (port 4010) and the publisher service (port 3000) wired together on embedded
+defaults: the emulator's landing page and webhook point at the publisher, the publisher's client and
+token checks at the emulator. A generated admin password and app key are kept in the data folder.
+
+${COMMON_HELP}  --marketplace-port <n>   the emulator's port (default 4010)
+  --config <file>          catalog of publishers, offers and plans (JSON; default: the built-in demo catalog)
+  --simulator-remote       let non-loopback callers use the simulator API and pages
+  --hooks <module>         JS module exporting provision / decide / restore (env HOOKS_MODULE)
+
+${PUBLISHER_ENV}`,
+  options: {
+    ...COMMON,
+    config: { type: 'string' },
+    'simulator-remote': { type: 'boolean' },
+    hooks: { type: 'string' },
+    'marketplace-port': { type: 'string' },
+    // Refused with a reason rather than as an unknown flag.
+    'in-memory': { type: 'boolean' },
+  },
+  async run(flags, positionals) {
+    noPositionals('dev', positionals);
+    const running = await startDev(flags, process.env);
+    process.stdout.write(`\n${running.summary}\n\n`);
+    await untilSignal(() => running.close());
+    return 0;
+  },
+};

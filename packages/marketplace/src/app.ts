@@ -1,0 +1,164 @@
+// buildMarketplace: the emulator as one Fastify instance (fulfillment API under /api, Entra-style identity
+// at the root, simulator control API and pages), its services wired from injected dependencies.
+import formbody from '@fastify/formbody';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import { OffsetClock, type Clock } from '@saas-fulfillment/contract';
+import { badRequest } from '@saas-fulfillment/contract';
+import { addDuration, parseDuration } from '@saas-fulfillment/contract';
+import { allowEmptyJsonBodies, installErrorHandling } from '@saas-fulfillment/web';
+import type { Catalog } from './catalog.js';
+import { PublisherEndpoints } from './endpoints.js';
+import { FaultInjector } from './faults.js';
+import { FulfillmentService } from './fulfillment.js';
+import { loadOrCreateSigningKey, type SigningKey } from './identity/keys.js';
+import { SignInService } from './identity/sign-in.js';
+import { TokenService } from './identity/tokens.js';
+import { fulfillmentRoutes } from './routes/fulfillment.js';
+import { identityRoutes } from './routes/identity.js';
+import { simulatorRoutes } from './routes/simulator.js';
+import { withDefaults, type MarketplaceSettings } from './settings.js';
+import type { MarketplaceStore } from './store/repository.js';
+import { simulatorPages } from './ui/index.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import { WebhookInbox } from './webhooks/inbox.js';
+import { inboxRoutes } from './routes/inbox.js';
+import { MarketplaceWorker } from './worker.js';
+
+/** A clock the simulator can move forward, and a reset brings back to real time. */
+export interface AdjustableClock extends Clock {
+  advance(ms: number): void;
+  reset(): void;
+  readonly offset: number;
+}
+
+export interface MarketplaceOptions {
+  store: MarketplaceStore;
+  catalog: Catalog;
+  /** Business time: terms, trials, grace periods, acknowledgement windows. Default: real time plus the stored offset. */
+  clock?: AdjustableClock;
+  /** Time for token lifetimes (default: real time, so moving the simulator's clock does not expire every token). */
+  identityClock?: Clock;
+  settings?: Parameters<typeof withDefaults>[0];
+  /** Origin the emulator is reached at; by default the address it listens on. */
+  publicUrl?: string;
+  key?: SigningKey;
+  fetch?: typeof fetch;
+  logger?: FastifyBaseLogger | boolean;
+  /** Let non-loopback callers use the simulator control API and pages. */
+  simulatorAllowRemote?: boolean;
+  /** Run the background worker (default true; tests may drive it by hand with `marketplace.worker.drain()`). */
+  runWorker?: boolean;
+  bodyLimit?: number;
+  /** Called when the app closes (the CLI closes the database here). */
+  onClose?: () => Promise<void>;
+}
+
+export interface MarketplaceHandles {
+  fulfillment: FulfillmentService;
+  worker: MarketplaceWorker;
+  tokens: TokenService;
+  key: SigningKey;
+  clock: AdjustableClock;
+  settings: MarketplaceSettings;
+  store: MarketplaceStore;
+  catalog: Catalog;
+  endpoints: PublisherEndpoints;
+  inbox: WebhookInbox;
+  /** Empties subscriptions, operations, tokens, deliveries, the inbox and faults, and returns the clock to real time. */
+  reset(): Promise<void>;
+  publicUrl(): string;
+}
+
+export type MarketplaceApp = FastifyInstance & { marketplace: MarketplaceHandles };
+
+export async function buildMarketplace(options: MarketplaceOptions): Promise<MarketplaceApp> {
+  const { store, catalog } = options;
+  const settings = withDefaults(options.settings);
+  const clock = options.clock ?? new OffsetClock(Number((await store.getSetting('clock-offset-ms')) ?? 0));
+  const key = options.key ?? (await loadOrCreateSigningKey(store));
+  const bodyLimit = options.bodyLimit ?? 64 * 1024;
+
+  const app = Fastify({
+    ...(typeof options.logger === 'object' ? { loggerInstance: options.logger } : { logger: options.logger ?? false }),
+    bodyLimit,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // Per-request lines would drown the webhook and operation log lines that matter.
+    logController: new LogController({ disableRequestLogging: true }),
+  }) as unknown as FastifyInstance;
+
+  let publicUrl = options.publicUrl?.replace(/\/+$/, '');
+  const origin = () => publicUrl ?? 'http://127.0.0.1';
+  app.addHook('onListen', async () => {
+    if (publicUrl) return;
+    const address = app.server.address() as AddressInfo | null;
+    if (address) publicUrl = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  });
+
+  const tokens = new TokenService(key, catalog, options.identityClock ?? { now: () => new Date() }, origin);
+  const endpoints = await PublisherEndpoints.load(store, catalog, origin);
+  let worker: MarketplaceWorker | undefined;
+  const fulfillment = new FulfillmentService(store, catalog, clock, settings, endpoints, { webhookQueued: () => worker?.wake() });
+  const dispatcher = new WebhookDispatcher({ store, catalog, tokens, clock, settings, fetch: options.fetch ?? fetch, log: app.log });
+  worker = new MarketplaceWorker(fulfillment, dispatcher, settings.pollIntervalMs, (error) => app.log.error({ err: error }, 'background work failed'));
+  const closing = new AbortController();
+  const inbox = await WebhookInbox.load({ store, catalog, tokens, fulfillment, settings, clock, log: app.log, closing: closing.signal });
+  const faults = new FaultInjector();
+
+  const reset = async () => {
+    await store.clearState();
+    faults.clear();
+    clock.reset();
+    await store.setSetting('clock-offset-ms', '0');
+    app.log.info('marketplace state reset');
+  };
+  const handles: MarketplaceHandles = { fulfillment, worker, tokens, key, clock, settings, store, catalog, endpoints, inbox, reset, publicUrl: origin };
+  app.decorate('marketplace', handles);
+
+  await app.register(formbody, { bodyLimit });
+  allowEmptyJsonBodies(app);
+  installErrorHandling(app);
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+  });
+
+  const signIn = new SignInService(key, options.identityClock ?? { now: () => new Date() }, origin);
+  await app.register(identityRoutes, { catalog, tokens, signIn, key, publicUrl: origin });
+  await app.register(fulfillmentRoutes, { prefix: '/api', fulfillment, tokens, faults, publicUrl: origin });
+  await app.register(inboxRoutes, { inbox });
+  const allowRemote = options.simulatorAllowRemote ?? false;
+  const advanceClock = clockAdvancer(clock, store, () => worker.drain());
+  const simulator = { fulfillment, store, catalog, clock, advanceClock, faults, endpoints, inbox, reset, allowRemote };
+  await app.register(simulatorRoutes, { prefix: '/simulator', ...simulator });
+  await app.register(simulatorPages, simulator);
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  if (options.runWorker ?? true) app.addHook('onReady', async () => worker.start());
+  app.addHook('onClose', async () => {
+    closing.abort();
+    await worker.stop();
+    await options.onClose?.();
+  });
+  return app as MarketplaceApp;
+}
+
+export interface ClockAdvance {
+  now: string;
+  offsetMs: number;
+  /** Scheduled events (renewals, completions, deliveries) that ran because of the move. */
+  applied: number;
+}
+
+/** Moves the marketplace clock by an ISO 8601 duration, keeps the offset, and runs what fell due. */
+function clockAdvancer(clock: AdjustableClock, store: MarketplaceStore, drain: () => Promise<number>) {
+  return async (advanceBy: string): Promise<ClockAdvance> => {
+    const duration = parseDuration(advanceBy);
+    if (!duration) throw badRequest('BadArgument', `advanceBy must be an ISO 8601 duration such as PT10S, P1D or P1M; got '${advanceBy}'`, 'advanceBy');
+    const before = clock.now();
+    clock.advance(addDuration(before, duration).getTime() - before.getTime());
+    await store.setSetting('clock-offset-ms', String(clock.offset));
+    const applied = await drain();
+    return { now: clock.now().toISOString(), offsetMs: clock.offset, applied };
+  };
+}

@@ -1,0 +1,176 @@
+// The SaaS Fulfillment API v2 (subscriptions and operations), mounted under /api: api-version and
+// bearer-token checks, request/correlation ids, and one handler per endpoint of the official spec.
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import {
+  API_VERSION,
+  OperationList,
+  ResolvedSubscription,
+  SaaSOperation,
+  SubscriberPlan,
+  SubscriptionPlans,
+  UpdateOperation,
+  Uuid,
+  type SaaSOperation as SaaSOperationType,
+} from '@saas-fulfillment/contract';
+import { planToWire, type PublisherConfig } from '../catalog.js';
+import { MarketplaceErrors as E } from '../errors.js';
+import type { FaultInjector } from '../faults.js';
+import type { FulfillmentService } from '../fulfillment.js';
+import { AccessDenied, type TokenService } from '../identity/tokens.js';
+
+export const PAGE_SIZE = 100;
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The publisher app the request's access token speaks for (set by the auth hook). */
+    marketplaceCaller: PublisherConfig | null;
+  }
+}
+
+export interface FulfillmentRouteDeps {
+  fulfillment: FulfillmentService;
+  tokens: TokenService;
+  faults: FaultInjector;
+  publicUrl: () => string;
+}
+
+const SubscriptionParams = Type.Object({ subscriptionId: Uuid });
+const OperationParams = Type.Object({ subscriptionId: Uuid, operationId: Uuid });
+const ListQuery = Type.Object({ continuationToken: Type.Optional(Type.String({ maxLength: 512 })) });
+const PlansQuery = Type.Object({ planId: Type.Optional(Type.String({ maxLength: 200 })) });
+
+type WithParams<P, B = unknown, Q = unknown> = FastifyRequest<{ Params: P; Body: B; Querystring: Q }>;
+type SubscriptionRequest<B = unknown, Q = unknown> = WithParams<{ subscriptionId: string }, B, Q>;
+type OperationRequest<B = unknown> = WithParams<{ subscriptionId: string; operationId: string }, B>;
+
+export async function fulfillmentRoutes(app: FastifyInstance, deps: FulfillmentRouteDeps): Promise<void> {
+  const { fulfillment, tokens } = deps;
+  app.decorateRequest('marketplaceCaller', null);
+
+  app.addHook('onRequest', async (request, reply) => {
+    echoRequestIds(request, reply);
+    if (deps.faults.pending && (await deps.faults.apply(request, reply))) return reply;
+    checkApiVersion(request);
+    try {
+      request.marketplaceCaller = await tokens.authenticate(request.headers.authorization);
+    } catch (error) {
+      if (error instanceof AccessDenied) throw E.forbidden(error.message);
+      throw error;
+    }
+  });
+
+  const caller = (request: FastifyRequest): PublisherConfig => request.marketplaceCaller!;
+
+  app.post('/saas/subscriptions/resolve', { schema: { response: { 200: ResolvedSubscription } } }, async (request) => {
+    const header = request.headers['x-ms-marketplace-token'];
+    return fulfillment.resolve(caller(request), Array.isArray(header) ? header[0] : header);
+  });
+
+  app.get<{ Querystring: { continuationToken?: string } }>(
+    '/saas/subscriptions',
+    { schema: { querystring: ListQuery } },
+    async (request, reply) => {
+      const afterId = decodeContinuation(request.query.continuationToken);
+      const { json, nextAfter } = await fulfillment.listSubscriptionsJson(caller(request), afterId, PAGE_SIZE);
+      // Stored documents are spliced in as they are: a page is sent without serializing a hundred objects.
+      const link = nextAfter === undefined ? '' : `,"@nextLink":${JSON.stringify(nextLink(deps.publicUrl(), nextAfter))}`;
+      return reply.type(JSON_TYPE).send(`{"subscriptions":[${json}]${link}}`);
+    },
+  );
+
+  app.get('/saas/subscriptions/:subscriptionId', { schema: { params: SubscriptionParams } }, async (request: SubscriptionRequest, reply) =>
+    reply.type(JSON_TYPE).send(await fulfillment.getSubscriptionJson(caller(request), request.params.subscriptionId)),
+  );
+
+  app.get(
+    '/saas/subscriptions/:subscriptionId/listAvailablePlans',
+    { schema: { params: SubscriptionParams, querystring: PlansQuery, response: { 200: SubscriptionPlans } } },
+    async (request: SubscriptionRequest<unknown, { planId?: string }>) => {
+      const plans = await fulfillment.availablePlans(caller(request), request.params.subscriptionId, request.query.planId);
+      return { plans: plans.map(planToWire) };
+    },
+  );
+
+  app.post(
+    '/saas/subscriptions/:subscriptionId/activate',
+    { schema: { params: SubscriptionParams, body: SubscriberPlan } },
+    async (request: SubscriptionRequest<SubscriberPlan>, reply) => {
+      await fulfillment.activate(caller(request), request.params.subscriptionId, request.body);
+      return reply.status(200).send();
+    },
+  );
+
+  app.patch(
+    '/saas/subscriptions/:subscriptionId',
+    { schema: { params: SubscriptionParams, body: SubscriberPlan } },
+    async (request: SubscriptionRequest<SubscriberPlan>, reply) => {
+      const operation = await fulfillment.requestChange(caller(request), request.params.subscriptionId, request.body);
+      return accepted(reply, deps.publicUrl(), operation);
+    },
+  );
+
+  app.delete('/saas/subscriptions/:subscriptionId', { schema: { params: SubscriptionParams } }, async (request: SubscriptionRequest, reply) => {
+    const operation = await fulfillment.requestUnsubscribe(caller(request), request.params.subscriptionId);
+    return accepted(reply, deps.publicUrl(), operation);
+  });
+
+  app.get(
+    '/saas/subscriptions/:subscriptionId/operations',
+    { schema: { params: SubscriptionParams, response: { 200: OperationList } } },
+    async (request: SubscriptionRequest) => ({ operations: await fulfillment.outstandingOperations(caller(request), request.params.subscriptionId) }),
+  );
+
+  app.get(
+    '/saas/subscriptions/:subscriptionId/operations/:operationId',
+    { schema: { params: OperationParams, response: { 200: SaaSOperation } } },
+    async (request: OperationRequest) => fulfillment.getOperation(caller(request), request.params.subscriptionId, request.params.operationId),
+  );
+
+  app.patch(
+    '/saas/subscriptions/:subscriptionId/operations/:operationId',
+    { schema: { params: OperationParams, body: UpdateOperation } },
+    async (request: OperationRequest<UpdateOperation>, reply) => {
+      await fulfillment.acknowledge(caller(request), request.params.subscriptionId, request.params.operationId, request.body);
+      return reply.status(200).send();
+    },
+  );
+}
+
+/** Echoes the caller's request and correlation ids, or makes them, on every answer (errors too). */
+function echoRequestIds(request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-ms-requestid', headerValue(request, 'x-ms-requestid') ?? randomUUID());
+  reply.header('x-ms-correlationid', headerValue(request, 'x-ms-correlationid') ?? randomUUID());
+}
+
+function headerValue(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  // Header values are echoed, so only a bounded, printable value is taken.
+  return first && first.length <= 128 && /^[\x21-\x7e]+$/.test(first) ? first : undefined;
+}
+
+function checkApiVersion(request: FastifyRequest): void {
+  const version = (request.query as Record<string, unknown> | undefined)?.['api-version'];
+  if (version === undefined || version === '') throw E.apiVersionMissing();
+  if (version !== API_VERSION) throw E.apiVersionUnsupported(request.url.split('?')[0] ?? '', String(version));
+}
+
+function accepted(reply: FastifyReply, origin: string, operation: Pick<SaaSOperationType, 'id' | 'subscriptionId'>) {
+  const location = `${origin}/api/saas/subscriptions/${operation.subscriptionId}/operations/${operation.id}?api-version=${API_VERSION}`;
+  return reply.status(202).header('operation-location', location).header('operation-id', operation.id).send();
+}
+
+function nextLink(origin: string, lastId: string): string {
+  const token = Buffer.from(lastId).toString('base64url');
+  return `${origin}/api/saas/subscriptions/?continuationToken=${token}&api-version=${API_VERSION}`;
+}
+
+function decodeContinuation(token: string | undefined): string | undefined {
+  if (token === undefined || token === '') return undefined;
+  const id = Buffer.from(token, 'base64url').toString('utf8');
+  if (!/^[0-9a-f-]{36}$/i.test(id)) throw E.invalidContinuation();
+  return id;
+}

@@ -1,0 +1,200 @@
+// The Entra ID stand-in: client-credentials token endpoints (v1 and v2.0), the JWKS and OpenID metadata.
+// Errors follow Entra's shape (`error`, `error_description` with an AADSTS code) so clients learn the cause.
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { MARKETPLACE_RESOURCE_ID } from '@saas-fulfillment/contract';
+import type { Catalog, PublisherConfig } from '../catalog.js';
+import type { SigningKey } from '../identity/keys.js';
+import { SignInError, type AuthorizationRequest, type SignInService } from '../identity/sign-in.js';
+import { issuerFor, type TokenService, type TokenVersion } from '../identity/tokens.js';
+import { html, idCode, page, textWithIds, type SafeHtml } from '@saas-fulfillment/web';
+
+export interface IdentityRouteDeps {
+  catalog: Catalog;
+  tokens: TokenService;
+  signIn: SignInService;
+  key: SigningKey;
+  publicUrl: () => string;
+}
+
+class EntraError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    readonly aadsts: number,
+    description: string,
+  ) {
+    super(description);
+  }
+}
+
+type TokenForm = Record<string, string | undefined>;
+
+export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDeps): Promise<void> {
+  const { catalog, tokens, key } = deps;
+
+  const tokenEndpoint = (version: TokenVersion) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const { tenantId } = request.params as { tenantId: string };
+    try {
+      // Entra reads only form bodies: a JSON body is as good as no body.
+      const isForm = request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') ?? false;
+      const form = readForm(isForm ? request.body : undefined);
+      if (version === 'v2' && form.grant_type === 'authorization_code') {
+        const publisher = authenticateClient(catalog, tenantId, form, 'authorization_code');
+        reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+        return await deps.signIn.redeem(form, publisher);
+      }
+      const publisher = authenticateClient(catalog, tenantId, form, 'client_credentials');
+      checkAudience(form, version);
+      const issued = await tokens.issueAccessToken(publisher, version);
+      const lifetime = issued.expiresAt - issued.issuedAt;
+      reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+      if (version === 'v2') return { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: issued.token };
+      // The v1 endpoint sends its numbers as strings.
+      return {
+        token_type: 'Bearer',
+        expires_in: String(lifetime),
+        ext_expires_in: String(lifetime),
+        expires_on: String(issued.expiresAt),
+        not_before: String(issued.issuedAt),
+        resource: MARKETPLACE_RESOURCE_ID,
+        access_token: issued.token,
+      };
+    } catch (caught) {
+      const error = caught instanceof SignInError ? new EntraError(400, caught.error, caught.aadsts, caught.message) : caught;
+      if (!(error instanceof EntraError)) throw error;
+      return reply.status(error.status).header('cache-control', 'no-store').send({
+        error: error.error,
+        error_description: `AADSTS${error.aadsts}: ${error.message}`,
+        error_codes: [error.aadsts],
+        timestamp: new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+        trace_id: randomUUID(),
+        correlation_id: randomUUID(),
+      });
+    }
+  };
+
+  app.post('/:tenantId/oauth2/token', tokenEndpoint('v1'));
+  app.post('/:tenantId/oauth2/v2.0/token', tokenEndpoint('v2'));
+
+  const jwks = { keys: [{ ...key.publicJwk, kty: 'RSA', use: 'sig', alg: 'RS256', kid: key.kid }] };
+  app.get('/:tenantId/discovery/v2.0/keys', async () => jwks);
+  app.get('/:tenantId/discovery/keys', async () => jwks);
+
+  // User sign-in (OpenID Connect code flow): the sign-in page, then a redirect back with a code.
+  const authorization = (tenantId: string, query: Record<string, string | undefined>): AuthorizationRequest => ({
+    tenantId,
+    clientId: query.client_id ?? '',
+    redirectUri: query.redirect_uri ?? '',
+    state: query.state,
+    nonce: query.nonce,
+    codeChallenge: query.code_challenge_method === 'S256' ? query.code_challenge : undefined,
+    scope: query.scope ?? '',
+  });
+  const signInPage = (reply: FastifyReply, status: number, body: SafeHtml) =>
+    reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page({ title: 'Sign in', app: 'Microsoft Entra ID (emulated)', nav: [], narrow: true }, body));
+
+  app.get('/:tenantId/oauth2/v2.0/authorize', async (request, reply) => {
+    const { tenantId } = request.params as { tenantId: string };
+    const query = request.query as Record<string, string | undefined>;
+    const auth = authorization(tenantId, query);
+    try {
+      if (query.response_type !== 'code') throw new SignInError('unsupported_response_type', 700054, "response_type must be 'code'.");
+      deps.signIn.check(auth, catalog.publisherByClientId(auth.clientId));
+    } catch (error) {
+      if (!(error instanceof SignInError)) throw error;
+      return signInPage(reply, 400, html`<h1>Sign-in request refused</h1><section><p>AADSTS${error.aadsts}: ${textWithIds(error.message)}</p></section>`);
+    }
+    const hidden = Object.entries(query).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value ?? ''}">`);
+    return signInPage(
+      reply,
+      200,
+      html`<h1>Sign in</h1><section><p>to the application ${idCode(auth.clientId)} of tenant ${idCode(tenantId)}</p>
+<form method="post" id="sign-in">${hidden}<label for="email">E-mail</label><input id="email" name="login_email" type="email" required value="${query.login_hint ?? 'admin@customer.example.com'}">
+<label for="name">Name</label><input id="name" name="login_name" value="Test User"><p><button type="submit">Sign in</button></p></form></section>`,
+    );
+  });
+
+  app.post('/:tenantId/oauth2/v2.0/authorize', async (request, reply) => {
+    const { tenantId } = request.params as { tenantId: string };
+    const form = readForm(request.body);
+    const auth = authorization(tenantId, form);
+    try {
+      deps.signIn.check(auth, catalog.publisherByClientId(auth.clientId));
+      if (!form.login_email || !/^[^@\s]+@[^@\s]+$/.test(form.login_email)) throw new SignInError('invalid_request', 50126, 'Enter a valid e-mail address.');
+    } catch (error) {
+      if (!(error instanceof SignInError)) throw error;
+      return signInPage(reply, 400, html`<h1>Sign-in refused</h1><section><p>AADSTS${error.aadsts}: ${textWithIds(error.message)}</p></section>`);
+    }
+    const code = deps.signIn.issueCode(auth, { email: form.login_email, name: form.login_name || form.login_email });
+    const target = new URL(auth.redirectUri);
+    target.searchParams.set('code', code);
+    if (auth.state !== undefined) target.searchParams.set('state', auth.state);
+    return reply.redirect(target.toString(), 302);
+  });
+
+  app.get('/:tenantId/v2.0/.well-known/openid-configuration', async (request) => {
+    const { tenantId } = request.params as { tenantId: string };
+    const origin = deps.publicUrl();
+    return {
+      issuer: issuerFor(origin, tenantId, 'v2'),
+      token_endpoint: `${origin}/${tenantId}/oauth2/v2.0/token`,
+      jwks_uri: `${origin}/${tenantId}/discovery/v2.0/keys`,
+      authorization_endpoint: `${origin}/${tenantId}/oauth2/v2.0/authorize`,
+      token_endpoint_auth_methods_supported: ['client_secret_post'],
+      grant_types_supported: ['client_credentials', 'authorization_code'],
+      response_types_supported: ['code'],
+      code_challenge_methods_supported: ['S256'],
+      subject_types_supported: ['pairwise'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      scopes_supported: ['openid', 'profile', 'email'],
+      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'nbf', 'tid', 'azp', 'appid', 'oid', 'ver', 'email', 'name', 'preferred_username', 'nonce'],
+      tenant_region_scope: 'NA',
+    };
+  });
+}
+
+function readForm(body: unknown): TokenForm {
+  if (body === null || typeof body !== 'object') {
+    throw new EntraError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'. Send it as application/x-www-form-urlencoded.");
+  }
+  const form: TokenForm = {};
+  for (const [name, value] of Object.entries(body as Record<string, unknown>)) form[name] = Array.isArray(value) ? String(value[0]) : String(value);
+  return form;
+}
+
+function authenticateClient(catalog: Catalog, tenantId: string, form: TokenForm, grant: 'client_credentials' | 'authorization_code'): PublisherConfig {
+  for (const name of ['grant_type', 'client_id'] as const) {
+    if (!form[name]) throw new EntraError(400, 'invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`);
+  }
+  if (form.grant_type !== grant) {
+    throw new EntraError(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${form.grant_type}'. Supported: client_credentials (v1 and v2.0), authorization_code (v2.0).`);
+  }
+  const tenantKnown = catalog.publishers.some((p) => p.tenantId === tenantId);
+  if (!tenantKnown) throw new EntraError(400, 'invalid_request', 90002, `Tenant '${tenantId}' not found. Check the tenant id in the token URL.`);
+  const publisher = catalog.publisherByClientId(form.client_id!);
+  if (!publisher || publisher.tenantId !== tenantId) {
+    throw new EntraError(400, 'unauthorized_client', 700016, `Application with identifier '${form.client_id}' was not found in the directory '${tenantId}'.`);
+  }
+  if (!form.client_secret) {
+    throw new EntraError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+  }
+  if (form.client_secret !== publisher.clientSecret) {
+    throw new EntraError(401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${publisher.clientId}'.`);
+  }
+  return publisher;
+}
+
+function checkAudience(form: TokenForm, version: TokenVersion): void {
+  if (version === 'v1') {
+    if (!form.resource) throw new EntraError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'resource'.");
+    if (form.resource !== MARKETPLACE_RESOURCE_ID) {
+      throw new EntraError(400, 'invalid_resource', 500011, `The resource principal named ${form.resource} was not found in the tenant. The marketplace API is ${MARKETPLACE_RESOURCE_ID}.`);
+    }
+    return;
+  }
+  if (!form.scope) throw new EntraError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'scope'.");
+  if (form.scope !== `${MARKETPLACE_RESOURCE_ID}/.default`) {
+    throw new EntraError(400, 'invalid_scope', 1002012, `The provided value for scope ${form.scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (${MARKETPLACE_RESOURCE_ID}/.default).`);
+  }
+}

@@ -1,0 +1,192 @@
+// The simulator's control API: what the customer and time do in the real marketplace (buy, change,
+// suspend, cancel, renew; days passing), for tests and scripts. No marketplace auth; loopback only by default.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import { ApiError } from '@saas-fulfillment/contract';
+import { AadIdentifier, TermUnit, Uuid } from '@saas-fulfillment/contract';
+import type { CustomerActionRequest, FulfillmentService, PurchaseRequest } from '../fulfillment.js';
+import { operationToWire, subscriptionToWire } from '../wire.js';
+import { FaultBody, type FaultInjector, type FaultRequest } from '../faults.js';
+import type { DeliveryAttempt, DeliveryRecord, InboxEntry, MarketplaceStore } from '../store/repository.js';
+import type { AdjustableClock, ClockAdvance } from '../app.js';
+import type { Catalog, PublisherConfig } from '../catalog.js';
+import { EndpointsBody, type PublisherEndpoints } from '../endpoints.js';
+import { AnswerBody, type WebhookInbox } from '../webhooks/inbox.js';
+
+export interface SimulatorRouteDeps {
+  fulfillment: FulfillmentService;
+  store: MarketplaceStore;
+  catalog: Catalog;
+  clock: AdjustableClock;
+  advanceClock: (advanceBy: string) => Promise<ClockAdvance>;
+  faults: FaultInjector;
+  endpoints: PublisherEndpoints;
+  inbox: WebhookInbox;
+  reset: () => Promise<void>;
+  allowRemote: boolean;
+}
+
+export const PurchaseBody = Type.Object({
+  offerId: Type.String({ minLength: 1, maxLength: 50 }),
+  planId: Type.String({ minLength: 1, maxLength: 50 }),
+  quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  name: Type.Optional(Type.String({ maxLength: 200 })),
+  purchaser: Type.Optional(AadIdentifier),
+  beneficiary: Type.Optional(AadIdentifier),
+  isFreeTrial: Type.Optional(Type.Boolean()),
+  isTest: Type.Optional(Type.Boolean()),
+  termUnit: Type.Optional(TermUnit),
+  autoRenew: Type.Optional(Type.Boolean()),
+  csp: Type.Optional(Type.Boolean()),
+});
+
+export type PurchaseBody = Type.Static<typeof PurchaseBody>;
+
+export const ActionBody = Type.Object({
+  action: Type.Enum(['ChangePlan', 'ChangeQuantity', 'Suspend', 'Reinstate', 'Unsubscribe', 'Renew']),
+  planId: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+  quantity: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+});
+
+export type ActionBody = Type.Static<typeof ActionBody>;
+
+const ClockBody = Type.Object({ advanceBy: Type.String({ minLength: 2, maxLength: 40 }) });
+const IdParams = Type.Object({ subscriptionId: Uuid });
+const WebhookQuery = Type.Object({
+  subscriptionId: Type.Optional(Uuid),
+  limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
+});
+const PublisherParams = Type.Object({ publisherId: Type.String({ minLength: 1, maxLength: 50 }) });
+const DeliveryParams = Type.Object({ deliveryId: Uuid });
+const EntryParams = Type.Object({ entryId: Uuid });
+const AcknowledgeBody = Type.Object({ status: Type.Enum(['Success', 'Failure']) });
+const InboxQuery = Type.Object({ publisherId: Type.Optional(Type.String({ maxLength: 50 })), limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })) });
+
+/** A publisher of the catalog, or 404 naming the id. */
+export function requirePublisher(catalog: Catalog, publisherId: string): PublisherConfig {
+  const publisher = catalog.publisher(publisherId);
+  if (!publisher) throw new ApiError(404, 'EntityNotFound', `No publisher ${publisherId} in the catalog`, 'publisherId');
+  return publisher;
+}
+
+/** An inbox entry as the control API lists it: the payload parsed. */
+function inboxToJson(entry: InboxEntry) {
+  return { ...entry, payload: JSON.parse(entry.payload) as unknown };
+}
+
+export async function simulatorRoutes(app: FastifyInstance, deps: SimulatorRouteDeps): Promise<void> {
+  const { fulfillment, store } = deps;
+
+  app.addHook('onRequest', async (request) => {
+    if (!deps.allowRemote && !isLoopback(request.socket.remoteAddress)) {
+      throw new ApiError(403, 'Forbidden', 'The simulator control API answers loopback callers only (start the emulator with --simulator-remote to change that)');
+    }
+  });
+
+  app.post('/purchases', { schema: { body: PurchaseBody } }, async (request: FastifyRequest<{ Body: PurchaseRequest }>, reply) => {
+    const purchase = await fulfillment.purchase(request.body);
+    return reply.status(201).send(purchase);
+  });
+
+  app.get('/subscriptions', async () => ({ subscriptions: (await store.recentSubscriptions(500)).map(subscriptionToWire) }));
+
+  app.get('/subscriptions/:subscriptionId', { schema: { params: IdParams } }, async (request: FastifyRequest<{ Params: { subscriptionId: string } }>) => {
+    const id = request.params.subscriptionId;
+    const subscription = await store.getSubscription(id);
+    if (!subscription) throw new ApiError(404, 'EntityNotFound', `Subscription ${id} not found`, 'subscriptionId');
+    return { subscription: subscriptionToWire(subscription), operations: (await store.listOperations(id)).map(operationToWire) };
+  });
+
+  app.post(
+    '/subscriptions/:subscriptionId/actions',
+    { schema: { params: IdParams, body: ActionBody } },
+    async (request: FastifyRequest<{ Params: { subscriptionId: string }; Body: CustomerActionRequest }>, reply) => {
+      const operation = await fulfillment.customerAction(request.params.subscriptionId, request.body);
+      return reply.status(202).send({ operationId: operation.id, status: operation.status });
+    },
+  );
+
+  app.post('/subscriptions/:subscriptionId/token', { schema: { params: IdParams } }, async (request: FastifyRequest<{ Params: { subscriptionId: string } }>, reply) => {
+    return reply.status(201).send(await fulfillment.issueLandingToken(request.params.subscriptionId));
+  });
+
+  app.get('/clock', async () => ({ now: deps.clock.now().toISOString(), offsetMs: deps.clock.offset }));
+
+  app.post('/clock', { schema: { body: ClockBody } }, async (request: FastifyRequest<{ Body: { advanceBy: string } }>) => deps.advanceClock(request.body.advanceBy));
+
+  app.post('/faults', { schema: { body: FaultBody } }, async (request: FastifyRequest<{ Body: FaultRequest }>, reply) => reply.status(201).send(deps.faults.add(request.body)));
+  app.get('/faults', async () => ({ faults: deps.faults.list() }));
+  app.delete('/faults', async (_request, reply) => {
+    deps.faults.clear();
+    return reply.status(204).send();
+  });
+
+  app.get('/publishers', async () => ({ publishers: deps.endpoints.list() }));
+
+  app.put('/publishers/:publisherId', { schema: { params: PublisherParams, body: EndpointsBody } }, async (request: FastifyRequest<{ Params: { publisherId: string }; Body: EndpointsBody }>) =>
+    deps.endpoints.update(requirePublisher(deps.catalog, request.params.publisherId), request.body),
+  );
+
+  app.post('/webhooks/:deliveryId/redeliver', { schema: { params: DeliveryParams } }, async (request: FastifyRequest<{ Params: { deliveryId: string } }>, reply) => {
+    const delivery = await fulfillment.redeliver(request.params.deliveryId);
+    return reply.status(201).send({ deliveryId: delivery.id, operationId: delivery.operationId, url: delivery.url });
+  });
+
+  app.get('/inbox', { schema: { querystring: InboxQuery } }, async (request: FastifyRequest<{ Querystring: { publisherId?: string; limit?: string } }>) => {
+    const limit = Math.min(Number(request.query.limit ?? 100) || 100, 1000);
+    const received = await store.listInbox({ publisherId: request.query.publisherId, limit });
+    const answers = Object.fromEntries(deps.catalog.publishers.map((p) => [p.publisherId, deps.inbox.answers(p.publisherId)]));
+    return { received: received.map(inboxToJson), answers };
+  });
+
+  app.put('/inbox/:publisherId', { schema: { params: PublisherParams, body: AnswerBody } }, async (request: FastifyRequest<{ Params: { publisherId: string }; Body: AnswerBody }>) =>
+    deps.inbox.setAnswer(requirePublisher(deps.catalog, request.params.publisherId), request.body),
+  );
+
+  app.post(
+    '/inbox/entries/:entryId/acknowledge',
+    { schema: { params: EntryParams, body: AcknowledgeBody } },
+    async (request: FastifyRequest<{ Params: { entryId: string }; Body: { status: 'Success' | 'Failure' } }>) => inboxToJson(await deps.inbox.acknowledge(request.params.entryId, request.body.status)),
+  );
+
+  app.post('/reset', async (_request, reply) => {
+    await deps.reset();
+    return reply.status(204).send();
+  });
+
+  app.get('/webhooks', { schema: { querystring: WebhookQuery } }, async (request: FastifyRequest<{ Querystring: { subscriptionId?: string; limit?: string } }>) => {
+    const limit = Math.min(Number(request.query.limit ?? 100) || 100, 1000);
+    const deliveries = await store.listDeliveries({ subscriptionId: request.query.subscriptionId, limit });
+    return { deliveries: await Promise.all(deliveries.map(async (d) => deliveryView(d, await store.listAttempts(d.id)))) };
+  });
+}
+
+/** A webhook delivery as the control API lists it: the notice it carried, where it went, how it went. */
+export function deliveryView(d: DeliveryRecord, attemptLog: DeliveryAttempt[]) {
+  const payload = JSON.parse(d.payload) as { action: string; status: string; operationRequestSource: string };
+  return {
+    id: d.id,
+    operationId: d.operationId,
+    subscriptionId: d.subscriptionId,
+    action: payload.action,
+    operationStatus: payload.status,
+    operationRequestSource: payload.operationRequestSource,
+    url: d.url,
+    status: d.status,
+    attempts: d.attempts,
+    lastStatusCode: d.lastStatusCode ?? null,
+    lastError: d.lastError ?? null,
+    lastLatencyMs: d.lastLatencyMs ?? null,
+    created: d.created,
+    nextAttemptAt: d.status === 'Pending' ? d.nextAttemptAt : null,
+    finishedAt: d.finishedAt ?? null,
+    attemptLog,
+    payload: payload as Record<string, unknown>,
+  };
+}
+export type DeliveryView = ReturnType<typeof deliveryView>;
+
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}

@@ -1,0 +1,47 @@
+// The entitlement API the vendor's own application asks before letting anyone in: plan, seats, status and
+// the access that status allows (Suspended: limited, data kept; Unsubscribed: none, data kept 7 days).
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ApiError } from '@saas-fulfillment/contract';
+import type { LocalSubscription, PublisherStore } from '../store/repository.js';
+
+export const DATA_RETENTION_DAYS = 7;
+
+export interface Entitlement {
+  subscriptionId: string;
+  offerId: string;
+  planId: string;
+  quantity: number | null;
+  status: string;
+  /** `full` while Subscribed; `limited` while Suspended (read-only, data kept); `none` otherwise. */
+  access: 'full' | 'limited' | 'none';
+  beneficiaryTenantId: string | null;
+  /** For an Unsubscribed subscription: until when its data must be kept. */
+  dataRetainedUntil: string | null;
+}
+
+export function entitlementOf(s: LocalSubscription): Entitlement {
+  const access = s.status === 'Subscribed' ? 'full' : s.status === 'Suspended' ? 'limited' : 'none';
+  const retained = s.status === 'Unsubscribed' ? new Date(Date.parse(s.updated) + DATA_RETENTION_DAYS * 86_400_000).toISOString() : null;
+  return { subscriptionId: s.id, offerId: s.offerId, planId: s.planId, quantity: s.quantity ?? null, status: s.status, access, beneficiaryTenantId: s.beneficiary.tenantId ?? null, dataRetainedUntil: retained };
+}
+
+export async function entitlementRoutes(app: FastifyInstance, deps: { store: PublisherStore; apiKey: string }): Promise<void> {
+  const expected = Buffer.from(deps.apiKey);
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    const given = Buffer.from(/^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new ApiError(401, 'Unauthorized', 'Send the application API key as a Bearer token');
+  });
+
+  app.get('/api/entitlements/:subscriptionId', async (request: FastifyRequest<{ Params: { subscriptionId: string } }>) => {
+    const subscription = await deps.store.getSubscription(request.params.subscriptionId);
+    if (!subscription) throw new ApiError(404, 'EntityNotFound', `No subscription ${request.params.subscriptionId}`, 'subscriptionId');
+    return entitlementOf(subscription);
+  });
+
+  app.get('/api/entitlements', async (request: FastifyRequest<{ Querystring: { tenantId?: string } }>) => {
+    const tenantId = request.query.tenantId;
+    if (!tenantId) throw new ApiError(400, 'BadArgument', 'tenantId is required', 'tenantId');
+    return { entitlements: (await deps.store.subscriptionsByTenant(tenantId)).map(entitlementOf) };
+  });
+}

@@ -1,0 +1,152 @@
+// buildPublisher: the vendor's fulfillment service as one Fastify instance (landing page, webhook, admin
+// console and API, entitlements, health, metrics) plus its job worker, wired from injected dependencies.
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import { systemClock, type Clock } from '@saas-fulfillment/contract';
+import type { MarketplaceClient } from '@saas-fulfillment/client';
+import { allowEmptyJsonBodies, installErrorHandling } from '@saas-fulfillment/web';
+import { AdminAuth } from './admin/auth.js';
+import type { Branding } from './branding.js';
+import { PlanDirectory } from './fulfillment/plans.js';
+import { OidcSignIn, signInRoutes, type OidcSettings } from './auth/oidc.js';
+import { adminRoutes } from './admin/routes.js';
+import { entitlementRoutes } from './api/entitlements.js';
+import { DELIVER_EVENT, OutboundEvents, type OutboundConfig } from './events/outbound.js';
+import type { PublisherHooks } from './fulfillment/hooks.js';
+import { JOB, PublisherFulfillment } from './fulfillment/service.js';
+import { JobWorker, type JobWorkerOptions } from './jobs/worker.js';
+import { landingRoutes } from './landing/routes.js';
+import { createMetrics, type PublisherMetrics } from './metrics.js';
+import type { PublisherStore } from './store/repository.js';
+import { webhookRoutes } from './webhook/routes.js';
+import type { WebhookVerifier } from './webhook/verify.js';
+
+export interface PublisherOptions {
+  store: PublisherStore;
+  client: MarketplaceClient;
+  verifier: WebhookVerifier;
+  hooks: PublisherHooks;
+  /** The console's password (hashed at start, never kept or logged). */
+  adminPassword: string;
+  /** Key the vendor's application sends to the entitlement API. */
+  appApiKey: string;
+  events?: OutboundConfig;
+  clock?: Clock;
+  logger?: FastifyBaseLogger | boolean;
+  fetch?: typeof fetch;
+  /** The product's name (and logo, URL, support contact) as buyers see it. */
+  branding: Branding;
+  /** Reconcile with the marketplace on start and then at this interval (0: never on a timer). */
+  reconcileIntervalMs?: number;
+  reconcileOnStart?: boolean;
+  runWorker?: boolean;
+  worker?: JobWorkerOptions;
+  activationWaitMs?: number;
+  secureCookies?: boolean;
+  /** "Sign in with Microsoft": required on the landing page, and/or for the listed console users. */
+  signIn?: { settings: OidcSettings; landing: boolean; adminUsers: readonly string[] };
+  onClose?: () => Promise<void>;
+}
+
+export interface PublisherHandles {
+  fulfillment: PublisherFulfillment;
+  worker: JobWorker;
+  store: PublisherStore;
+  metrics: PublisherMetrics;
+}
+
+export type PublisherApp = FastifyInstance & { publisher: PublisherHandles };
+
+export async function buildPublisher(options: PublisherOptions): Promise<PublisherApp> {
+  const { store } = options;
+  const clock = options.clock ?? systemClock;
+  const app = Fastify({
+    ...(typeof options.logger === 'object' ? { loggerInstance: options.logger } : { logger: options.logger ?? false }),
+    bodyLimit: 256 * 1024,
+    routerOptions: { ignoreTrailingSlash: true },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+    logController: new LogController({ disableRequestLogging: true }),
+  }) as unknown as FastifyInstance;
+
+  const metrics = createMetrics(store);
+  const events = new OutboundEvents(options.events ?? { url: undefined, secret: undefined }, clock, options.fetch);
+  let worker: JobWorker | undefined;
+  const wake = () => worker?.wake();
+  const fulfillment = new PublisherFulfillment({ store, client: options.client, clock, hooks: options.hooks, events, log: app.log, wake });
+  worker = new JobWorker(
+    store,
+    clock,
+    {
+      [JOB.activate]: (job) => fulfillment.activate(job),
+      [JOB.provision]: (job) => fulfillment.provision(job),
+      [JOB.webhook]: (job) => fulfillment.processWebhook(job),
+      [JOB.awaitOperation]: (job) => fulfillment.awaitOperation(job),
+      [JOB.reconcile]: async () => void (await fulfillment.reconcile()),
+      [DELIVER_EVENT]: (job) => events.deliver(store, job),
+    },
+    {
+      ...options.worker,
+      onOutcome: (job, outcome, error) => {
+        metrics.jobs.inc({ kind: job.kind, outcome });
+        if (outcome === 'retry' || outcome === 'dead') app.log.warn({ jobId: job.id, kind: job.kind, attempt: job.attempts, outcome, error: error instanceof Error ? error.message : String(error) }, 'job did not finish');
+      },
+      onError: (error) => app.log.error({ err: error }, 'could not claim jobs'),
+    },
+  );
+  const plans = new PlanDirectory(options.client, app.log);
+  app.decorate('publisher', { fulfillment, worker, store, metrics } satisfies PublisherHandles);
+
+  const cookieSecret = await store.setSettingOnce('cookie-secret', randomBytes(32).toString('base64url'));
+  await app.register(cookie, { secret: cookieSecret });
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  allowEmptyJsonBodies(app);
+  installErrorHandling(app);
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff').header('x-frame-options', 'DENY');
+  });
+
+  const { branding } = options;
+  await app.register(webhookRoutes, { verifier: options.verifier, fulfillment, metrics });
+  const auth = await AdminAuth.fromPassword(options.adminPassword);
+  const secureCookies = options.secureCookies ?? false;
+  const adminUsers = (options.signIn?.adminUsers ?? []).map((u) => u.toLowerCase());
+  if (options.signIn) await app.register(signInRoutes, { signIn: new OidcSignIn(options.signIn.settings), auth, adminUsers, secureCookies });
+  const landingSignIn = options.signIn?.landing ?? false;
+  await app.register(landingRoutes, { fulfillment, store, plans, clock, formSecret: cookieSecret, branding, activationWaitMs: options.activationWaitMs ?? 3000, requireSignIn: landingSignIn });
+  await app.register(adminRoutes, { auth, store, fulfillment, plans, clock, productName: branding.productName, secureCookies, wake, microsoftSignIn: adminUsers.length > 0 });
+  await app.register(entitlementRoutes, { store, apiKey: options.appApiKey });
+
+  app.get('/', async (_request, reply) => reply.redirect('/admin', 302));
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      await store.ping();
+      return { status: 'ready' };
+    } catch {
+      return reply.status(503).send({ status: 'database unavailable' });
+    }
+  });
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+
+  const scheduleReconcile = () => store.enqueue({ kind: JOB.reconcile, payload: {}, runAt: clock.now().toISOString(), maxAttempts: 3 });
+  let reconcileTimer: NodeJS.Timeout | undefined;
+  if (options.runWorker ?? true) {
+    app.addHook('onReady', async () => {
+      if (options.reconcileOnStart ?? true) await scheduleReconcile();
+      worker.start();
+      const every = options.reconcileIntervalMs ?? 60 * 60_000;
+      if (every > 0) {
+        reconcileTimer = setInterval(() => void scheduleReconcile().then(wake, (error: unknown) => app.log.error({ err: error }, 'could not schedule reconciliation')), every);
+        reconcileTimer.unref();
+      }
+    });
+  }
+  app.addHook('onClose', async () => {
+    clearInterval(reconcileTimer);
+    await worker.stop();
+    await options.onClose?.();
+  });
+  return app as PublisherApp;
+}

@@ -1,0 +1,134 @@
+// "Sign in with Microsoft" (Entra ID OpenID Connect, authorization code + PKCE) through openid-client:
+// for the landing page, and for the admin console where listed users may sign in instead of a password.
+// The flow's state, nonce and PKCE verifier ride in a signed, short-lived cookie; the signed-in user in
+// another, so nothing about a sign-in is kept on the server.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type {} from '@fastify/cookie';
+import * as oidc from 'openid-client';
+import { ApiError } from '@saas-fulfillment/contract';
+import type { AdminAuth } from '../admin/auth.js';
+
+export interface OidcSettings {
+  /** A tenant-specific issuer: `https://login.microsoftonline.com/{tenant}/v2.0`, or the emulator's. */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface SignedInUser {
+  email: string;
+  name: string;
+  tenantId: string | undefined;
+  objectId: string | undefined;
+}
+
+const FLOW_COOKIE = 'oidc_flow';
+export const USER_COOKIE = 'user_session';
+const FLOW_MS = 10 * 60_000;
+const USER_MS = 8 * 60 * 60_000;
+
+export class OidcSignIn {
+  private configuration: Promise<oidc.Configuration> | undefined;
+
+  constructor(private readonly settings: OidcSettings) {}
+
+  /** Discovery happens on first use, so the service starts even while the identity provider is away. */
+  private config(): Promise<oidc.Configuration> {
+    this.configuration ??= oidc
+      .discovery(new URL(this.settings.issuer), this.settings.clientId, this.settings.clientSecret, undefined, this.settings.issuer.startsWith('http://') ? { execute: [oidc.allowInsecureRequests] } : undefined)
+      .catch((error: unknown) => {
+        this.configuration = undefined;
+        throw error;
+      });
+    return this.configuration;
+  }
+
+  /** Redirects the browser to sign in; `next` is where it returns, `purpose` what the sign-in is for. */
+  async start(request: FastifyRequest, reply: FastifyReply, next: string, purpose: 'user' | 'admin'): Promise<FastifyReply> {
+    const config = await this.config();
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const nonce = oidc.randomNonce();
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: callbackUrl(request),
+      scope: 'openid profile email',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+    });
+    const flow = { state, nonce, verifier, next, purpose, expires: Date.now() + FLOW_MS };
+    reply.setCookie(FLOW_COOKIE, Buffer.from(JSON.stringify(flow)).toString('base64url'), { signed: true, httpOnly: true, sameSite: 'lax', path: '/auth', maxAge: FLOW_MS / 1000, secure: request.protocol === 'https' });
+    return reply.redirect(url.toString(), 302);
+  }
+
+  /** Completes the sign-in: checks state, nonce and PKCE, validates the ID token, returns who it is. */
+  async finish(request: FastifyRequest, reply: FastifyReply): Promise<{ user: SignedInUser; next: string; purpose: 'user' | 'admin' }> {
+    const raw = request.cookies[FLOW_COOKIE];
+    const unsigned = raw ? request.unsignCookie(raw) : undefined;
+    reply.clearCookie(FLOW_COOKIE, { path: '/auth' });
+    if (!unsigned?.valid || !unsigned.value) throw new ApiError(400, 'SignInExpired', 'The sign-in took too long or was started elsewhere; please sign in again');
+    const flow = JSON.parse(Buffer.from(unsigned.value, 'base64url').toString('utf8')) as { state: string; nonce: string; verifier: string; next: string; purpose: 'user' | 'admin'; expires: number };
+    if (flow.expires < Date.now()) throw new ApiError(400, 'SignInExpired', 'The sign-in took too long; please sign in again');
+    const config = await this.config();
+    const current = new URL(request.url, callbackUrl(request));
+    let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
+    try {
+      tokens = await oidc.authorizationCodeGrant(config, current, { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce, idTokenExpected: true });
+    } catch (error) {
+      request.log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'sign-in refused');
+      throw new ApiError(401, 'SignInFailed', 'Microsoft did not confirm the sign-in; please try again');
+    }
+    const claims = tokens.claims()!;
+    const email = String(claims.email ?? claims.preferred_username ?? '');
+    return {
+      user: { email, name: String(claims.name ?? email), tenantId: claims.tid === undefined ? undefined : String(claims.tid), objectId: claims.oid === undefined ? undefined : String(claims.oid) },
+      next: flow.next,
+      purpose: flow.purpose,
+    };
+  }
+}
+
+export function setUserSession(request: FastifyRequest, reply: FastifyReply, user: SignedInUser): void {
+  const value = Buffer.from(JSON.stringify({ ...user, expires: Date.now() + USER_MS })).toString('base64url');
+  reply.setCookie(USER_COOKIE, value, { signed: true, httpOnly: true, sameSite: 'lax', path: '/', maxAge: USER_MS / 1000, secure: request.protocol === 'https' });
+}
+
+/** The signed-in user of this browser, if any. */
+export function currentUser(request: FastifyRequest): SignedInUser | undefined {
+  const raw = request.cookies[USER_COOKIE];
+  if (!raw) return undefined;
+  const { valid, value } = request.unsignCookie(raw);
+  if (!valid || !value) return undefined;
+  const session = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as SignedInUser & { expires: number };
+  return session.expires > Date.now() ? session : undefined;
+}
+
+function callbackUrl(request: FastifyRequest): string {
+  return `${request.protocol}://${request.host}/auth/callback`;
+}
+
+/** Only local paths are followed after sign-in (no open redirect). */
+export function localPath(next: string | undefined, fallback: string): string {
+  return next && next.startsWith('/') && !next.startsWith('//') ? next : fallback;
+}
+
+export async function signInRoutes(app: FastifyInstance, deps: { signIn: OidcSignIn; auth: AdminAuth; adminUsers: readonly string[]; secureCookies: boolean }): Promise<void> {
+  app.get('/auth/login', async (request: FastifyRequest<{ Querystring: { next?: string; for?: string } }>, reply) => {
+    const purpose = request.query.for === 'admin' ? 'admin' : 'user';
+    return deps.signIn.start(request, reply, localPath(request.query.next, purpose === 'admin' ? '/admin' : '/'), purpose);
+  });
+
+  app.get('/auth/callback', async (request, reply) => {
+    const { user, next, purpose } = await deps.signIn.finish(request, reply);
+    if (purpose === 'admin') {
+      if (!deps.adminUsers.includes(user.email.toLowerCase())) {
+        return reply.redirect(`/admin/login?error=${encodeURIComponent(`${user.email} may not use the console.`)}`, 303);
+      }
+      deps.auth.startSession(reply, deps.secureCookies);
+      request.log.info({ admin: user.email }, 'admin signed in with Entra ID');
+    }
+    setUserSession(request, reply, user);
+    return reply.redirect(next, 303);
+  });
+}

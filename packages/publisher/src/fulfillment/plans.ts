@@ -1,0 +1,52 @@
+// The plans the marketplace offers a subscription (listAvailablePlans), kept a few minutes, and the
+// display names learned from them, so pages say "Enterprise" rather than `enterprise`. A marketplace
+// that does not answer leaves the ids in place: a page never fails for want of a name.
+import type { MarketplaceClient } from '@saas-fulfillment/client';
+import type { Plan } from '@saas-fulfillment/contract';
+
+const FRESH_MS = 5 * 60_000;
+
+export class PlanDirectory {
+  private readonly bySubscription = new Map<string, { plans: Plan[]; at: number }>();
+  private readonly names = new Map<string, string>();
+  private readonly offersAsked = new Map<string, number>();
+
+  constructor(
+    private readonly client: MarketplaceClient,
+    private readonly log: { warn(obj: object, msg: string): void },
+  ) {}
+
+  /** The plans a subscription may move to (its own included), or undefined if the marketplace did not say. */
+  async plansFor(subscription: { id: string; offerId: string }): Promise<Plan[] | undefined> {
+    const subscriptionId = subscription.id;
+    const cached = this.bySubscription.get(subscriptionId);
+    if (cached && Date.now() - cached.at < FRESH_MS) return cached.plans;
+    try {
+      const plans = await this.client.listAvailablePlans(subscriptionId);
+      this.bySubscription.set(subscriptionId, { plans, at: Date.now() });
+      for (const plan of plans) this.names.set(`${subscription.offerId}/${plan.planId}`, plan.displayName);
+      return plans;
+    } catch (error) {
+      this.log.warn({ subscriptionId, err: error instanceof Error ? error.message : String(error) }, 'could not list available plans');
+      return cached?.plans;
+    }
+  }
+
+  /** The plan's display name, or its id when none is known yet. */
+  nameOf(offerId: string, planId: string): string {
+    return this.names.get(`${offerId}/${planId}`) ?? planId;
+  }
+
+  /** Learns the plan names of each offer in `subscriptions` not asked about lately (one call per offer). */
+  async learn(subscriptions: readonly { id: string; offerId: string }[]): Promise<void> {
+    const perOffer = new Map(subscriptions.map((s) => [s.offerId, s]));
+    await Promise.all(
+      [...perOffer].map(async ([offerId, subscription]) => {
+        const asked = this.offersAsked.get(offerId);
+        if (asked !== undefined && Date.now() - asked < FRESH_MS) return;
+        this.offersAsked.set(offerId, Date.now());
+        await this.plansFor(subscription);
+      }),
+    );
+  }
+}

@@ -1,0 +1,108 @@
+// The durable work queue's runner: claims due jobs from the table, runs each kind's handler, and records
+// the outcome (done, retry with backoff, or dead after the last attempt). Anything that calls out of the
+// process runs here, after the state that caused it is on disk.
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '@saas-fulfillment/contract';
+import { PollingLoop } from '@saas-fulfillment/store';
+import type { Job, PublisherStore } from '../store/repository.js';
+
+export type JobHandler = (job: Job) => Promise<void>;
+
+/** Thrown by a handler that is not finished yet and wants to run again after `delayMs` (polling). */
+export class RetryLater extends Error {
+  constructor(
+    readonly delayMs: number,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** Thrown by a handler whose job can never succeed: no further attempts. */
+export class GiveUp extends Error {}
+
+export interface JobWorkerOptions {
+  pollIntervalMs?: number;
+  /**
+   * A claim lasts this long and is renewed while the job runs, so a job whose worker died is taken back
+   * soon after (default 15 s), while a slow job (a long provisioning hook) keeps its claim.
+   */
+  lockMs?: number;
+  batchSize?: number;
+  backoff?: (attempt: number) => number;
+  /** `waiting`: the job asked to run again later (polling an operation); not a failure. */
+  onOutcome?: (job: Job, outcome: 'done' | 'waiting' | 'retry' | 'dead', error?: unknown) => void;
+  /** A pass failed before any job ran (the database did not answer the claim). */
+  onError?: (error: unknown) => void;
+}
+
+export class JobWorker extends PollingLoop {
+  readonly id = `worker-${randomUUID().slice(0, 8)}`;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly store: PublisherStore,
+    private readonly clock: Clock,
+    private readonly handlers: Record<string, JobHandler>,
+    private readonly options: JobWorkerOptions = {},
+  ) {
+    super(() => this.claimAndRun(), options.pollIntervalMs ?? 200, (error) => options.onError?.(error));
+  }
+
+  override async stop(): Promise<void> {
+    await super.stop();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async claimAndRun(): Promise<number> {
+    const now = this.clock.now();
+    const lockUntil = new Date(now.getTime() + this.lockMs).toISOString();
+    const jobs = await this.store.claimJobs(this.id, now.toISOString(), lockUntil, this.options.batchSize ?? 16);
+    await Promise.all(jobs.map((job) => this.track(this.run(job))));
+    return jobs.length;
+  }
+
+  private async track(work: Promise<void>): Promise<void> {
+    this.inFlight.add(work);
+    try {
+      await work;
+    } finally {
+      this.inFlight.delete(work);
+    }
+  }
+
+  private get lockMs(): number {
+    return this.options.lockMs ?? 15_000;
+  }
+
+  private async run(job: Job): Promise<void> {
+    const handler = this.handlers[job.kind];
+    const at = () => this.clock.now().toISOString();
+    const renew = () => void this.store.extendLock(job.id, this.id, new Date(this.clock.now().getTime() + this.lockMs).toISOString()).catch(() => undefined);
+    const heartbeat = setInterval(renew, this.lockMs / 3);
+    heartbeat.unref();
+    try {
+      if (!handler) throw new GiveUp(`no handler for job kind ${job.kind}`);
+      await handler(job);
+      await this.store.finishJob(job.id, this.id, at());
+      this.options.onOutcome?.(job, 'done');
+    } catch (error) {
+      if (error instanceof RetryLater) {
+        await this.store.failJob(job.id, this.id, undefined, new Date(this.clock.now().getTime() + error.delayMs).toISOString(), at());
+        this.options.onOutcome?.(job, 'waiting');
+        return;
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      const last = error instanceof GiveUp || job.attempts >= job.maxAttempts;
+      const retryAt = last ? undefined : new Date(this.clock.now().getTime() + (this.options.backoff ?? defaultBackoff)(job.attempts)).toISOString();
+      await this.store.failJob(job.id, this.id, message, retryAt, at());
+      this.options.onOutcome?.(job, last ? 'dead' : 'retry', error);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+}
+
+export function defaultBackoff(attempt: number): number {
+  return Math.min(1000 * 2 ** (attempt - 1), 5 * 60_000);
+}

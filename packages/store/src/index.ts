@@ -1,0 +1,3 @@
+// `@saas-fulfillment/store`: the storage both apps build on.
+export * from './database.js';
+export * from './polling-loop.js';

@@ -1,0 +1,4 @@
+// `@saas-fulfillment/web`: what both apps share over HTTP.
+export * from './errors.js';
+export * from './html.js';
+export * from './words.js';
