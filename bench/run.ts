@@ -41,7 +41,11 @@ try {
   const someId = pages.ids[Math.floor(pages.ids.length / 2)]!;
 
   const rows: Row[] = [];
-  const listing = { url: pages.links[0]!, headers: auth, requests: pages.links.map((link) => ({ method: 'GET' as const, path: new URL(link).pathname + new URL(link).search })) };
+  const listing = {
+    url: pages.links[0]!,
+    headers: auth,
+    requests: pages.links.map((link) => ({ method: 'GET' as const, path: new URL(link).pathname + new URL(link).search })),
+  };
   rows.push(await measure('bare Fastify route, same-size body', { url: `${ready.bareUrl}/subscription` }));
   rows.push(await measure('bare Fastify route, 17-byte body', { url: `${ready.bareUrl}/hello` }));
   rows.push(await measure('get-subscription', { url: api(`/saas/subscriptions/${someId}`), headers: auth }));
@@ -65,7 +69,11 @@ await benchIngest(process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0
 
 /** Webhooks/s and p99 until the durable 200, beside the same store's raw durable commit rate. */
 async function benchIngest(databaseUrl: string | undefined): Promise<void> {
-  const ingest = fork(path.join(here, 'ingest-server.ts'), { execArgv: ['--import', 'tsx', '--conditions=source'], env: { ...process.env, BENCH_DATABASE_URL: databaseUrl ?? '' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ingest = fork(path.join(here, 'ingest-server.ts'), {
+    execArgv: ['--import', 'tsx', '--conditions=source'],
+    env: { ...process.env, BENCH_DATABASE_URL: databaseUrl ?? '' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   let server: { url: string; token: string; rawCommitsPerSecond: number; dialect: string };
   try {
     server = await new Promise((resolve, reject) => {
@@ -86,7 +94,14 @@ async function benchIngest(databaseUrl: string | undefined): Promise<void> {
           method: 'POST',
           setupRequest: (request) => ({
             ...request,
-            body: JSON.stringify({ id: randomUUID(), activityId: randomUUID(), subscriptionId: randomUUID(), action: 'Suspend', status: 'Succeeded', timeStamp: new Date().toISOString() }),
+            body: JSON.stringify({
+              id: randomUUID(),
+              activityId: randomUUID(),
+              subscriptionId: randomUUID(),
+              action: 'Suspend',
+              status: 'Succeeded',
+              timeStamp: new Date().toISOString(),
+            }),
           }),
         },
       ],

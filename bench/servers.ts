@@ -16,11 +16,27 @@ const { store } = await openMarketplaceStore({ dataDir, databaseUrl: process.env
 
 const now = new Date().toISOString();
 const seed = (i: number): SubscriptionRecord => ({
-  id: randomUUID(), publisherId: 'contoso', offerId: 'contoso-saas', planId: 'pro', quantity: 1 + (i % 100), name: `Bench ${i}`,
-  status: 'Subscribed', beneficiary: { emailId: `user${i}@customer.example.com`, tenantId: randomUUID(), objectId: randomUUID() },
-  purchaser: { emailId: `user${i}@customer.example.com`, tenantId: randomUUID(), objectId: randomUUID() }, termUnit: 'P1M',
-  termStart: now, termEnd: new Date(Date.now() + 30 * 86_400_000).toISOString(), autoRenew: true, isTest: false, isFreeTrial: false,
-  allowedCustomerOperations: ['Read', 'Update', 'Delete'], sandboxType: 'None', sessionMode: 'None', created: now, lastModified: now, suspendedAt: undefined,
+  id: randomUUID(),
+  publisherId: 'contoso',
+  offerId: 'contoso-saas',
+  planId: 'pro',
+  quantity: 1 + (i % 100),
+  name: `Bench ${i}`,
+  status: 'Subscribed',
+  beneficiary: { emailId: `user${i}@customer.example.com`, tenantId: randomUUID(), objectId: randomUUID() },
+  purchaser: { emailId: `user${i}@customer.example.com`, tenantId: randomUUID(), objectId: randomUUID() },
+  termUnit: 'P1M',
+  termStart: now,
+  termEnd: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+  autoRenew: true,
+  isTest: false,
+  isFreeTrial: false,
+  allowedCustomerOperations: ['Read', 'Update', 'Delete'],
+  sandboxType: 'None',
+  sessionMode: 'None',
+  created: now,
+  lastModified: now,
+  suspendedAt: undefined,
 });
 for (let start = 0; start < count; start += 1000) {
   await store.transaction(async (tx) => {

@@ -50,7 +50,9 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
   const pages: Record<string, string> = {};
 
   before(async () => {
-    stack = await startTestStack({ publisher: { branding: { productName: 'Fabrikam Analytics', productUrl: 'https://app.fabrikam.example/', supportContact: 'help@fabrikam.example' } } });
+    stack = await startTestStack({
+      publisher: { branding: { productName: 'Fabrikam Analytics', productUrl: 'https://app.fabrikam.example/', supportContact: 'help@fabrikam.example' } },
+    });
     alone = await startTestMarketplace();
     browser = await launchBrowser();
 
@@ -149,7 +151,10 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
         const seats = (await page.locator('#quantity').boundingBox())!;
         const apart = plan.x + plan.width <= seats.x || seats.x + seats.width <= plan.x || plan.y + plan.height <= seats.y || seats.y + seats.height <= plan.y;
         assert.ok(apart, `at ${width} px the plan selector and the seats field do not overlap`);
-        assert.deepEqual([await page.getAttribute('#quantity', 'min'), await page.getAttribute('#quantity', 'max'), await page.inputValue('#quantity')], ['10', '10000', '10']);
+        assert.deepEqual(
+          [await page.getAttribute('#quantity', 'min'), await page.getAttribute('#quantity', 'max'), await page.inputValue('#quantity')],
+          ['10', '10000', '10'],
+        );
         assert.deepEqual(await optionValues(page, '#termUnit'), ['P1Y', 'P3Y']);
         assert.equal(await page.isDisabled('#isFreeTrial'), true, 'Enterprise has no free trial');
         await page.selectOption('#plan', 'contoso-saas/basic');

@@ -50,7 +50,7 @@ describe('purchase simulator in Chromium', { skip: unavailable }, () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'simulator-buy.png') });
     await page.click('#buy button[type=submit]');
     await page.waitForSelector('#landing-link');
-    assert.match(await page.textContent('[role=status]') ?? '', /Purchased/);
+    assert.match((await page.textContent('[role=status]')) ?? '', /Purchased/);
     const id = page.url().split('/subscriptions/')[1]!.split('?')[0]!;
     const href = (await page.getAttribute('#landing-link', 'href'))!;
     await page.screenshot({ path: path.join(SCREENSHOTS, 'simulator-purchased.png') });
@@ -70,13 +70,13 @@ describe('purchase simulator in Chromium', { skip: unavailable }, () => {
     await page.fill('input[name=quantity]', '9');
     await page.click('button:has-text("Change seats")');
     await page.waitForSelector('[role=status]');
-    assert.match(await page.textContent('[role=status]') ?? '', /Seat change requested: the operation is waiting for the publisher/);
+    assert.match((await page.textContent('[role=status]')) ?? '', /Seat change requested: the operation is waiting for the publisher/);
     await receiver.waitFor(1);
     await mp.app.marketplace.worker.drain();
     await page.reload();
     const row = page.locator('tr.delivery').first();
-    assert.match(await row.textContent() ?? '', /Seat change/);
-    assert.match(await row.textContent() ?? '', /Delivered/);
+    assert.match((await row.textContent()) ?? '', /Seat change/);
+    assert.match((await row.textContent()) ?? '', /Delivered/);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'simulator-subscription.png'), fullPage: true });
   });
 
@@ -88,7 +88,10 @@ describe('purchase simulator in Chromium', { skip: unavailable }, () => {
     const id = page.url().split('/subscriptions/')[1]!.split('?')[0]!;
     const response = await page.request.post(`${mp.url}/ui/subscriptions/${id}/action`, { form: { action: 'Suspend' }, maxRedirects: 0 });
     assert.equal(response.status(), 303);
-    assert.match(new URL(response.headers().location ?? '', mp.url).searchParams.get('error') ?? '', /Suspend is not possible while the subscription is Unsubscribed/);
+    assert.match(
+      new URL(response.headers().location ?? '', mp.url).searchParams.get('error') ?? '',
+      /Suspend is not possible while the subscription is Unsubscribed/,
+    );
   });
 
   it('moves the marketplace clock from the page', async () => {

@@ -82,7 +82,10 @@ describe('terminal workflow against a running emulator', () => {
     await cli('trigger', 'suspend', '--subscription', id);
     await mp.app.marketplace.worker.drain();
     const listed = JSON.parse(await cli('webhooks', '--subscription', id, '--json')) as { id: string; action: string; status: string }[];
-    assert.deepEqual(listed.map((d) => [d.action, d.status]), [['Suspend', 'Delivered']]);
+    assert.deepEqual(
+      listed.map((d) => [d.action, d.status]),
+      [['Suspend', 'Delivered']],
+    );
     const words = await cli('webhooks', '--subscription', id);
     assert.match(words, new RegExp(`Suspend\\s+Delivered\\s+1 attempt\\s+200\\s+subscription ${id}\\s+delivery ${listed[0]!.id}`));
     const again = await json('webhooks', 'redeliver', listed[0]!.id);
@@ -115,7 +118,16 @@ describe('terminal workflow against a running emulator', () => {
     const unknown = await runCliAsync(['trigger', 'explode', '--marketplace-url', mp.url]);
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /unknown event 'explode': choose one of purchase, change-plan/);
-    const refused = await runCliAsync(['trigger', 'change-quantity', '--subscription', '6f0c3c52-3c2a-4d4b-9d7e-1f2a3b4c5d6e', '--quantity', '3', '--marketplace-url', mp.url]);
+    const refused = await runCliAsync([
+      'trigger',
+      'change-quantity',
+      '--subscription',
+      '6f0c3c52-3c2a-4d4b-9d7e-1f2a3b4c5d6e',
+      '--quantity',
+      '3',
+      '--marketplace-url',
+      mp.url,
+    ]);
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /refused \(404 EntityNotFound\): Subscription .* not found/);
     const badDuration = await runCliAsync(['clock', 'advance', 'tomorrow', '--marketplace-url', mp.url]);
@@ -167,7 +179,10 @@ describe('command line basics', () => {
       const marketplace = await runCliAsync(['marketplace', '--in-memory', '--port', port]);
       assert.equal(marketplace.status, 2);
       assert.match(marketplace.stderr, new RegExp(`port ${port} is in use: choose another with --port`));
-      const dev = await runCliAsync(['dev', '--port', '0', '--marketplace-port', port, '--data-dir', dataDir], { ADMIN_PASSWORD: 'long enough password', APP_API_KEY: 'key' });
+      const dev = await runCliAsync(['dev', '--port', '0', '--marketplace-port', port, '--data-dir', dataDir], {
+        ADMIN_PASSWORD: 'long enough password',
+        APP_API_KEY: 'key',
+      });
       assert.equal(dev.status, 2);
       assert.match(dev.stderr, new RegExp(`port ${port} is in use: choose another with --marketplace-port`));
     } finally {

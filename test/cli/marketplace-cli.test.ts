@@ -31,7 +31,22 @@ describe('marketplace command', () => {
 
   it('exits 2 naming each bad field of a config file', () => {
     const file = path.join(dir, 'catalog.json');
-    writeFileSync(file, JSON.stringify({ publishers: [{ publisherId: 'x', tenantId: 'nope', clientId: DEV_PUBLISHER.clientId, clientSecret: 's', offers: [{ offerId: 'o', displayName: 'O', plans: [{ planId: 'p', displayName: 'P', pricing: 'flat', billingTerms: [{ termUnit: 'P7M', price: 1 }] }] }] }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        publishers: [
+          {
+            publisherId: 'x',
+            tenantId: 'nope',
+            clientId: DEV_PUBLISHER.clientId,
+            clientSecret: 's',
+            offers: [
+              { offerId: 'o', displayName: 'O', plans: [{ planId: 'p', displayName: 'P', pricing: 'flat', billingTerms: [{ termUnit: 'P7M', price: 1 }] }] },
+            ],
+          },
+        ],
+      }),
+    );
     const r = runCli(['marketplace', '--config', file]);
     assert.equal(r.status, 2);
     assert.match(r.stderr, /publishers\[0\]\.tenantId must match format "uuid"/);
@@ -59,9 +74,14 @@ describe('marketplace command', () => {
           await cli.kill();
         }
       };
-      const listed = async (url: string) => ((await (await fetch(`${url}/simulator/subscriptions`)).json()) as { subscriptions: unknown[] }).subscriptions.length;
+      const listed = async (url: string) =>
+        ((await (await fetch(`${url}/simulator/subscriptions`)).json()) as { subscriptions: unknown[] }).subscriptions.length;
       await run(async (url) => {
-        const bought = await fetch(`${url}/simulator/purchases`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ offerId: 'contoso-saas', planId: 'pro', quantity: 2 }) });
+        const bought = await fetch(`${url}/simulator/purchases`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ offerId: 'contoso-saas', planId: 'pro', quantity: 2 }),
+        });
         assert.equal(bought.status, 201);
         assert.equal(await listed(url), 1);
       });
@@ -114,7 +134,8 @@ describe('marketplace process survives kill -9', () => {
     receiver.script.push(...Array<number>(100).fill(503));
     const first = await start();
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await post(`${first.url}/simulator/purchases`, { offerId: 'contoso-saas', planId: 'pro', quantity: 2 + i })).subscriptionId!);
+    for (let i = 0; i < 5; i++)
+      ids.push((await post(`${first.url}/simulator/purchases`, { offerId: 'contoso-saas', planId: 'pro', quantity: 2 + i })).subscriptionId!);
     const token = await tokenFor(first.url);
     for (const id of ids) {
       const activate = await fetch(`${first.url}/api/saas/subscriptions/${id}/activate?api-version=2018-08-31`, {
@@ -144,7 +165,10 @@ describe('marketplace process survives kill -9', () => {
         assert.equal(body.saasSubscriptionStatus, 'Suspended');
       }
       const log = (await (await fetch(`${second.url}/simulator/webhooks`)).json()) as { deliveries: { status: string }[] };
-      assert.ok(log.deliveries.every((d) => d.status === 'Delivered'), JSON.stringify(log.deliveries.map((d) => d.status)));
+      assert.ok(
+        log.deliveries.every((d) => d.status === 'Delivered'),
+        JSON.stringify(log.deliveries.map((d) => d.status)),
+      );
     } finally {
       await second.cli.kill();
     }

@@ -11,7 +11,17 @@ import { startTestMarketplace, type TestMarketplace } from '../helpers/marketpla
 import { freePort } from '../helpers/stack.js';
 
 type Body = Record<string, unknown>;
-const PRODUCTION_ENV = { TENANT_ID: '', CLIENT_ID: '', CLIENT_SECRET: '', ADMIN_PASSWORD: '', APP_API_KEY: '', PRODUCT_NAME: '', PRODUCT_URL: '', PRODUCT_LOGO_URL: '', SUPPORT_CONTACT: '' };
+const PRODUCTION_ENV = {
+  TENANT_ID: '',
+  CLIENT_ID: '',
+  CLIENT_SECRET: '',
+  ADMIN_PASSWORD: '',
+  APP_API_KEY: '',
+  PRODUCT_NAME: '',
+  PRODUCT_URL: '',
+  PRODUCT_LOGO_URL: '',
+  SUPPORT_CONTACT: '',
+};
 
 describe('publisher command settings', () => {
   it('refuses to start without an admin password: the console is never open', () => {
@@ -27,12 +37,25 @@ describe('publisher command settings', () => {
   });
 
   it('asks for the product name buyers will see, and checks the branding settings', () => {
-    const production = { ...PRODUCTION_ENV, ADMIN_PASSWORD: 'long enough password', APP_API_KEY: 'key-key-key', TENANT_ID: '11111111-1111-4111-8111-111111111111', CLIENT_ID: '22222222-2222-4222-8222-222222222222', CLIENT_SECRET: 's' };
+    const production = {
+      ...PRODUCTION_ENV,
+      ADMIN_PASSWORD: 'long enough password',
+      APP_API_KEY: 'key-key-key',
+      TENANT_ID: '11111111-1111-4111-8111-111111111111',
+      CLIENT_ID: '22222222-2222-4222-8222-222222222222',
+      CLIENT_SECRET: 's',
+    };
     const r = runCli(['publisher'], production);
     assert.equal(r.status, 2);
     assert.match(r.stderr, /PRODUCT_NAME must be set: it is what buyers see/);
-    assert.match(runCli(['publisher'], { ...production, PRODUCT_NAME: 'Fabrikam', SUPPORT_CONTACT: 'call us' }).stderr, /SUPPORT_CONTACT must be an e-mail address or an http\(s\) URL/);
-    assert.match(runCli(['publisher'], { ...production, PRODUCT_NAME: 'Fabrikam', PRODUCT_URL: 'javascript:alert(1)' }).stderr, /PRODUCT_URL must be an http\(s\) URL/);
+    assert.match(
+      runCli(['publisher'], { ...production, PRODUCT_NAME: 'Fabrikam', SUPPORT_CONTACT: 'call us' }).stderr,
+      /SUPPORT_CONTACT must be an e-mail address or an http\(s\) URL/,
+    );
+    assert.match(
+      runCli(['publisher'], { ...production, PRODUCT_NAME: 'Fabrikam', PRODUCT_URL: 'javascript:alert(1)' }).stderr,
+      /PRODUCT_URL must be an http\(s\) URL/,
+    );
   });
 
   it('refuses an events URL without a Standard Webhooks secret, and a reconcile interval in months', () => {
@@ -55,18 +78,30 @@ describe('dev command', () => {
       const [, mpUrl] = await dev.waitFor(/Marketplace emulator\s+(http:\/\/\S+)/);
       const [, pubUrl] = await dev.waitFor(/Publisher service\s+(http:\/\/\S+)/);
       const [, password] = await dev.waitFor(/Admin password\s+(\S+)/);
-      const bought = (await (await fetch(`${mpUrl}/simulator/purchases`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ offerId: 'contoso-saas', planId: 'pro', quantity: 3 }) })).json()) as Body;
+      const bought = (await (
+        await fetch(`${mpUrl}/simulator/purchases`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ offerId: 'contoso-saas', planId: 'pro', quantity: 3 }),
+        })
+      ).json()) as Body;
       const landing = await (await fetch(String(bought.landingPageUrl))).text();
       const form = /name="form" value="([^"]+)"/.exec(landing)![1]!;
       const done = await (await fetch(`${pubUrl}/landing/activate`, { method: 'POST', body: new URLSearchParams({ form }) })).text();
       assert.match(done, /Your subscription is active/);
-      await fetch(`${mpUrl}/simulator/subscriptions/${String(bought.subscriptionId)}/actions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'ChangeQuantity', quantity: 4 }) });
+      await fetch(`${mpUrl}/simulator/subscriptions/${String(bought.subscriptionId)}/actions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ action: 'ChangeQuantity', quantity: 4 }),
+      });
       const login = await fetch(`${pubUrl}/admin/login`, { method: 'POST', body: new URLSearchParams({ password: password! }), redirect: 'manual' });
       const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
       let seats: unknown;
       for (let i = 0; i < 50 && seats !== 4; i++) {
         await new Promise((resolve) => setTimeout(resolve, 100));
-        seats = (((await (await fetch(`${pubUrl}/api/admin/subscriptions/${String(bought.subscriptionId)}`, { headers: { cookie } })).json()) as { subscription: Body }).subscription).quantity;
+        seats = (
+          (await (await fetch(`${pubUrl}/api/admin/subscriptions/${String(bought.subscriptionId)}`, { headers: { cookie } })).json()) as { subscription: Body }
+        ).subscription.quantity;
       }
       assert.equal(seats, 4, 'the customer change reached the console');
       const output = dev.output();
@@ -91,7 +126,9 @@ describe('dev command', () => {
       assert.ok(!dev.output().includes(stored.adminPassword), 'a reused password is not printed again');
       const login = await fetch(`${pubUrl}/admin/login`, { method: 'POST', body: new URLSearchParams({ password: stored.adminPassword }), redirect: 'manual' });
       assert.match(login.headers.get('set-cookie') ?? '', /=/, 'the stored password still signs in');
-      const entitlements = await fetch(`${pubUrl}/api/entitlements?tenantId=${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`, { headers: { authorization: `Bearer ${stored.appApiKey}` } });
+      const entitlements = await fetch(`${pubUrl}/api/entitlements?tenantId=${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`, {
+        headers: { authorization: `Bearer ${stored.appApiKey}` },
+      });
       assert.equal(entitlements.status, 200, 'the stored app key is the one in force');
     } finally {
       await dev.kill();
@@ -120,7 +157,11 @@ describe('publisher process survives kill -9 while webhooks stream in', () => {
   });
 
   const start = async () => {
-    const cli = startCli(['publisher', '--port', String(port), '--data-dir', dir, '--marketplace-url', mp.url], { ...PRODUCTION_ENV, ADMIN_PASSWORD: 'kill-test-password', APP_API_KEY: 'kill-test-key' });
+    const cli = startCli(['publisher', '--port', String(port), '--data-dir', dir, '--marketplace-url', mp.url], {
+      ...PRODUCTION_ENV,
+      ADMIN_PASSWORD: 'kill-test-password',
+      APP_API_KEY: 'kill-test-key',
+    });
     processes.push(cli);
     await cli.waitFor(/Publisher service\s+http/);
     return cli;
@@ -149,7 +190,11 @@ describe('publisher process survives kill -9 while webhooks stream in', () => {
     let pending = true;
     while (pending && Date.now() < deadline) {
       const log = (await mp.http('GET', '/simulator/webhooks?limit=1000')).body as { deliveries: Body[] };
-      const outstanding = (await Promise.all(ids.map(async (id) => ((await mp.api('GET', `/saas/subscriptions/${id}/operations`)).body as { operations: unknown[] }).operations.length))).reduce((a, b) => a + b, 0);
+      const outstanding = (
+        await Promise.all(
+          ids.map(async (id) => ((await mp.api('GET', `/saas/subscriptions/${id}/operations`)).body as { operations: unknown[] }).operations.length),
+        )
+      ).reduce((a, b) => a + b, 0);
       pending = log.deliveries.some((d) => d.status === 'Pending') || outstanding > 0;
       if (pending) await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -159,11 +204,16 @@ describe('publisher process survives kill -9 while webhooks stream in', () => {
 
     const { store, database } = await openPublisherStore({ dataDir: dir });
     try {
-      const log = (await mp.http('GET', '/simulator/webhooks?limit=1000')).body as { deliveries: { operationId: string; subscriptionId: string; attemptLog: { statusCode?: number }[] }[] };
+      const log = (await mp.http('GET', '/simulator/webhooks?limit=1000')).body as {
+        deliveries: { operationId: string; subscriptionId: string; attemptLog: { statusCode?: number }[] }[];
+      };
       for (const delivery of log.deliveries) {
         if (!delivery.attemptLog.some((a) => a.statusCode === 200)) continue;
         const inbox = await store.inboxOf(delivery.subscriptionId);
-        assert.ok(inbox.some((w) => w.operationId === delivery.operationId), `acknowledged webhook ${delivery.operationId} is in the inbox`);
+        assert.ok(
+          inbox.some((w) => w.operationId === delivery.operationId),
+          `acknowledged webhook ${delivery.operationId} is in the inbox`,
+        );
       }
       for (const id of ids) {
         const theirs = await remote(id);

@@ -13,10 +13,18 @@ describe('MarketplaceClient against the emulator', () => {
 
   before(async () => {
     receiver = await startWebhookReceiver();
-    mp = await startTestMarketplace({ publisher: { webhookUrl: receiver.url, landingPageUrl: 'https://publisher.example.com/landing?src=marketplace' }, settings: { partnerOperationDelayMs: 50 } });
+    mp = await startTestMarketplace({
+      publisher: { webhookUrl: receiver.url, landingPageUrl: 'https://publisher.example.com/landing?src=marketplace' },
+      settings: { partnerOperationDelayMs: 50 },
+    });
     client = new MarketplaceClient({
       baseUrl: `${mp.url}/api`,
-      credential: new ClientSecretCredential({ tenantId: DEV_PUBLISHER.tenantId, clientId: DEV_PUBLISHER.clientId, clientSecret: DEV_PUBLISHER.clientSecret, authorityHost: mp.url }),
+      credential: new ClientSecretCredential({
+        tenantId: DEV_PUBLISHER.tenantId,
+        clientId: DEV_PUBLISHER.clientId,
+        clientSecret: DEV_PUBLISHER.clientSecret,
+        authorityHost: mp.url,
+      }),
     });
   });
   after(async () => {
@@ -38,8 +46,14 @@ describe('MarketplaceClient against the emulator', () => {
 
   it('lists available plans, all or one', async () => {
     const id = await mp.subscribe();
-    assert.deepEqual((await client.listAvailablePlans(id)).map((p) => p.planId), ['basic', 'pro', 'enterprise', 'instant']);
-    assert.deepEqual((await client.listAvailablePlans(id, 'basic')).map((p) => p.planId), ['basic']);
+    assert.deepEqual(
+      (await client.listAvailablePlans(id)).map((p) => p.planId),
+      ['basic', 'pro', 'enterprise', 'instant'],
+    );
+    assert.deepEqual(
+      (await client.listAvailablePlans(id, 'basic')).map((p) => p.planId),
+      ['basic'],
+    );
   });
 
   it('changes plan and seats and cancels, returning operations that waitForOperation follows to the end', async () => {
@@ -64,7 +78,10 @@ describe('MarketplaceClient against the emulator', () => {
     const action = await mp.http('POST', `/simulator/subscriptions/${id}/actions`, { body: { action: 'ChangeQuantity', quantity: 7 } });
     const operationId = (action.body as { operationId: string }).operationId;
     const pending = await client.listOperations(id);
-    assert.deepEqual(pending.map((o) => o.id), [operationId]);
+    assert.deepEqual(
+      pending.map((o) => o.id),
+      [operationId],
+    );
     assert.equal((await client.getOperation(id, operationId)).quantity, 7);
     await client.updateOperation(id, operationId, { status: 'Success' });
     assert.equal((await client.getOperation(id, operationId)).status, 'Succeeded');

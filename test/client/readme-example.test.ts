@@ -39,15 +39,22 @@ describe('the client on its own', () => {
   });
 
   it('installs from packed tarballs into a new npm init -y folder without server or native packages, and the README example runs', async () => {
-    assert.ok(existsSync(path.join(root, 'packages/client/dist/index.js')) && existsSync(path.join(root, 'packages/client/dist/index.d.ts')), 'the client is built with typed declarations');
+    assert.ok(
+      existsSync(path.join(root, 'packages/client/dist/index.js')) && existsSync(path.join(root, 'packages/client/dist/index.d.ts')),
+      'the client is built with typed declarations',
+    );
     const quiet = { encoding: 'utf8' as const, timeout: 120_000 };
-    await run(NPM, ['pack', '--workspace', '@saas-fulfillment/contract', '--workspace', '@saas-fulfillment/client', '--pack-destination', packed], { ...quiet, cwd: root });
+    await run(NPM, ['pack', '--workspace', '@saas-fulfillment/contract', '--workspace', '@saas-fulfillment/client', '--pack-destination', packed], {
+      ...quiet,
+      cwd: root,
+    });
     const tarballs = readdirSync(packed).map((file) => path.join(packed, file));
     assert.equal(tarballs.length, 2);
     await run(NPM, ['init', '-y'], { ...quiet, cwd: folder });
     await run(NPM, ['install', '--prefer-offline', '--no-audit', '--no-fund', ...tarballs], { ...quiet, cwd: folder });
     const installed = readdirSync(path.join(folder, 'node_modules'));
-    for (const name of SERVER_PACKAGES) assert.ok(!existsSync(path.join(folder, 'node_modules', name)), `${name} is not installed with the client (${installed.join(', ')})`);
+    for (const name of SERVER_PACKAGES)
+      assert.ok(!existsSync(path.join(folder, 'node_modules', name)), `${name} is not installed with the client (${installed.join(', ')})`);
 
     writeFileSync(path.join(folder, 'example.mjs'), readmeExample());
     const bought = await mp.purchase({ planId: 'pro', quantity: 3 });

@@ -26,7 +26,14 @@ describe('ClientSecretCredential', () => {
   });
 
   const credential = (overrides: Partial<ConstructorParameters<typeof ClientSecretCredential>[0]> = {}) =>
-    new ClientSecretCredential({ tenantId: DEV_PUBLISHER.tenantId, clientId: DEV_PUBLISHER.clientId, clientSecret: DEV_PUBLISHER.clientSecret, authorityHost: mp.url, fetch: countingFetch, ...overrides });
+    new ClientSecretCredential({
+      tenantId: DEV_PUBLISHER.tenantId,
+      clientId: DEV_PUBLISHER.clientId,
+      clientSecret: DEV_PUBLISHER.clientSecret,
+      authorityHost: mp.url,
+      fetch: countingFetch,
+      ...overrides,
+    });
 
   it('caches the token and refreshes it five minutes before expiry', async () => {
     const clock = new ManualClock(new Date());
@@ -75,7 +82,12 @@ describe('ClientSecretCredential', () => {
 });
 
 /** A server that answers each request with the next scripted status (then 200 `{ subscriptions: [] }`). */
-async function faultyServer(): Promise<{ url: string; script: (number | { status: number; headers?: Record<string, string> } | 'reset')[]; hits: number[]; server: Server }> {
+async function faultyServer(): Promise<{
+  url: string;
+  script: (number | { status: number; headers?: Record<string, string> } | 'reset')[];
+  hits: number[];
+  server: Server;
+}> {
   const script: (number | { status: number; headers?: Record<string, string> } | 'reset')[] = [];
   const hits: number[] = [];
   const server = createServer((request, response) => {
@@ -83,8 +95,16 @@ async function faultyServer(): Promise<{ url: string; script: (number | { status
     const next = script.shift() ?? 200;
     if (next === 'reset') return request.socket.destroy();
     const { status, headers = {} } = typeof next === 'number' ? { status: next } : next;
-    response.writeHead(status, { 'content-type': 'application/json', 'operation-location': 'http://x/api/saas/subscriptions/s/operations/op-1?api-version=2018-08-31', ...headers });
-    response.end(status < 300 ? '{"subscriptions":[],"id":"s","status":"Succeeded"}' : JSON.stringify({ code: `E${status}`, message: `scripted ${status}`, target: 'thing' }));
+    response.writeHead(status, {
+      'content-type': 'application/json',
+      'operation-location': 'http://x/api/saas/subscriptions/s/operations/op-1?api-version=2018-08-31',
+      ...headers,
+    });
+    response.end(
+      status < 300
+        ? '{"subscriptions":[],"id":"s","status":"Succeeded"}'
+        : JSON.stringify({ code: `E${status}`, message: `scripted ${status}`, target: 'thing' }),
+    );
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -96,7 +116,11 @@ describe('retries against a fault-injecting server', () => {
   let client: MarketplaceClient;
   before(async () => {
     faulty = await faultyServer();
-    client = new MarketplaceClient({ baseUrl: faulty.url, credential: new StaticTokenCredential('t'), retry: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200, maxElapsedMs: 5000 } });
+    client = new MarketplaceClient({
+      baseUrl: faulty.url,
+      credential: new StaticTokenCredential('t'),
+      retry: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200, maxElapsedMs: 5000 },
+    });
   });
   after(() => faulty.server.close());
   beforeEach(() => {
@@ -169,7 +193,11 @@ describe('retries against a fault-injecting server', () => {
     await once(closed, 'listening');
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    const down = new MarketplaceClient({ baseUrl: `http://127.0.0.1:${port}/api`, credential: new StaticTokenCredential('t'), retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 10 } });
+    const down = new MarketplaceClient({
+      baseUrl: `http://127.0.0.1:${port}/api`,
+      credential: new StaticTokenCredential('t'),
+      retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 10 },
+    });
     await assert.rejects(down.changePlan('s', 'pro'), (error: unknown) => {
       assert.ok(error instanceof MarketplaceError);
       assert.equal(error.code, 'NetworkError');
@@ -180,7 +208,11 @@ describe('retries against a fault-injecting server', () => {
   });
 
   it('stops retrying once the total time budget is spent', async () => {
-    const impatient = new MarketplaceClient({ baseUrl: faulty.url, credential: new StaticTokenCredential('t'), retry: { maxAttempts: 10, baseDelayMs: 100, maxDelayMs: 100, maxElapsedMs: 150 } });
+    const impatient = new MarketplaceClient({
+      baseUrl: faulty.url,
+      credential: new StaticTokenCredential('t'),
+      retry: { maxAttempts: 10, baseDelayMs: 100, maxDelayMs: 100, maxElapsedMs: 150 },
+    });
     faulty.script.push(500, 500, 500, 500, 500);
     await assert.rejects(impatient.getSubscription('s'), { status: 500 });
     assert.ok(faulty.hits.length <= 3, `${faulty.hits.length} attempts within 150 ms`);
@@ -199,6 +231,9 @@ describe('retry arithmetic', () => {
   it('backs off exponentially with jitter inside the cap', () => {
     const delays = [1, 2, 3, 4, 10].map((retry) => retryDelay(retry, DEFAULT_RETRY, null, 0, () => 1));
     assert.deepEqual(delays, [500, 1000, 2000, 4000, 10_000]);
-    assert.equal(retryDelay(1, DEFAULT_RETRY, null, 0, () => 0), 250);
+    assert.equal(
+      retryDelay(1, DEFAULT_RETRY, null, 0, () => 0),
+      250,
+    );
   });
 });

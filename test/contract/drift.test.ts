@@ -36,7 +36,17 @@ interface JsonSchema {
   maxItems?: number;
 }
 interface OpenApi {
-  paths: Record<string, Record<string, { operationId: string; responses: Record<string, { content?: Record<string, { schema?: JsonSchema }> }>; requestBody?: { content: Record<string, { schema: JsonSchema }> } }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        operationId: string;
+        responses: Record<string, { content?: Record<string, { schema?: JsonSchema }> }>;
+        requestBody?: { content: Record<string, { schema: JsonSchema }> };
+      }
+    >
+  >;
   components: { schemas: Record<string, JsonSchema> };
 }
 
@@ -95,7 +105,8 @@ function differences(spec: OpenApi, official: JsonSchema, ours: JsonSchema, at: 
   for (const value of resolved.enum ?? []) if (!ours.enum?.includes(value)) problems.push(`${at}: enum value ${JSON.stringify(value)} missing`);
   for (const field of resolved.required ?? []) if (!ours.required?.includes(field)) problems.push(`${at}: ${field} must be required`);
   for (const bound of ['minItems', 'maxItems'] as const) {
-    if (resolved[bound] !== undefined && resolved[bound] !== ours[bound]) problems.push(`${at}: ${bound} ${resolved[bound]} in the spec, ${ours[bound] ?? 'none'} in ours`);
+    if (resolved[bound] !== undefined && resolved[bound] !== ours[bound])
+      problems.push(`${at}: ${bound} ${resolved[bound]} in the spec, ${ours[bound] ?? 'none'} in ours`);
   }
   for (const [name, property] of Object.entries(resolved.properties ?? {})) {
     const counterpart = ours.properties?.[name];
@@ -114,7 +125,9 @@ const refName = (schema: JsonSchema) => schema.$ref?.split('/').pop();
 const unavailable = officialFilesMissing();
 
 describe('drift from the official OpenAPI files', { skip: unavailable }, () => {
-  const specs = Object.fromEntries(Object.entries(FILES).map(([api, file]) => [api, JSON.parse(readFileSync(path.join(SPEC_DIR, file), 'utf8')) as OpenApi])) as Record<keyof typeof FILES, OpenApi>;
+  const specs = Object.fromEntries(
+    Object.entries(FILES).map(([api, file]) => [api, JSON.parse(readFileSync(path.join(SPEC_DIR, file), 'utf8')) as OpenApi]),
+  ) as Record<keyof typeof FILES, OpenApi>;
 
   for (const api of Object.keys(FILES) as (keyof typeof FILES)[]) {
     it(`covers every schema of ${FILES[api]}`, () => {
@@ -137,10 +150,12 @@ describe('drift from the official OpenAPI files', { skip: unavailable }, () => {
             problems.push(`${operation.operationId}: missing from the table`);
             continue;
           }
-          if (ours.method !== method.toUpperCase() || ours.path !== officialPath.replace(/\/$/, '')) problems.push(`${ours.id}: ${ours.method} ${ours.path} in ours, ${method.toUpperCase()} ${officialPath} in the spec`);
+          if (ours.method !== method.toUpperCase() || ours.path !== officialPath.replace(/\/$/, ''))
+            problems.push(`${ours.id}: ${ours.method} ${ours.path} in ours, ${method.toUpperCase()} ${officialPath} in the spec`);
           const statuses = Object.keys(operation.responses).map(Number).sort();
           const documented = Object.keys(ours.answers).map(Number).sort();
-          if (JSON.stringify(statuses) !== JSON.stringify(documented)) problems.push(`${ours.id}: statuses ${documented.join(',')} in ours, ${statuses.join(',')} in the spec`);
+          if (JSON.stringify(statuses) !== JSON.stringify(documented))
+            problems.push(`${ours.id}: statuses ${documented.join(',')} in ours, ${statuses.join(',')} in the spec`);
           for (const [status, response] of Object.entries(operation.responses)) {
             const ref = refName(response.content?.['application/json']?.schema ?? {});
             if (ref && ours.answers[Number(status)] !== COUNTERPARTS[api][ref]) problems.push(`${ours.id} ${status}: body is not our ${ref}`);
@@ -158,6 +173,9 @@ describe('drift from the official OpenAPI files', { skip: unavailable }, () => {
     const spec = specs.fulfillment;
     const official: JsonSchema = { type: 'object', required: ['a'], properties: { a: { type: 'string', enum: ['x', 'y'] }, b: { type: 'integer' } } };
     const ours: JsonSchema = { type: 'object', properties: { a: { type: 'string', enum: ['x'] } } };
-    assert.deepEqual(differences(spec, official, ours, 'Probe').sort(), ['Probe.a: enum value "y" missing', 'Probe.b: missing', 'Probe: a must be required'].sort());
+    assert.deepEqual(
+      differences(spec, official, ours, 'Probe').sort(),
+      ['Probe.a: enum value "y" missing', 'Probe.b: missing', 'Probe: a must be required'].sort(),
+    );
   });
 });

@@ -44,7 +44,10 @@ describe('answers checked against the contract', () => {
 
   it('accepts a documented status with a conforming body', () => {
     assert.equal(assertMatchesContract('GET', path, 200, subscription), 'FulfillmentOperations_GetSubscription');
-    assert.equal(assertMatchesContract('GET', path, 404, { code: 'EntityNotFound', message: 'not found', target: 'subscriptionId' }), 'FulfillmentOperations_GetSubscription');
+    assert.equal(
+      assertMatchesContract('GET', path, 404, { code: 'EntityNotFound', message: 'not found', target: 'subscriptionId' }),
+      'FulfillmentOperations_GetSubscription',
+    );
   });
 
   it('refuses a status the operation does not document', () => {
@@ -80,6 +83,8 @@ describe('answers beyond the spec', () => {
 
   it('takes the 400 List gives for a foreign continuationToken, which it documents with a reason', () => {
     assert.match(findOperation('GET', '/saas/subscriptions')?.beyondSpec?.why ?? '', /continuationToken/);
-    assert.doesNotThrow(() => assertMatchesContract('GET', '/saas/subscriptions', 400, { code: 'BadArgument', message: 'not ours', target: 'continuationToken' }));
+    assert.doesNotThrow(() =>
+      assertMatchesContract('GET', '/saas/subscriptions', 400, { code: 'BadArgument', message: 'not ours', target: 'continuationToken' }),
+    );
   });
 });

@@ -11,7 +11,8 @@
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const text = node.textContent ?? '';
-    if (/[0-9a-f]{8}-[0-9a-f]{4}-/i.test(text) && !node.parentElement?.closest('code.id, .url, script, style, option')) problems.push(`an id in "${text.trim().slice(0, 60)}" may break`);
+    if (/[0-9a-f]{8}-[0-9a-f]{4}-/i.test(text) && !node.parentElement?.closest('code.id, .url, script, style, option'))
+      problems.push(`an id in "${text.trim().slice(0, 60)}" may break`);
   }
   for (const element of document.querySelectorAll('button, input, select, h1, dd, td, .notice')) {
     const box = element.getBoundingClientRect();
@@ -20,4 +21,4 @@
     }
   }
   return problems;
-})()
+})();

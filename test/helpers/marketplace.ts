@@ -79,7 +79,12 @@ export async function startTestMarketplace(options: TestMarketplaceOptions = {})
     store,
     catalog: Catalog.parse(config),
     clock,
-    settings: { partnerOperationDelayMs: 0, pollIntervalMs: 50, ...options.settings, webhook: { baseDelayMs: 50, maxDelayMs: 400, timeoutMs: 2000, ...options.settings?.webhook } },
+    settings: {
+      partnerOperationDelayMs: 0,
+      pollIntervalMs: 50,
+      ...options.settings,
+      webhook: { baseDelayMs: 50, maxDelayMs: 400, timeoutMs: 2000, ...options.settings?.webhook },
+    },
     onClose: async () => {
       await database.close();
       await location.cleanup();

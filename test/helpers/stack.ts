@@ -42,12 +42,20 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startPublisher(mpUrl: string, options: TestStackOptions & { port?: number } = {}): Promise<{ publisher: PublisherApp; url: string; client: MarketplaceClient }> {
+export async function startPublisher(
+  mpUrl: string,
+  options: TestStackOptions & { port?: number } = {},
+): Promise<{ publisher: PublisherApp; url: string; client: MarketplaceClient }> {
   const location = options.location ?? testLocation(options.dialect ?? 'sqlite');
   const { store, database } = await openPublisherStore({ dataDir: location.dataDir, databaseUrl: location.databaseUrl, schema: location.schema });
   const client = new MarketplaceClient({
     baseUrl: `${mpUrl}/api`,
-    credential: new ClientSecretCredential({ tenantId: DEV_PUBLISHER.tenantId, clientId: DEV_PUBLISHER.clientId, clientSecret: DEV_PUBLISHER.clientSecret, authorityHost: mpUrl }),
+    credential: new ClientSecretCredential({
+      tenantId: DEV_PUBLISHER.tenantId,
+      clientId: DEV_PUBLISHER.clientId,
+      clientSecret: DEV_PUBLISHER.clientSecret,
+      authorityHost: mpUrl,
+    }),
     retry: { baseDelayMs: 50, maxDelayMs: 200 },
   });
   const publisher = await buildPublisher({
@@ -65,7 +73,12 @@ export async function startPublisher(mpUrl: string, options: TestStackOptions & 
     ...options.publisher,
     // A sign-in configured without an issuer uses the emulator's Entra stand-in.
     ...(options.publisher?.signIn
-      ? { signIn: { ...options.publisher.signIn, settings: { ...options.publisher.signIn.settings, issuer: options.publisher.signIn.settings.issuer || `${mpUrl}/${DEV_PUBLISHER.tenantId}/v2.0` } } }
+      ? {
+          signIn: {
+            ...options.publisher.signIn,
+            settings: { ...options.publisher.signIn.settings, issuer: options.publisher.signIn.settings.issuer || `${mpUrl}/${DEV_PUBLISHER.tenantId}/v2.0` },
+          },
+        }
       : {}),
     onClose: async () => {
       await database.close();
@@ -98,7 +111,11 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     client,
     settle,
     async adminCookie() {
-      const response = await fetch(`${publisherUrl}/admin/login`, { method: 'POST', body: new URLSearchParams({ password: ADMIN_PASSWORD }), redirect: 'manual' });
+      const response = await fetch(`${publisherUrl}/admin/login`, {
+        method: 'POST',
+        body: new URLSearchParams({ password: ADMIN_PASSWORD }),
+        redirect: 'manual',
+      });
       const cookie = response.headers.get('set-cookie')?.split(';')[0];
       if (!cookie) throw new Error(`login failed: ${response.status}`);
       return cookie;

@@ -25,7 +25,10 @@ describe('auto-activated plan (instant)', () => {
     const before = mp.clock.now().getTime();
     const bought = await mp.purchase({ planId: 'instant', quantity: undefined });
     assert.ok(bought.landingPageUrl, 'the landing page still serves "manage account"');
-    const subscription = (await mp.api('GET', `/saas/subscriptions/${bought.subscriptionId}`)).body as { saasSubscriptionStatus: string; term: { startDate: string; endDate: string } };
+    const subscription = (await mp.api('GET', `/saas/subscriptions/${bought.subscriptionId}`)).body as {
+      saasSubscriptionStatus: string;
+      term: { startDate: string; endDate: string };
+    };
     assert.equal(subscription.saasSubscriptionStatus, 'Subscribed');
     assert.ok(Date.parse(subscription.term.startDate) >= before - 1000);
     assert.ok(Date.parse(subscription.term.endDate) > Date.parse(subscription.term.startDate));
@@ -40,7 +43,11 @@ describe('auto-activated plan (instant)', () => {
 
     const operation = (await mp.api('GET', `/saas/subscriptions/${bought.subscriptionId}/operations/${hook!.body.id}`)).body as Body;
     assert.deepEqual([operation.action, operation.status], ['Subscribe', 'Succeeded']);
-    assert.deepEqual(((await mp.api('GET', `/saas/subscriptions/${bought.subscriptionId}/operations`)).body as { operations: unknown[] }).operations, [], 'nothing waits on the publisher');
+    assert.deepEqual(
+      ((await mp.api('GET', `/saas/subscriptions/${bought.subscriptionId}/operations`)).body as { operations: unknown[] }).operations,
+      [],
+      'nothing waits on the publisher',
+    );
     const ack = await mp.api('PATCH', `/saas/subscriptions/${bought.subscriptionId}/operations/${hook!.body.id}`, { body: { status: 'Success' } });
     assert.equal(ack.status, 400, 'a notice is not acknowledged');
   });

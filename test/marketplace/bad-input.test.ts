@@ -47,7 +47,11 @@ describe('bad input', () => {
   });
 
   it('a body that is not JSON: 415', async () => {
-    expectError(await mp.api('POST', `/saas/subscriptions/${id}/activate`, { rawBody: 'planId=pro', headers: { 'content-type': 'text/plain' } }), 415, 'content-type');
+    expectError(
+      await mp.api('POST', `/saas/subscriptions/${id}/activate`, { rawBody: 'planId=pro', headers: { 'content-type': 'text/plain' } }),
+      415,
+      'content-type',
+    );
   });
 
   it('an id that is not a GUID: 404 naming the parameter', async () => {
@@ -56,7 +60,9 @@ describe('bad input', () => {
   });
 
   it('a continuationToken the API never issued: 400 naming it', async () => {
-    const r = await mp.http('GET', '/api/saas/subscriptions?api-version=2018-08-31&continuationToken=%%%', { headers: { authorization: `Bearer ${await mp.token()}` } });
+    const r = await mp.http('GET', '/api/saas/subscriptions?api-version=2018-08-31&continuationToken=%%%', {
+      headers: { authorization: `Bearer ${await mp.token()}` },
+    });
     expectError(r, 400, 'continuationToken');
   });
 
@@ -97,7 +103,9 @@ describe('pagination', () => {
     while (next) {
       const url: URL = new URL(next);
       assert.equal(url.searchParams.get('api-version'), '2018-08-31', '@nextLink carries the api-version');
-      const page = await mp.api('GET', url.pathname.replace(/^\/api/, ''), { query: Object.fromEntries([...url.searchParams].filter(([k]) => k !== 'api-version')) });
+      const page = await mp.api('GET', url.pathname.replace(/^\/api/, ''), {
+        query: Object.fromEntries([...url.searchParams].filter(([k]) => k !== 'api-version')),
+      });
       const body = page.body as { subscriptions: { id: string }[]; '@nextLink'?: string };
       pageSizes.push(body.subscriptions.length);
       seen.push(...body.subscriptions.map((s) => s.id));

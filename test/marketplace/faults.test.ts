@@ -14,7 +14,12 @@ describe('fault injection', () => {
     id = await mp.subscribe();
     client = new MarketplaceClient({
       baseUrl: `${mp.url}/api`,
-      credential: new ClientSecretCredential({ tenantId: DEV_PUBLISHER.tenantId, clientId: DEV_PUBLISHER.clientId, clientSecret: DEV_PUBLISHER.clientSecret, authorityHost: mp.url }),
+      credential: new ClientSecretCredential({
+        tenantId: DEV_PUBLISHER.tenantId,
+        clientId: DEV_PUBLISHER.clientId,
+        clientSecret: DEV_PUBLISHER.clientSecret,
+        authorityHost: mp.url,
+      }),
       retry: { baseDelayMs: 10, maxDelayMs: 50 },
       timeoutMs: 300,
     });

@@ -17,8 +17,18 @@ describe('identity', () => {
   after(() => mp.close());
 
   const requestToken = (path: string, form: Record<string, string>) => mp.http('POST', path, { form });
-  const v2Form = { grant_type: 'client_credentials', client_id: DEV_PUBLISHER.clientId, client_secret: DEV_PUBLISHER.clientSecret, scope: `${MARKETPLACE_RESOURCE_ID}/.default` };
-  const v1Form = { grant_type: 'client_credentials', client_id: DEV_PUBLISHER.clientId, client_secret: DEV_PUBLISHER.clientSecret, resource: MARKETPLACE_RESOURCE_ID };
+  const v2Form = {
+    grant_type: 'client_credentials',
+    client_id: DEV_PUBLISHER.clientId,
+    client_secret: DEV_PUBLISHER.clientSecret,
+    scope: `${MARKETPLACE_RESOURCE_ID}/.default`,
+  };
+  const v1Form = {
+    grant_type: 'client_credentials',
+    client_id: DEV_PUBLISHER.clientId,
+    client_secret: DEV_PUBLISHER.clientSecret,
+    resource: MARKETPLACE_RESOURCE_ID,
+  };
 
   describe('token endpoints', () => {
     it('v2.0 issues an RS256 app token with Entra v2 claims', async () => {
@@ -61,7 +71,14 @@ describe('identity', () => {
 
     refuses('a wrong client secret', `/${tenant}/oauth2/v2.0/token`, { ...v2Form, client_secret: 'wrong' }, 401, 'invalid_client', 7000215);
     refuses('a missing client secret', `/${tenant}/oauth2/v2.0/token`, { ...v2Form, client_secret: '' }, 401, 'invalid_client', 7000218);
-    refuses('an unknown app', `/${tenant}/oauth2/v2.0/token`, { ...v2Form, client_id: '99999999-9999-4999-8999-999999999999' }, 400, 'unauthorized_client', 700016);
+    refuses(
+      'an unknown app',
+      `/${tenant}/oauth2/v2.0/token`,
+      { ...v2Form, client_id: '99999999-9999-4999-8999-999999999999' },
+      400,
+      'unauthorized_client',
+      700016,
+    );
     refuses('an unknown tenant', '/99999999-9999-4999-8999-999999999999/oauth2/v2.0/token', v2Form, 400, 'invalid_request', 90002);
     refuses('another grant type', `/${tenant}/oauth2/v2.0/token`, { ...v2Form, grant_type: 'password' }, 400, 'unsupported_grant_type', 70003);
     refuses('a scope without /.default', `/${tenant}/oauth2/v2.0/token`, { ...v2Form, scope: MARKETPLACE_RESOURCE_ID }, 400, 'invalid_scope', 1002012);
@@ -125,7 +142,12 @@ describe('identity', () => {
     it('an expired token', async () => denied(await forge({ expiresAt: Math.floor(Date.now() / 1000) - 3600 }), /expired/));
     it('a token signed by another key (forged)', async () => denied(await forge({ key: (await generateKeyPair('RS256')).privateKey }), /signature/));
     it('an unsigned token (alg none)', async () => {
-      const token = new UnsecuredJWT({ tid: tenant, azp: DEV_PUBLISHER.clientId }).setIssuer(`${mp.url}/${tenant}/v2.0`).setAudience(MARKETPLACE_RESOURCE_ID).setIssuedAt().setExpirationTime('1h').encode();
+      const token = new UnsecuredJWT({ tid: tenant, azp: DEV_PUBLISHER.clientId })
+        .setIssuer(`${mp.url}/${tenant}/v2.0`)
+        .setAudience(MARKETPLACE_RESOURCE_ID)
+        .setIssuedAt()
+        .setExpirationTime('1h')
+        .encode();
       await denied(token, /RS256|well-formed/);
     });
     it('a token for another audience', async () => denied(await forge({ aud: 'https://graph.microsoft.com' }), /audience/));

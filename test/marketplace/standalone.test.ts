@@ -23,7 +23,6 @@ interface DeliveryView {
   attemptLog: { statusCode?: number; error?: string }[];
 }
 
-
 describe('the emulator alone', () => {
   let mp: TestMarketplace;
   beforeEach(async () => {
@@ -100,7 +99,10 @@ describe('the emulator alone', () => {
       .setIssuedAt()
       .setExpirationTime('1h')
       .sign(privateKey);
-    const r = await mp.http('POST', `/inbox/${DEV_PUBLISHER.publisherId}`, { headers: { authorization: `Bearer ${forged}` }, body: { id: 'x', action: 'Unsubscribe', subscriptionId: 'y' } });
+    const r = await mp.http('POST', `/inbox/${DEV_PUBLISHER.publisherId}`, {
+      headers: { authorization: `Bearer ${forged}` },
+      body: { id: 'x', action: 'Unsubscribe', subscriptionId: 'y' },
+    });
     assert.equal(r.status, 401);
     const none = await mp.http('POST', `/inbox/${DEV_PUBLISHER.publisherId}`, { body: { id: 'z', action: 'Unsubscribe' } });
     assert.equal(none.status, 401);
@@ -146,7 +148,11 @@ describe('the emulator alone', () => {
     assert.equal(((await mp.api('GET', `/saas/subscriptions/${id}`)).body as Body).quantity, 8);
     const suspended = await customer(id, { action: 'Suspend' });
     await settled(suspended);
-    assert.match((await inbox()).received.find((e) => e.operationId === suspended)?.acknowledgement ?? '', /refused with 400 .*notification only/, 'a notice cannot be acknowledged, as in production');
+    assert.match(
+      (await inbox()).received.find((e) => e.operationId === suspended)?.acknowledgement ?? '',
+      /refused with 400 .*notification only/,
+      'a notice cannot be acknowledged, as in production',
+    );
   });
 
   it('acknowledges a waiting operation from an inbox entry, on request', async () => {
@@ -181,7 +187,9 @@ describe('the emulator alone', () => {
   it('sends to a webhook and landing page set at run time, and back to its own when cleared', async () => {
     const receiver = await startWebhookReceiver();
     try {
-      const set = await mp.http('PUT', `/simulator/publishers/${DEV_PUBLISHER.publisherId}`, { body: { webhookUrl: receiver.url, landingPageUrl: 'https://saas.example.com/signup' } });
+      const set = await mp.http('PUT', `/simulator/publishers/${DEV_PUBLISHER.publisherId}`, {
+        body: { webhookUrl: receiver.url, landingPageUrl: 'https://saas.example.com/signup' },
+      });
       assert.equal(set.status, 200, set.text);
       assert.equal((set.body as Body).webhookSource, 'runtime');
       const bought = await mp.purchase({ planId: 'basic', quantity: undefined });

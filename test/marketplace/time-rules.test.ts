@@ -31,7 +31,10 @@ describe('time rules', () => {
     assert.equal(renewed.saasSubscriptionStatus, 'Subscribed');
     assert.equal(renewed.term.startDate, '2026-02-28T12:00:00.000Z');
     assert.equal(renewed.term.endDate, '2026-03-28T12:00:00.000Z');
-    assert.deepEqual((await operations(id)).operations.map((o) => [o.action, o.status]), [['Renew', 'Succeeded']]);
+    assert.deepEqual(
+      (await operations(id)).operations.map((o) => [o.action, o.status]),
+      [['Renew', 'Succeeded']],
+    );
   });
 
   it('cancels at term end when auto-renew is off', async () => {

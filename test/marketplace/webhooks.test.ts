@@ -12,7 +12,6 @@ import { startWebhookReceiver, type WebhookReceiver } from '../helpers/receiver.
 
 type Body = Record<string, unknown>;
 
-
 describe('webhooks', () => {
   let receiver: WebhookReceiver;
   let mp: TestMarketplace;
@@ -77,7 +76,10 @@ describe('webhooks', () => {
 
     const verified = (await mp.api('GET', `/saas/subscriptions/${bought.subscriptionId}/operations/${operationId}`)).body as Body;
     assert.equal(verified.status, 'InProgress');
-    assert.equal((await mp.api('PATCH', `/saas/subscriptions/${bought.subscriptionId}/operations/${operationId}`, { body: { status: 'Success' } })).status, 200);
+    assert.equal(
+      (await mp.api('PATCH', `/saas/subscriptions/${bought.subscriptionId}/operations/${operationId}`, { body: { status: 'Success' } })).status,
+      200,
+    );
     const after = await getSubscription(bought.subscriptionId);
     assert.equal(after.planId, 'enterprise');
     assert.equal(after.quantity, 10);
@@ -119,7 +121,10 @@ describe('webhooks', () => {
     }, 'delivery');
     assert.equal(log.attempts, 4);
     const attempts = log.attemptLog as Body[];
-    assert.deepEqual(attempts.map((a) => a.statusCode ?? null), [500, null, 503, 200]);
+    assert.deepEqual(
+      attempts.map((a) => a.statusCode ?? null),
+      [500, null, 503, 200],
+    );
     assert.match(String(attempts[1]!.error), /no answer within 300 ms/);
     const gaps = receiver.received.slice(1).map((r, i) => r.at - receiver.received[i]!.at);
     assert.ok(gaps[0]! >= 35, `first retry waits the base delay (${gaps[0]} ms)`);

@@ -72,14 +72,25 @@ for (const dialect of await testDialects()) {
       assert.equal(provisioned.filter((s) => s.id === bought.subscriptionId).length, 1, 'the provisioning hook ran once');
 
       const inbox = await store().inboxOf(bought.subscriptionId);
-      assert.deepEqual(inbox.map((w) => w.action), ['Subscribe'], 'the webhook went through the durable inbox');
+      assert.deepEqual(
+        inbox.map((w) => w.action),
+        ['Subscribe'],
+        'the webhook went through the durable inbox',
+      );
       const operations = await store().operationsOf(bought.subscriptionId);
-      assert.deepEqual(operations.map((o) => [o.action, o.marketplaceStatus, o.outcome]), [['Subscribe', 'Succeeded', 'applied']], 'checked with Get Operation and never PATCHed');
+      assert.deepEqual(
+        operations.map((o) => [o.action, o.marketplaceStatus, o.outcome]),
+        [['Subscribe', 'Succeeded', 'applied']],
+        'checked with Get Operation and never PATCHed',
+      );
       const audit = await store().auditOf({ subscriptionId: bought.subscriptionId, limit: 20 });
       const activated = audit.find((a) => a.kind === 'activated');
       assert.ok(activated, 'an audit entry records the activation');
       assert.match(activated.cause, /webhook Subscribe/);
-      await waitFor(async () => (appEvents.some((e) => e.subscriptionId === bought.subscriptionId && e.type === 'subscription.activated') ? true : undefined), 'the app event');
+      await waitFor(
+        async () => (appEvents.some((e) => e.subscriptionId === bought.subscriptionId && e.type === 'subscription.activated') ? true : undefined),
+        'the app event',
+      );
     });
 
     it('retries provisioning until the hook succeeds, showing the failure meanwhile', async () => {

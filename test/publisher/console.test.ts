@@ -24,7 +24,11 @@ describe('admin console, health and events', () => {
     });
     const appUrl = await app.listen({ host: '127.0.0.1', port: 0 });
     stack = await startTestStack({
-      hooks: { provision: async () => { if (failProvisioning) throw new Error('tenant database is not ready'); } },
+      hooks: {
+        provision: async () => {
+          if (failProvisioning) throw new Error('tenant database is not ready');
+        },
+      },
       publisher: { events: { url: `${appUrl}/events`, secret: EVENT_SECRET }, activationWaitMs: 300 },
       // Publisher-initiated changes wait on Microsoft until the test moves the clock.
       marketplace: { settings: { partnerOperationDelayMs: 60_000 } },
@@ -53,7 +57,11 @@ describe('admin console, health and events', () => {
     const form = /name="form" value="([^"]+)"/.exec(landing)![1]!;
     const result = await (await fetch(`${stack.publisherUrl}/landing/activate`, { method: 'POST', body: new URLSearchParams({ form }) })).text();
     assert.match(result, /could not set up your account yet/);
-    assert.equal(((await stack.mp.api('GET', `/saas/subscriptions/${bought.subscriptionId}`)).body as Body).saasSubscriptionStatus, 'PendingFulfillmentStart', 'not activated while provisioning fails');
+    assert.equal(
+      ((await stack.mp.api('GET', `/saas/subscriptions/${bought.subscriptionId}`)).body as Body).saasSubscriptionStatus,
+      'PendingFulfillmentStart',
+      'not activated while provisioning fails',
+    );
 
     const cookie = await stack.adminCookie();
     const jobs = (await (await fetch(`${stack.publisherUrl}/api/admin/jobs`, { headers: { cookie } })).json()) as { jobs: Body[] };
@@ -69,7 +77,11 @@ describe('admin console, health and events', () => {
   it('lists, searches, filters and pages subscriptions, and shows one timeline', async () => {
     for (let i = 0; i < 3; i++) await stack.publisher.publisher.fulfillment.sync(await stack.mp.subscribe({ name: `Searchable ${i}` }), 'test');
     const cookie = await stack.adminCookie();
-    const get = async (query: string) => (await (await fetch(`${stack.publisherUrl}/api/admin/subscriptions?${query}`, { headers: { cookie } })).json()) as { total: number; subscriptions: Body[] };
+    const get = async (query: string) =>
+      (await (await fetch(`${stack.publisherUrl}/api/admin/subscriptions?${query}`, { headers: { cookie } })).json()) as {
+        total: number;
+        subscriptions: Body[];
+      };
     assert.equal((await get('q=searchable')).total, 3);
     assert.equal((await get('q=searchable&status=Suspended')).total, 0);
     const pageOne = await get('q=searchable&page=1');
@@ -90,7 +102,10 @@ describe('admin console, health and events', () => {
     await stack.mp.http('POST', `/simulator/subscriptions/${id}/actions`, { body: { action: 'Suspend' } });
     await stack.settle();
     const mine = appEvents.filter((e) => (JSON.parse(e.body) as { data: Body }).data.subscriptionId === id);
-    assert.deepEqual(mine.map((e) => (JSON.parse(e.body) as Body).type), ['subscription.created', 'subscription.activated', 'subscription.suspended']);
+    assert.deepEqual(
+      mine.map((e) => (JSON.parse(e.body) as Body).type),
+      ['subscription.created', 'subscription.activated', 'subscription.suspended'],
+    );
     const verifier = new Webhook(EVENT_SECRET);
     for (const event of mine) assert.doesNotThrow(() => verifier.verify(event.body, event.headers));
     assert.throws(() => verifier.verify(mine[0]!.body.replace('created', 'deleted'), mine[0]!.headers));
@@ -105,18 +120,34 @@ describe('admin console, health and events', () => {
     const before = await page();
     assert.match(before, /<strong id="plan-name">Pro<\/strong>/);
     const options = [...before.matchAll(/<option value="([^"]+)">([^<]+)<\/option>/g)].map((m) => `${m[1]}: ${m[2]}`);
-    assert.deepEqual(options, ['basic: Basic (flat price)', 'enterprise: Enterprise (per seat, 10–10000)', 'instant: Instant (flat price)'], 'the other plans Microsoft offers, with seat limits');
-    assert.match(before, /<input id="new-seats" name="quantity" type="number" value="6" min="1" max="100" required>/, 'seats start at the current count, within the plan');
+    assert.deepEqual(
+      options,
+      ['basic: Basic (flat price)', 'enterprise: Enterprise (per seat, 10–10000)', 'instant: Instant (flat price)'],
+      'the other plans Microsoft offers, with seat limits',
+    );
+    assert.match(
+      before,
+      /<input id="new-seats" name="quantity" type="number" value="6" min="1" max="100" required>/,
+      'seats start at the current count, within the plan',
+    );
     assert.match(before, /<time datetime="[^"]+">\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} UTC<\/time>/, 'times in one readable format');
 
-    const changed = await fetch(`${stack.publisherUrl}/admin/subscriptions/${id}/change`, { method: 'POST', headers: { cookie }, body: new URLSearchParams({ planId: 'enterprise' }), redirect: 'manual' });
+    const changed = await fetch(`${stack.publisherUrl}/admin/subscriptions/${id}/change`, {
+      method: 'POST',
+      headers: { cookie },
+      body: new URLSearchParams({ planId: 'enterprise' }),
+      redirect: 'manual',
+    });
     assert.equal(changed.status, 303);
     const pending = await page();
     assert.match(pending, /id="pending">Plan change to Enterprise: waiting on Microsoft/);
     assert.match(pending, /<meta http-equiv="refresh" content="3">/, 'the page refreshes while the change is pending');
     assert.doesNotMatch(pending, /class="notice error"/, 'pending is not an error');
     const jobs = (await (await fetch(`${stack.publisherUrl}/api/admin/jobs`, { headers: { cookie } })).json()) as { jobs: Body[] };
-    assert.ok(jobs.jobs.filter((j) => j.kind === 'await-operation').every((j) => j.lastError === undefined), 'waiting on an operation leaves no error behind');
+    assert.ok(
+      jobs.jobs.filter((j) => j.kind === 'await-operation').every((j) => j.lastError === undefined),
+      'waiting on an operation leaves no error behind',
+    );
 
     await stack.mp.http('POST', '/simulator/clock', { body: { advanceBy: 'PT61S' } });
     for (let i = 0; i < 40 && /id="pending"/.test(await page()); i++) {
@@ -126,7 +157,7 @@ describe('admin console, health and events', () => {
     const after = await page();
     assert.doesNotMatch(after, /id="pending"/);
     assert.match(after, /<strong id="plan-name">Enterprise<\/strong>/);
-    assert.match(after, /<dd id="seats">10<\/dd>/, 'the seats moved into the new plan\'s limits');
+    assert.match(after, /<dd id="seats">10<\/dd>/, "the seats moved into the new plan's limits");
     assert.doesNotMatch(after, /http-equiv="refresh"/);
   });
 
@@ -160,7 +191,10 @@ describe('two publishers on one PostgreSQL database', { skip: dialects.includes(
       const jobs = await store.listJobs({ limit: 500 });
       const webhookJobs = jobs.filter((j) => j.kind === 'webhook');
       assert.equal(webhookJobs.length, 12);
-      assert.ok(webhookJobs.every((j) => j.status === 'done' && j.attempts === 1), 'each claimed once');
+      assert.ok(
+        webhookJobs.every((j) => j.status === 'done' && j.attempts === 1),
+        'each claimed once',
+      );
       const handled = await Promise.all([stack.publisher, second.publisher].map((p) => webhookJobsDone(p.publisher.metrics.registry)));
       assert.equal(handled[0]! + handled[1]!, 12, `handled ${handled.join(' + ')}: no job ran twice`);
     } finally {

@@ -22,7 +22,9 @@ for (const dialect of await testDialects()) {
           // The vendor's rules: no more than 50 seats on a self-service change.
           decide: async (change: ChangeRequest) => {
             if (change.action === 'ChangePlan' && change.planId === 'basic') return { accept: false, reason: 'downgrades go through support' };
-            return change.quantity !== undefined && change.quantity > rejectAbove ? { accept: false, reason: `over ${rejectAbove} seats needs sales` } : { accept: true };
+            return change.quantity !== undefined && change.quantity > rejectAbove
+              ? { accept: false, reason: `over ${rejectAbove} seats needs sales` }
+              : { accept: true };
           },
           provision: async (subscription) => void provisioned.push(subscription.id),
           restore: async (subscription) => void restored.push(subscription.id),
@@ -137,7 +139,9 @@ for (const dialect of await testDialects()) {
       assert.notEqual((await local(id))!.termEnd, before.termEnd);
       await customer(id, { action: 'Unsubscribe' });
       assert.equal((await local(id))!.status, 'Unsubscribed');
-      const entitlement = (await (await fetch(`${stack.publisherUrl}/api/entitlements/${id}`, { headers: { authorization: `Bearer ${APP_API_KEY}` } })).json()) as Body;
+      const entitlement = (await (
+        await fetch(`${stack.publisherUrl}/api/entitlements/${id}`, { headers: { authorization: `Bearer ${APP_API_KEY}` } })
+      ).json()) as Body;
       assert.equal(entitlement.access, 'none');
       assert.ok(Date.parse(String(entitlement.dataRetainedUntil)) - Date.now() > 6 * 86_400_000);
     });
@@ -146,7 +150,11 @@ for (const dialect of await testDialects()) {
       const id = await buyAndActivate({ quantity: 5 });
       const cookie = await stack.adminCookie();
       const post = (path: string, body?: Body) =>
-        fetch(`${stack.publisherUrl}/api/admin/subscriptions/${id}/${path}`, { method: 'POST', headers: { cookie, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+        fetch(`${stack.publisherUrl}/api/admin/subscriptions/${id}/${path}`, {
+          method: 'POST',
+          headers: { cookie, ...(body ? { 'content-type': 'application/json' } : {}) },
+          body: body ? JSON.stringify(body) : undefined,
+        });
       const plan = await post('plan', { planId: 'enterprise' });
       assert.equal(plan.status, 202);
       assert.equal((await local(id))!.planId, 'pro', 'not applied before the operation succeeds');
@@ -167,8 +175,13 @@ for (const dialect of await testDialects()) {
       const id = await buyAndActivate({ beneficiary: { tenantId } });
       const denied = await fetch(`${stack.publisherUrl}/api/entitlements?tenantId=${tenantId}`);
       assert.equal(denied.status, 401);
-      const list = (await (await fetch(`${stack.publisherUrl}/api/entitlements?tenantId=${tenantId}`, { headers: { authorization: `Bearer ${APP_API_KEY}` } })).json()) as { entitlements: Body[] };
-      assert.deepEqual(list.entitlements.map((e) => [e.subscriptionId, e.access]), [[id, 'full']]);
+      const list = (await (
+        await fetch(`${stack.publisherUrl}/api/entitlements?tenantId=${tenantId}`, { headers: { authorization: `Bearer ${APP_API_KEY}` } })
+      ).json()) as { entitlements: Body[] };
+      assert.deepEqual(
+        list.entitlements.map((e) => [e.subscriptionId, e.access]),
+        [[id, 'full']],
+      );
     });
   });
 }

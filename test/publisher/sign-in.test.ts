@@ -14,8 +14,15 @@ class Browser {
     let request = init;
     for (let hop = 0; hop < 10; hop++) {
       const host = new URL(current).host;
-      const cookie = [...this.cookies].filter(([key]) => key.startsWith(`${host} `)).map(([key, value]) => `${key.split(' ')[1]}=${value}`).join('; ');
-      const response = await fetch(current, { ...request, redirect: 'manual', headers: { ...(request.headers as Record<string, string>), ...(cookie ? { cookie } : {}) } });
+      const cookie = [...this.cookies]
+        .filter(([key]) => key.startsWith(`${host} `))
+        .map(([key, value]) => `${key.split(' ')[1]}=${value}`)
+        .join('; ');
+      const response = await fetch(current, {
+        ...request,
+        redirect: 'manual',
+        headers: { ...(request.headers as Record<string, string>), ...(cookie ? { cookie } : {}) },
+      });
       for (const line of response.headers.getSetCookie()) {
         const [pair] = line.split(';');
         const [name, ...value] = pair!.split('=');
@@ -34,11 +41,21 @@ class Browser {
   /** Submits the emulator's sign-in form as `email`. */
   async signIn(page: { url: string; text: string }, email: string) {
     const fields = Object.fromEntries([...page.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, decode(m[2]!)]));
-    return this.go(page.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...fields, login_email: email, login_name: 'Pat Buyer' }).toString() });
+    return this.go(page.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...fields, login_email: email, login_name: 'Pat Buyer' }).toString(),
+    });
   }
 }
 
-const decode = (value: string) => value.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+const decode = (value: string) =>
+  value
+    .replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>');
 
 describe('sign in with Microsoft (OpenID Connect)', () => {
   let stack: TestStack;
@@ -79,7 +96,12 @@ describe('sign in with Microsoft (OpenID Connect)', () => {
     const other = new Browser();
     // The code reaches a browser that never started this sign-in.
     const fields = Object.fromEntries([...page.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, decode(m[2]!)]));
-    const response = await fetch(page.url, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...fields, login_email: 'x@y.example.com' }) });
+    const response = await fetch(page.url, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...fields, login_email: 'x@y.example.com' }),
+    });
     const callback = await other.go(response.headers.get('location')!);
     assert.equal(callback.status, 400);
     assert.match(callback.text, /sign in again/);

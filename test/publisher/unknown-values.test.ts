@@ -69,14 +69,23 @@ describe('values the marketplace adds later', () => {
     microsoft = Fastify();
     // Microsoft's API takes bodiless POSTs with Content-Type: application/json (resolve).
     microsoft.removeContentTypeParser('application/json');
-    microsoft.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body ? JSON.parse(body as string) : undefined));
+    microsoft.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) =>
+      done(null, body ? JSON.parse(body as string) : undefined),
+    );
     microsoft.get('/api/saas/subscriptions/:id', async () => futureSubscription());
     microsoft.get('/api/saas/subscriptions', async () => ({ subscriptions: [futureSubscription()] }));
     microsoft.get('/api/saas/subscriptions/:id/operations/:op', async () => futureOperation());
     microsoft.get('/api/saas/subscriptions/:id/listAvailablePlans', async () => ({ plans: [] }));
     microsoft.post('/api/saas/subscriptions/resolve', async () => {
       const subscription = futureSubscription();
-      return { id: subscription.id, subscriptionName: subscription.name, offerId: subscription.offerId, planId: subscription.planId, quantity: 3, subscription };
+      return {
+        id: subscription.id,
+        subscriptionName: subscription.name,
+        offerId: subscription.offerId,
+        planId: subscription.planId,
+        quantity: 3,
+        subscription,
+      };
     });
     const api = await microsoft.listen({ host: '127.0.0.1', port: 0 });
 
@@ -143,13 +152,23 @@ describe('values the marketplace adds later', () => {
     const store = publisher.publisher.store;
     const local = (await store.getSubscription(subscriptionId))!;
     assert.deepEqual([local.status, local.termUnit], ['Frozen', 'PAY']);
-    assert.deepEqual((await store.operationsOf(subscriptionId)).map((o) => [o.action, o.marketplaceStatus]), [['Transfer', 'Settling']]);
+    assert.deepEqual(
+      (await store.operationsOf(subscriptionId)).map((o) => [o.action, o.marketplaceStatus]),
+      [['Transfer', 'Settling']],
+    );
     const jobs = await store.listJobs({ subscriptionId, limit: 10 });
-    assert.ok(jobs.every((j) => j.status === 'done'), `no job failed: ${JSON.stringify(jobs.map((j) => [j.kind, j.status, j.lastError]))}`);
+    assert.ok(
+      jobs.every((j) => j.status === 'done'),
+      `no job failed: ${JSON.stringify(jobs.map((j) => [j.kind, j.status, j.lastError]))}`,
+    );
   });
 
   it('the console, the landing page and the entitlement API show the raw values', async () => {
-    const login = await fetch(`${publisherUrl}/admin/login`, { method: 'POST', body: new URLSearchParams({ password: 'correct horse battery staple' }), redirect: 'manual' });
+    const login = await fetch(`${publisherUrl}/admin/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ password: 'correct horse battery staple' }),
+      redirect: 'manual',
+    });
     const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
     for (const path of ['/admin', `/admin/subscriptions/${subscriptionId}`]) {
       const page = await fetch(`${publisherUrl}${path}`, { headers: { cookie } });
@@ -161,7 +180,9 @@ describe('values the marketplace adds later', () => {
     const landing = await fetch(`${publisherUrl}/landing?token=anything`);
     assert.equal(landing.status, 200, await landing.clone().text());
     assert.match(await landing.text(), /Frozen/);
-    const entitlement = await fetch(`${publisherUrl}/api/entitlements/${subscriptionId}`, { headers: { authorization: 'Bearer app-key-for-tests-0123456789' } });
+    const entitlement = await fetch(`${publisherUrl}/api/entitlements/${subscriptionId}`, {
+      headers: { authorization: 'Bearer app-key-for-tests-0123456789' },
+    });
     assert.equal(entitlement.status, 200);
     const body = (await entitlement.json()) as { status: string; access: string };
     assert.deepEqual([body.status, body.access], ['Frozen', 'none'], 'an unknown status grants no access');

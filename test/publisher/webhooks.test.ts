@@ -24,7 +24,11 @@ async function startRelay() {
       held.push(delivery);
       return reply.status(200).send({});
     }
-    const response = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json', authorization: delivery.authorization }, body: JSON.stringify(delivery.body) });
+    const response = await fetch(target, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: delivery.authorization },
+      body: JSON.stringify(delivery.body),
+    });
     return reply.status(response.status).send(await response.text());
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -37,154 +41,177 @@ async function startRelay() {
   };
 }
 
-for (const dialect of await testDialects()) describe(`publisher webhook receiver on ${dialect}`, () => {
-  let stack: TestStack;
-  let relay: Awaited<ReturnType<typeof startRelay>>;
+for (const dialect of await testDialects())
+  describe(`publisher webhook receiver on ${dialect}`, () => {
+    let stack: TestStack;
+    let relay: Awaited<ReturnType<typeof startRelay>>;
 
-  before(async () => {
-    relay = await startRelay();
-    stack = await startTestStack({ dialect, marketplace: { publisher: { webhookUrl: relay.url } } });
-    relay.setTarget(`${stack.publisherUrl}/webhook`);
-  });
-  after(async () => {
-    await stack.close();
-    await relay.close();
-  });
-  beforeEach(() => {
-    relay.hold(false);
-    relay.held.length = 0;
-  });
+    before(async () => {
+      relay = await startRelay();
+      stack = await startTestStack({ dialect, marketplace: { publisher: { webhookUrl: relay.url } } });
+      relay.setTarget(`${stack.publisherUrl}/webhook`);
+    });
+    after(async () => {
+      await stack.close();
+      await relay.close();
+    });
+    beforeEach(() => {
+      relay.hold(false);
+      relay.held.length = 0;
+    });
 
-  const store = () => stack.publisher.publisher.store;
-  const subscribe = async () => {
-    const id = await stack.mp.subscribe();
-    await stack.publisher.publisher.fulfillment.sync(id, 'test setup');
-    return id;
-  };
-  const post = (body: Body, token: string) =>
-    fetch(`${stack.publisherUrl}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
-
-  /** A webhook token as the emulator signs them, with one thing changed. */
-  const token = async (change: { aud?: string; tid?: string; azp?: string; iss?: string; exp?: number; key?: CryptoKey } = {}) => {
-    const { key } = stack.mp.app.marketplace;
-    const tid = change.tid ?? DEV_PUBLISHER.tenantId;
-    const now = Math.floor(Date.now() / 1000);
-    const exp = change.exp ?? now + 3600;
-    return new SignJWT({ tid, azp: change.azp ?? MARKETPLACE_RESOURCE_ID })
-      .setProtectedHeader({ alg: 'RS256', kid: key.kid })
-      .setIssuer(change.iss ?? `${stack.mp.url}/${tid}/v2.0`)
-      .setAudience(change.aud ?? DEV_PUBLISHER.clientId)
-      .setIssuedAt(Math.min(now, exp - 60))
-      .setExpirationTime(exp)
-      .sign(change.key ?? key.privateKey);
-  };
-
-  const sampleBody = (subscriptionId: string): Body => ({ id: crypto.randomUUID(), activityId: crypto.randomUUID(), subscriptionId, action: 'Suspend', status: 'Succeeded', timeStamp: new Date().toISOString(), publisherId: 'contoso', offerId: 'contoso-saas', planId: 'pro' });
-
-  describe('refuses bad tokens with 401 and stores nothing', () => {
-    const refused = (name: string, make: () => Promise<string>) =>
-      it(name, async () => {
-        const id = await subscribe();
-        const body = sampleBody(id);
-        const response = await post(body, await make());
-        assert.equal(response.status, 401);
-        assert.deepEqual(await store().inboxOf(id), []);
-        assert.equal(await store().getOperation(String(body.id)), undefined);
+    const store = () => stack.publisher.publisher.store;
+    const subscribe = async () => {
+      const id = await stack.mp.subscribe();
+      await stack.publisher.publisher.fulfillment.sync(id, 'test setup');
+      return id;
+    };
+    const post = (body: Body, token: string) =>
+      fetch(`${stack.publisherUrl}/webhook`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
       });
 
-    it('accepts a well-made token (each case below changes one thing)', async () => {
-      const id = await subscribe();
-      assert.equal((await post(sampleBody(id), await token())).status, 200);
+    /** A webhook token as the emulator signs them, with one thing changed. */
+    const token = async (change: { aud?: string; tid?: string; azp?: string; iss?: string; exp?: number; key?: CryptoKey } = {}) => {
+      const { key } = stack.mp.app.marketplace;
+      const tid = change.tid ?? DEV_PUBLISHER.tenantId;
+      const now = Math.floor(Date.now() / 1000);
+      const exp = change.exp ?? now + 3600;
+      return new SignJWT({ tid, azp: change.azp ?? MARKETPLACE_RESOURCE_ID })
+        .setProtectedHeader({ alg: 'RS256', kid: key.kid })
+        .setIssuer(change.iss ?? `${stack.mp.url}/${tid}/v2.0`)
+        .setAudience(change.aud ?? DEV_PUBLISHER.clientId)
+        .setIssuedAt(Math.min(now, exp - 60))
+        .setExpirationTime(exp)
+        .sign(change.key ?? key.privateKey);
+    };
+
+    const sampleBody = (subscriptionId: string): Body => ({
+      id: crypto.randomUUID(),
+      activityId: crypto.randomUUID(),
+      subscriptionId,
+      action: 'Suspend',
+      status: 'Succeeded',
+      timeStamp: new Date().toISOString(),
+      publisherId: 'contoso',
+      offerId: 'contoso-saas',
+      planId: 'pro',
     });
-    refused('a token signed by another key', async () => token({ key: (await generateKeyPair('RS256')).privateKey }));
-    refused('an expired token', () => token({ exp: Math.floor(Date.now() / 1000) - 120 }));
-    refused('a token for another audience', () => token({ aud: '99999999-9999-4999-8999-999999999999' }));
-    refused('a token for another tenant', () => token({ tid: '44444444-4444-4444-8444-444444444444' }));
-    refused('a token from another caller than the marketplace', () => token({ azp: DEV_PUBLISHER.clientId }));
-    refused('a token from another issuer', () => token({ iss: `https://login.example.com/${DEV_PUBLISHER.tenantId}/v2.0` }));
-    refused('an unsigned token (alg none)', async () =>
-      new UnsecuredJWT({ tid: DEV_PUBLISHER.tenantId, azp: MARKETPLACE_RESOURCE_ID }).setIssuer(`${stack.mp.url}/${DEV_PUBLISHER.tenantId}/v2.0`).setAudience(DEV_PUBLISHER.clientId).setIssuedAt().setExpirationTime('1h').encode(),
-    );
-    refused('no token at all', async () => '');
-  });
 
-  it('answers 400 naming the field for a body without an operation id, and keeps unknown fields and actions', async () => {
-    const id = await subscribe();
-    const bad = await post({ subscriptionId: id, action: 'Suspend' }, await token());
-    assert.equal(bad.status, 400);
-    assert.equal(((await bad.json()) as Body).target, 'id');
-    const future = { ...sampleBody(id), action: 'Subscribe', brandNewField: { x: 1 } };
-    assert.equal((await post(future, await token())).status, 200);
-    const inbox = await store().inboxOf(id);
-    assert.equal(inbox.at(-1)?.action, 'Subscribe');
-  });
+    describe('refuses bad tokens with 401 and stores nothing', () => {
+      const refused = (name: string, make: () => Promise<string>) =>
+        it(name, async () => {
+          const id = await subscribe();
+          const body = sampleBody(id);
+          const response = await post(body, await make());
+          assert.equal(response.status, 401);
+          assert.deepEqual(await store().inboxOf(id), []);
+          assert.equal(await store().getOperation(String(body.id)), undefined);
+        });
 
-  it('does not act on a webhook that Get Operation does not confirm', async () => {
-    const id = await subscribe();
-    const forged = sampleBody(id);
-    assert.equal((await post(forged, await token())).status, 200);
-    await stack.settle();
-    assert.equal((await store().getSubscription(id))!.status, 'Subscribed');
-    assert.equal((await store().getOperation(String(forged.id)))?.outcome, 'ignored');
-  });
+      it('accepts a well-made token (each case below changes one thing)', async () => {
+        const id = await subscribe();
+        assert.equal((await post(sampleBody(id), await token())).status, 200);
+      });
+      refused('a token signed by another key', async () => token({ key: (await generateKeyPair('RS256')).privateKey }));
+      refused('an expired token', () => token({ exp: Math.floor(Date.now() / 1000) - 120 }));
+      refused('a token for another audience', () => token({ aud: '99999999-9999-4999-8999-999999999999' }));
+      refused('a token for another tenant', () => token({ tid: '44444444-4444-4444-8444-444444444444' }));
+      refused('a token from another caller than the marketplace', () => token({ azp: DEV_PUBLISHER.clientId }));
+      refused('a token from another issuer', () => token({ iss: `https://login.example.com/${DEV_PUBLISHER.tenantId}/v2.0` }));
+      refused('an unsigned token (alg none)', async () =>
+        new UnsecuredJWT({ tid: DEV_PUBLISHER.tenantId, azp: MARKETPLACE_RESOURCE_ID })
+          .setIssuer(`${stack.mp.url}/${DEV_PUBLISHER.tenantId}/v2.0`)
+          .setAudience(DEV_PUBLISHER.clientId)
+          .setIssuedAt()
+          .setExpirationTime('1h')
+          .encode(),
+      );
+      refused('no token at all', async () => '');
+    });
 
-  it('absorbs duplicate deliveries: one job, one change', async () => {
-    const id = await subscribe();
-    relay.hold(true);
-    await stack.mp.http('POST', `/simulator/subscriptions/${id}/actions`, { body: { action: 'Suspend' } });
-    await stack.mp.app.marketplace.worker.drain();
-    const [delivery] = relay.held;
-    assert.ok(delivery);
-    for (let i = 0; i < 3; i++) {
-      const response = await post(delivery.body, delivery.authorization.replace(/^Bearer /, ''));
-      assert.equal(response.status, 200);
-      assert.equal(((await response.json()) as Body).duplicate, i > 0);
-    }
-    await stack.settle();
-    assert.deepEqual((await store().inboxOf(id)).map((w) => w.deliveries), [3]);
-    assert.equal((await store().listJobs({ subscriptionId: id, limit: 10 })).filter((j) => j.kind === 'webhook').length, 1);
-    const changes = (await store().auditOf({ subscriptionId: id, limit: 20 })).filter((a) => a.detail.includes('Suspended'));
-    assert.equal(changes.length, 1);
-  });
+    it('answers 400 naming the field for a body without an operation id, and keeps unknown fields and actions', async () => {
+      const id = await subscribe();
+      const bad = await post({ subscriptionId: id, action: 'Suspend' }, await token());
+      assert.equal(bad.status, 400);
+      assert.equal(((await bad.json()) as Body).target, 'id');
+      const future = { ...sampleBody(id), action: 'Subscribe', brandNewField: { x: 1 } };
+      assert.equal((await post(future, await token())).status, 200);
+      const inbox = await store().inboxOf(id);
+      assert.equal(inbox.at(-1)?.action, 'Subscribe');
+    });
 
-  it('never moves state backwards when deliveries arrive late and out of order', async () => {
-    const id = await subscribe();
-    relay.hold(true);
-    for (const action of ['Suspend', 'Reinstate']) {
-      const r = await stack.mp.http('POST', `/simulator/subscriptions/${id}/actions`, { body: { action } });
-      await stack.mp.app.marketplace.worker.drain();
-      if (action === 'Reinstate') {
-        const op = (r.body as { operationId: string }).operationId;
-        await stack.mp.api('PATCH', `/saas/subscriptions/${id}/operations/${op}`, { body: { status: 'Success' } });
-      }
-    }
-    await stack.mp.http('POST', `/simulator/subscriptions/${id}/actions`, { body: { action: 'ChangeQuantity', quantity: 9 } });
-    await stack.mp.app.marketplace.worker.drain();
-    assert.equal(relay.held.length, 3);
-    // Newest first: the reinstatement and the seat change arrive before the suspension they follow.
-    for (const delivery of [...relay.held].reverse()) {
-      assert.equal((await post(delivery.body, delivery.authorization.replace(/^Bearer /, ''))).status, 200);
+    it('does not act on a webhook that Get Operation does not confirm', async () => {
+      const id = await subscribe();
+      const forged = sampleBody(id);
+      assert.equal((await post(forged, await token())).status, 200);
       await stack.settle();
-    }
-    const mine = (await store().getSubscription(id))!;
-    const theirs = (await stack.mp.api('GET', `/saas/subscriptions/${id}`)).body as Body;
-    assert.equal(mine.status, 'Subscribed');
-    assert.equal(mine.status, theirs.saasSubscriptionStatus);
-    assert.equal(mine.quantity, theirs.quantity);
-  });
+      assert.equal((await store().getSubscription(id))!.status, 'Subscribed');
+      assert.equal((await store().getOperation(String(forged.id)))?.outcome, 'ignored');
+    });
 
-  it('repairs a missed webhook by reconciliation, and records the repair', async () => {
-    const id = await subscribe();
-    relay.hold(true);
-    await stack.mp.http('POST', `/simulator/subscriptions/${id}/actions`, { body: { action: 'Suspend' } });
-    await stack.mp.app.marketplace.worker.drain();
-    assert.equal((await store().getSubscription(id))!.status, 'Subscribed', 'the publisher missed it');
-    const cookie = await stack.adminCookie();
-    const queued = await fetch(`${stack.publisherUrl}/api/admin/reconcile`, { method: 'POST', headers: { cookie } });
-    assert.equal(queued.status, 202);
-    await stack.settle();
-    assert.equal((await store().getSubscription(id))!.status, 'Suspended');
-    const repairs = (await (await fetch(`${stack.publisherUrl}/api/admin/drift`, { headers: { cookie } })).json()) as { repairs: Body[] };
-    assert.ok(repairs.repairs.some((r) => r.subscriptionId === id && /status: Subscribed → Suspended/.test(String(r.detail))));
+    it('absorbs duplicate deliveries: one job, one change', async () => {
+      const id = await subscribe();
+      relay.hold(true);
+      await stack.mp.http('POST', `/simulator/subscriptions/${id}/actions`, { body: { action: 'Suspend' } });
+      await stack.mp.app.marketplace.worker.drain();
+      const [delivery] = relay.held;
+      assert.ok(delivery);
+      for (let i = 0; i < 3; i++) {
+        const response = await post(delivery.body, delivery.authorization.replace(/^Bearer /, ''));
+        assert.equal(response.status, 200);
+        assert.equal(((await response.json()) as Body).duplicate, i > 0);
+      }
+      await stack.settle();
+      assert.deepEqual(
+        (await store().inboxOf(id)).map((w) => w.deliveries),
+        [3],
+      );
+      assert.equal((await store().listJobs({ subscriptionId: id, limit: 10 })).filter((j) => j.kind === 'webhook').length, 1);
+      const changes = (await store().auditOf({ subscriptionId: id, limit: 20 })).filter((a) => a.detail.includes('Suspended'));
+      assert.equal(changes.length, 1);
+    });
+
+    it('never moves state backwards when deliveries arrive late and out of order', async () => {
+      const id = await subscribe();
+      relay.hold(true);
+      for (const action of ['Suspend', 'Reinstate']) {
+        const r = await stack.mp.http('POST', `/simulator/subscriptions/${id}/actions`, { body: { action } });
+        await stack.mp.app.marketplace.worker.drain();
+        if (action === 'Reinstate') {
+          const op = (r.body as { operationId: string }).operationId;
+          await stack.mp.api('PATCH', `/saas/subscriptions/${id}/operations/${op}`, { body: { status: 'Success' } });
+        }
+      }
+      await stack.mp.http('POST', `/simulator/subscriptions/${id}/actions`, { body: { action: 'ChangeQuantity', quantity: 9 } });
+      await stack.mp.app.marketplace.worker.drain();
+      assert.equal(relay.held.length, 3);
+      // Newest first: the reinstatement and the seat change arrive before the suspension they follow.
+      for (const delivery of [...relay.held].reverse()) {
+        assert.equal((await post(delivery.body, delivery.authorization.replace(/^Bearer /, ''))).status, 200);
+        await stack.settle();
+      }
+      const mine = (await store().getSubscription(id))!;
+      const theirs = (await stack.mp.api('GET', `/saas/subscriptions/${id}`)).body as Body;
+      assert.equal(mine.status, 'Subscribed');
+      assert.equal(mine.status, theirs.saasSubscriptionStatus);
+      assert.equal(mine.quantity, theirs.quantity);
+    });
+
+    it('repairs a missed webhook by reconciliation, and records the repair', async () => {
+      const id = await subscribe();
+      relay.hold(true);
+      await stack.mp.http('POST', `/simulator/subscriptions/${id}/actions`, { body: { action: 'Suspend' } });
+      await stack.mp.app.marketplace.worker.drain();
+      assert.equal((await store().getSubscription(id))!.status, 'Subscribed', 'the publisher missed it');
+      const cookie = await stack.adminCookie();
+      const queued = await fetch(`${stack.publisherUrl}/api/admin/reconcile`, { method: 'POST', headers: { cookie } });
+      assert.equal(queued.status, 202);
+      await stack.settle();
+      assert.equal((await store().getSubscription(id))!.status, 'Suspended');
+      const repairs = (await (await fetch(`${stack.publisherUrl}/api/admin/drift`, { headers: { cookie } })).json()) as { repairs: Body[] };
+      assert.ok(repairs.repairs.some((r) => r.subscriptionId === id && /status: Subscribed → Suspended/.test(String(r.detail))));
+    });
   });
-});

@@ -90,11 +90,13 @@ for (const dialect of await testDialects()) {
 
     it("pages a publisher's subscription documents in id order, without other publishers'", async () => {
       const publisherId = `p-${randomUUID().slice(0, 8)}`;
-      const ids = await Promise.all(Array.from({ length: 7 }, async () => {
-        const s = subscription({ publisherId });
-        await store.insertSubscription(s);
-        return s.id;
-      }));
+      const ids = await Promise.all(
+        Array.from({ length: 7 }, async () => {
+          const s = subscription({ publisherId });
+          await store.insertSubscription(s);
+          return s.id;
+        }),
+      );
       await store.insertSubscription(subscription({ publisherId: 'someone-else' }));
       ids.sort();
       const idsOf = (json: string) => (JSON.parse(`[${json}]`) as { id: string }[]).map((s) => s.id);
@@ -130,11 +132,17 @@ for (const dialect of await testDialects()) {
       const waiting = operation(s.id, { timeStamp: '2026-01-02T00:00:02.000Z' });
       for (const o of [due, later, waiting]) await store.insertOperation(o);
       assert.deepEqual(await store.getOperation(due.id), due);
-      assert.deepEqual((await store.listOperations(s.id)).map((o) => o.id), [due.id, later.id, waiting.id]);
+      assert.deepEqual(
+        (await store.listOperations(s.id)).map((o) => o.id),
+        [due.id, later.id, waiting.id],
+      );
       const found = (await store.operationsDue('2026-01-02T00:00:30.000Z', 100)).map((o) => o.id);
       assert.ok(found.includes(due.id) && !found.includes(later.id) && !found.includes(waiting.id));
       await store.updateOperation({ ...due, status: 'Succeeded', completesAt: undefined });
-      assert.deepEqual((await store.listOperations(s.id, 'InProgress')).map((o) => o.id), [later.id, waiting.id]);
+      assert.deepEqual(
+        (await store.listOperations(s.id, 'InProgress')).map((o) => o.id),
+        [later.id, waiting.id],
+      );
     });
 
     it('keeps deliveries and a log row per attempt', async () => {
@@ -143,9 +151,20 @@ for (const dialect of await testDialects()) {
       const o = operation(s.id);
       await store.insertOperation(o);
       const delivery = {
-        id: randomUUID(), operationId: o.id, subscriptionId: s.id, publisherId: 'contoso', url: 'http://127.0.0.1:1/webhook',
-        payload: '{"action":"ChangePlan"}', status: 'Pending' as const, attempts: 0, nextAttemptAt: '2026-01-02T00:00:00.000Z',
-        lastStatusCode: undefined, lastError: undefined, lastLatencyMs: undefined, created: '2026-01-02T00:00:00.000Z', finishedAt: undefined,
+        id: randomUUID(),
+        operationId: o.id,
+        subscriptionId: s.id,
+        publisherId: 'contoso',
+        url: 'http://127.0.0.1:1/webhook',
+        payload: '{"action":"ChangePlan"}',
+        status: 'Pending' as const,
+        attempts: 0,
+        nextAttemptAt: '2026-01-02T00:00:00.000Z',
+        lastStatusCode: undefined,
+        lastError: undefined,
+        lastLatencyMs: undefined,
+        created: '2026-01-02T00:00:00.000Z',
+        finishedAt: undefined,
       };
       await store.insertDelivery(delivery);
       assert.ok((await store.deliveriesDue('2026-01-02T00:00:00.000Z', 100)).some((d) => d.id === delivery.id));
@@ -153,7 +172,9 @@ for (const dialect of await testDialects()) {
       await store.updateDelivery(retried, { attempt: 1, at: '2026-01-02T00:00:00.000Z', statusCode: 500, error: undefined, latencyMs: 12 });
       assert.ok(!(await store.deliveriesDue('2026-01-02T00:00:01.000Z', 100)).some((d) => d.id === delivery.id));
       assert.deepEqual(await store.listDeliveries({ operationId: o.id, limit: 10 }), [retried]);
-      assert.deepEqual(await store.listAttempts(delivery.id), [{ attempt: 1, at: '2026-01-02T00:00:00.000Z', statusCode: 500, error: undefined, latencyMs: 12 }]);
+      assert.deepEqual(await store.listAttempts(delivery.id), [
+        { attempt: 1, at: '2026-01-02T00:00:00.000Z', statusCode: 500, error: undefined, latencyMs: 12 },
+      ]);
       assert.ok((await store.deliveriesDue('2026-01-02T00:00:05.000Z', 100)).some((d) => d.id === delivery.id));
     });
 

@@ -63,14 +63,26 @@ describe('catalog', () => {
   });
 
   it('names the field of each semantic problem', () => {
-    const config = withPlan({ planId: 'pro', displayName: 'Again', pricing: 'flat', minQuantity: 3, billingTerms: [{ termUnit: 'P1M', price: 1 }, { termUnit: 'P1M', price: 2 }] });
-    assert.throws(() => Catalog.parse(config), (error: unknown) => {
-      assert.ok(error instanceof CatalogError);
-      assert.match(error.message, /config\.publishers\[0\]\.offers\[0\]\.plans\[5\]\.planId "pro" is used twice/);
-      assert.match(error.message, /plans\[5\]\.minQuantity\/maxQuantity apply only to perSeat plans/);
-      assert.match(error.message, /plans\[5\]\.billingTerms lists a termUnit twice/);
-      return true;
+    const config = withPlan({
+      planId: 'pro',
+      displayName: 'Again',
+      pricing: 'flat',
+      minQuantity: 3,
+      billingTerms: [
+        { termUnit: 'P1M', price: 1 },
+        { termUnit: 'P1M', price: 2 },
+      ],
     });
+    assert.throws(
+      () => Catalog.parse(config),
+      (error: unknown) => {
+        assert.ok(error instanceof CatalogError);
+        assert.match(error.message, /config\.publishers\[0\]\.offers\[0\]\.plans\[5\]\.planId "pro" is used twice/);
+        assert.match(error.message, /plans\[5\]\.minQuantity\/maxQuantity apply only to perSeat plans/);
+        assert.match(error.message, /plans\[5\]\.billingTerms lists a termUnit twice/);
+        return true;
+      },
+    );
   });
 
   it('describes plans in the spec shape, seats only for per-seat plans', () => {

@@ -49,7 +49,9 @@ export function untilSignal(close: () => Promise<void>): Promise<void> {
 
 /** A listen error that names the flag setting the port, when the port is taken. */
 export function portProblem(error: unknown, port: number, flag: string): unknown {
-  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') return new ConfigError(`port ${port} is in use: choose another with ${flag} (0 picks a free one)`);
-  if ((error as NodeJS.ErrnoException).code === 'EACCES') return new ConfigError(`port ${port} needs privileges this process does not have: choose another with ${flag}`);
+  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+    return new ConfigError(`port ${port} is in use: choose another with ${flag} (0 picks a free one)`);
+  if ((error as NodeJS.ErrnoException).code === 'EACCES')
+    return new ConfigError(`port ${port} needs privileges this process does not have: choose another with ${flag}`);
   return error;
 }

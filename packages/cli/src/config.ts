@@ -171,7 +171,12 @@ export const PRODUCTION = { marketplaceApi: PRODUCTION_API, authority: PRODUCTIO
  * to the emulator's dev app); without it, production endpoints and credentials from the environment.
  * `dev` generates what a newcomer has not set (admin password, app key) instead of refusing to start.
  */
-export function publisherConfig(flags: Flags, env: Env, mode: 'publisher' | 'dev', defaults: { port?: number; marketplaceUrl?: string; devSecrets?: DevSecrets } = {}): PublisherConfig {
+export function publisherConfig(
+  flags: Flags,
+  env: Env,
+  mode: 'publisher' | 'dev',
+  defaults: { port?: number; marketplaceUrl?: string; devSecrets?: DevSecrets } = {},
+): PublisherConfig {
   const marketplaceUrl = urlFlag(flags, 'marketplace-url') ?? defaults.marketplaceUrl;
   const emulated = marketplaceUrl !== undefined;
   const origin = marketplaceUrl?.replace(/\/+$/, '');
@@ -191,9 +196,13 @@ export function publisherConfig(flags: Flags, env: Env, mode: 'publisher' | 'dev
   const eventsUrl = env.APP_EVENTS_URL?.trim() || undefined;
   const eventsSecret = env.APP_EVENTS_SECRET?.trim() || undefined;
   if (eventsUrl && !/^https?:\/\//.test(eventsUrl)) throw new ConfigError('APP_EVENTS_URL must be an http(s) URL');
-  if (eventsUrl && !eventsSecret?.startsWith('whsec_')) throw new ConfigError('APP_EVENTS_SECRET must be set to a Standard Webhooks secret (whsec_ followed by base64) when APP_EVENTS_URL is');
+  if (eventsUrl && !eventsSecret?.startsWith('whsec_'))
+    throw new ConfigError('APP_EVENTS_SECRET must be set to a Standard Webhooks secret (whsec_ followed by base64) when APP_EVENTS_URL is');
   const landingSignIn = booleanEnv(env, 'LANDING_SIGN_IN');
-  const adminUsers = (env.ADMIN_OIDC_USERS ?? '').split(',').map((u) => u.trim().toLowerCase()).filter(Boolean);
+  const adminUsers = (env.ADMIN_OIDC_USERS ?? '')
+    .split(',')
+    .map((u) => u.trim().toLowerCase())
+    .filter(Boolean);
   const reconcile = parseDuration(env.RECONCILE_INTERVAL?.trim() || 'PT1H');
   const reconcileMs = reconcile && fixedDurationMs(reconcile);
   if (reconcileMs === undefined) throw new ConfigError('RECONCILE_INTERVAL must be an ISO 8601 duration without months or years, such as PT1H or PT15M');
@@ -218,7 +227,7 @@ export function publisherConfig(flags: Flags, env: Env, mode: 'publisher' | 'dev
     dataDir: path.resolve(stringFlag(flags, 'data-dir') ?? DEFAULTS.dataDir),
     databaseUrl: databaseUrl(env),
     signIn,
-    marketplaceApi: origin ? `${origin}/api` : (env.MARKETPLACE_API_URL?.trim() || PRODUCTION.marketplaceApi),
+    marketplaceApi: origin ? `${origin}/api` : env.MARKETPLACE_API_URL?.trim() || PRODUCTION.marketplaceApi,
     authority,
     tenantId,
     clientId,
@@ -272,9 +281,11 @@ export function loadOrCreateDevSecrets(dataDir: string): DevSecrets {
   const file = path.join(dataDir, 'dev-secrets.json');
   try {
     const stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<DevSecrets>;
-    if (typeof stored.adminPassword === 'string' && typeof stored.appApiKey === 'string') return { adminPassword: stored.adminPassword, appApiKey: stored.appApiKey, file, fresh: false };
+    if (typeof stored.adminPassword === 'string' && typeof stored.appApiKey === 'string')
+      return { adminPassword: stored.adminPassword, appApiKey: stored.appApiKey, file, fresh: false };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && !(error instanceof SyntaxError)) throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && !(error instanceof SyntaxError))
+      throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`);
   }
   const secrets = { adminPassword: randomBytes(12).toString('base64url'), appApiKey: randomBytes(18).toString('base64url') };
   mkdirSync(dataDir, { recursive: true });

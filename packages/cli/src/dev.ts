@@ -3,7 +3,18 @@
 // client and token validation at the emulator.
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { ConfigError, loadOrCreateDevSecrets, marketplaceConfig, portFlag, publisherConfig, stringFlag, withPublisherUrls, DEFAULTS, type Env, type Flags } from './config.js';
+import {
+  ConfigError,
+  loadOrCreateDevSecrets,
+  marketplaceConfig,
+  portFlag,
+  publisherConfig,
+  stringFlag,
+  withPublisherUrls,
+  DEFAULTS,
+  type Env,
+  type Flags,
+} from './config.js';
 import { portProblem } from './command.js';
 import { describeMarketplace, startMarketplace } from './marketplace.js';
 import { describePublisher, startPublisherService } from './publisher.js';
@@ -19,7 +30,10 @@ export async function startDev(flags: Flags, env: Env): Promise<{ summary: strin
   const mpConfig = { ...base, catalog: withPublisherUrls(base.catalog, { webhookUrl: `${publisherUrl}/webhook`, landingPageUrl: `${publisherUrl}/landing` }) };
   const needsSecrets = !env.ADMIN_PASSWORD?.trim() || !env.APP_API_KEY?.trim();
   const devSecrets = needsSecrets ? loadOrCreateDevSecrets(path.resolve(stringFlag(flags, 'data-dir') ?? DEFAULTS.dataDir)) : undefined;
-  const pubConfig = publisherConfig({ ...flags, port: String(publisherPort), 'marketplace-port': undefined }, env, 'dev', { marketplaceUrl: `http://${host}:${marketplacePort}`, ...(devSecrets ? { devSecrets } : {}) });
+  const pubConfig = publisherConfig({ ...flags, port: String(publisherPort), 'marketplace-port': undefined }, env, 'dev', {
+    marketplaceUrl: `http://${host}:${marketplacePort}`,
+    ...(devSecrets ? { devSecrets } : {}),
+  });
   const marketplace = await startMarketplace(mpConfig).catch((error: unknown) => {
     throw portProblem(error, marketplacePort, '--marketplace-port');
   });

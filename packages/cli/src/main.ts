@@ -54,7 +54,9 @@ main(process.argv.slice(2)).then(
       process.exit(2);
     }
     if (error instanceof ApiError) {
-      process.stderr.write(`saas-fulfillment: the emulator refused (${error.statusCode} ${error.code}): ${error.message}${error.target ? ` [${error.target}]` : ''}\n`);
+      process.stderr.write(
+        `saas-fulfillment: the emulator refused (${error.statusCode} ${error.code}): ${error.message}${error.target ? ` [${error.target}]` : ''}\n`,
+      );
       process.exit(1);
     }
     if (error instanceof EmulatorUnreachable) {

@@ -55,6 +55,7 @@ export function describeMarketplace(running: RunningMarketplace): string {
       `    webhook           ${endpoints.webhookUrl}${source(endpoints.webhookSource)}`,
     );
   }
-  if (catalog.publisherByClientId(DEV_PUBLISHER.clientId)) lines.push('  The dev publisher uses the well-known credentials in the README: for this machine only.');
+  if (catalog.publisherByClientId(DEV_PUBLISHER.clientId))
+    lines.push('  The dev publisher uses the well-known credentials in the README: for this machine only.');
   return lines.join('\n');
 }

@@ -8,7 +8,18 @@ import { openPublisherStore } from '@saas-fulfillment/publisher';
 import { createWebhookVerifier } from '@saas-fulfillment/publisher';
 
 /** Log fields that could carry a secret; pino replaces them. */
-export const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'authorization', 'cookie', 'clientSecret', 'client_secret', 'password', 'token', 'access_token'];
+export const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'authorization',
+  'cookie',
+  'clientSecret',
+  'client_secret',
+  'password',
+  'token',
+  'access_token',
+];
 
 export interface RunningPublisher {
   app: PublisherApp;
@@ -21,7 +32,12 @@ export async function startPublisherService(config: PublisherConfig): Promise<Ru
   const { store, database } = await openPublisherStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const client = new MarketplaceClient({
     baseUrl: config.marketplaceApi,
-    credential: new ClientSecretCredential({ tenantId: config.tenantId, clientId: config.clientId, clientSecret: config.clientSecret, authorityHost: config.authority }),
+    credential: new ClientSecretCredential({
+      tenantId: config.tenantId,
+      clientId: config.clientId,
+      clientSecret: config.clientSecret,
+      authorityHost: config.authority,
+    }),
     logger,
   });
   let app: PublisherApp;
@@ -64,7 +80,8 @@ export function describePublisher(running: RunningPublisher, config: PublisherCo
   // Generated in dev only and shown on the start that made them, so a newcomer can sign in; never logged.
   const secrets = config.devSecrets;
   if (secrets?.fresh) {
-    if (secrets.adminPassword === config.adminPassword) lines.push(`  Admin password      ${config.adminPassword}   (generated; set ADMIN_PASSWORD to choose one)`);
+    if (secrets.adminPassword === config.adminPassword)
+      lines.push(`  Admin password      ${config.adminPassword}   (generated; set ADMIN_PASSWORD to choose one)`);
     if (secrets.appApiKey === config.appApiKey) lines.push(`  App API key         ${config.appApiKey}   (generated; set APP_API_KEY to choose one)`);
     lines.push(`  Both are kept in ${secrets.file} and reused on the next start.`);
   } else if (secrets) {

@@ -65,7 +65,8 @@ Example: saas-fulfillment trigger purchase --plan pro --quantity 5
 async function purchase(flags: Flags): Promise<number> {
   const planId = required(flags, 'plan', 'purchase');
   const term = stringFlag(flags, 'term');
-  if (term !== undefined && !(TERM_UNITS as readonly string[]).includes(term)) throw new ConfigError(`--term must be one of ${TERM_UNITS.join(', ')}; got '${term}'`);
+  if (term !== undefined && !(TERM_UNITS as readonly string[]).includes(term))
+    throw new ConfigError(`--term must be one of ${TERM_UNITS.join(', ')}; got '${term}'`);
   const quantity = countFlag(flags, 'quantity');
   const name = stringFlag(flags, 'name');
   const bought = await simulatorFor(flags).purchase({
@@ -115,4 +116,3 @@ function countFlag(flags: Flags, name: string): number | undefined {
   if (!/^\d{1,7}$/.test(value)) throw new ConfigError(`--${name} must be a whole number; got '${value}'`);
   return Number(value);
 }
-

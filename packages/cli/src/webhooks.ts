@@ -69,7 +69,15 @@ async function follow(simulator: SimulatorClient, flags: Flags, limit: number, s
 function line(d: DeliveryView): string {
   const answer = d.lastStatusCode !== null ? String(d.lastStatusCode) : (d.lastError ?? '—');
   const attempts = `${d.attempts} attempt${d.attempts === 1 ? '' : 's'}`;
-  return [d.created.replace('T', ' ').slice(0, 19), d.action.padEnd(14), d.status.padEnd(9), attempts.padEnd(11), answer.padEnd(5), `subscription ${d.subscriptionId}`, `delivery ${d.id}`].join('  ');
+  return [
+    d.created.replace('T', ' ').slice(0, 19),
+    d.action.padEnd(14),
+    d.status.padEnd(9),
+    attempts.padEnd(11),
+    answer.padEnd(5),
+    `subscription ${d.subscriptionId}`,
+    `delivery ${d.id}`,
+  ].join('  ');
 }
 
 function limitFlag(flags: Flags): number {

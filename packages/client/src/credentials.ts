@@ -81,9 +81,21 @@ export class ClientSecretCredential implements TokenCredential {
     const requestedAt = this.clock.now().getTime();
     let response: Response;
     try {
-      response = await this.fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form, signal: signal ?? AbortSignal.timeout(30_000) });
+      response = await this.fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: form,
+        signal: signal ?? AbortSignal.timeout(30_000),
+      });
     } catch (cause) {
-      throw new AuthenticationError(`Could not reach the token endpoint ${url}: ${(cause as Error).message}`, 0, 'network_error', undefined, 'Check authorityHost and the network.', { cause });
+      throw new AuthenticationError(
+        `Could not reach the token endpoint ${url}: ${(cause as Error).message}`,
+        0,
+        'network_error',
+        undefined,
+        'Check authorityHost and the network.',
+        { cause },
+      );
     }
     const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
     if (!response.ok || typeof body.access_token !== 'string') throw tokenError(response.status, body, clientId, tenantId);
@@ -110,5 +122,11 @@ function tokenError(status: number, body: Record<string, unknown>, clientId: str
   const code = Number.isFinite(aadsts) ? aadsts : undefined;
   const hint = code !== undefined ? HINTS[code] : undefined;
   const error = typeof body.error === 'string' ? body.error : 'token_request_failed';
-  return new AuthenticationError(`Entra ID refused a token for app ${clientId} in tenant ${tenantId}: ${description.split('\n')[0]}${hint ? ` ${hint}` : ''}`, status, error, code, hint);
+  return new AuthenticationError(
+    `Entra ID refused a token for app ${clientId} in tenant ${tenantId}: ${description.split('\n')[0]}${hint ? ` ${hint}` : ''}`,
+    status,
+    error,
+    code,
+    hint,
+  );
 }

@@ -1,6 +1,19 @@
 // `@saas-fulfillment/client`: the typed client of Microsoft's marketplace APIs, usable on its own (it brings the contract's types with it).
-export { MarketplaceClient, PRODUCTION_API, type AcceptedOperation, type CallOptions, type ClientLogger, type MarketplaceClientOptions } from './marketplace-client.js';
-export { ClientSecretCredential, StaticTokenCredential, PRODUCTION_AUTHORITY, type ClientSecretCredentialOptions, type TokenCredential } from './credentials.js';
+export {
+  MarketplaceClient,
+  PRODUCTION_API,
+  type AcceptedOperation,
+  type CallOptions,
+  type ClientLogger,
+  type MarketplaceClientOptions,
+} from './marketplace-client.js';
+export {
+  ClientSecretCredential,
+  StaticTokenCredential,
+  PRODUCTION_AUTHORITY,
+  type ClientSecretCredentialOptions,
+  type TokenCredential,
+} from './credentials.js';
 export { AuthenticationError, MarketplaceError } from './errors.js';
 export { landingPageToken } from './landing.js';
 export { DEFAULT_RETRY, type RetryPolicy } from './retry.js';

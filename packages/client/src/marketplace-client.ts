@@ -87,7 +87,14 @@ export class MarketplaceClient {
 
   /** Exchanges a landing-page token (already URL-decoded once: see `landingPageToken`) for its subscription. */
   async resolve(marketplaceToken: string, options: CallOptions = {}): Promise<ResolvedSubscription> {
-    const answer = await this.call({ ...options, name: 'resolve', method: 'POST', path: '/saas/subscriptions/resolve', headers: { 'x-ms-marketplace-token': marketplaceToken }, idempotent: true });
+    const answer = await this.call({
+      ...options,
+      name: 'resolve',
+      method: 'POST',
+      path: '/saas/subscriptions/resolve',
+      headers: { 'x-ms-marketplace-token': marketplaceToken },
+      idempotent: true,
+    });
     return parseResolved(answer.body, this.unknown);
   }
 
@@ -112,7 +119,14 @@ export class MarketplaceClient {
 
   /** Plans the subscription may move to (public, and private ones for this customer), the current one included. */
   async listAvailablePlans(subscriptionId: string, planId?: string, options: CallOptions = {}): Promise<Plan[]> {
-    const answer = await this.call({ ...options, name: 'listAvailablePlans', method: 'GET', path: `${subscriptionPath(subscriptionId)}/listAvailablePlans`, query: { planId }, idempotent: true });
+    const answer = await this.call({
+      ...options,
+      name: 'listAvailablePlans',
+      method: 'GET',
+      path: `${subscriptionPath(subscriptionId)}/listAvailablePlans`,
+      query: { planId },
+      idempotent: true,
+    });
     return parsePlans(answer.body);
   }
 
@@ -148,7 +162,13 @@ export class MarketplaceClient {
 
   /** Operations waiting on the publisher. */
   async listOperations(subscriptionId: string, options: CallOptions = {}): Promise<SaaSOperation[]> {
-    const answer = await this.call({ ...options, name: 'listOperations', method: 'GET', path: `${subscriptionPath(subscriptionId)}/operations`, idempotent: true });
+    const answer = await this.call({
+      ...options,
+      name: 'listOperations',
+      method: 'GET',
+      path: `${subscriptionPath(subscriptionId)}/operations`,
+      idempotent: true,
+    });
     return parseOperations(answer.body, this.unknown);
   }
 
@@ -163,7 +183,14 @@ export class MarketplaceClient {
    */
   async updateOperation(subscriptionId: string, operationId: string, update: UpdateOperation, options: CallOptions = {}): Promise<void> {
     try {
-      await this.call({ ...options, name: 'updateOperation', method: 'PATCH', path: operationPath(subscriptionId, operationId), body: update, idempotent: true });
+      await this.call({
+        ...options,
+        name: 'updateOperation',
+        method: 'PATCH',
+        path: operationPath(subscriptionId, operationId),
+        body: update,
+        idempotent: true,
+      });
     } catch (error) {
       if (!(error instanceof MarketplaceError) || error.status !== 409 || error.attempts < 2) throw error;
       const operation = await this.getOperation(subscriptionId, operationId, options);
@@ -188,7 +215,13 @@ export class MarketplaceClient {
     }
   }
 
-  private async startOperation(name: string, method: 'PATCH' | 'DELETE', subscriptionId: string, body: unknown, options: CallOptions): Promise<AcceptedOperation> {
+  private async startOperation(
+    name: string,
+    method: 'PATCH' | 'DELETE',
+    subscriptionId: string,
+    body: unknown,
+    options: CallOptions,
+  ): Promise<AcceptedOperation> {
     const answer = await this.call({ ...options, name, method, path: subscriptionPath(subscriptionId), body, idempotent: false });
     const operationLocation = answer.headers.get('operation-location') ?? '';
     const operationId = /\/operations\/([^/?#]+)/.exec(operationLocation)?.[1] ?? answer.headers.get('operation-id') ?? '';
@@ -210,14 +243,22 @@ export class MarketplaceClient {
         this.options.logger?.debug({ ...context, status: outcome.response.status }, 'marketplace call');
         return { status: outcome.response.status, headers: outcome.response.headers, body: outcome.body, attempts: attempt, requestId, correlationId };
       }
-      const failure: Failure = 'response' in outcome ? { kind: 'status', status: outcome.response.status, retryAfter: outcome.response.headers.get('retry-after') } : outcome.failure;
+      const failure: Failure =
+        'response' in outcome ? { kind: 'status', status: outcome.response.status, retryAfter: outcome.response.headers.get('retry-after') } : outcome.failure;
       // A 403 may be a token the server thinks expired: one more try with a fresh token.
       const refreshToken: boolean = failure.kind === 'status' && failure.status === 403 && !forceRefresh && attempt < this.retry.maxAttempts;
       const delay = refreshToken ? 0 : retryDelay(attempt, this.retry, failure.kind === 'status' ? failure.retryAfter : null, Date.now());
-      const retry = (refreshToken || isRetryable(failure, call.idempotent)) && attempt < this.retry.maxAttempts && Date.now() - started + delay <= this.retry.maxElapsedMs && !call.signal?.aborted;
+      const retry =
+        (refreshToken || isRetryable(failure, call.idempotent)) &&
+        attempt < this.retry.maxAttempts &&
+        Date.now() - started + delay <= this.retry.maxElapsedMs &&
+        !call.signal?.aborted;
       if (!retry) throw this.failure(call, outcome, { ...context, attempts: attempt });
       forceRefresh = refreshToken;
-      this.options.logger?.warn({ ...context, status: failure.kind === 'status' ? failure.status : failure.kind, delayMs: delay }, 'marketplace call failed; retrying');
+      this.options.logger?.warn(
+        { ...context, status: failure.kind === 'status' ? failure.status : failure.kind, delayMs: delay },
+        'marketplace call failed; retrying',
+      );
       await sleep(delay, undefined, { signal: call.signal });
     }
   }
@@ -239,7 +280,13 @@ export class MarketplaceClient {
     };
     const signal = call.signal ? AbortSignal.any([call.signal, AbortSignal.timeout(this.timeoutMs)]) : AbortSignal.timeout(this.timeoutMs);
     try {
-      const response = await this.fetch(url, { method: call.method, headers, body: call.body === undefined ? undefined : JSON.stringify(call.body), signal, redirect: 'error' });
+      const response = await this.fetch(url, {
+        method: call.method,
+        headers,
+        body: call.body === undefined ? undefined : JSON.stringify(call.body),
+        signal,
+        redirect: 'error',
+      });
       const text = await response.text();
       return { response, body: parseJson(text) };
     } catch (error) {
@@ -257,11 +304,17 @@ export class MarketplaceClient {
     return url.toString();
   }
 
-  private failure(call: Call, outcome: { response: Response; body: unknown } | { error: unknown }, context: { requestId: string; correlationId: string; attempts: number }): MarketplaceError {
+  private failure(
+    call: Call,
+    outcome: { response: Response; body: unknown } | { error: unknown },
+    context: { requestId: string; correlationId: string; attempts: number },
+  ): MarketplaceError {
     if (!('response' in outcome)) {
       const cause = outcome.error as Error;
       const timedOut = cause?.name === 'TimeoutError';
-      const message = timedOut ? `${call.name}: no answer within ${this.timeoutMs} ms` : `${call.name}: ${cause?.message ?? 'network error'}${networkCode(cause) ? ` (${networkCode(cause)})` : ''}`;
+      const message = timedOut
+        ? `${call.name}: no answer within ${this.timeoutMs} ms`
+        : `${call.name}: ${cause?.message ?? 'network error'}${networkCode(cause) ? ` (${networkCode(cause)})` : ''}`;
       return new MarketplaceError(message, { status: 0, code: timedOut ? 'Timeout' : 'NetworkError', method: call.name, ...context }, { cause });
     }
     const { status } = outcome.response;
@@ -271,7 +324,14 @@ export class MarketplaceClient {
   }
 
   private localError(method: string, message: string, code: string, answer?: Answer): MarketplaceError {
-    return new MarketplaceError(`${method}: ${message}`, { status: answer?.status ?? 0, code, method, requestId: answer?.requestId ?? '', correlationId: answer?.correlationId ?? '', attempts: answer?.attempts ?? 0 });
+    return new MarketplaceError(`${method}: ${message}`, {
+      status: answer?.status ?? 0,
+      code,
+      method,
+      requestId: answer?.requestId ?? '',
+      correlationId: answer?.correlationId ?? '',
+      attempts: answer?.attempts ?? 0,
+    });
   }
 }
 

@@ -17,7 +17,13 @@ export function parseDuration(text: string): Duration | undefined {
   const match = PATTERN.exec(text);
   if (!match) return undefined;
   const [years, months, weeks, days, hours, minutes, seconds] = match.slice(1).map((part) => Number(part ?? 0)) as [
-    number, number, number, number, number, number, number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
   ];
   return { years, months, weeks, days, hours, minutes, seconds };
 }

@@ -146,7 +146,11 @@ export const OPERATIONS: readonly OperationContract[] = [
 ];
 
 /** The 400 for a missing or unsupported api-version, in the wording of ASP.NET API versioning. */
-export const ApiVersionError = Type.Object({ code: StringEnum(['ApiVersionUnspecified', 'UnsupportedApiVersion']), message: Type.String(), target: Type.Optional(Type.String()) });
+export const ApiVersionError = Type.Object({
+  code: StringEnum(['ApiVersionUnspecified', 'UnsupportedApiVersion']),
+  message: Type.String(),
+  target: Type.Optional(Type.String()),
+});
 
 /**
  * Answers the service gives before any operation runs, so no operation declares them: a missing or

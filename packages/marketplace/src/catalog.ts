@@ -95,7 +95,10 @@ export const DEMO_CATALOG: CatalogConfig = {
               displayName: 'Basic',
               description: 'One workspace, flat monthly price.',
               pricing: 'flat',
-              billingTerms: [{ termUnit: 'P1M', price: 29 }, { termUnit: 'P1Y', price: 290 }],
+              billingTerms: [
+                { termUnit: 'P1M', price: 29 },
+                { termUnit: 'P1Y', price: 290 },
+              ],
               hasFreeTrial: true,
             },
             {
@@ -118,7 +121,10 @@ export const DEMO_CATALOG: CatalogConfig = {
               pricing: 'perSeat',
               minQuantity: 10,
               maxQuantity: 10000,
-              billingTerms: [{ termUnit: 'P1Y', price: 300 }, { termUnit: 'P3Y', price: 800 }],
+              billingTerms: [
+                { termUnit: 'P1Y', price: 300 },
+                { termUnit: 'P3Y', price: 800 },
+              ],
               meteringDimensions: [{ id: 'storage-gb', displayName: 'Storage', unitOfMeasure: 'GB-month', pricePerUnit: 0.1 }],
             },
             {

@@ -64,7 +64,14 @@ export class PublisherEndpoints {
       runtime ? [runtime, 'runtime'] : catalog ? [catalog, 'catalog'] : [builtIn, 'built-in'];
     const [webhookUrl, webhookSource] = pick(override.webhookUrl, publisher.webhookUrl, this.inboxUrl(publisher));
     const [landingPageUrl, landingPageSource] = pick(override.landingPageUrl, publisher.landingPageUrl, `${this.origin()}/landing`);
-    return { publisherId: publisher.publisherId, displayName: publisher.displayName ?? publisher.publisherId, webhookUrl, landingPageUrl, webhookSource, landingPageSource };
+    return {
+      publisherId: publisher.publisherId,
+      displayName: publisher.displayName ?? publisher.publisherId,
+      webhookUrl,
+      landingPageUrl,
+      webhookSource,
+      landingPageSource,
+    };
   }
 
   list(): PublisherEndpointsView[] {

@@ -6,7 +6,12 @@ import { API_VERSION } from '@saas-fulfillment/contract';
 export const MarketplaceErrors = {
   apiVersionMissing: () => new ApiError(400, 'ApiVersionUnspecified', 'An API version is required, but was not specified.', 'api-version'),
   apiVersionUnsupported: (url: string, version: string) =>
-    new ApiError(400, 'UnsupportedApiVersion', `The HTTP resource that matches the request URI '${url}' does not support the API version '${version}'. Use ${API_VERSION}.`, 'api-version'),
+    new ApiError(
+      400,
+      'UnsupportedApiVersion',
+      `The HTTP resource that matches the request URI '${url}' does not support the API version '${version}'. Use ${API_VERSION}.`,
+      'api-version',
+    ),
   forbidden: (reason: string) => new ApiError(403, 'Forbidden', reason),
   notYourSubscription: (id: string) =>
     new ApiError(403, 'Forbidden', `Subscription ${id} belongs to an offer that is not registered to the calling application`, 'subscriptionId'),
@@ -14,7 +19,12 @@ export const MarketplaceErrors = {
   tokenHeaderMissing: () => new ApiError(400, 'HeaderNotPresent', 'Mandatory header missing', 'x-ms-marketplace-token'),
   tokenInvalid: () => new ApiError(400, 'InvalidValue', 'Failed to decode token: the marketplace token is malformed or unknown', 'x-ms-marketplace-token'),
   tokenExpired: () =>
-    new ApiError(400, 'InvalidValue', 'The marketplace token has expired. Open the subscription in the Azure portal or Microsoft 365 admin center and choose Configure / Manage account for a new one.', 'x-ms-marketplace-token'),
+    new ApiError(
+      400,
+      'InvalidValue',
+      'The marketplace token has expired. Open the subscription in the Azure portal or Microsoft 365 admin center and choose Configure / Manage account for a new one.',
+      'x-ms-marketplace-token',
+    ),
 
   subscriptionNotFound: (id: string) => new ApiError(404, 'EntityNotFound', `Subscription ${id} not found`, 'subscriptionId'),
   operationNotFound: (id: string) => new ApiError(404, 'EntityNotFound', `Operation ${id} not found`, 'operationId'),
@@ -26,7 +36,8 @@ export const MarketplaceErrors = {
     new ApiError(400, 'BadArgument', `quantity ${sent} is not the purchased quantity ${purchased ?? '(none: the plan is not priced per seat)'}`, 'quantity'),
   notPending: (status: string) =>
     new ApiError(400, 'BadRequest', `Subscription is ${status}; only a PendingFulfillmentStart subscription can be activated`, 'saasSubscriptionStatus'),
-  unsubscribedCannotActivate: (id: string) => new ApiError(404, 'EntityNotFound', `Subscription ${id} is Unsubscribed and cannot be activated`, 'subscriptionId'),
+  unsubscribedCannotActivate: (id: string) =>
+    new ApiError(404, 'EntityNotFound', `Subscription ${id} is Unsubscribed and cannot be activated`, 'subscriptionId'),
 
   patchNothing: () => new ApiError(400, 'BadArgument', 'Send planId or quantity to change', 'body'),
   patchBoth: () => new ApiError(400, 'BadArgument', 'Cannot patch more than one field in the same request', 'body'),
@@ -37,14 +48,18 @@ export const MarketplaceErrors = {
   alreadyUnsubscribed: (id: string) => new ApiError(400, 'BadRequest', `Subscription ${id} is already Unsubscribed`, 'subscriptionId'),
   planNotAvailable: (planId: string) => new ApiError(400, 'BadArgument', `Plan '${truncate(planId)}' is not available to this subscription`, 'planId'),
   samePlan: (planId: string) =>
-    new ApiError(400, 'BadArgument', `The subscription is already subscribed to plan ${planId}. Changing plans only supported between two different plans`, 'planId'),
+    new ApiError(
+      400,
+      'BadArgument',
+      `The subscription is already subscribed to plan ${planId}. Changing plans only supported between two different plans`,
+      'planId',
+    ),
   notPerSeat: (planId: string) => new ApiError(400, 'BadArgument', `Plan ${planId} is not priced per seat; it has no quantity`, 'quantity'),
   quantityOutOfRange: (quantity: number, min: number, max: number) =>
     new ApiError(400, 'BadArgument', `quantity ${quantity} is outside the plan's limits ${min}..${max}`, 'quantity'),
   sameQuantity: (quantity: number) => new ApiError(400, 'BadArgument', `The subscription already has quantity ${quantity}`, 'quantity'),
 
-  notAcknowledgeable: (action: string) =>
-    new ApiError(400, 'BadRequest', `${action} is a notification only; it cannot be acknowledged`, 'operationId'),
+  notAcknowledgeable: (action: string) => new ApiError(400, 'BadRequest', `${action} is a notification only; it cannot be acknowledged`, 'operationId'),
   partnerOperation: () =>
     new ApiError(400, 'BadRequest', 'This operation was started by the publisher (operationRequestSource Partner); it cannot be acknowledged', 'operationId'),
   operationCompleted: (status: string) =>

@@ -88,7 +88,7 @@ export class FulfillmentService {
 
     const id = randomUUID();
     const beneficiary = identity(request.beneficiary, 'customer');
-    const purchaser = request.csp ? identity(request.purchaser, 'reseller') : (request.purchaser ? identity(request.purchaser, 'customer') : beneficiary);
+    const purchaser = request.csp ? identity(request.purchaser, 'reseller') : request.purchaser ? identity(request.purchaser, 'customer') : beneficiary;
     if (!isPlanVisibleTo(plan, beneficiary.tenantId)) {
       throw badRequest('BadArgument', `Plan '${plan.planId}' is private and not offered to tenant ${beneficiary.tenantId}`, 'planId');
     }
@@ -118,13 +118,18 @@ export class FulfillmentService {
       suspendedAt: undefined,
     };
     // An auto-activated plan starts its term at once; the publisher hears of it by a Subscribe webhook.
-    const bought = plan.autoActivate ? { ...subscription, status: 'Subscribed' as const, termStart: now, termEnd: termEndFrom(now, subscription) } : subscription;
+    const bought = plan.autoActivate
+      ? { ...subscription, status: 'Subscribed' as const, termStart: now, termEnd: termEndFrom(now, subscription) }
+      : subscription;
     const token = newLandingToken();
     await this.store.transaction(async (tx) => {
       await tx.insertSubscription(bought);
       await tx.insertLandingToken(hashToken(token), id, this.later(this.settings.landingTokenTtlMs));
       if (plan.autoActivate) {
-        const operation = { ...this.newOperation(bought, 'Subscribe', 'Azure', { planId: bought.planId, quantity: bought.quantity }), status: 'Succeeded' as const };
+        const operation = {
+          ...this.newOperation(bought, 'Subscribe', 'Azure', { planId: bought.planId, quantity: bought.quantity }),
+          status: 'Succeeded' as const,
+        };
         await tx.insertOperation(operation);
         await this.queueWebhook(tx, operation, bought);
       }
@@ -191,7 +196,11 @@ export class FulfillmentService {
   }
 
   /** One page of the publisher's subscriptions (a serialized JSON array body), and the id to continue after if there are more. */
-  async listSubscriptionsJson(publisher: PublisherConfig, afterId: string | undefined, pageSize: number): Promise<{ json: string; nextAfter: string | undefined }> {
+  async listSubscriptionsJson(
+    publisher: PublisherConfig,
+    afterId: string | undefined,
+    pageSize: number,
+  ): Promise<{ json: string; nextAfter: string | undefined }> {
     const page = await this.store.subscriptionPageJson({ publisherId: publisher.publisherId, afterId, limit: pageSize });
     const more = page.count === pageSize && page.lastId !== undefined && (await this.store.hasSubscriptionAfter(publisher.publisherId, page.lastId));
     return { json: page.json, nextAfter: more ? page.lastId : undefined };
@@ -199,7 +208,9 @@ export class FulfillmentService {
 
   async availablePlans(publisher: PublisherConfig, id: string, planId?: string): Promise<PlanConfig[]> {
     const subscription = await this.ownSubscription(publisher, id);
-    const plans = this.catalog.plansFor(subscription.offerId, subscription.beneficiary.tenantId).filter((p) => !p.isStopSell || p.planId === subscription.planId);
+    const plans = this.catalog
+      .plansFor(subscription.offerId, subscription.beneficiary.tenantId)
+      .filter((p) => !p.isStopSell || p.planId === subscription.planId);
     return planId === undefined ? plans : plans.filter((p) => p.planId === planId);
   }
 
@@ -589,4 +600,3 @@ function newLandingToken(): string {
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
-

@@ -30,6 +30,8 @@ export const DEFAULT_SETTINGS: MarketplaceSettings = {
   pollIntervalMs: 250,
 };
 
-export function withDefaults(overrides: Partial<Omit<MarketplaceSettings, 'webhook'>> & { webhook?: Partial<MarketplaceSettings['webhook']> } = {}): MarketplaceSettings {
+export function withDefaults(
+  overrides: Partial<Omit<MarketplaceSettings, 'webhook'>> & { webhook?: Partial<MarketplaceSettings['webhook']> } = {},
+): MarketplaceSettings {
   return { ...DEFAULT_SETTINGS, ...overrides, webhook: { ...DEFAULT_SETTINGS.webhook, ...overrides.webhook } };
 }

@@ -85,7 +85,9 @@ export class SimulatorClient {
       });
     } catch (error) {
       const code = (error as { cause?: { code?: string } }).cause?.code;
-      throw new EmulatorUnreachable(`cannot reach the marketplace emulator at ${this.baseUrl}${code ? ` (${code})` : ''}: is it running? Start it with 'saas-fulfillment marketplace' or 'npm start'`);
+      throw new EmulatorUnreachable(
+        `cannot reach the marketplace emulator at ${this.baseUrl}${code ? ` (${code})` : ''}: is it running? Start it with 'saas-fulfillment marketplace' or 'npm start'`,
+      );
     }
     const text = await response.text();
     let json: unknown;

@@ -90,7 +90,11 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
       ...options.worker,
       onOutcome: (job, outcome, error) => {
         metrics.jobs.inc({ kind: job.kind, outcome });
-        if (outcome === 'retry' || outcome === 'dead') app.log.warn({ jobId: job.id, kind: job.kind, attempt: job.attempts, outcome, error: error instanceof Error ? error.message : String(error) }, 'job did not finish');
+        if (outcome === 'retry' || outcome === 'dead')
+          app.log.warn(
+            { jobId: job.id, kind: job.kind, attempt: job.attempts, outcome, error: error instanceof Error ? error.message : String(error) },
+            'job did not finish',
+          );
       },
       onError: (error) => app.log.error({ err: error }, 'could not claim jobs'),
     },
@@ -114,8 +118,27 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
   const adminUsers = (options.signIn?.adminUsers ?? []).map((u) => u.toLowerCase());
   if (options.signIn) await app.register(signInRoutes, { signIn: new OidcSignIn(options.signIn.settings), auth, adminUsers, secureCookies });
   const landingSignIn = options.signIn?.landing ?? false;
-  await app.register(landingRoutes, { fulfillment, store, plans, clock, formSecret: cookieSecret, branding, activationWaitMs: options.activationWaitMs ?? 3000, requireSignIn: landingSignIn });
-  await app.register(adminRoutes, { auth, store, fulfillment, plans, clock, productName: branding.productName, secureCookies, wake, microsoftSignIn: adminUsers.length > 0 });
+  await app.register(landingRoutes, {
+    fulfillment,
+    store,
+    plans,
+    clock,
+    formSecret: cookieSecret,
+    branding,
+    activationWaitMs: options.activationWaitMs ?? 3000,
+    requireSignIn: landingSignIn,
+  });
+  await app.register(adminRoutes, {
+    auth,
+    store,
+    fulfillment,
+    plans,
+    clock,
+    productName: branding.productName,
+    secureCookies,
+    wake,
+    microsoftSignIn: adminUsers.length > 0,
+  });
   await app.register(entitlementRoutes, { store, apiKey: options.appApiKey });
 
   app.get('/', async (_request, reply) => reply.redirect('/admin', 302));
@@ -138,7 +161,10 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
       worker.start();
       const every = options.reconcileIntervalMs ?? 60 * 60_000;
       if (every > 0) {
-        reconcileTimer = setInterval(() => void scheduleReconcile().then(wake, (error: unknown) => app.log.error({ err: error }, 'could not schedule reconciliation')), every);
+        reconcileTimer = setInterval(
+          () => void scheduleReconcile().then(wake, (error: unknown) => app.log.error({ err: error }, 'could not schedule reconciliation')),
+          every,
+        );
         reconcileTimer.unref();
       }
     });

@@ -11,7 +11,12 @@ export interface PublisherMetrics {
 export function createMetrics(store: PublisherStore): PublisherMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const webhooks = new Counter({ name: 'saas_webhooks_total', help: 'Webhooks received, by action and result', labelNames: ['action', 'result'] as const, registers: [registry] });
+  const webhooks = new Counter({
+    name: 'saas_webhooks_total',
+    help: 'Webhooks received, by action and result',
+    labelNames: ['action', 'result'] as const,
+    registers: [registry],
+  });
   const jobs = new Counter({ name: 'saas_jobs_total', help: 'Jobs run, by kind and outcome', labelNames: ['kind', 'outcome'] as const, registers: [registry] });
   new Gauge({
     name: 'saas_subscriptions',

@@ -94,7 +94,8 @@ ${options.refreshSeconds ? html`<meta http-equiv="refresh" content="${options.re
 }
 
 /** A status pill: coloured by the raw value (when it is one we know), labelled in words. */
-export const badge = (value: string, words: string = value) => html`<span class="badge ${/^[A-Za-z]+$/.test(value) ? value : 'other'}" title="${value}">${words}</span>`;
+export const badge = (value: string, words: string = value) =>
+  html`<span class="badge ${/^[A-Za-z]+$/.test(value) ? value : 'other'}" title="${value}">${words}</span>`;
 
 /** A subscription's status in words: "Waiting for activation", not `PendingFulfillmentStart`. */
 export const statusBadge = (status: string) => badge(status, subscriptionStatusWords(status));

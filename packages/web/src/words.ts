@@ -43,7 +43,15 @@ export function termWords(unit: string | undefined): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
-const DATE_TIME = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'UTC' });
+const DATE_TIME = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+  timeZone: 'UTC',
+});
 
 /** One format and one clock for every time on every page: `25 Nov 2026, 19:20 UTC`. */
 export function timeWords(iso: string | undefined): string {

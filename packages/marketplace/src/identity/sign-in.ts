@@ -70,9 +70,11 @@ export class SignInService {
   async redeem(form: Record<string, string | undefined>, publisher: PublisherConfig): Promise<Record<string, unknown>> {
     const pending = form.code ? this.codes.get(form.code) : undefined;
     if (form.code) this.codes.delete(form.code);
-    if (!pending || pending.expiresAt < this.clock.now().getTime()) throw new SignInError('invalid_grant', 70008, 'The provided authorization code is expired, used or unknown.');
+    if (!pending || pending.expiresAt < this.clock.now().getTime())
+      throw new SignInError('invalid_grant', 70008, 'The provided authorization code is expired, used or unknown.');
     if (pending.clientId !== publisher.clientId) throw new SignInError('invalid_grant', 70000, 'The code was issued to another application.');
-    if (form.redirect_uri !== pending.redirectUri) throw new SignInError('invalid_grant', 50148, 'The redirect_uri does not match the one in the authorization request.');
+    if (form.redirect_uri !== pending.redirectUri)
+      throw new SignInError('invalid_grant', 50148, 'The redirect_uri does not match the one in the authorization request.');
     if (pending.codeChallenge) {
       const verifier = form.code_verifier ?? '';
       const challenge = createHash('sha256').update(verifier).digest('base64url');

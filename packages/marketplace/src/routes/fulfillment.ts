@@ -69,17 +69,13 @@ export async function fulfillmentRoutes(app: FastifyInstance, deps: FulfillmentR
     return fulfillment.resolve(caller(request), Array.isArray(header) ? header[0] : header);
   });
 
-  app.get<{ Querystring: { continuationToken?: string } }>(
-    '/saas/subscriptions',
-    { schema: { querystring: ListQuery } },
-    async (request, reply) => {
-      const afterId = decodeContinuation(request.query.continuationToken);
-      const { json, nextAfter } = await fulfillment.listSubscriptionsJson(caller(request), afterId, PAGE_SIZE);
-      // Stored documents are spliced in as they are: a page is sent without serializing a hundred objects.
-      const link = nextAfter === undefined ? '' : `,"@nextLink":${JSON.stringify(nextLink(deps.publicUrl(), nextAfter))}`;
-      return reply.type(JSON_TYPE).send(`{"subscriptions":[${json}]${link}}`);
-    },
-  );
+  app.get<{ Querystring: { continuationToken?: string } }>('/saas/subscriptions', { schema: { querystring: ListQuery } }, async (request, reply) => {
+    const afterId = decodeContinuation(request.query.continuationToken);
+    const { json, nextAfter } = await fulfillment.listSubscriptionsJson(caller(request), afterId, PAGE_SIZE);
+    // Stored documents are spliced in as they are: a page is sent without serializing a hundred objects.
+    const link = nextAfter === undefined ? '' : `,"@nextLink":${JSON.stringify(nextLink(deps.publicUrl(), nextAfter))}`;
+    return reply.type(JSON_TYPE).send(`{"subscriptions":[${json}]${link}}`);
+  });
 
   app.get('/saas/subscriptions/:subscriptionId', { schema: { params: SubscriptionParams } }, async (request: SubscriptionRequest, reply) =>
     reply.type(JSON_TYPE).send(await fulfillment.getSubscriptionJson(caller(request), request.params.subscriptionId)),

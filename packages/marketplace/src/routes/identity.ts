@@ -63,14 +63,20 @@ export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDe
     } catch (caught) {
       const error = caught instanceof SignInError ? new EntraError(400, caught.error, caught.aadsts, caught.message) : caught;
       if (!(error instanceof EntraError)) throw error;
-      return reply.status(error.status).header('cache-control', 'no-store').send({
-        error: error.error,
-        error_description: `AADSTS${error.aadsts}: ${error.message}`,
-        error_codes: [error.aadsts],
-        timestamp: new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
-        trace_id: randomUUID(),
-        correlation_id: randomUUID(),
-      });
+      return reply
+        .status(error.status)
+        .header('cache-control', 'no-store')
+        .send({
+          error: error.error,
+          error_description: `AADSTS${error.aadsts}: ${error.message}`,
+          error_codes: [error.aadsts],
+          timestamp: new Date()
+            .toISOString()
+            .replace('T', ' ')
+            .replace(/\.\d+Z$/, 'Z'),
+          trace_id: randomUUID(),
+          correlation_id: randomUUID(),
+        });
     }
   };
 
@@ -92,7 +98,11 @@ export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDe
     scope: query.scope ?? '',
   });
   const signInPage = (reply: FastifyReply, status: number, body: SafeHtml) =>
-    reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page({ title: 'Sign in', app: 'Microsoft Entra ID (emulated)', nav: [], narrow: true }, body));
+    reply
+      .status(status)
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(page({ title: 'Sign in', app: 'Microsoft Entra ID (emulated)', nav: [], narrow: true }, body));
 
   app.get('/:tenantId/oauth2/v2.0/authorize', async (request, reply) => {
     const { tenantId } = request.params as { tenantId: string };
@@ -156,7 +166,12 @@ export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDe
 
 function readForm(body: unknown): TokenForm {
   if (body === null || typeof body !== 'object') {
-    throw new EntraError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'. Send it as application/x-www-form-urlencoded.");
+    throw new EntraError(
+      400,
+      'invalid_request',
+      900144,
+      "The request body must contain the following parameter: 'grant_type'. Send it as application/x-www-form-urlencoded.",
+    );
   }
   const form: TokenForm = {};
   for (const [name, value] of Object.entries(body as Record<string, unknown>)) form[name] = Array.isArray(value) ? String(value[0]) : String(value);
@@ -168,7 +183,12 @@ function authenticateClient(catalog: Catalog, tenantId: string, form: TokenForm,
     if (!form[name]) throw new EntraError(400, 'invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`);
   }
   if (form.grant_type !== grant) {
-    throw new EntraError(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${form.grant_type}'. Supported: client_credentials (v1 and v2.0), authorization_code (v2.0).`);
+    throw new EntraError(
+      400,
+      'unsupported_grant_type',
+      70003,
+      `The app requested an unsupported grant type '${form.grant_type}'. Supported: client_credentials (v1 and v2.0), authorization_code (v2.0).`,
+    );
   }
   const tenantKnown = catalog.publishers.some((p) => p.tenantId === tenantId);
   if (!tenantKnown) throw new EntraError(400, 'invalid_request', 90002, `Tenant '${tenantId}' not found. Check the tenant id in the token URL.`);
@@ -180,7 +200,12 @@ function authenticateClient(catalog: Catalog, tenantId: string, form: TokenForm,
     throw new EntraError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
   }
   if (form.client_secret !== publisher.clientSecret) {
-    throw new EntraError(401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${publisher.clientId}'.`);
+    throw new EntraError(
+      401,
+      'invalid_client',
+      7000215,
+      `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${publisher.clientId}'.`,
+    );
   }
   return publisher;
 }
@@ -189,12 +214,22 @@ function checkAudience(form: TokenForm, version: TokenVersion): void {
   if (version === 'v1') {
     if (!form.resource) throw new EntraError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'resource'.");
     if (form.resource !== MARKETPLACE_RESOURCE_ID) {
-      throw new EntraError(400, 'invalid_resource', 500011, `The resource principal named ${form.resource} was not found in the tenant. The marketplace API is ${MARKETPLACE_RESOURCE_ID}.`);
+      throw new EntraError(
+        400,
+        'invalid_resource',
+        500011,
+        `The resource principal named ${form.resource} was not found in the tenant. The marketplace API is ${MARKETPLACE_RESOURCE_ID}.`,
+      );
     }
     return;
   }
   if (!form.scope) throw new EntraError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'scope'.");
   if (form.scope !== `${MARKETPLACE_RESOURCE_ID}/.default`) {
-    throw new EntraError(400, 'invalid_scope', 1002012, `The provided value for scope ${form.scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (${MARKETPLACE_RESOURCE_ID}/.default).`);
+    throw new EntraError(
+      400,
+      'invalid_scope',
+      1002012,
+      `The provided value for scope ${form.scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (${MARKETPLACE_RESOURCE_ID}/.default).`,
+    );
   }
 }

@@ -79,7 +79,11 @@ export async function simulatorRoutes(app: FastifyInstance, deps: SimulatorRoute
 
   app.addHook('onRequest', async (request) => {
     if (!deps.allowRemote && !isLoopback(request.socket.remoteAddress)) {
-      throw new ApiError(403, 'Forbidden', 'The simulator control API answers loopback callers only (start the emulator with --simulator-remote to change that)');
+      throw new ApiError(
+        403,
+        'Forbidden',
+        'The simulator control API answers loopback callers only (start the emulator with --simulator-remote to change that)',
+      );
     }
   });
 
@@ -106,15 +110,23 @@ export async function simulatorRoutes(app: FastifyInstance, deps: SimulatorRoute
     },
   );
 
-  app.post('/subscriptions/:subscriptionId/token', { schema: { params: IdParams } }, async (request: FastifyRequest<{ Params: { subscriptionId: string } }>, reply) => {
-    return reply.status(201).send(await fulfillment.issueLandingToken(request.params.subscriptionId));
-  });
+  app.post(
+    '/subscriptions/:subscriptionId/token',
+    { schema: { params: IdParams } },
+    async (request: FastifyRequest<{ Params: { subscriptionId: string } }>, reply) => {
+      return reply.status(201).send(await fulfillment.issueLandingToken(request.params.subscriptionId));
+    },
+  );
 
   app.get('/clock', async () => ({ now: deps.clock.now().toISOString(), offsetMs: deps.clock.offset }));
 
-  app.post('/clock', { schema: { body: ClockBody } }, async (request: FastifyRequest<{ Body: { advanceBy: string } }>) => deps.advanceClock(request.body.advanceBy));
+  app.post('/clock', { schema: { body: ClockBody } }, async (request: FastifyRequest<{ Body: { advanceBy: string } }>) =>
+    deps.advanceClock(request.body.advanceBy),
+  );
 
-  app.post('/faults', { schema: { body: FaultBody } }, async (request: FastifyRequest<{ Body: FaultRequest }>, reply) => reply.status(201).send(deps.faults.add(request.body)));
+  app.post('/faults', { schema: { body: FaultBody } }, async (request: FastifyRequest<{ Body: FaultRequest }>, reply) =>
+    reply.status(201).send(deps.faults.add(request.body)),
+  );
   app.get('/faults', async () => ({ faults: deps.faults.list() }));
   app.delete('/faults', async (_request, reply) => {
     deps.faults.clear();
@@ -123,14 +135,21 @@ export async function simulatorRoutes(app: FastifyInstance, deps: SimulatorRoute
 
   app.get('/publishers', async () => ({ publishers: deps.endpoints.list() }));
 
-  app.put('/publishers/:publisherId', { schema: { params: PublisherParams, body: EndpointsBody } }, async (request: FastifyRequest<{ Params: { publisherId: string }; Body: EndpointsBody }>) =>
-    deps.endpoints.update(requirePublisher(deps.catalog, request.params.publisherId), request.body),
+  app.put(
+    '/publishers/:publisherId',
+    { schema: { params: PublisherParams, body: EndpointsBody } },
+    async (request: FastifyRequest<{ Params: { publisherId: string }; Body: EndpointsBody }>) =>
+      deps.endpoints.update(requirePublisher(deps.catalog, request.params.publisherId), request.body),
   );
 
-  app.post('/webhooks/:deliveryId/redeliver', { schema: { params: DeliveryParams } }, async (request: FastifyRequest<{ Params: { deliveryId: string } }>, reply) => {
-    const delivery = await fulfillment.redeliver(request.params.deliveryId);
-    return reply.status(201).send({ deliveryId: delivery.id, operationId: delivery.operationId, url: delivery.url });
-  });
+  app.post(
+    '/webhooks/:deliveryId/redeliver',
+    { schema: { params: DeliveryParams } },
+    async (request: FastifyRequest<{ Params: { deliveryId: string } }>, reply) => {
+      const delivery = await fulfillment.redeliver(request.params.deliveryId);
+      return reply.status(201).send({ deliveryId: delivery.id, operationId: delivery.operationId, url: delivery.url });
+    },
+  );
 
   app.get('/inbox', { schema: { querystring: InboxQuery } }, async (request: FastifyRequest<{ Querystring: { publisherId?: string; limit?: string } }>) => {
     const limit = Math.min(Number(request.query.limit ?? 100) || 100, 1000);
@@ -139,14 +158,18 @@ export async function simulatorRoutes(app: FastifyInstance, deps: SimulatorRoute
     return { received: received.map(inboxToJson), answers };
   });
 
-  app.put('/inbox/:publisherId', { schema: { params: PublisherParams, body: AnswerBody } }, async (request: FastifyRequest<{ Params: { publisherId: string }; Body: AnswerBody }>) =>
-    deps.inbox.setAnswer(requirePublisher(deps.catalog, request.params.publisherId), request.body),
+  app.put(
+    '/inbox/:publisherId',
+    { schema: { params: PublisherParams, body: AnswerBody } },
+    async (request: FastifyRequest<{ Params: { publisherId: string }; Body: AnswerBody }>) =>
+      deps.inbox.setAnswer(requirePublisher(deps.catalog, request.params.publisherId), request.body),
   );
 
   app.post(
     '/inbox/entries/:entryId/acknowledge',
     { schema: { params: EntryParams, body: AcknowledgeBody } },
-    async (request: FastifyRequest<{ Params: { entryId: string }; Body: { status: 'Success' | 'Failure' } }>) => inboxToJson(await deps.inbox.acknowledge(request.params.entryId, request.body.status)),
+    async (request: FastifyRequest<{ Params: { entryId: string }; Body: { status: 'Success' | 'Failure' } }>) =>
+      inboxToJson(await deps.inbox.acknowledge(request.params.entryId, request.body.status)),
   );
 
   app.post('/reset', async (_request, reply) => {
@@ -154,11 +177,15 @@ export async function simulatorRoutes(app: FastifyInstance, deps: SimulatorRoute
     return reply.status(204).send();
   });
 
-  app.get('/webhooks', { schema: { querystring: WebhookQuery } }, async (request: FastifyRequest<{ Querystring: { subscriptionId?: string; limit?: string } }>) => {
-    const limit = Math.min(Number(request.query.limit ?? 100) || 100, 1000);
-    const deliveries = await store.listDeliveries({ subscriptionId: request.query.subscriptionId, limit });
-    return { deliveries: await Promise.all(deliveries.map(async (d) => deliveryView(d, await store.listAttempts(d.id)))) };
-  });
+  app.get(
+    '/webhooks',
+    { schema: { querystring: WebhookQuery } },
+    async (request: FastifyRequest<{ Querystring: { subscriptionId?: string; limit?: string } }>) => {
+      const limit = Math.min(Number(request.query.limit ?? 100) || 100, 1000);
+      const deliveries = await store.listDeliveries({ subscriptionId: request.query.subscriptionId, limit });
+      return { deliveries: await Promise.all(deliveries.map(async (d) => deliveryView(d, await store.listAttempts(d.id)))) };
+    },
+  );
 }
 
 /** A webhook delivery as the control API lists it: the notice it carried, where it went, how it went. */

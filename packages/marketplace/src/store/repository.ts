@@ -171,10 +171,17 @@ export class MarketplaceStore {
    * `afterId`. The database joins the stored documents itself: one string crosses into JavaScript, not
    * a row object per subscription.
    */
-  async subscriptionPageJson(filter: { publisherId: string; afterId?: string | undefined; limit: number }): Promise<{ json: string; count: number; lastId: string | undefined }> {
+  async subscriptionPageJson(filter: {
+    publisherId: string;
+    afterId?: string | undefined;
+    limit: number;
+  }): Promise<{ json: string; count: number; lastId: string | undefined }> {
     let page = this.db.selectFrom('mp_subscriptions').select(['id', 'doc']).where('publisher_id', '=', filter.publisherId).orderBy('id').limit(filter.limit);
     if (filter.afterId !== undefined) page = page.where('id', '>', filter.afterId);
-    const joined = this.dialect === 'postgres' ? sql<string | null>`string_agg(page.doc, ',' order by page.id)` : sql<string | null>`group_concat(page.doc, ',' order by page.id)`;
+    const joined =
+      this.dialect === 'postgres'
+        ? sql<string | null>`string_agg(page.doc, ',' order by page.id)`
+        : sql<string | null>`group_concat(page.doc, ',' order by page.id)`;
     const row = await this.db
       .selectFrom(page.as('page'))
       .select((eb) => [joined.as('json'), eb.fn.countAll<number | string>().as('count'), eb.fn.max('page.id').as('lastId')])
@@ -184,7 +191,13 @@ export class MarketplaceStore {
 
   /** True when the publisher has a subscription after `id` (is there another page?). */
   async hasSubscriptionAfter(publisherId: string, id: string): Promise<boolean> {
-    const row = await this.db.selectFrom('mp_subscriptions').select('id').where('publisher_id', '=', publisherId).where('id', '>', id).limit(1).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('mp_subscriptions')
+      .select('id')
+      .where('publisher_id', '=', publisherId)
+      .where('id', '>', id)
+      .limit(1)
+      .executeTakeFirst();
     return row !== undefined;
   }
 

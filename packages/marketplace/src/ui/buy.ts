@@ -35,7 +35,9 @@ export async function buyPages(app: FastifyInstance, deps: SimulatorPageDeps): P
     });
   });
 
-  app.get('/assets/simulator.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(BUY_FORM_SCRIPT));
+  app.get('/assets/simulator.js', async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(BUY_FORM_SCRIPT),
+  );
 }
 
 /** What the script needs to know of a plan to fit the form to it. */
@@ -55,7 +57,10 @@ function choiceOf(plan: PlanConfig): PlanChoice {
     min,
     max,
     trial: plan.hasFreeTrial ?? false,
-    terms: plan.billingTerms.map((t) => ({ unit: t.termUnit, label: `${termWords(t.termUnit)}: ${t.price} ${currency}${plan.pricing === 'perSeat' ? ' per seat' : ''}` })),
+    terms: plan.billingTerms.map((t) => ({
+      unit: t.termUnit,
+      label: `${termWords(t.termUnit)}: ${t.price} ${currency}${plan.pricing === 'perSeat' ? ' per seat' : ''}`,
+    })),
   };
 }
 
@@ -66,9 +71,13 @@ function planLabel(offer: OfferConfig, plan: PlanConfig): string {
 }
 
 function buyPage(catalog: Catalog): SafeHtml {
-  const plans = catalog.publishers.flatMap((publisher) => publisher.offers.flatMap((offer) => offer.plans.filter((p) => !p.isStopSell).map((plan) => ({ offer, plan }))));
+  const plans = catalog.publishers.flatMap((publisher) =>
+    publisher.offers.flatMap((offer) => offer.plans.filter((p) => !p.isStopSell).map((plan) => ({ offer, plan }))),
+  );
   const first = plans[0] && choiceOf(plans[0].plan);
-  const options = plans.map(({ offer, plan }) => html`<option value="${offer.offerId}/${plan.planId}" data-plan="${JSON.stringify(choiceOf(plan))}">${planLabel(offer, plan)}</option>`);
+  const options = plans.map(
+    ({ offer, plan }) => html`<option value="${offer.offerId}/${plan.planId}" data-plan="${JSON.stringify(choiceOf(plan))}">${planLabel(offer, plan)}</option>`,
+  );
   return html`<h1>Buy a SaaS subscription</h1>
 <section><form method="post" action="/ui/purchase" id="buy">
 <div class="grid">

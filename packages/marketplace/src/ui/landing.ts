@@ -27,7 +27,10 @@ export async function landingPages(app: FastifyInstance, deps: SimulatorPageDeps
     const token = field(request.body, 'token') ?? '';
     return act(reply, withQuery('/landing', { token }), async () => {
       const { publisher, resolved } = await fulfillment.resolveAsOwner(token);
-      await fulfillment.activate(publisher, resolved.id, { planId: resolved.planId, ...(resolved.quantity !== undefined ? { quantity: resolved.quantity } : {}) });
+      await fulfillment.activate(publisher, resolved.id, {
+        planId: resolved.planId,
+        ...(resolved.quantity !== undefined ? { quantity: resolved.quantity } : {}),
+      });
       return withQuery(`/subscriptions/${resolved.id}`, { notice: 'Activated from the built-in landing page: billing has started.' });
     });
   });

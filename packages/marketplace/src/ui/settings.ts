@@ -23,7 +23,10 @@ export async function settingsPages(app: FastifyInstance, deps: SimulatorPageDep
       try {
         await deps.endpoints.update(publisher, { webhookUrl: url('webhookUrl'), landingPageUrl: url('landingPageUrl') });
       } catch (error) {
-        if (error instanceof TypeError) return withQuery('/settings', { error: `${error.message === 'webhookUrl' ? 'Webhook' : 'Landing page'} must be an http(s) URL, or empty for the default` });
+        if (error instanceof TypeError)
+          return withQuery('/settings', {
+            error: `${error.message === 'webhookUrl' ? 'Webhook' : 'Landing page'} must be an http(s) URL, or empty for the default`,
+          });
         throw error;
       }
       return withQuery('/settings', { notice: `Saved for ${publisher.displayName ?? publisher.publisherId}.` });
@@ -32,7 +35,10 @@ export async function settingsPages(app: FastifyInstance, deps: SimulatorPageDep
 
   app.post('/ui/reset', async (_request, reply) => {
     await deps.reset();
-    return reply.redirect(withQuery('/', { notice: 'Everything was reset: no subscriptions, operations, webhooks or usage; the clock is back to real time.' }), 303);
+    return reply.redirect(
+      withQuery('/', { notice: 'Everything was reset: no subscriptions, operations, webhooks or usage; the clock is back to real time.' }),
+      303,
+    );
   });
 }
 

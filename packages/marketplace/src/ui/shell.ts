@@ -46,7 +46,14 @@ export function guardLoopback(app: FastifyInstance, allowRemote: boolean): void 
 }
 
 /** Sends a simulator page: the frame, the notice or error from the query, and the marketplace's time. */
-export function show(reply: FastifyReply, request: PageRequest, clock: AdjustableClock, title: string, body: SafeHtml, options: { status?: number; refreshSeconds?: number } = {}) {
+export function show(
+  reply: FastifyReply,
+  request: PageRequest,
+  clock: AdjustableClock,
+  title: string,
+  body: SafeHtml,
+  options: { status?: number; refreshSeconds?: number } = {},
+) {
   const query = (request.query ?? {}) as { notice?: unknown; error?: unknown };
   const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 500) : undefined);
   const moved = clock.offset !== 0 ? html` <span class="badge Pending">moved ahead of real time</span>` : '';

@@ -15,7 +15,9 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export async function subscriptionPages(app: FastifyInstance, deps: SimulatorPageDeps): Promise<void> {
   const { fulfillment, store, catalog, clock } = deps;
 
-  app.get('/subscriptions', async (request: PageRequest, reply) => show(reply, request, clock, 'Subscriptions', subscriptionsPage(await store.recentSubscriptions(200), catalog)));
+  app.get('/subscriptions', async (request: PageRequest, reply) =>
+    show(reply, request, clock, 'Subscriptions', subscriptionsPage(await store.recentSubscriptions(200), catalog)),
+  );
 
   app.get('/subscriptions/:id', async (request: PageRequest, reply) => {
     const subscription = GUID.test(request.params.id) ? await store.getSubscription(request.params.id) : undefined;
@@ -26,7 +28,14 @@ export async function subscriptionPages(app: FastifyInstance, deps: SimulatorPag
     const operations = await store.listOperations(subscription.id);
     const deliveries = await store.listDeliveries({ subscriptionId: subscription.id, limit: 50 });
     const waiting = operations.some((o) => o.status === 'InProgress') || deliveries.some((d) => d.status === 'Pending');
-    return show(reply, request, clock, subscription.name, subscriptionPage(subscription, catalog, operations, deliveries, landing), waiting ? { refreshSeconds: 3 } : {});
+    return show(
+      reply,
+      request,
+      clock,
+      subscription.name,
+      subscriptionPage(subscription, catalog, operations, deliveries, landing),
+      waiting ? { refreshSeconds: 3 } : {},
+    );
   });
 
   app.post('/ui/subscriptions/:id/action', async (request: FormRequest, reply) => {
@@ -39,7 +48,9 @@ export async function subscriptionPages(app: FastifyInstance, deps: SimulatorPag
         planId: field(form, 'planId') || undefined,
         quantity: action === 'ChangeQuantity' ? wholeNumber(field(form, 'quantity'), 'quantity') : undefined,
       });
-      return withQuery(back, { notice: `${actionWords(action)} requested: the operation is ${operation.status === 'InProgress' ? 'waiting for the publisher' : operation.status.toLowerCase()}.` });
+      return withQuery(back, {
+        notice: `${actionWords(action)} requested: the operation is ${operation.status === 'InProgress' ? 'waiting for the publisher' : operation.status.toLowerCase()}.`,
+      });
     });
   });
 
@@ -70,7 +81,13 @@ function subscriptionsPage(subscriptions: SubscriptionRecord[], catalog: Catalog
 <p class="muted" id="advance-hint">An ISO 8601 duration: PT1H (an hour), P1D (a day), P1M (a month), P1Y (a year).</p></section>`;
 }
 
-function subscriptionPage(s: SubscriptionRecord, catalog: Catalog, operations: OperationRecord[], deliveries: DeliveryRecord[], landing: string | undefined): SafeHtml {
+function subscriptionPage(
+  s: SubscriptionRecord,
+  catalog: Catalog,
+  operations: OperationRecord[],
+  deliveries: DeliveryRecord[],
+  landing: string | undefined,
+): SafeHtml {
   const names = planNames(catalog, s.offerId, s.planId);
   const plans = catalog.plansFor(s.offerId, s.beneficiary.tenantId).filter((p) => p.planId !== s.planId && !p.isStopSell);
   const current = catalog.plan(s.offerId, s.planId);
@@ -80,10 +97,18 @@ function subscriptionPage(s: SubscriptionRecord, catalog: Catalog, operations: O
   const active = s.status === 'Subscribed';
   const actions = [
     active && plans.length
-      ? actionForm('ChangePlan', 'Change plan', html`<select name="planId" aria-label="New plan">${plans.map((p) => html`<option value="${p.planId}">${p.displayName}</option>`)}</select>`)
+      ? actionForm(
+          'ChangePlan',
+          'Change plan',
+          html`<select name="planId" aria-label="New plan">${plans.map((p) => html`<option value="${p.planId}">${p.displayName}</option>`)}</select>`,
+        )
       : '',
     active && seats && s.quantity !== undefined
-      ? actionForm('ChangeQuantity', 'Change seats', html`<input name="quantity" type="number" min="${seats.min}" max="${seats.max}" value="${s.quantity}" aria-label="Seats" size="6">`)
+      ? actionForm(
+          'ChangeQuantity',
+          'Change seats',
+          html`<input name="quantity" type="number" min="${seats.min}" max="${seats.max}" value="${s.quantity}" aria-label="Seats" size="6">`,
+        )
       : '',
     active ? actionForm('Suspend', 'Payment failed (suspend)') : '',
     s.status === 'Suspended' ? actionForm('Reinstate', 'Payment fixed (reinstate)') : '',
@@ -111,7 +136,10 @@ ${s.allowedCustomerOperations.includes('Update') ? '' : html`<dt>Sold by</dt><dd
 <section><h2>Act as the customer</h2>${actions.some((a) => a !== '') ? actions : html`<p class="muted">Nothing to do: the subscription is cancelled.</p>`}</section>
 <section><h2>Operations</h2>${table(
     ['When', 'Action', 'Started by', 'Status', 'Plan and seats', 'Note'],
-    operations.map((o) => html`<tr><td>${when(o.timeStamp)}</td><td>${actionWords(o.action)}</td><td>${o.source === 'Azure' ? 'customer / Microsoft' : 'publisher'}</td><td>${operationBadge(o.status)}</td><td>${planNames(catalog, s.offerId, o.planId).plan}${o.quantity !== undefined ? `, ${o.quantity} seats` : ''}</td><td>${textWithIds(o.errorMessage ?? '')}</td></tr>`),
+    operations.map(
+      (o) =>
+        html`<tr><td>${when(o.timeStamp)}</td><td>${actionWords(o.action)}</td><td>${o.source === 'Azure' ? 'customer / Microsoft' : 'publisher'}</td><td>${operationBadge(o.status)}</td><td>${planNames(catalog, s.offerId, o.planId).plan}${o.quantity !== undefined ? `, ${o.quantity} seats` : ''}</td><td>${textWithIds(o.errorMessage ?? '')}</td></tr>`,
+    ),
     'No operations yet.',
   )}</section>
 <section><h2>Webhook deliveries</h2>${deliveryTable(deliveries)}</section>`;

@@ -15,7 +15,14 @@ export async function webhookPages(app: FastifyInstance, deps: SimulatorPageDeps
   app.get('/webhooks', async (request: PageRequest, reply) => {
     const deliveries = await store.listDeliveries({ limit: 200 });
     const waiting = deliveries.some((d) => d.status === 'Pending');
-    return show(reply, request, clock, 'Webhooks', html`<h1>Webhook deliveries</h1><section>${deliveryTable(deliveries)}</section>`, waiting ? { refreshSeconds: 3 } : {});
+    return show(
+      reply,
+      request,
+      clock,
+      'Webhooks',
+      html`<h1>Webhook deliveries</h1><section>${deliveryTable(deliveries)}</section>`,
+      waiting ? { refreshSeconds: 3 } : {},
+    );
   });
 
   app.post('/ui/webhooks/:id/redeliver', async (request: FormRequest, reply) =>
@@ -28,7 +35,8 @@ export async function webhookPages(app: FastifyInstance, deps: SimulatorPageDeps
   app.get('/inbox', async (request: PageRequest, reply) => {
     const entries = await store.listInbox({ limit: 200 });
     const operations = new Map<string, OperationRecord | undefined>();
-    for (const id of new Set(entries.map((e) => e.operationId).filter((id): id is string => id !== undefined))) operations.set(id, await store.getOperation(id));
+    for (const id of new Set(entries.map((e) => e.operationId).filter((id): id is string => id !== undefined)))
+      operations.set(id, await store.getOperation(id));
     const publishers = deps.endpoints.list().map((view) => ({ view, answers: deps.inbox.answers(view.publisherId) }));
     return show(reply, request, clock, 'Inbox', inboxPage(publishers, entries, operations));
   });
@@ -62,7 +70,11 @@ export function deliveryTable(deliveries: DeliveryRecord[]): SafeHtml {
   return table(['Sent', 'Action', 'Status', 'Attempts', 'Last answer', 'Latency', 'To', ''], rows, 'No webhooks sent yet.');
 }
 
-function inboxPage(publishers: { view: PublisherEndpointsView; answers: InboxAnswers }[], entries: InboxEntry[], operations: Map<string, OperationRecord | undefined>): SafeHtml {
+function inboxPage(
+  publishers: { view: PublisherEndpointsView; answers: InboxAnswers }[],
+  entries: InboxEntry[],
+  operations: Map<string, OperationRecord | undefined>,
+): SafeHtml {
   const controls = publishers.map(({ view, answers }) => {
     const elsewhere = view.webhookSource !== 'built-in';
     return html`<section><h2>${view.displayName}</h2>

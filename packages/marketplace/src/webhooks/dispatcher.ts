@@ -87,7 +87,8 @@ export class WebhookDispatcher {
  */
 function outcomeOf(statusCode: number | undefined, delivery: DeliveryRecord, attempt: number, maxAttempts: number): DeliveryOutcome['settled'] {
   if (statusCode !== undefined && statusCode >= 200 && statusCode < 300) return 'Delivered';
-  if (statusCode !== undefined && statusCode >= 400 && statusCode < 500 && statusCode !== 408 && statusCode !== 429 && isRejectable(delivery)) return 'Rejected';
+  if (statusCode !== undefined && statusCode >= 400 && statusCode < 500 && statusCode !== 408 && statusCode !== 429 && isRejectable(delivery))
+    return 'Rejected';
   return attempt >= maxAttempts ? 'Abandoned' : undefined;
 }
 

@@ -95,7 +95,10 @@ export class WebhookInbox {
     }
     entry.answer = await this.takeAnswer(publisherId);
     await this.deps.store.saveInboxEntry(entry);
-    this.deps.log.info({ inboxEntry: entry.id, operationId: entry.operationId, action: entry.action, answer: entry.answer }, 'built-in inbox received a webhook');
+    this.deps.log.info(
+      { inboxEntry: entry.id, operationId: entry.operationId, action: entry.action, answer: entry.answer },
+      'built-in inbox received a webhook',
+    );
     switch (entry.answer) {
       case 'reject':
         return this.answer(entry, 400, { code: 'Rejected', message: 'The built-in inbox was told to reject this delivery' });
@@ -117,7 +120,8 @@ export class WebhookInbox {
     const entry = await this.deps.store.getInboxEntry(entryId);
     if (!entry) throw new ApiError(404, 'EntityNotFound', `No inbox entry ${entryId}`, 'entryId');
     const publisher = this.deps.catalog.publisher(entry.publisherId);
-    if (!publisher || !entry.operationId || !entry.subscriptionId) throw new ApiError(400, 'BadRequest', 'This delivery names no operation to acknowledge', 'entryId');
+    if (!publisher || !entry.operationId || !entry.subscriptionId)
+      throw new ApiError(400, 'BadRequest', 'This delivery names no operation to acknowledge', 'entryId');
     await this.deps.fulfillment.acknowledge(publisher, entry.subscriptionId, entry.operationId, { status });
     const updated = { ...entry, acknowledgement: `PATCH ${status}: accepted` };
     await this.deps.store.saveInboxEntry(updated);

@@ -34,12 +34,20 @@ export class AdminAuth {
     const candidate = await scryptAsync(password, this.salt, 32);
     const ok = timingSafeEqual(candidate, this.hash);
     if (ok) this.failures.delete(client);
-    else this.failures.set(client, record && now - record.since < FAILURE_WINDOW_MS ? { count: record.count + 1, since: record.since } : { count: 1, since: now });
+    else
+      this.failures.set(client, record && now - record.since < FAILURE_WINDOW_MS ? { count: record.count + 1, since: record.since } : { count: 1, since: now });
     return ok;
   }
 
   startSession(reply: FastifyReply, secure: boolean): void {
-    reply.setCookie(SESSION_COOKIE, String(Date.now() + SESSION_MS), { signed: true, httpOnly: true, sameSite: 'strict', secure, path: '/', maxAge: SESSION_MS / 1000 });
+    reply.setCookie(SESSION_COOKIE, String(Date.now() + SESSION_MS), {
+      signed: true,
+      httpOnly: true,
+      sameSite: 'strict',
+      secure,
+      path: '/',
+      maxAge: SESSION_MS / 1000,
+    });
   }
 
   endSession(reply: FastifyReply): void {

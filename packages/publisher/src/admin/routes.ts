@@ -38,7 +38,10 @@ const NAV = [
 type Query = { q?: string; status?: string; planId?: string; page?: string; notice?: string; error?: string; next?: string };
 type Req = FastifyRequest<{ Querystring: Query; Params: { id: string }; Body: Record<string, string> | undefined }>;
 
-const ChangeBody = Type.Object({ planId: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })), quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })) });
+const ChangeBody = Type.Object({
+  planId: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+  quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+});
 
 export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
   const { store, fulfillment, auth } = deps;
@@ -51,7 +54,15 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
       .header('cache-control', 'no-store')
       .send(
         page(
-          { title, app: `${deps.productName} admin`, homeUrl: '/admin', nav: [...NAV, { href: '/admin/logout', label: 'Sign out' }], notice: text(request.query.notice), error: text(request.query.error), refreshSeconds: options.refreshSeconds },
+          {
+            title,
+            app: `${deps.productName} admin`,
+            homeUrl: '/admin',
+            nav: [...NAV, { href: '/admin/logout', label: 'Sign out' }],
+            notice: text(request.query.notice),
+            error: text(request.query.error),
+            refreshSeconds: options.refreshSeconds,
+          },
           body,
         ),
       );
@@ -92,7 +103,14 @@ ${deps.microsoftSignIn ? html`<p><a id="microsoft-sign-in" href="/auth/login?for
 
   const search = (query: Query) => {
     const pageNumber = Math.max(1, Number(query.page ?? 1) || 1);
-    return { search: query.q?.trim() || undefined, status: query.status || undefined, planId: query.planId || undefined, offset: (pageNumber - 1) * PAGE_SIZE, limit: PAGE_SIZE, pageNumber };
+    return {
+      search: query.q?.trim() || undefined,
+      status: query.status || undefined,
+      planId: query.planId || undefined,
+      offset: (pageNumber - 1) * PAGE_SIZE,
+      limit: PAGE_SIZE,
+      pageNumber,
+    };
   };
 
   app.get('/admin', async (request: Req, reply) => {
@@ -142,12 +160,19 @@ ${deps.microsoftSignIn ? html`<p><a id="microsoft-sign-in" href="/auth/login?for
   });
 
   const change = async (id: string, body: { planId?: string; quantity?: number; cancel?: boolean }, actor: string) => {
-    const target = body.cancel ? 'cancel' : body.planId !== undefined ? { planId: body.planId } : body.quantity !== undefined ? { quantity: body.quantity } : undefined;
+    const target = body.cancel
+      ? 'cancel'
+      : body.planId !== undefined
+        ? { planId: body.planId }
+        : body.quantity !== undefined
+          ? { quantity: body.quantity }
+          : undefined;
     if (!target) throw new ApiError(400, 'BadArgument', 'Send planId or quantity', 'body');
     try {
       return await fulfillment.requestChange(id, target, actor);
     } catch (error) {
-      if (error instanceof MarketplaceError && error.status >= 400 && error.status < 500) throw new ApiError(error.status === 404 ? 404 : 400, error.code, `The marketplace refused: ${error.message}`, error.target);
+      if (error instanceof MarketplaceError && error.status >= 400 && error.status < 500)
+        throw new ApiError(error.status === 404 ? 404 : 400, error.code, `The marketplace refused: ${error.message}`, error.target);
       throw error;
     }
   };
@@ -170,9 +195,13 @@ ${deps.microsoftSignIn ? html`<p><a id="microsoft-sign-in" href="/auth/login?for
     const back = `/admin/subscriptions/${encodeURIComponent(request.params.id)}`;
     try {
       const quantity = form.quantity ? Number(form.quantity) : undefined;
-      if (quantity !== undefined && !(Number.isInteger(quantity) && quantity > 0)) throw new ApiError(400, 'BadArgument', 'Seats must be a whole number', 'quantity');
+      if (quantity !== undefined && !(Number.isInteger(quantity) && quantity > 0))
+        throw new ApiError(400, 'BadArgument', 'Seats must be a whole number', 'quantity');
       const operationId = await change(request.params.id, { planId: form.planId || undefined, quantity, cancel: form.cancel === 'yes' }, 'admin console');
-      return reply.redirect(`${back}?notice=${encodeURIComponent(`Requested (operation ${operationId.slice(0, 8)}): it applies when Microsoft completes it.`)}`, 303);
+      return reply.redirect(
+        `${back}?notice=${encodeURIComponent(`Requested (operation ${operationId.slice(0, 8)}): it applies when Microsoft completes it.`)}`,
+        303,
+      );
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       return reply.redirect(`${back}?error=${encodeURIComponent(error.message)}`, 303);
@@ -215,7 +244,9 @@ ${deps.microsoftSignIn ? html`<p><a id="microsoft-sign-in" href="/auth/login?for
     return reply.redirect(`/admin/drift?notice=${encodeURIComponent('Reconciliation queued.')}`, 303);
   });
 
-  app.get('/admin/drift', async (request: Req, reply) => show(reply, request, 'Drift repairs', driftPage(await store.auditOf({ kind: 'drift-repair', limit: 200 }))));
+  app.get('/admin/drift', async (request: Req, reply) =>
+    show(reply, request, 'Drift repairs', driftPage(await store.auditOf({ kind: 'drift-repair', limit: 200 }))),
+  );
   app.get('/api/admin/drift', async () => ({ repairs: await store.auditOf({ kind: 'drift-repair', limit: 200 }) }));
 }
 

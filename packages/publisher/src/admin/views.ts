@@ -29,7 +29,12 @@ const OUTCOME: Record<string, string> = {
   ignored: 'ignored (Microsoft does not know it)',
   failed: 'did not go through',
 };
-const JOB_STATE: Record<string, [string, string]> = { pending: ['Pending', 'waiting'], running: ['InProgress', 'running'], done: ['Succeeded', 'done'], dead: ['Failed', 'failed'] };
+const JOB_STATE: Record<string, [string, string]> = {
+  pending: ['Pending', 'waiting'],
+  running: ['InProgress', 'running'],
+  done: ['Succeeded', 'done'],
+  dead: ['Failed', 'failed'],
+};
 
 type PlanName = (offerId: string, planId: string) => string;
 
@@ -41,9 +46,12 @@ export interface ListQuery {
 
 export function subscriptionsPage(items: LocalSubscription[], total: number, pageNumber: number, query: ListQuery, planName: PlanName): SafeHtml {
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
-  const link = (p: number) => `/admin?${new URLSearchParams({ ...(query.q ? { q: query.q } : {}), ...(query.status ? { status: query.status } : {}), ...(query.planId ? { planId: query.planId } : {}), page: String(p) })}`;
+  const link = (p: number) =>
+    `/admin?${new URLSearchParams({ ...(query.q ? { q: query.q } : {}), ...(query.status ? { status: query.status } : {}), ...(query.planId ? { planId: query.planId } : {}), page: String(p) })}`;
   const rows = items.map(
-    (s) => html`<tr><td><a href="/admin/subscriptions/${s.id}">${s.name || s.id}</a><div class="muted">${idCode(s.id)}</div></td><td>${planName(s.offerId, s.planId)}</td>
+    (
+      s,
+    ) => html`<tr><td><a href="/admin/subscriptions/${s.id}">${s.name || s.id}</a><div class="muted">${idCode(s.id)}</div></td><td>${planName(s.offerId, s.planId)}</td>
 <td>${s.quantity ?? '—'}</td><td>${statusBadge(s.status)}</td><td>${s.beneficiary.emailId ?? '—'}</td><td>${when(s.updated)}</td></tr>`,
   );
   return html`<h1>Subscriptions <span class="muted">(${total})</span></h1>
@@ -59,7 +67,10 @@ export function pendingWork(data: SubscriptionTimeline, planName: PlanName): str
   const s = data.subscription;
   const waiting = data.operations
     .filter((o) => o.outcome === 'requested' && (o.marketplaceStatus === 'InProgress' || o.marketplaceStatus === 'NotStarted'))
-    .map((o) => `${actionWords(o.action)}${o.planId && o.action === 'ChangePlan' ? ` to ${planName(s.offerId, o.planId)}` : ''}${o.quantity !== undefined && o.action === 'ChangeQuantity' ? ` to ${o.quantity} seats` : ''}: waiting on Microsoft`);
+    .map(
+      (o) =>
+        `${actionWords(o.action)}${o.planId && o.action === 'ChangePlan' ? ` to ${planName(s.offerId, o.planId)}` : ''}${o.quantity !== undefined && o.action === 'ChangeQuantity' ? ` to ${o.quantity} seats` : ''}: waiting on Microsoft`,
+    );
   const working = data.jobs.filter((j) => j.status === 'pending' || j.status === 'running');
   if (s.provisioning === 'pending') waiting.push('Provisioning the account');
   if (working.length > 0 && waiting.length === 0) waiting.push(`${working.length} job(s) running`);
@@ -83,7 +94,9 @@ ${pending.length ? html`<div class="notice pending" role="status" id="pending">$
 ${s.status === 'Subscribed' ? changeSection(s, plans, pending.length > 0) : ''}
 <section><h2>Timeline</h2>${table(
     ['When', 'What', 'Cause', 'Detail'],
-    data.audit.map((a) => html`<tr class="audit"><td>${when(a.at)}</td><td>${a.kind}</td><td>${textWithIds(a.cause)}</td><td>${textWithIds(a.detail)}</td></tr>`),
+    data.audit.map(
+      (a) => html`<tr class="audit"><td>${when(a.at)}</td><td>${a.kind}</td><td>${textWithIds(a.cause)}</td><td>${textWithIds(a.detail)}</td></tr>`,
+    ),
   )}</section>
 <section><h2>Operations</h2>${table(
     ['When', 'Action', 'Started by', 'Marketplace', 'Our outcome', 'Reason'],
@@ -94,13 +107,18 @@ ${s.status === 'Subscribed' ? changeSection(s, plans, pending.length > 0) : ''}
   )}</section>
 <section><h2>Webhooks received</h2>${table(
     ['Received', 'Action', 'Operation', 'Deliveries'],
-    data.webhooks.map((w) => html`<tr><td>${when(w.receivedAt)}</td><td>${actionWords(w.action)}</td><td>${idCode(w.operationId)}</td><td>${w.deliveries}</td></tr>`),
+    data.webhooks.map(
+      (w) => html`<tr><td>${when(w.receivedAt)}</td><td>${actionWords(w.action)}</td><td>${idCode(w.operationId)}</td><td>${w.deliveries}</td></tr>`,
+    ),
   )}</section>
 ${
   data.events.length
     ? html`<section><h2>Events sent to the application</h2>${table(
         ['Created', 'Event', 'Status', 'Attempts', 'Last error'],
-        data.events.map((e) => html`<tr><td>${when(e.created)}</td><td><code>${e.type}</code></td><td>${badge(e.status === 'delivered' ? 'Delivered' : e.status === 'failed' ? 'Failed' : 'Pending', e.status)}</td><td>${e.attempts}</td><td>${textWithIds(e.lastError ?? '')}</td></tr>`),
+        data.events.map(
+          (e) =>
+            html`<tr><td>${when(e.created)}</td><td><code>${e.type}</code></td><td>${badge(e.status === 'delivered' ? 'Delivered' : e.status === 'failed' ? 'Failed' : 'Pending', e.status)}</td><td>${e.attempts}</td><td>${textWithIds(e.lastError ?? '')}</td></tr>`,
+        ),
       )}</section>`
     : ''
 }
@@ -130,7 +148,10 @@ ${planForm}${seatsForm}
 export function jobTable(jobs: Job[]): SafeHtml {
   const rows = jobs.map((j) => {
     const [tone, words] = JOB_STATE[j.status] ?? ['other', j.status];
-    const retry = j.status === 'dead' || j.status === 'pending' ? html`<form method="post" action="/admin/jobs/${j.id}/retry"><button class="secondary" type="submit">Run now</button></form>` : '';
+    const retry =
+      j.status === 'dead' || j.status === 'pending'
+        ? html`<form method="post" action="/admin/jobs/${j.id}/retry"><button class="secondary" type="submit">Run now</button></form>`
+        : '';
     return html`<tr class="job"><td>${j.kind}</td><td>${badge(tone, words)}</td><td>${j.attempts}/${j.maxAttempts}</td><td>${j.status === 'pending' ? when(j.runAt) : ''}</td><td>${textWithIds(j.lastError ?? '')}</td><td>${retry}</td></tr>`;
   });
   return table(['Kind', 'Status', 'Attempts', 'Next run', 'Last error', ''], rows, 'None.');
@@ -144,7 +165,10 @@ export function driftPage(repairs: AuditEntry[]): SafeHtml {
   return html`<h1>Drift repairs</h1><section><form method="post" action="/admin/reconcile"><button type="submit">Reconcile now</button></form></section>
 <section>${table(
     ['When', 'Subscription', 'Repair'],
-    repairs.map((r) => html`<tr><td>${when(r.at)}</td><td><a href="/admin/subscriptions/${r.subscriptionId}">${idCode(r.subscriptionId)}</a></td><td>${textWithIds(r.detail)}</td></tr>`),
+    repairs.map(
+      (r) =>
+        html`<tr><td>${when(r.at)}</td><td><a href="/admin/subscriptions/${r.subscriptionId}">${idCode(r.subscriptionId)}</a></td><td>${textWithIds(r.detail)}</td></tr>`,
+    ),
     'No drift found so far.',
   )}</section>`;
 }

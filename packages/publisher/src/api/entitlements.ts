@@ -23,14 +23,24 @@ export interface Entitlement {
 export function entitlementOf(s: LocalSubscription): Entitlement {
   const access = s.status === 'Subscribed' ? 'full' : s.status === 'Suspended' ? 'limited' : 'none';
   const retained = s.status === 'Unsubscribed' ? new Date(Date.parse(s.updated) + DATA_RETENTION_DAYS * 86_400_000).toISOString() : null;
-  return { subscriptionId: s.id, offerId: s.offerId, planId: s.planId, quantity: s.quantity ?? null, status: s.status, access, beneficiaryTenantId: s.beneficiary.tenantId ?? null, dataRetainedUntil: retained };
+  return {
+    subscriptionId: s.id,
+    offerId: s.offerId,
+    planId: s.planId,
+    quantity: s.quantity ?? null,
+    status: s.status,
+    access,
+    beneficiaryTenantId: s.beneficiary.tenantId ?? null,
+    dataRetainedUntil: retained,
+  };
 }
 
 export async function entitlementRoutes(app: FastifyInstance, deps: { store: PublisherStore; apiKey: string }): Promise<void> {
   const expected = Buffer.from(deps.apiKey);
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const given = Buffer.from(/^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new ApiError(401, 'Unauthorized', 'Send the application API key as a Bearer token');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      throw new ApiError(401, 'Unauthorized', 'Send the application API key as a Bearer token');
   });
 
   app.get('/api/entitlements/:subscriptionId', async (request: FastifyRequest<{ Params: { subscriptionId: string } }>) => {

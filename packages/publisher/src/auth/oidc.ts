@@ -35,7 +35,13 @@ export class OidcSignIn {
   /** Discovery happens on first use, so the service starts even while the identity provider is away. */
   private config(): Promise<oidc.Configuration> {
     this.configuration ??= oidc
-      .discovery(new URL(this.settings.issuer), this.settings.clientId, this.settings.clientSecret, undefined, this.settings.issuer.startsWith('http://') ? { execute: [oidc.allowInsecureRequests] } : undefined)
+      .discovery(
+        new URL(this.settings.issuer),
+        this.settings.clientId,
+        this.settings.clientSecret,
+        undefined,
+        this.settings.issuer.startsWith('http://') ? { execute: [oidc.allowInsecureRequests] } : undefined,
+      )
       .catch((error: unknown) => {
         this.configuration = undefined;
         throw error;
@@ -58,7 +64,14 @@ export class OidcSignIn {
       nonce,
     });
     const flow = { state, nonce, verifier, next, purpose, expires: Date.now() + FLOW_MS };
-    reply.setCookie(FLOW_COOKIE, Buffer.from(JSON.stringify(flow)).toString('base64url'), { signed: true, httpOnly: true, sameSite: 'lax', path: '/auth', maxAge: FLOW_MS / 1000, secure: request.protocol === 'https' });
+    reply.setCookie(FLOW_COOKIE, Buffer.from(JSON.stringify(flow)).toString('base64url'), {
+      signed: true,
+      httpOnly: true,
+      sameSite: 'lax',
+      path: '/auth',
+      maxAge: FLOW_MS / 1000,
+      secure: request.protocol === 'https',
+    });
     return reply.redirect(url.toString(), 302);
   }
 
@@ -67,14 +80,27 @@ export class OidcSignIn {
     const raw = request.cookies[FLOW_COOKIE];
     const unsigned = raw ? request.unsignCookie(raw) : undefined;
     reply.clearCookie(FLOW_COOKIE, { path: '/auth' });
-    if (!unsigned?.valid || !unsigned.value) throw new ApiError(400, 'SignInExpired', 'The sign-in took too long or was started elsewhere; please sign in again');
-    const flow = JSON.parse(Buffer.from(unsigned.value, 'base64url').toString('utf8')) as { state: string; nonce: string; verifier: string; next: string; purpose: 'user' | 'admin'; expires: number };
+    if (!unsigned?.valid || !unsigned.value)
+      throw new ApiError(400, 'SignInExpired', 'The sign-in took too long or was started elsewhere; please sign in again');
+    const flow = JSON.parse(Buffer.from(unsigned.value, 'base64url').toString('utf8')) as {
+      state: string;
+      nonce: string;
+      verifier: string;
+      next: string;
+      purpose: 'user' | 'admin';
+      expires: number;
+    };
     if (flow.expires < Date.now()) throw new ApiError(400, 'SignInExpired', 'The sign-in took too long; please sign in again');
     const config = await this.config();
     const current = new URL(request.url, callbackUrl(request));
     let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
     try {
-      tokens = await oidc.authorizationCodeGrant(config, current, { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce, idTokenExpected: true });
+      tokens = await oidc.authorizationCodeGrant(config, current, {
+        pkceCodeVerifier: flow.verifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
+        idTokenExpected: true,
+      });
     } catch (error) {
       request.log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'sign-in refused');
       throw new ApiError(401, 'SignInFailed', 'Microsoft did not confirm the sign-in; please try again');
@@ -82,7 +108,12 @@ export class OidcSignIn {
     const claims = tokens.claims()!;
     const email = String(claims.email ?? claims.preferred_username ?? '');
     return {
-      user: { email, name: String(claims.name ?? email), tenantId: claims.tid === undefined ? undefined : String(claims.tid), objectId: claims.oid === undefined ? undefined : String(claims.oid) },
+      user: {
+        email,
+        name: String(claims.name ?? email),
+        tenantId: claims.tid === undefined ? undefined : String(claims.tid),
+        objectId: claims.oid === undefined ? undefined : String(claims.oid),
+      },
       next: flow.next,
       purpose: flow.purpose,
     };
@@ -91,7 +122,14 @@ export class OidcSignIn {
 
 export function setUserSession(request: FastifyRequest, reply: FastifyReply, user: SignedInUser): void {
   const value = Buffer.from(JSON.stringify({ ...user, expires: Date.now() + USER_MS })).toString('base64url');
-  reply.setCookie(USER_COOKIE, value, { signed: true, httpOnly: true, sameSite: 'lax', path: '/', maxAge: USER_MS / 1000, secure: request.protocol === 'https' });
+  reply.setCookie(USER_COOKIE, value, {
+    signed: true,
+    httpOnly: true,
+    sameSite: 'lax',
+    path: '/',
+    maxAge: USER_MS / 1000,
+    secure: request.protocol === 'https',
+  });
 }
 
 /** The signed-in user of this browser, if any. */
@@ -113,7 +151,10 @@ export function localPath(next: string | undefined, fallback: string): string {
   return next && next.startsWith('/') && !next.startsWith('//') ? next : fallback;
 }
 
-export async function signInRoutes(app: FastifyInstance, deps: { signIn: OidcSignIn; auth: AdminAuth; adminUsers: readonly string[]; secureCookies: boolean }): Promise<void> {
+export async function signInRoutes(
+  app: FastifyInstance,
+  deps: { signIn: OidcSignIn; auth: AdminAuth; adminUsers: readonly string[]; secureCookies: boolean },
+): Promise<void> {
   app.get('/auth/login', async (request: FastifyRequest<{ Querystring: { next?: string; for?: string } }>, reply) => {
     const purpose = request.query.for === 'admin' ? 'admin' : 'user';
     return deps.signIn.start(request, reply, localPath(request.query.next, purpose === 'admin' ? '/admin' : '/'), purpose);

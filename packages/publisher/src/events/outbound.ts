@@ -49,7 +49,18 @@ export class OutboundEvents {
         cause,
       },
     });
-    await tx.insertEvent({ id, type, subscriptionId: subscription.id, payload, status: 'pending', attempts: 0, lastStatusCode: undefined, lastError: undefined, created: now, deliveredAt: undefined });
+    await tx.insertEvent({
+      id,
+      type,
+      subscriptionId: subscription.id,
+      payload,
+      status: 'pending',
+      attempts: 0,
+      lastStatusCode: undefined,
+      lastError: undefined,
+      created: now,
+      deliveredAt: undefined,
+    });
     await tx.enqueue({ kind: DELIVER_EVENT, payload: { eventId: id, subscriptionId: subscription.id }, dedupeKey: `event:${id}`, runAt: now, maxAttempts: 12 });
   }
 
@@ -66,7 +77,12 @@ export class OutboundEvents {
     try {
       const response = await this.fetcher(this.config.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'webhook-id': event.id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': signature },
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': event.id,
+          'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+          'webhook-signature': signature,
+        },
         body: event.payload,
         signal: AbortSignal.timeout(15_000),
       });
@@ -77,7 +93,12 @@ export class OutboundEvents {
       error = cause instanceof Error ? cause.message : String(cause);
     }
     const final = error !== undefined && job.attempts >= job.maxAttempts;
-    await store.recordEventAttempt(event.id, { status: error === undefined ? 'delivered' : final ? 'failed' : 'pending', statusCode, error, at: at.toISOString() });
+    await store.recordEventAttempt(event.id, {
+      status: error === undefined ? 'delivered' : final ? 'failed' : 'pending',
+      statusCode,
+      error,
+      at: at.toISOString(),
+    });
     if (error !== undefined) throw new Error(`event delivery failed: ${error}`);
   }
 }

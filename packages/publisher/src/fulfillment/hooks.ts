@@ -36,7 +36,10 @@ const acceptAll: PublisherHooks = {
 };
 
 /** The hooks in force: the module's functions, the provisioning URL, and accept-everything defaults. */
-export async function loadHooks(options: { module?: string | undefined; provisioningUrl?: string | undefined; fetch?: typeof fetch }, given: PartialHooks = {}): Promise<PublisherHooks> {
+export async function loadHooks(
+  options: { module?: string | undefined; provisioningUrl?: string | undefined; fetch?: typeof fetch },
+  given: PartialHooks = {},
+): Promise<PublisherHooks> {
   let fromModule: PartialHooks = {};
   if (options.module) {
     const url = pathToFileURL(path.resolve(options.module)).href;
@@ -61,7 +64,14 @@ function httpProvisioner(url: string, fetcher: typeof fetch): PublisherHooks['pr
     const response = await fetcher(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ subscriptionId: subscription.id, offerId: subscription.offerId, planId: subscription.planId, quantity: subscription.quantity, beneficiary: subscription.beneficiary, purchaser: subscription.purchaser }),
+      body: JSON.stringify({
+        subscriptionId: subscription.id,
+        offerId: subscription.offerId,
+        planId: subscription.planId,
+        quantity: subscription.quantity,
+        beneficiary: subscription.beneficiary,
+        purchaser: subscription.purchaser,
+      }),
       signal: AbortSignal.timeout(30_000),
     });
     await response.arrayBuffer().catch(() => undefined);

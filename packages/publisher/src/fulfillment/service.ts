@@ -72,7 +72,8 @@ export class PublisherFulfillment {
     const jobId = await this.store.transaction(async (tx) => {
       const local = await tx.getSubscription(subscriptionId, true);
       if (!local) throw new ApiError(404, 'EntityNotFound', `No subscription ${subscriptionId} is known here`, 'subscriptionId');
-      if (local.provisioning === 'none' || local.provisioning === 'failed') await tx.saveSubscription({ ...local, provisioning: 'pending', provisioningError: undefined, updated: this.now() });
+      if (local.provisioning === 'none' || local.provisioning === 'failed')
+        await tx.saveSubscription({ ...local, provisioning: 'pending', provisioningError: undefined, updated: this.now() });
       return tx.enqueue({ kind: JOB.activate, payload: { subscriptionId }, dedupeKey: `activate:${subscriptionId}`, runAt: this.now(), maxAttempts: 10 });
     });
     this.deps.wake();
@@ -93,7 +94,15 @@ export class PublisherFulfillment {
     }
     await this.markProvisioning(id, 'done', undefined);
     await this.deps.client.activate(id, { planId: local.planId, quantity: local.quantity });
-    await this.store.audit({ subscriptionId: id, at: this.now(), kind: 'activated', cause: 'landing page', detail: `activated on plan ${local.planId}`, before: undefined, after: undefined });
+    await this.store.audit({
+      subscriptionId: id,
+      at: this.now(),
+      kind: 'activated',
+      cause: 'landing page',
+      detail: `activated on plan ${local.planId}`,
+      before: undefined,
+      after: undefined,
+    });
     await this.sync(id, 'activation');
   }
 
@@ -119,7 +128,15 @@ export class PublisherFulfillment {
       const now = this.now();
       const done = { ...current, provisioning: 'done' as const, provisioningError: undefined, activatedAt: current.activatedAt ?? now, updated: now };
       await tx.saveSubscription(done);
-      await tx.audit({ subscriptionId: id, at: now, kind: 'activated', cause, detail: `provisioned; active on plan ${current.planId} (activated by the marketplace)`, before: undefined, after: undefined });
+      await tx.audit({
+        subscriptionId: id,
+        at: now,
+        kind: 'activated',
+        cause,
+        detail: `provisioned; active on plan ${current.planId} (activated by the marketplace)`,
+        before: undefined,
+        after: undefined,
+      });
       await this.deps.events.queue(tx, 'subscription.activated', done, cause);
     });
   }
@@ -129,7 +146,15 @@ export class PublisherFulfillment {
       const local = await tx.getSubscription(id, true);
       if (!local) return;
       await tx.saveSubscription({ ...local, provisioning, provisioningError: error, updated: this.now() });
-      await tx.audit({ subscriptionId: id, at: this.now(), kind: provisioning === 'done' ? 'provisioned' : 'provisioning-failed', cause: 'provisioning hook', detail: error ?? 'provisioned', before: undefined, after: undefined });
+      await tx.audit({
+        subscriptionId: id,
+        at: this.now(),
+        kind: provisioning === 'done' ? 'provisioned' : 'provisioning-failed',
+        cause: 'provisioning hook',
+        detail: error ?? 'provisioned',
+        before: undefined,
+        after: undefined,
+      });
     });
   }
 
@@ -139,7 +164,14 @@ export class PublisherFulfillment {
   async receiveWebhook(notice: WebhookNotice): Promise<boolean> {
     const fresh = await this.store.transaction(async (tx) => {
       const isNew = await tx.recordWebhook(notice.id, notice.subscriptionId, notice.action, notice.raw, this.now());
-      if (isNew) await tx.enqueue({ kind: JOB.webhook, payload: { operationId: notice.id, subscriptionId: notice.subscriptionId, action: notice.action }, dedupeKey: `webhook:${notice.id}`, runAt: this.now(), maxAttempts: 10 });
+      if (isNew)
+        await tx.enqueue({
+          kind: JOB.webhook,
+          payload: { operationId: notice.id, subscriptionId: notice.subscriptionId, action: notice.action },
+          dedupeKey: `webhook:${notice.id}`,
+          runAt: this.now(),
+          maxAttempts: 10,
+        });
       return isNew;
     });
     if (fresh) this.deps.wake();
@@ -158,7 +190,20 @@ export class PublisherFulfillment {
       operation = await this.deps.client.getOperation(subscriptionId, operationId);
     } catch (error) {
       if (error instanceof MarketplaceError && (error.status === 404 || error.status === 400)) {
-        await this.recordOperation({ id: operationId, subscriptionId, action: String(job.payload.action), source: undefined, marketplaceStatus: 'Unknown', planId: undefined, quantity: undefined, timeStamp: this.now() }, 'ignored', 'Get Operation does not know it: not acted on');
+        await this.recordOperation(
+          {
+            id: operationId,
+            subscriptionId,
+            action: String(job.payload.action),
+            source: undefined,
+            marketplaceStatus: 'Unknown',
+            planId: undefined,
+            quantity: undefined,
+            timeStamp: this.now(),
+          },
+          'ignored',
+          'Get Operation does not know it: not acted on',
+        );
         throw new GiveUp(`operation ${operationId} is unknown to the marketplace`);
       }
       throw error;
@@ -176,10 +221,17 @@ export class PublisherFulfillment {
   }
 
   private async decide(operation: SeenOperation, action: 'ChangePlan' | 'ChangeQuantity'): Promise<void> {
-    const local = (await this.store.getSubscription(operation.subscriptionId)) ?? (await this.sync(operation.subscriptionId, 'webhook for an unknown subscription'));
+    const local =
+      (await this.store.getSubscription(operation.subscriptionId)) ?? (await this.sync(operation.subscriptionId, 'webhook for an unknown subscription'));
     let decision: { accept: boolean; reason?: string };
     try {
-      decision = await this.deps.hooks.decide({ subscription: local, action, planId: operation.planId, quantity: operation.quantity, operationId: operation.id });
+      decision = await this.deps.hooks.decide({
+        subscription: local,
+        action,
+        planId: operation.planId,
+        quantity: operation.quantity,
+        operationId: operation.id,
+      });
     } catch (error) {
       decision = { accept: false, reason: `decision hook failed: ${error instanceof Error ? error.message : String(error)}` };
     }
@@ -187,7 +239,8 @@ export class PublisherFulfillment {
   }
 
   private async reinstate(operation: SeenOperation): Promise<void> {
-    const local = (await this.store.getSubscription(operation.subscriptionId)) ?? (await this.sync(operation.subscriptionId, 'webhook for an unknown subscription'));
+    const local =
+      (await this.store.getSubscription(operation.subscriptionId)) ?? (await this.sync(operation.subscriptionId, 'webhook for an unknown subscription'));
     await this.deps.hooks.restore(local);
     await this.acknowledge(operation, 'Success', 'accepted', 'access restored');
   }
@@ -201,7 +254,11 @@ export class PublisherFulfillment {
     } catch (error) {
       if (!(error instanceof MarketplaceError) || error.status !== 409) throw error;
       const final = await this.deps.client.getOperation(operation.subscriptionId, operation.id);
-      await this.recordOperation(toLocalOperation(final), 'failed', `could not ${status === 'Success' ? 'accept' : 'reject'}: the operation was already ${final.status}`);
+      await this.recordOperation(
+        toLocalOperation(final),
+        'failed',
+        `could not ${status === 'Success' ? 'accept' : 'reject'}: the operation was already ${final.status}`,
+      );
       this.deps.log.warn({ operationId: operation.id, status: final.status }, 'operation was final before our acknowledgement');
     }
   }
@@ -218,11 +275,41 @@ export class PublisherFulfillment {
     const { planId, quantity } = change === 'cancel' ? { planId: undefined, quantity: undefined } : { planId: undefined, quantity: undefined, ...change };
     const action = change === 'cancel' ? 'Unsubscribe' : planId !== undefined ? 'ChangePlan' : 'ChangeQuantity';
     const accepted =
-      action === 'Unsubscribe' ? await client.unsubscribe(subscriptionId) : planId !== undefined ? await client.changePlan(subscriptionId, planId) : await client.changeQuantity(subscriptionId, quantity!);
+      action === 'Unsubscribe'
+        ? await client.unsubscribe(subscriptionId)
+        : planId !== undefined
+          ? await client.changePlan(subscriptionId, planId)
+          : await client.changeQuantity(subscriptionId, quantity!);
     await this.store.transaction(async (tx) => {
-      await tx.saveOperation({ id: accepted.operationId, subscriptionId, action, source: 'Partner', marketplaceStatus: 'InProgress', planId, quantity, timeStamp: this.now(), outcome: 'requested', reason: `by ${actor}`, updated: this.now() });
-      await tx.audit({ subscriptionId, at: this.now(), kind: 'change-requested', cause: actor, detail: `${action}${planId ? ` to ${planId}` : ''}${quantity !== undefined ? ` to ${quantity} seats` : ''} (operation ${accepted.operationId})`, before: undefined, after: undefined });
-      await tx.enqueue({ kind: JOB.awaitOperation, payload: { subscriptionId, operationId: accepted.operationId, since: this.now() }, dedupeKey: `await:${accepted.operationId}`, runAt: this.now(), maxAttempts: 20 });
+      await tx.saveOperation({
+        id: accepted.operationId,
+        subscriptionId,
+        action,
+        source: 'Partner',
+        marketplaceStatus: 'InProgress',
+        planId,
+        quantity,
+        timeStamp: this.now(),
+        outcome: 'requested',
+        reason: `by ${actor}`,
+        updated: this.now(),
+      });
+      await tx.audit({
+        subscriptionId,
+        at: this.now(),
+        kind: 'change-requested',
+        cause: actor,
+        detail: `${action}${planId ? ` to ${planId}` : ''}${quantity !== undefined ? ` to ${quantity} seats` : ''} (operation ${accepted.operationId})`,
+        before: undefined,
+        after: undefined,
+      });
+      await tx.enqueue({
+        kind: JOB.awaitOperation,
+        payload: { subscriptionId, operationId: accepted.operationId, since: this.now() },
+        dedupeKey: `await:${accepted.operationId}`,
+        runAt: this.now(),
+        maxAttempts: 20,
+      });
     });
     this.deps.wake();
     return accepted.operationId;
@@ -237,7 +324,11 @@ export class PublisherFulfillment {
       throw new RetryLater(1000, `operation ${operation.id} is ${operation.status}`);
     }
     const local = toLocalOperation(operation);
-    await this.recordOperation(local, operation.status === 'Succeeded' ? 'applied' : 'failed', operation.status === 'Succeeded' ? undefined : `marketplace: ${operation.status}`);
+    await this.recordOperation(
+      local,
+      operation.status === 'Succeeded' ? 'applied' : 'failed',
+      operation.status === 'Succeeded' ? undefined : `marketplace: ${operation.status}`,
+    );
     await this.sync(subscriptionId, `publisher ${operation.action} (${operation.id})`, operation.timeStamp);
   }
 
@@ -253,7 +344,10 @@ export class PublisherFulfillment {
    * Applies the marketplace's view of a subscription unless it is older than what we hold (a late or
    * reordered delivery), auditing each changed field and queuing an event, all in one transaction.
    */
-  async applySnapshot(snapshot: Subscription, how: { cause: string; kind: 'change' | 'drift-repair'; version?: string | undefined }): Promise<LocalSubscription> {
+  async applySnapshot(
+    snapshot: Subscription,
+    how: { cause: string; kind: 'change' | 'drift-repair'; version?: string | undefined },
+  ): Promise<LocalSubscription> {
     const now = this.now();
     const version = snapshot.lastModified ?? how.version ?? now;
     return this.store.transaction(async (tx) => {
@@ -264,14 +358,24 @@ export class PublisherFulfillment {
       if (current && changes.length === 0) return current;
       await tx.saveSubscription(next);
       if (!current && next.provisioning === 'pending') {
-        await tx.enqueue({ kind: JOB.provision, payload: { subscriptionId: next.id, cause: how.cause }, dedupeKey: `provision:${next.id}`, runAt: now, maxAttempts: 10 });
+        await tx.enqueue({
+          kind: JOB.provision,
+          payload: { subscriptionId: next.id, cause: how.cause },
+          dedupeKey: `provision:${next.id}`,
+          runAt: now,
+          maxAttempts: 10,
+        });
       }
       await tx.audit({
         subscriptionId: snapshot.id,
         at: now,
         kind: how.kind,
         cause: how.cause,
-        detail: current ? changes.map((f) => `${f}: ${String(current[f as keyof LocalSubscription] ?? '—')} → ${String(next[f as keyof LocalSubscription] ?? '—')}`).join('; ') : `recorded as ${next.status}`,
+        detail: current
+          ? changes
+              .map((f) => `${f}: ${String(current[f as keyof LocalSubscription] ?? '—')} → ${String(next[f as keyof LocalSubscription] ?? '—')}`)
+              .join('; ')
+          : `recorded as ${next.status}`,
         before: current ? Object.fromEntries(changes.map((f) => [f, current[f as keyof LocalSubscription] ?? null])) : undefined,
         after: Object.fromEntries((current ? changes : TRACKED).map((f) => [f, next[f as keyof LocalSubscription] ?? null])),
       });
@@ -298,7 +402,16 @@ export class PublisherFulfillment {
 }
 
 function toLocalOperation(o: SaaSOperation): SeenOperation {
-  return { id: o.id, subscriptionId: o.subscriptionId, action: o.action, source: o.operationRequestSource, marketplaceStatus: o.status, planId: o.planId, quantity: o.quantity, timeStamp: o.timeStamp };
+  return {
+    id: o.id,
+    subscriptionId: o.subscriptionId,
+    action: o.action,
+    source: o.operationRequestSource,
+    marketplaceStatus: o.status,
+    planId: o.planId,
+    quantity: o.quantity,
+    timeStamp: o.timeStamp,
+  };
 }
 
 function fromSnapshot(s: Subscription, current: LocalSubscription | undefined, version: string, now: string): LocalSubscription {

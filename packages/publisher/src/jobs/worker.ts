@@ -46,7 +46,11 @@ export class JobWorker extends PollingLoop {
     private readonly handlers: Record<string, JobHandler>,
     private readonly options: JobWorkerOptions = {},
   ) {
-    super(() => this.claimAndRun(), options.pollIntervalMs ?? 200, (error) => options.onError?.(error));
+    super(
+      () => this.claimAndRun(),
+      options.pollIntervalMs ?? 200,
+      (error) => options.onError?.(error),
+    );
   }
 
   override async stop(): Promise<void> {

@@ -41,7 +41,20 @@ export async function landingRoutes(app: FastifyInstance, deps: LandingDeps): Pr
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-store')
       .header('referrer-policy', 'no-referrer')
-      .send(page({ title, app: branding.productName, logoUrl: branding.logoUrl, nav: [], footer: supportFooter(branding), refreshSeconds: options.refreshSeconds, narrow: true }, body));
+      .send(
+        page(
+          {
+            title,
+            app: branding.productName,
+            logoUrl: branding.logoUrl,
+            nav: [],
+            footer: supportFooter(branding),
+            refreshSeconds: options.refreshSeconds,
+            narrow: true,
+          },
+          body,
+        ),
+      );
   const planName = (s: LocalSubscription) => deps.plans.nameOf(s.offerId, s.planId);
 
   app.get('/landing', async (request, reply) => {
@@ -53,16 +66,23 @@ export async function landingRoutes(app: FastifyInstance, deps: LandingDeps): Pr
     try {
       subscription = await deps.fulfillment.resolveLanding(token);
     } catch (error) {
-      if (error instanceof MarketplaceError && error.status === 400) return show(reply, 'Link expired', problem('This link has expired or is not valid.', NEXT_STEPS), { status: 400 });
+      if (error instanceof MarketplaceError && error.status === 400)
+        return show(reply, 'Link expired', problem('This link has expired or is not valid.', NEXT_STEPS), { status: 400 });
       if (error instanceof MarketplaceError) {
         request.log.error({ status: error.status, code: error.code, requestId: error.requestId }, 'resolve failed');
-        return show(reply, 'Try again', problem('We could not reach Microsoft to look up your purchase. Please reload this page in a minute.', ''), { status: 503 });
+        return show(reply, 'Try again', problem('We could not reach Microsoft to look up your purchase. Please reload this page in a minute.', ''), {
+          status: 503,
+        });
       }
       throw error;
     }
     await deps.plans.plansFor(subscription);
     const signedIn = user ? html`<p class="muted" id="signed-in">Signed in as ${user.name} (${user.email})</p>` : '';
-    return show(reply, subscription.name, html`${signedIn}${purchasePage(subscription, planName(subscription), branding, sign(deps, 'activate', subscription.id))}`);
+    return show(
+      reply,
+      subscription.name,
+      html`${signedIn}${purchasePage(subscription, planName(subscription), branding, sign(deps, 'activate', subscription.id))}`,
+    );
   });
 
   app.post('/landing/activate', async (request: FastifyRequest<{ Body: Record<string, string | string[]> | undefined }>, reply) => {
@@ -71,7 +91,11 @@ export async function landingRoutes(app: FastifyInstance, deps: LandingDeps): Pr
     if (!id) return show(reply, 'Link expired', problem('This confirmation form has expired.', NEXT_STEPS), { status: 400 });
     await deps.fulfillment.requestActivation(id);
     // Most accounts are ready in a moment: wait a little so the buyer lands on "active" rather than "setting up".
-    await waitFor(() => deps.store.getSubscription(id), (s) => !inProgress(s), deps.activationWaitMs);
+    await waitFor(
+      () => deps.store.getSubscription(id),
+      (s) => !inProgress(s),
+      deps.activationWaitMs,
+    );
     return reply.redirect(`/landing/status?ticket=${encodeURIComponent(sign(deps, 'status', id))}`, 303);
   });
 

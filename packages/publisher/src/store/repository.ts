@@ -4,7 +4,15 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { AadIdentifier } from '@saas-fulfillment/contract';
 import { openMigrated, type Database, type DatabaseOptions, type DialectName } from '@saas-fulfillment/store';
-import { publisherMigrations, type PubAuditRow, type PubEventRow, type PubJobRow, type PubOperationRow, type PubSubscriptionRow, type PublisherTables } from './schema.js';
+import {
+  publisherMigrations,
+  type PubAuditRow,
+  type PubEventRow,
+  type PubJobRow,
+  type PubOperationRow,
+  type PubSubscriptionRow,
+  type PublisherTables,
+} from './schema.js';
 
 export type Provisioning = 'none' | 'pending' | 'done' | 'failed';
 
@@ -153,7 +161,11 @@ export class PublisherStore {
   }
 
   async countByStatus(): Promise<Record<string, number>> {
-    const rows = await this.db.selectFrom('pub_subscriptions').select((eb) => ['status', eb.fn.countAll<number | string>().as('n')]).groupBy('status').execute();
+    const rows = await this.db
+      .selectFrom('pub_subscriptions')
+      .select((eb) => ['status', eb.fn.countAll<number | string>().as('n')])
+      .groupBy('status')
+      .execute();
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 
@@ -174,7 +186,11 @@ export class PublisherStore {
       updated: o.updated,
     };
     const { id: _id, ...changes } = row;
-    await this.db.insertInto('pub_operations').values(row).onConflict((oc) => oc.column('id').doUpdateSet(changes)).execute();
+    await this.db
+      .insertInto('pub_operations')
+      .values(row)
+      .onConflict((oc) => oc.column('id').doUpdateSet(changes))
+      .execute();
   }
 
   async getOperation(id: string): Promise<LocalOperation | undefined> {
@@ -202,7 +218,12 @@ export class PublisherStore {
   }
 
   async inboxOf(subscriptionId: string): Promise<{ operationId: string; action: string; receivedAt: string; deliveries: number }[]> {
-    const rows = await this.db.selectFrom('pub_webhook_inbox').select(['operation_id', 'action', 'received_at', 'deliveries']).where('subscription_id', '=', subscriptionId).orderBy('received_at').execute();
+    const rows = await this.db
+      .selectFrom('pub_webhook_inbox')
+      .select(['operation_id', 'action', 'received_at', 'deliveries'])
+      .where('subscription_id', '=', subscriptionId)
+      .orderBy('received_at')
+      .execute();
     return rows.map((r) => ({ operationId: r.operation_id, action: r.action, receivedAt: r.received_at, deliveries: Number(r.deliveries) }));
   }
 
@@ -242,7 +263,9 @@ export class PublisherStore {
     let due = this.db
       .selectFrom('pub_jobs')
       .select('id')
-      .where((eb) => eb.or([eb.and([eb('status', '=', 'pending'), eb('run_at', '<=', now)]), eb.and([eb('status', '=', 'running'), eb('locked_until', '<', now)])]))
+      .where((eb) =>
+        eb.or([eb.and([eb('status', '=', 'pending'), eb('run_at', '<=', now)]), eb.and([eb('status', '=', 'running'), eb('locked_until', '<', now)])]),
+      )
       .orderBy('run_at')
       .limit(limit);
     if (this.dialect === 'postgres') due = due.forUpdate().skipLocked();
@@ -257,18 +280,36 @@ export class PublisherStore {
 
   /** Keeps a running job's claim alive: a job is only taken back once its holder stops renewing. */
   async extendLock(id: string, worker: string, until: string): Promise<void> {
-    await this.db.updateTable('pub_jobs').set({ locked_until: until }).where('id', '=', id).where('locked_by', '=', worker).where('status', '=', 'running').execute();
+    await this.db
+      .updateTable('pub_jobs')
+      .set({ locked_until: until })
+      .where('id', '=', id)
+      .where('locked_by', '=', worker)
+      .where('status', '=', 'running')
+      .execute();
   }
 
   async finishJob(id: string, worker: string, now: string): Promise<void> {
-    await this.db.updateTable('pub_jobs').set({ status: 'done', locked_by: null, locked_until: null, last_error: null, updated: now }).where('id', '=', id).where('locked_by', '=', worker).execute();
+    await this.db
+      .updateTable('pub_jobs')
+      .set({ status: 'done', locked_by: null, locked_until: null, last_error: null, updated: now })
+      .where('id', '=', id)
+      .where('locked_by', '=', worker)
+      .execute();
   }
 
   /** Ends a run that did not finish: to run again at `retryAt`, or dead. `error` is undefined for a job that only waits. */
   async failJob(id: string, worker: string, error: string | undefined, retryAt: string | undefined, now: string): Promise<void> {
     await this.db
       .updateTable('pub_jobs')
-      .set({ status: retryAt ? 'pending' : 'dead', run_at: retryAt ?? now, locked_by: null, locked_until: null, last_error: error?.slice(0, 2000) ?? null, updated: now })
+      .set({
+        status: retryAt ? 'pending' : 'dead',
+        run_at: retryAt ?? now,
+        locked_by: null,
+        locked_until: null,
+        last_error: error?.slice(0, 2000) ?? null,
+        updated: now,
+      })
       .where('id', '=', id)
       .where('locked_by', '=', worker)
       .execute();
@@ -293,7 +334,11 @@ export class PublisherStore {
   }
 
   async countJobs(): Promise<Record<string, number>> {
-    const rows = await this.db.selectFrom('pub_jobs').select((eb) => ['status', eb.fn.countAll<number | string>().as('n')]).groupBy('status').execute();
+    const rows = await this.db
+      .selectFrom('pub_jobs')
+      .select((eb) => ['status', eb.fn.countAll<number | string>().as('n')])
+      .groupBy('status')
+      .execute();
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 
@@ -345,7 +390,10 @@ export class PublisherStore {
     return row && rowToEvent(row);
   }
 
-  async recordEventAttempt(id: string, result: { status: OutboundEvent['status']; statusCode: number | undefined; error: string | undefined; at: string }): Promise<void> {
+  async recordEventAttempt(
+    id: string,
+    result: { status: OutboundEvent['status']; statusCode: number | undefined; error: string | undefined; at: string },
+  ): Promise<void> {
     await this.db
       .updateTable('pub_events')
       .set((eb) => ({
@@ -360,7 +408,13 @@ export class PublisherStore {
   }
 
   async eventsOf(subscriptionId: string, limit: number): Promise<OutboundEvent[]> {
-    const rows = await this.db.selectFrom('pub_events').selectAll().where('subscription_id', '=', subscriptionId).orderBy('created', 'desc').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('pub_events')
+      .selectAll()
+      .where('subscription_id', '=', subscriptionId)
+      .orderBy('created', 'desc')
+      .limit(limit)
+      .execute();
     return rows.map(rowToEvent);
   }
 
@@ -371,7 +425,11 @@ export class PublisherStore {
   }
 
   async setSettingOnce(key: string, value: string): Promise<string> {
-    await this.db.insertInto('pub_settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
+    await this.db
+      .insertInto('pub_settings')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
     return (await this.getSetting(key)) ?? value;
   }
 
@@ -381,7 +439,9 @@ export class PublisherStore {
   }
 }
 
-export async function openPublisherStore(options: Omit<DatabaseOptions, 'fileName'> & { fileName?: string }): Promise<{ store: PublisherStore; database: Database<PublisherTables> }> {
+export async function openPublisherStore(
+  options: Omit<DatabaseOptions, 'fileName'> & { fileName?: string },
+): Promise<{ store: PublisherStore; database: Database<PublisherTables> }> {
   const database = await openMigrated<PublisherTables>({ fileName: 'publisher.sqlite', ...options }, publisherMigrations, 'pub');
   return { store: new PublisherStore(database.db, database.dialect), database };
 }

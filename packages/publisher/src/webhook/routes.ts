@@ -32,11 +32,13 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps
 
 /** The fields we need; everything else (new fields, new actions) is kept in the stored payload. */
 function readNotice(body: unknown): { id: string; subscriptionId: string; action: string } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError(400, 'BadArgument', 'The webhook body must be a JSON object', 'body');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new ApiError(400, 'BadArgument', 'The webhook body must be a JSON object', 'body');
   const fields = body as Record<string, unknown>;
   const text = (name: string) => {
     const value = fields[name];
-    if (typeof value !== 'string' || value.trim() === '' || value.length > 200) throw new ApiError(400, 'BadArgument', `${name} must be a non-empty string`, name);
+    if (typeof value !== 'string' || value.trim() === '' || value.length > 200)
+      throw new ApiError(400, 'BadArgument', `${name} must be a non-empty string`, name);
     return value.trim();
   };
   return { id: text('id'), subscriptionId: text('subscriptionId'), action: text('action') };

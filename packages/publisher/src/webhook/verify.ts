@@ -5,7 +5,6 @@ import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jos
 import { PRODUCTION_AUTHORITY } from '@saas-fulfillment/client';
 import { MARKETPLACE_RESOURCE_ID } from '@saas-fulfillment/contract';
 
-
 export interface WebhookAuthConfig {
   /** Entra authority: production `https://login.microsoftonline.com`, or the emulator's origin. */
   authority: string;
