@@ -7,7 +7,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { dropSchema, type DialectName } from '../../packages/store/src/database.js';
 
-export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 let reachable: Promise<boolean> | undefined;
 

@@ -52,7 +52,7 @@ export interface TestMarketplace {
   subscribe(body?: Record<string, unknown>): Promise<string>;
 }
 
-export interface ApiInit {
+interface ApiInit {
   token?: string | null;
   body?: unknown;
   rawBody?: string;
@@ -61,7 +61,7 @@ export interface ApiInit {
   query?: Record<string, string>;
 }
 
-export interface ApiResponse {
+interface ApiResponse {
   status: number;
   headers: Headers;
   body: unknown;
@@ -121,7 +121,14 @@ export async function startTestMarketplace(options: TestMarketplaceOptions = {})
     const query = new URLSearchParams(init.query);
     if (init.apiVersion !== null) query.set('api-version', init.apiVersion ?? API_VERSION);
     const headers: Record<string, string> = { ...init.headers };
-    if (init.token !== null) headers.authorization = `Bearer ${init.token ?? (cachedToken ??= await token())}`;
+    if (init.token !== null) {
+      let bearer = init.token;
+      if (bearer === undefined) {
+        cachedToken ??= await token();
+        bearer = cachedToken;
+      }
+      headers.authorization = `Bearer ${bearer}`;
+    }
     let body: string | undefined = init.rawBody;
     if (init.body !== undefined) body = JSON.stringify(init.body);
     if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
@@ -152,7 +159,7 @@ export async function startTestMarketplace(options: TestMarketplaceOptions = {})
 async function send(url: string, method: string, headers: Record<string, string>, body: string | undefined): Promise<ApiResponse> {
   const response = await fetch(url, { method, headers, body, redirect: 'manual' });
   const text = await response.text();
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   if (text && response.headers.get('content-type')?.includes('json')) parsed = JSON.parse(text);
   return { status: response.status, headers: response.headers, body: parsed, text };
 }

@@ -1,7 +1,7 @@
 // A publisher's webhook endpoint for tests: records every delivery and answers as scripted.
 import Fastify from 'fastify';
 
-export interface ReceivedWebhook {
+interface ReceivedWebhook {
   authorization: string | undefined;
   body: Record<string, unknown> & { id: string; action: string; status: string; subscriptionId: string };
   at: number;
@@ -23,7 +23,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const waiters: (() => void)[] = [];
   app.post('/webhook', async (request, reply) => {
     received.push({ authorization: request.headers.authorization, body: request.body as ReceivedWebhook['body'], at: Date.now() });
-    waiters.splice(0).forEach((wake) => wake());
+    for (const wake of waiters.splice(0)) wake();
     const next = script.shift() ?? 200;
     if (next > 10_000) await new Promise((resolve) => setTimeout(resolve, next - 10_000));
     return reply.status(next > 10_000 ? 200 : next).send({ ok: next < 300 });

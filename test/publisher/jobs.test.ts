@@ -46,7 +46,11 @@ describe('jobs queue', () => {
     await store.enqueue({ kind: 'orphan', payload: {}, runAt: now() });
     const [claimed] = await store.claimJobs('dead-worker', now(), new Date(Date.now() + 200).toISOString(), 1);
     assert.equal(claimed?.kind, 'orphan');
-    const worker = new JobWorker(store, systemClock, { orphan: async () => void (ran = true) });
+    const worker = new JobWorker(store, systemClock, {
+      orphan: async () => {
+        ran = true;
+      },
+    });
     assert.equal(await worker.drain(), 0, 'not while the claim holds');
     await new Promise((resolve) => setTimeout(resolve, 250));
     await worker.drain();

@@ -35,8 +35,12 @@ async function startRelay() {
   return {
     url: `${url}/webhook`,
     held,
-    setTarget: (t: string) => void (target = t),
-    hold: (on: boolean) => void (holding = on),
+    setTarget: (t: string) => {
+      target = t;
+    },
+    hold: (on: boolean) => {
+      holding = on;
+    },
     close: () => app.close(),
   };
 }

@@ -61,7 +61,7 @@ export function marketplaceConfig(flags: Flags, env: Env): MarketplaceConfig {
 }
 
 /** The catalog from a JSON file, or the demo catalog; a bad file is a ConfigError naming the field. */
-export function loadCatalog(file: string | undefined): Catalog {
+function loadCatalog(file: string | undefined): Catalog {
   if (file === undefined) return new Catalog(structuredClone(DEMO_CATALOG));
   let text: string;
   try {
@@ -164,7 +164,7 @@ export interface PublisherConfig {
   signIn: { issuer: string; clientId: string; clientSecret: string; landing: boolean; adminUsers: string[] } | undefined;
 }
 
-export const PRODUCTION = { marketplaceApi: PRODUCTION_API, authority: PRODUCTION_AUTHORITY } as const;
+const PRODUCTION = { marketplaceApi: PRODUCTION_API, authority: PRODUCTION_AUTHORITY } as const;
 
 /**
  * The publisher's settings. `--marketplace-url` points it at an emulator (and defaults the credentials

@@ -4,7 +4,7 @@ import { urlFlag, type Flags } from './config.js';
 import { SimulatorClient } from '@saas-fulfillment/marketplace';
 import type { Options } from './command.js';
 
-export const DEFAULT_MARKETPLACE_URL = 'http://127.0.0.1:4010';
+const DEFAULT_MARKETPLACE_URL = 'http://127.0.0.1:4010';
 
 export const CONTROL_OPTIONS: Options = {
   'marketplace-url': { type: 'string' },

@@ -8,7 +8,7 @@ import { openPublisherStore } from '@saas-fulfillment/publisher';
 import { createWebhookVerifier } from '@saas-fulfillment/publisher';
 
 /** Log fields that could carry a secret; pino replaces them. */
-export const REDACT = [
+const REDACT = [
   'req.headers.authorization',
   'req.headers.cookie',
   'headers.authorization',

@@ -11,7 +11,7 @@
 export function landingPageToken(search: string | URL): string | undefined {
   const raw = typeof search === 'string' ? search : search.search;
   const query = raw.includes('?') ? raw.slice(raw.indexOf('?') + 1) : raw;
-  for (const pair of query.split('#')[0]!.split('&')) {
+  for (const pair of (query.split('#')[0] ?? '').split('&')) {
     const [name, value = ''] = pair.split('=', 2) as [string, string?];
     if (name !== 'token') continue;
     try {

@@ -37,7 +37,8 @@ function checkKnown(object: Json, fields: readonly string[], report: UnknownValu
   for (const field of fields) {
     const value = object[field];
     const values = Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
-    for (const item of values) if (!KNOWN[field]!.includes(item as string)) report(field, item);
+    const known = KNOWN[field] ?? [];
+    for (const item of values) if (!known.includes(item as string)) report(field, item);
   }
 }
 

@@ -1,5 +1,6 @@
 // When and how long to wait before trying a marketplace call again: exponential backoff with full
 // jitter, honouring Retry-After, bounded by attempts and by total time.
+import { backoffDelay } from '@saas-fulfillment/contract';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included (default 4). */
@@ -37,8 +38,7 @@ export function isRetryable(failure: Failure, idempotent: boolean): boolean {
 export function retryDelay(retry: number, policy: RetryPolicy, retryAfter: string | null, now: number, random: () => number = Math.random): number {
   const fromHeader = parseRetryAfter(retryAfter, now);
   if (fromHeader !== undefined) return Math.min(fromHeader, policy.maxDelayMs);
-  const cap = Math.min(policy.baseDelayMs * 2 ** (retry - 1), policy.maxDelayMs);
-  return Math.round(cap / 2 + (random() * cap) / 2);
+  return backoffDelay(retry, policy, random);
 }
 
 /** Retry-After as seconds or an HTTP date, in milliseconds from `now`; undefined when absent or unreadable. */

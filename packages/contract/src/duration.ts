@@ -12,6 +12,13 @@ export interface Duration {
   seconds: number;
 }
 
+/** The duration of a term unit or another value known to be a duration (throws if it is not one). */
+export function durationOf(text: string): Duration {
+  const duration = parseDuration(text);
+  if (!duration) throw new RangeError(`${text} is not an ISO 8601 duration`);
+  return duration;
+}
+
 /** Parses an ISO 8601 duration; returns undefined when `text` is not one. */
 export function parseDuration(text: string): Duration | undefined {
   const match = PATTERN.exec(text);

@@ -8,3 +8,4 @@ export * from './errors.js';
 export * from './validate.js';
 export * from './clock.js';
 export * from './duration.js';
+export * from './backoff.js';

@@ -248,7 +248,7 @@ export function planToWire(plan: PlanConfig): Plan {
   return wire;
 }
 
-export function describeTerm(unit: TermUnit): string {
+function describeTerm(unit: TermUnit): string {
   const months = unit === 'P1M';
   const count = Number(unit.slice(1, -1));
   return months ? '1 month subscription' : `${count} year subscription`;

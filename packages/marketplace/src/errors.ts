@@ -70,6 +70,6 @@ export const MarketplaceErrors = {
   invalidContinuation: () => new ApiError(400, 'BadArgument', 'continuationToken is not one this API issued; follow @nextLink as given', 'continuationToken'),
 } as const;
 
-export function truncate(value: string, max = 80): string {
+function truncate(value: string, max = 80): string {
   return value.length > max ? `${value.slice(0, max)}…` : value;
 }

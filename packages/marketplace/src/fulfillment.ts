@@ -15,7 +15,7 @@ import type {
   TermUnit,
   UpdateOperation,
 } from '@saas-fulfillment/contract';
-import { addDuration, parseDuration } from '@saas-fulfillment/contract';
+import { addDuration, durationOf } from '@saas-fulfillment/contract';
 import { isPlanVisibleTo, seatLimits, type Catalog, type PlanConfig, type PublisherConfig } from './catalog.js';
 import { MarketplaceErrors as E } from './errors.js';
 import type { PublisherEndpoints } from './endpoints.js';
@@ -58,7 +58,7 @@ export interface FulfillmentEvents {
   webhookQueued(): void;
 }
 
-const FREE_TRIAL = parseDuration('P1M')!;
+const FREE_TRIAL = durationOf('P1M');
 const MAX_DUE_BATCH = 200;
 
 export class FulfillmentService {
@@ -80,7 +80,8 @@ export class FulfillmentService {
     if (!plan) throw badRequest('BadArgument', `Plan '${request.planId}' is not a plan of offer ${request.offerId}`, 'planId');
     if (plan.isStopSell) throw badRequest('BadArgument', `Plan '${plan.planId}' is no longer sold`, 'planId');
     const quantity = purchaseQuantity(plan, request.quantity);
-    const termUnit = request.termUnit ?? plan.billingTerms[0]!.termUnit;
+    const termUnit = request.termUnit ?? plan.billingTerms[0]?.termUnit;
+    if (termUnit === undefined) throw badRequest('BadArgument', `Plan '${plan.planId}' has no billing term`, 'termUnit');
     if (!plan.billingTerms.some((t) => t.termUnit === termUnit)) {
       throw badRequest('BadArgument', `Plan '${plan.planId}' is not sold with term ${termUnit}`, 'termUnit');
     }
@@ -305,7 +306,7 @@ export class FulfillmentService {
   async webhookSettled(delivery: DeliveryRecord, outcome: 'Delivered' | 'Rejected' | 'Abandoned'): Promise<void> {
     await this.store.transaction(async (tx) => {
       const operation = await tx.getOperation(delivery.operationId);
-      if (!operation || operation.status !== 'InProgress' || operation.source !== 'Azure') return;
+      if (operation?.status !== 'InProgress' || operation.source !== 'Azure') return;
       if (outcome === 'Delivered') {
         if (operation.completesAt !== undefined || !this.completesOnItsOwn(operation.action)) return;
         await tx.updateOperation({ ...operation, completesAt: this.later(this.settings.acknowledgeWindowMs) });
@@ -379,7 +380,7 @@ export class FulfillmentService {
     if (request.action === 'ChangeQuantity') {
       if (request.quantity === undefined) throw badRequest('BadArgument', 'quantity is required', 'quantity');
       const plan = this.catalog.plan(subscription.offerId, subscription.planId);
-      if (!plan || plan.pricing !== 'perSeat') throw E.notPerSeat(subscription.planId);
+      if (plan?.pricing !== 'perSeat') throw E.notPerSeat(subscription.planId);
       const { min, max } = seatLimits(plan);
       if (request.quantity < min || request.quantity > max) throw E.quantityOutOfRange(request.quantity, min, max);
       if (request.quantity === subscription.quantity) throw E.sameQuantity(request.quantity);
@@ -549,7 +550,7 @@ export class FulfillmentService {
 const ZERO = { years: 0, months: 0, weeks: 0, days: 0, hours: 0, minutes: 0, seconds: 0 };
 
 function termLength(unit: TermUnit) {
-  return parseDuration(unit)!;
+  return durationOf(unit);
 }
 
 /** The end of a term starting at `start`: a month for a free trial, else the term unit's length. */
@@ -597,6 +598,6 @@ function newLandingToken(): string {
   }
 }
 
-export function hashToken(token: string): string {
+function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }

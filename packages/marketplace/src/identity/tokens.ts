@@ -10,9 +10,9 @@ import type { SigningKey } from './keys.js';
 export type TokenVersion = 'v1' | 'v2';
 
 /** Object id of the marketplace's service principal: the `sub`/`oid` of the tokens it sends. */
-export const MARKETPLACE_SERVICE_PRINCIPAL = '5e6a2d36-7a0f-4b8e-9a51-3f2b1c6d8e90';
+const MARKETPLACE_SERVICE_PRINCIPAL = '5e6a2d36-7a0f-4b8e-9a51-3f2b1c6d8e90';
 
-export const ACCESS_TOKEN_LIFETIME_SECONDS = 3599;
+const ACCESS_TOKEN_LIFETIME_SECONDS = 3599;
 const CLOCK_SKEW_SECONDS = 5;
 const VERIFIED_CACHE_LIMIT = 10_000;
 
@@ -59,7 +59,7 @@ export class TokenService {
    */
   async authenticate(authorization: string | undefined): Promise<PublisherConfig> {
     const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
-    if (!token) throw new AccessDenied('The Authorization header must carry a Bearer access token for resource ' + MARKETPLACE_RESOURCE_ID);
+    if (!token) throw new AccessDenied(`The Authorization header must carry a Bearer access token for resource ${MARKETPLACE_RESOURCE_ID}`);
     const now = this.clock.now().getTime();
     const cached = this.verified.get(token);
     if (cached && cached.expiresAt + CLOCK_SKEW_SECONDS * 1000 > now) return cached.publisher;

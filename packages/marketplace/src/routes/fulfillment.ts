@@ -20,7 +20,7 @@ import type { FaultInjector } from '../faults.js';
 import type { FulfillmentService } from '../fulfillment.js';
 import { AccessDenied, type TokenService } from '../identity/tokens.js';
 
-export const PAGE_SIZE = 100;
+const PAGE_SIZE = 100;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 declare module 'fastify' {
@@ -62,7 +62,10 @@ export async function fulfillmentRoutes(app: FastifyInstance, deps: FulfillmentR
     }
   });
 
-  const caller = (request: FastifyRequest): PublisherConfig => request.marketplaceCaller!;
+  const caller = (request: FastifyRequest): PublisherConfig => {
+    if (!request.marketplaceCaller) throw E.forbidden('The request was not authenticated');
+    return request.marketplaceCaller;
+  };
 
   app.post('/saas/subscriptions/resolve', { schema: { response: { 200: ResolvedSubscription } } }, async (request) => {
     const header = request.headers['x-ms-marketplace-token'];

@@ -192,7 +192,7 @@ function authenticateClient(catalog: Catalog, tenantId: string, form: TokenForm,
   }
   const tenantKnown = catalog.publishers.some((p) => p.tenantId === tenantId);
   if (!tenantKnown) throw new EntraError(400, 'invalid_request', 90002, `Tenant '${tenantId}' not found. Check the tenant id in the token URL.`);
-  const publisher = catalog.publisherByClientId(form.client_id!);
+  const publisher = catalog.publisherByClientId(form.client_id ?? '');
   if (!publisher || publisher.tenantId !== tenantId) {
     throw new EntraError(400, 'unauthorized_client', 700016, `Application with identifier '${form.client_id}' was not found in the directory '${tenantId}'.`);
   }

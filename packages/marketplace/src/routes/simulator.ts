@@ -189,7 +189,7 @@ export async function simulatorRoutes(app: FastifyInstance, deps: SimulatorRoute
 }
 
 /** A webhook delivery as the control API lists it: the notice it carried, where it went, how it went. */
-export function deliveryView(d: DeliveryRecord, attemptLog: DeliveryAttempt[]) {
+function deliveryView(d: DeliveryRecord, attemptLog: DeliveryAttempt[]) {
   const payload = JSON.parse(d.payload) as { action: string; status: string; operationRequestSource: string };
   return {
     id: d.id,

@@ -28,7 +28,7 @@ export interface SubscriptionRow {
   doc: string;
 }
 
-export interface LandingTokenRow {
+interface LandingTokenRow {
   token_hash: string;
   subscription_id: string;
   expires_at: string;
@@ -68,7 +68,7 @@ export interface DeliveryRow {
   finished_at: string | null;
 }
 
-export interface DeliveryAttemptRow {
+interface DeliveryAttemptRow {
   delivery_id: string;
   attempt: number;
   at: string;
@@ -93,7 +93,7 @@ export interface InboxRow {
   acknowledgement: string | null;
 }
 
-export interface SettingRow {
+interface SettingRow {
   key: string;
   value: string;
 }

@@ -70,6 +70,13 @@ export function deliveryTable(deliveries: DeliveryRecord[]): SafeHtml {
   return table(['Sent', 'Action', 'Status', 'Attempts', 'Last answer', 'Latency', 'To', ''], rows, 'No webhooks sent yet.');
 }
 
+/** How the inbox answers the next delivery, in words. */
+function nextAnswer(answers: InboxAnswers): string {
+  const [next, ...later] = answers.next;
+  if (next === undefined) return ANSWER_LABELS[answers.every];
+  return `${ANSWER_LABELS[next]} (next delivery only${later.length ? `, then ${later.length} more chosen` : ''})`;
+}
+
 function inboxPage(
   publishers: { view: PublisherEndpointsView; answers: InboxAnswers }[],
   entries: InboxEntry[],
@@ -79,7 +86,7 @@ function inboxPage(
     const elsewhere = view.webhookSource !== 'built-in';
     return html`<section><h2>${view.displayName}</h2>
 ${elsewhere ? html`<p class="muted">This publisher's webhooks go to <code class="url">${view.webhookUrl}</code>, not to this inbox (change it in <a href="/settings">Settings</a>).</p>` : ''}
-<p>Answers now: <strong id="answer-${view.publisherId}">${answers.next.length ? html`${ANSWER_LABELS[answers.next[0]!]} (next delivery only${answers.next.length > 1 ? `, then ${answers.next.length - 1} more chosen` : ''})` : ANSWER_LABELS[answers.every]}</strong></p>
+<p>Answers now: <strong id="answer-${view.publisherId}">${nextAnswer(answers)}</strong></p>
 <form class="inline" method="post" action="/ui/inbox/${view.publisherId}/answer"><label for="answer-choice-${view.publisherId}">Answer</label>
 <select name="answer" id="answer-choice-${view.publisherId}">${INBOX_ANSWERS.map((a) => html`<option value="${a}">${ANSWER_LABELS[a]}</option>`)}</select>
 <select name="for" aria-label="For which deliveries"><option value="next">the next delivery</option><option value="every">every delivery</option></select>

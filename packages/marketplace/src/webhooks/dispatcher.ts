@@ -1,6 +1,6 @@
 // Sends queued webhooks to publishers: a signed bearer JWT on each POST, a timeout, a log row per
 // attempt, and retries with exponential backoff until the publisher answers 2xx or attempts run out.
-import type { Clock } from '@saas-fulfillment/contract';
+import { backoffDelay, type Clock } from '@saas-fulfillment/contract';
 import type { Catalog } from '../catalog.js';
 import type { TokenService } from '../identity/tokens.js';
 import type { MarketplaceSettings } from '../settings.js';
@@ -54,7 +54,7 @@ export class WebhookDispatcher {
       lastStatusCode: statusCode,
       lastError: error ?? (statusCode !== undefined && (statusCode < 200 || statusCode >= 300) ? `HTTP ${statusCode}` : undefined),
       lastLatencyMs: latencyMs,
-      nextAttemptAt: settled ? delivery.nextAttemptAt : new Date(clock.now().getTime() + backoff(attempt, settings.webhook)).toISOString(),
+      nextAttemptAt: settled ? delivery.nextAttemptAt : new Date(clock.now().getTime() + backoffDelay(attempt, settings.webhook)).toISOString(),
       finishedAt: settled ? clock.now().toISOString() : undefined,
     };
     await this.deps.store.transaction((tx) => tx.updateDelivery(updated, { attempt, at, statusCode, error, latencyMs }));
@@ -95,10 +95,6 @@ function outcomeOf(statusCode: number | undefined, delivery: DeliveryRecord, att
 function isRejectable(delivery: DeliveryRecord): boolean {
   const { action, status } = JSON.parse(delivery.payload) as { action: string; status: string };
   return (action === 'ChangePlan' || action === 'ChangeQuantity') && status === 'InProgress';
-}
-
-export function backoff(attempt: number, policy: { baseDelayMs: number; maxDelayMs: number }): number {
-  return Math.min(policy.baseDelayMs * 2 ** (attempt - 1), policy.maxDelayMs);
 }
 
 function describeFailure(cause: unknown, timeoutMs: number): string {

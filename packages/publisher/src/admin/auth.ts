@@ -6,7 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/cookie';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
-export const SESSION_COOKIE = 'admin_session';
+const SESSION_COOKIE = 'admin_session';
 const SESSION_MS = 8 * 60 * 60_000;
 const MAX_FAILURES = 10;
 const FAILURE_WINDOW_MS = 60_000;

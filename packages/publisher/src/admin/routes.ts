@@ -14,8 +14,6 @@ import type { Clock } from '@saas-fulfillment/contract';
 import type { AdminAuth } from './auth.js';
 import { driftPage, jobsPage, PAGE_SIZE, pendingWork, subscriptionPage, subscriptionsPage, type SubscriptionTimeline } from './views.js';
 
-export type { SubscriptionTimeline };
-
 export interface AdminDeps {
   auth: AdminAuth;
   store: PublisherStore;
@@ -257,5 +255,5 @@ function text(value: unknown): string | undefined {
 }
 
 function safeNext(next: string | undefined): string {
-  return next && next.startsWith('/admin') && !next.startsWith('//') ? next : '/admin';
+  return next?.startsWith('/admin') && !next.startsWith('//') ? next : '/admin';
 }

@@ -145,7 +145,7 @@ ${planForm}${seatsForm}
 <form class="inline" method="post" action="/admin/subscriptions/${s.id}/change"><input type="hidden" name="cancel" value="yes"><button class="danger" type="submit">Cancel subscription</button></form></section>`;
 }
 
-export function jobTable(jobs: Job[]): SafeHtml {
+function jobTable(jobs: Job[]): SafeHtml {
   const rows = jobs.map((j) => {
     const [tone, words] = JOB_STATE[j.status] ?? ['other', j.status];
     const retry =

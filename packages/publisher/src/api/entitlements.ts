@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '@saas-fulfillment/contract';
 import type { LocalSubscription, PublisherStore } from '../store/repository.js';
 
-export const DATA_RETENTION_DAYS = 7;
+const DATA_RETENTION_DAYS = 7;
 
 export interface Entitlement {
   subscriptionId: string;
@@ -20,7 +20,7 @@ export interface Entitlement {
   dataRetainedUntil: string | null;
 }
 
-export function entitlementOf(s: LocalSubscription): Entitlement {
+function entitlementOf(s: LocalSubscription): Entitlement {
   const access = s.status === 'Subscribed' ? 'full' : s.status === 'Suspended' ? 'limited' : 'none';
   const retained = s.status === 'Unsubscribed' ? new Date(Date.parse(s.updated) + DATA_RETENTION_DAYS * 86_400_000).toISOString() : null;
   return {

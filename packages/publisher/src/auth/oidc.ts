@@ -23,7 +23,7 @@ export interface SignedInUser {
 }
 
 const FLOW_COOKIE = 'oidc_flow';
-export const USER_COOKIE = 'user_session';
+const USER_COOKIE = 'user_session';
 const FLOW_MS = 10 * 60_000;
 const USER_MS = 8 * 60 * 60_000;
 
@@ -105,7 +105,8 @@ export class OidcSignIn {
       request.log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'sign-in refused');
       throw new ApiError(401, 'SignInFailed', 'Microsoft did not confirm the sign-in; please try again');
     }
-    const claims = tokens.claims()!;
+    const claims = tokens.claims();
+    if (!claims) throw new ApiError(401, 'SignInFailed', 'Microsoft sent no ID token; please try again');
     const email = String(claims.email ?? claims.preferred_username ?? '');
     return {
       user: {
@@ -120,7 +121,7 @@ export class OidcSignIn {
   }
 }
 
-export function setUserSession(request: FastifyRequest, reply: FastifyReply, user: SignedInUser): void {
+function setUserSession(request: FastifyRequest, reply: FastifyReply, user: SignedInUser): void {
   const value = Buffer.from(JSON.stringify({ ...user, expires: Date.now() + USER_MS })).toString('base64url');
   reply.setCookie(USER_COOKIE, value, {
     signed: true,
@@ -147,8 +148,8 @@ function callbackUrl(request: FastifyRequest): string {
 }
 
 /** Only local paths are followed after sign-in (no open redirect). */
-export function localPath(next: string | undefined, fallback: string): string {
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : fallback;
+function localPath(next: string | undefined, fallback: string): string {
+  return next?.startsWith('/') && !next.startsWith('//') ? next : fallback;
 }
 
 export async function signInRoutes(

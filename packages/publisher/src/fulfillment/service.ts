@@ -26,7 +26,7 @@ export interface WebhookNotice {
   raw: string;
 }
 
-export interface FulfillmentLog {
+interface FulfillmentLog {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
 }
@@ -272,14 +272,15 @@ export class PublisherFulfillment {
   /** Asks the marketplace for a change; the local copy changes only when the operation succeeds. */
   async requestChange(subscriptionId: string, change: { planId: string } | { quantity: number } | 'cancel', actor: string): Promise<string> {
     const { client } = this.deps;
-    const { planId, quantity } = change === 'cancel' ? { planId: undefined, quantity: undefined } : { planId: undefined, quantity: undefined, ...change };
+    const planId = change !== 'cancel' && 'planId' in change ? change.planId : undefined;
+    const quantity = change !== 'cancel' && 'quantity' in change ? change.quantity : undefined;
     const action = change === 'cancel' ? 'Unsubscribe' : planId !== undefined ? 'ChangePlan' : 'ChangeQuantity';
     const accepted =
-      action === 'Unsubscribe'
+      change === 'cancel'
         ? await client.unsubscribe(subscriptionId)
-        : planId !== undefined
-          ? await client.changePlan(subscriptionId, planId)
-          : await client.changeQuantity(subscriptionId, quantity!);
+        : 'planId' in change
+          ? await client.changePlan(subscriptionId, change.planId)
+          : await client.changeQuantity(subscriptionId, change.quantity);
     await this.store.transaction(async (tx) => {
       await tx.saveOperation({
         id: accepted.operationId,

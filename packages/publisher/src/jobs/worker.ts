@@ -2,7 +2,7 @@
 // the outcome (done, retry with backoff, or dead after the last attempt). Anything that calls out of the
 // process runs here, after the state that caused it is on disk.
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '@saas-fulfillment/contract';
+import { backoffDelay, type Clock } from '@saas-fulfillment/contract';
 import { PollingLoop } from '@saas-fulfillment/store';
 import type { Job, PublisherStore } from '../store/repository.js';
 
@@ -98,7 +98,11 @@ export class JobWorker extends PollingLoop {
       }
       const message = error instanceof Error ? error.message : String(error);
       const last = error instanceof GiveUp || job.attempts >= job.maxAttempts;
-      const retryAt = last ? undefined : new Date(this.clock.now().getTime() + (this.options.backoff ?? defaultBackoff)(job.attempts)).toISOString();
+      const retryAt = last
+        ? undefined
+        : new Date(
+            this.clock.now().getTime() + (this.options.backoff ?? ((attempt: number) => backoffDelay(attempt, JOB_BACKOFF)))(job.attempts),
+          ).toISOString();
       await this.store.failJob(job.id, this.id, message, retryAt, at());
       this.options.onOutcome?.(job, last ? 'dead' : 'retry', error);
     } finally {
@@ -107,6 +111,5 @@ export class JobWorker extends PollingLoop {
   }
 }
 
-export function defaultBackoff(attempt: number): number {
-  return Math.min(1000 * 2 ** (attempt - 1), 5 * 60_000);
-}
+/** Jobs retry from a second up to five minutes apart. */
+const JOB_BACKOFF = { baseDelayMs: 1000, maxDelayMs: 5 * 60_000 };

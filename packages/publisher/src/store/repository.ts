@@ -14,7 +14,7 @@ import {
   type PublisherTables,
 } from './schema.js';
 
-export type Provisioning = 'none' | 'pending' | 'done' | 'failed';
+type Provisioning = 'none' | 'pending' | 'done' | 'failed';
 
 export interface LocalSubscription {
   id: string;

@@ -42,7 +42,7 @@ export interface PubOperationRow {
   updated: string;
 }
 
-export interface PubInboxRow {
+interface PubInboxRow {
   operation_id: string;
   subscription_id: string;
   action: string;
@@ -91,7 +91,7 @@ export interface PubEventRow {
   delivered_at: string | null;
 }
 
-export interface PubSettingRow {
+interface PubSettingRow {
   key: string;
   value: string;
 }
