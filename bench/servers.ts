@@ -7,7 +7,8 @@ import path from 'node:path';
 import Fastify from 'fastify';
 import { buildMarketplace } from '../packages/marketplace/src/app.js';
 import { Catalog, DEMO_CATALOG } from '../packages/marketplace/src/catalog.js';
-import { openMarketplaceStore, type SubscriptionRecord } from '../packages/marketplace/src/store/repository.js';
+import { openMarketplaceStore } from '../packages/marketplace/src/store/repository.js';
+import type { SubscriptionRecord } from '../packages/marketplace/src/model.js';
 import { subscriptionToWire } from '../packages/marketplace/src/wire.js';
 
 const count = Number(process.env.BENCH_SUBSCRIPTIONS ?? 10_000);

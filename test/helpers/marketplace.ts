@@ -1,8 +1,8 @@
 // Starts a real emulator for a test (port 0, its own store) and talks to it over HTTP; every answer
 // from the fulfillment API is checked against the project's contract on the way back.
-import { ManualClock, OffsetClock } from '../../packages/contract/src/clock.js';
+import { ManualClock, OffsetClock, type AdjustableClock } from '../../packages/contract/src/clock.js';
 import { API_VERSION, MARKETPLACE_RESOURCE_ID } from '../../packages/contract/src/schemas.js';
-import { buildMarketplace, type AdjustableClock, type MarketplaceApp, type MarketplaceOptions } from '../../packages/marketplace/src/app.js';
+import { buildMarketplace, type MarketplaceApp, type MarketplaceOptions } from '../../packages/marketplace/src/app.js';
 import { Catalog, DEMO_CATALOG, DEV_PUBLISHER, type CatalogConfig } from '../../packages/marketplace/src/catalog.js';
 import { openMarketplaceStore, type MarketplaceStore } from '../../packages/marketplace/src/store/repository.js';
 import type { DialectName } from '../../packages/store/src/database.js';

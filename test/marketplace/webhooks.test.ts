@@ -127,8 +127,9 @@ describe('webhooks', () => {
     );
     assert.match(String(attempts[1]!.error), /no answer within 300 ms/);
     const gaps = receiver.received.slice(1).map((r, i) => r.at - receiver.received[i]!.at);
-    assert.ok(gaps[0]! >= 35, `first retry waits the base delay (${gaps[0]} ms)`);
-    assert.ok(gaps[2]! >= 150, `later retries wait longer (${gaps.join(', ')} ms)`);
+    // Jittered backoff: each retry waits between half its cap and its cap (base 40 ms, doubling).
+    assert.ok(gaps[0]! >= 18, `first retry waits at least half the base delay (${gaps[0]} ms)`);
+    assert.ok(gaps[2]! >= 75, `later retries wait longer (${gaps.join(', ')} ms)`);
   });
 
   it('gives up after the last attempt; an unanswered ChangePlan fails', async () => {

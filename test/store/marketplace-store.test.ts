@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { openMarketplaceStore, type MarketplaceStore, type OperationRecord, type SubscriptionRecord } from '../../packages/marketplace/src/store/repository.js';
+import { openMarketplaceStore, type MarketplaceStore } from '../../packages/marketplace/src/store/repository.js';
+import type { OperationRecord, SubscriptionRecord } from '../../packages/marketplace/src/model.js';
 import type { Database } from '../../packages/store/src/database.js';
 import type { MarketplaceTables } from '../../packages/marketplace/src/store/schema.js';
 import { testDialects, testLocation, type TestLocation } from '../helpers/databases.js';
@@ -179,11 +180,11 @@ for (const dialect of await testDialects()) {
     });
 
     it('sets settings, and setSettingOnce keeps the first value', async () => {
-      await store.setSetting('k', 'one');
-      await store.setSetting('k', 'two');
-      assert.equal(await store.getSetting('k'), 'two');
-      assert.equal(await store.setSettingOnce('once', 'first'), 'first');
-      assert.equal(await store.setSettingOnce('once', 'second'), 'first');
+      await store.settings.set('k', 'one');
+      await store.settings.set('k', 'two');
+      assert.equal(await store.settings.get('k'), 'two');
+      assert.equal(await store.settings.setOnce('once', 'first'), 'first');
+      assert.equal(await store.settings.setOnce('once', 'second'), 'first');
     });
 
     it('rolls a failed transaction back whole', async () => {

@@ -7,8 +7,15 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
+/** A clock the simulator can move forward, and a reset brings back to real time. */
+export interface AdjustableClock extends Clock {
+  advance(ms: number): void;
+  reset(): void;
+  readonly offset: number;
+}
+
 /** Real time plus an offset that only grows: the emulator's clock, moved by `POST /simulator/clock`. */
-export class OffsetClock implements Clock {
+export class OffsetClock implements AdjustableClock {
   constructor(
     private offsetMs = 0,
     private readonly base: Clock = systemClock,

@@ -3,13 +3,12 @@
 import formbody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
-import { OffsetClock, type Clock } from '@saas-fulfillment/contract';
-import { badRequest } from '@saas-fulfillment/contract';
-import { addDuration, parseDuration } from '@saas-fulfillment/contract';
+import { OffsetClock, type AdjustableClock, type Clock } from '@saas-fulfillment/contract';
 import { allowEmptyJsonBodies, installErrorHandling } from '@saas-fulfillment/web';
 import type { Catalog } from './catalog.js';
 import { PublisherEndpoints } from './endpoints.js';
-import { FaultInjector } from './faults.js';
+import { clockAdvancer, CLOCK_OFFSET } from './simulator/clock.js';
+import { FaultInjector } from './simulator/faults.js';
 import { FulfillmentService } from './fulfillment.js';
 import { loadOrCreateSigningKey, type SigningKey } from './identity/keys.js';
 import { SignInService } from './identity/sign-in.js';
@@ -24,13 +23,6 @@ import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { WebhookInbox } from './webhooks/inbox.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { MarketplaceWorker } from './worker.js';
-
-/** A clock the simulator can move forward, and a reset brings back to real time. */
-export interface AdjustableClock extends Clock {
-  advance(ms: number): void;
-  reset(): void;
-  readonly offset: number;
-}
 
 export interface MarketplaceOptions {
   store: MarketplaceStore;
@@ -75,7 +67,7 @@ export type MarketplaceApp = FastifyInstance & { marketplace: MarketplaceHandles
 export async function buildMarketplace(options: MarketplaceOptions): Promise<MarketplaceApp> {
   const { store, catalog } = options;
   const settings = withDefaults(options.settings);
-  const clock = options.clock ?? new OffsetClock(Number((await store.getSetting('clock-offset-ms')) ?? 0));
+  const clock = options.clock ?? new OffsetClock(Number((await store.settings.get(CLOCK_OFFSET)) ?? 0));
   const key = options.key ?? (await loadOrCreateSigningKey(store));
   const bodyLimit = options.bodyLimit ?? 64 * 1024;
 
@@ -110,7 +102,7 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
     await store.clearState();
     faults.clear();
     clock.reset();
-    await store.setSetting('clock-offset-ms', '0');
+    await store.settings.set(CLOCK_OFFSET, '0');
     app.log.info('marketplace state reset');
   };
   const handles: MarketplaceHandles = { fulfillment, worker, tokens, key, clock, settings, store, catalog, endpoints, inbox, reset, publicUrl: origin };
@@ -141,24 +133,4 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
     await options.onClose?.();
   });
   return app as MarketplaceApp;
-}
-
-export interface ClockAdvance {
-  now: string;
-  offsetMs: number;
-  /** Scheduled events (renewals, completions, deliveries) that ran because of the move. */
-  applied: number;
-}
-
-/** Moves the marketplace clock by an ISO 8601 duration, keeps the offset, and runs what fell due. */
-function clockAdvancer(clock: AdjustableClock, store: MarketplaceStore, drain: () => Promise<number>) {
-  return async (advanceBy: string): Promise<ClockAdvance> => {
-    const duration = parseDuration(advanceBy);
-    if (!duration) throw badRequest('BadArgument', `advanceBy must be an ISO 8601 duration such as PT10S, P1D or P1M; got '${advanceBy}'`, 'advanceBy');
-    const before = clock.now();
-    clock.advance(addDuration(before, duration).getTime() - before.getTime());
-    await store.setSetting('clock-offset-ms', String(clock.offset));
-    const applied = await drain();
-    return { now: clock.now().toISOString(), offsetMs: clock.offset, applied };
-  };
 }

@@ -38,7 +38,7 @@ export class PublisherEndpoints {
   ) {}
 
   static async load(store: MarketplaceStore, catalog: Catalog, origin: () => string): Promise<PublisherEndpoints> {
-    const stored = await store.getSetting(SETTING);
+    const stored = await store.settings.get(SETTING);
     return new PublisherEndpoints(store, catalog, origin, stored ? (JSON.parse(stored) as Overrides) : {});
   }
 
@@ -87,7 +87,7 @@ export class PublisherEndpoints {
       else if (value !== undefined) current[field] = value;
     }
     const next = { ...this.overrides, [publisher.publisherId]: current };
-    await this.store.setSetting(SETTING, JSON.stringify(next));
+    await this.store.settings.set(SETTING, JSON.stringify(next));
     this.overrides = next;
     return this.view(publisher);
   }

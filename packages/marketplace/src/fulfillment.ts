@@ -20,7 +20,8 @@ import { isPlanVisibleTo, seatLimits, type Catalog, type PlanConfig, type Publis
 import { MarketplaceErrors as E } from './errors.js';
 import type { PublisherEndpoints } from './endpoints.js';
 import type { MarketplaceSettings } from './settings.js';
-import type { DeliveryRecord, MarketplaceStore, OperationRecord, SubscriptionRecord } from './store/repository.js';
+import type { MarketplaceStore } from './store/repository.js';
+import type { DeliveryRecord, OperationRecord, SubscriptionRecord } from './model.js';
 import { operationToWire, subscriptionToWire, webhookPayload } from './wire.js';
 
 export interface PurchaseRequest {

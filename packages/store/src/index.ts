@@ -1,3 +1,4 @@
 // `@saas-fulfillment/store`: the storage both apps build on.
 export * from './database.js';
+export * from './repository.js';
 export * from './polling-loop.js';

@@ -15,12 +15,12 @@ export interface SigningKey {
 const SETTING = 'signing-key';
 
 export async function loadOrCreateSigningKey(store: MarketplaceStore): Promise<SigningKey> {
-  let stored = await store.getSetting(SETTING);
+  let stored = await store.settings.get(SETTING);
   if (stored === undefined) {
     const { privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
     const jwk = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'RS256', use: 'sig' };
     // Two emulators starting on one database race here; whichever key landed first wins for both.
-    stored = await store.setSettingOnce(SETTING, JSON.stringify(jwk));
+    stored = await store.settings.setOnce(SETTING, JSON.stringify(jwk));
   }
   return importSigningKey(JSON.parse(stored) as JWK);
 }

@@ -16,7 +16,7 @@ import {
 } from '@saas-fulfillment/contract';
 import { planToWire, type PublisherConfig } from '../catalog.js';
 import { MarketplaceErrors as E } from '../errors.js';
-import type { FaultInjector } from '../faults.js';
+import type { FaultInjector } from '../simulator/faults.js';
 import type { FulfillmentService } from '../fulfillment.js';
 import { AccessDenied, type TokenService } from '../identity/tokens.js';
 

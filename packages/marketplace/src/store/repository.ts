@@ -1,117 +1,35 @@
-// The emulator's persistence: subscriptions, landing tokens, operations, webhook deliveries and settings,
-// as domain records. The only module of the emulator that knows the tables.
-import { sql, type Kysely, type Selectable } from 'kysely';
-import type {
-  AadIdentifier,
-  CustomerOperation,
-  OperationAction,
-  OperationRequestSource,
-  OperationStatus,
-  SubscriptionStatus,
-  TermUnit,
-} from '@saas-fulfillment/contract';
-import { openMigrated, type Database, type DatabaseOptions, type DialectName } from '@saas-fulfillment/store';
-import { subscriptionToWire } from '../wire.js';
+// The emulator's persistence: subscriptions, landing tokens, operations, webhook deliveries, the built-in
+// inbox and settings. The only module of the emulator that knows the tables (rows.ts maps them).
+import { sql, type Kysely } from 'kysely';
+import type { OperationStatus } from '@saas-fulfillment/contract';
+import { openMigrated, Repository, SettingsTable, type Database, type DatabaseOptions, type DialectName } from '@saas-fulfillment/store';
+import type { DeliveryAttempt, DeliveryRecord, InboxEntry, OperationRecord, SubscriptionRecord } from '../model.js';
 import { DocumentCache, type CachedDocument } from './document-cache.js';
-import { marketplaceMigrations, type DeliveryRow, type InboxRow, type MarketplaceTables, type OperationRow, type SubscriptionRow } from './schema.js';
+import { deliveryToRow, inboxToRow, operationToRow, rowToDelivery, rowToInbox, rowToOperation, rowToSubscription, subscriptionToRow } from './rows.js';
+import { marketplaceMigrations, type MarketplaceTables } from './schema.js';
 
-export interface SubscriptionRecord {
-  id: string;
-  publisherId: string;
-  offerId: string;
-  planId: string;
-  quantity: number | undefined;
-  name: string;
-  status: SubscriptionStatus;
-  beneficiary: AadIdentifier;
-  purchaser: AadIdentifier;
-  termUnit: TermUnit;
-  termStart: string | undefined;
-  termEnd: string | undefined;
-  autoRenew: boolean;
-  isTest: boolean;
-  isFreeTrial: boolean;
-  allowedCustomerOperations: CustomerOperation[];
-  sandboxType: 'None' | 'Csp';
-  sessionMode: 'None' | 'DryRun';
-  created: string;
-  lastModified: string;
-  suspendedAt: string | undefined;
-}
+export class MarketplaceStore extends Repository<MarketplaceTables, MarketplaceStore> {
+  /** Signing keys, the clock's offset, publisher endpoints, the inbox's answers. */
+  readonly settings: SettingsTable;
 
-export interface OperationRecord {
-  id: string;
-  subscriptionId: string;
-  publisherId: string;
-  offerId: string;
-  activityId: string;
-  action: OperationAction;
-  status: OperationStatus;
-  planId: string;
-  quantity: number | undefined;
-  source: OperationRequestSource;
-  timeStamp: string;
-  completesAt: string | undefined;
-  errorMessage: string | undefined;
-}
-
-export type DeliveryStatus = 'Pending' | 'Delivered' | 'Rejected' | 'Abandoned';
-
-export interface DeliveryRecord {
-  id: string;
-  operationId: string;
-  subscriptionId: string;
-  publisherId: string;
-  url: string;
-  payload: string;
-  status: DeliveryStatus;
-  attempts: number;
-  nextAttemptAt: string;
-  lastStatusCode: number | undefined;
-  lastError: string | undefined;
-  lastLatencyMs: number | undefined;
-  created: string;
-  finishedAt: string | undefined;
-}
-
-/** How the built-in inbox answers a delivery. */
-export type InboxAnswer = 'ok' | 'reject' | 'timeout' | 'patch-success' | 'patch-failure';
-
-export interface InboxEntry {
-  id: string;
-  publisherId: string;
-  receivedAt: string;
-  operationId: string | undefined;
-  subscriptionId: string | undefined;
-  action: string | undefined;
-  payload: string;
-  /** Why the delivery's bearer token was refused; undefined when it verified. */
-  refusedBecause: string | undefined;
-  answer: InboxAnswer;
-  statusCode: number | undefined;
-  acknowledgement: string | undefined;
-}
-
-export interface DeliveryAttempt {
-  attempt: number;
-  at: string;
-  statusCode: number | undefined;
-  error: string | undefined;
-  latencyMs: number;
-}
-
-export class MarketplaceStore {
   constructor(
-    private readonly db: Kysely<MarketplaceTables>,
-    readonly dialect: DialectName,
+    db: Kysely<MarketplaceTables>,
+    dialect: DialectName,
     /** Only for a store that is its database's one writer (the embedded SQLite file). */
     private readonly cache?: DocumentCache,
     /** In a transaction: the subscriptions it wrote, dropped from the cache once it commits. */
     private readonly written?: Set<string>,
-  ) {}
+  ) {
+    super(db, dialect);
+    this.settings = new SettingsTable(db, 'mp_settings');
+  }
 
-  /** Runs `work` in one transaction: all of its writes land together or none do. */
-  async transaction<T>(work: (store: MarketplaceStore) => Promise<T>): Promise<T> {
+  protected on(db: Kysely<MarketplaceTables>): MarketplaceStore {
+    return new MarketplaceStore(db, this.dialect, this.cache, this.written);
+  }
+
+  /** Runs `work` in one transaction; the cached documents it changed are dropped once it commits. */
+  override async transaction<T>(work: (store: MarketplaceStore) => Promise<T>): Promise<T> {
     const written = new Set<string>();
     const result = await this.db.transaction().execute((trx) => work(new MarketplaceStore(trx, this.dialect, this.cache, written)));
     if (written.size > 0) this.cache?.invalidate(written);
@@ -141,12 +59,9 @@ export class MarketplaceStore {
     return row && rowToSubscription(row);
   }
 
-  /** Reads a subscription and, on PostgreSQL, locks its row until the transaction ends. */
+  /** Reads a subscription and keeps its row locked until the transaction ends. */
   async lockSubscription(id: string): Promise<SubscriptionRecord | undefined> {
-    // SQLite runs one write transaction at a time, so the row is already ours there.
-    let query = this.db.selectFrom('mp_subscriptions').selectAll().where('id', '=', id);
-    if (this.dialect === 'postgres') query = query.forUpdate();
-    const row = await query.executeTakeFirst();
+    const row = await this.locking(this.db.selectFrom('mp_subscriptions').selectAll().where('id', '=', id)).executeTakeFirst();
     return row && rowToSubscription(row);
   }
 
@@ -354,31 +269,6 @@ export class MarketplaceStore {
     }
     this.cache?.clear();
   }
-
-  // Settings (signing keys, the clock's offset, publisher endpoints)
-
-  async getSetting(key: string): Promise<string | undefined> {
-    const row = await this.db.selectFrom('mp_settings').select('value').where('key', '=', key).executeTakeFirst();
-    return row?.value;
-  }
-
-  async setSetting(key: string, value: string): Promise<void> {
-    await this.db
-      .insertInto('mp_settings')
-      .values({ key, value })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
-      .execute();
-  }
-
-  /** Stores `value` unless the key already has one; returns the value that is stored now. */
-  async setSettingOnce(key: string, value: string): Promise<string> {
-    await this.db
-      .insertInto('mp_settings')
-      .values({ key, value })
-      .onConflict((oc) => oc.column('key').doNothing())
-      .execute();
-    return (await this.getSetting(key)) ?? value;
-  }
 }
 
 /** Opens the emulator's database and brings its schema up to date. */
@@ -390,165 +280,4 @@ export async function openMarketplaceStore(options: Omit<DatabaseOptions, 'fileN
   // Only the embedded file has a single writer; PostgreSQL may be shared by several emulators.
   const cache = database.dialect === 'sqlite' ? new DocumentCache() : undefined;
   return { store: new MarketplaceStore(database.db, database.dialect, cache), database };
-}
-
-const bool = (value: boolean) => (value ? 1 : 0);
-
-function subscriptionToRow(s: SubscriptionRecord): SubscriptionRow {
-  return {
-    id: s.id,
-    publisher_id: s.publisherId,
-    offer_id: s.offerId,
-    plan_id: s.planId,
-    quantity: s.quantity ?? null,
-    name: s.name,
-    status: s.status,
-    beneficiary: JSON.stringify(s.beneficiary),
-    purchaser: JSON.stringify(s.purchaser),
-    term_unit: s.termUnit,
-    term_start: s.termStart ?? null,
-    term_end: s.termEnd ?? null,
-    auto_renew: bool(s.autoRenew),
-    is_test: bool(s.isTest),
-    is_free_trial: bool(s.isFreeTrial),
-    allowed_operations: JSON.stringify(s.allowedCustomerOperations),
-    sandbox_type: s.sandboxType,
-    session_mode: s.sessionMode,
-    created: s.created,
-    last_modified: s.lastModified,
-    suspended_at: s.suspendedAt ?? null,
-    doc: JSON.stringify(subscriptionToWire(s)),
-  };
-}
-
-function rowToSubscription(r: Selectable<SubscriptionRow>): SubscriptionRecord {
-  return {
-    id: r.id,
-    publisherId: r.publisher_id,
-    offerId: r.offer_id,
-    planId: r.plan_id,
-    quantity: r.quantity ?? undefined,
-    name: r.name,
-    status: r.status as SubscriptionStatus,
-    beneficiary: JSON.parse(r.beneficiary) as AadIdentifier,
-    purchaser: JSON.parse(r.purchaser) as AadIdentifier,
-    termUnit: r.term_unit as TermUnit,
-    termStart: r.term_start ?? undefined,
-    termEnd: r.term_end ?? undefined,
-    autoRenew: r.auto_renew === 1,
-    isTest: r.is_test === 1,
-    isFreeTrial: r.is_free_trial === 1,
-    allowedCustomerOperations: JSON.parse(r.allowed_operations) as CustomerOperation[],
-    sandboxType: r.sandbox_type as 'None' | 'Csp',
-    sessionMode: r.session_mode as 'None' | 'DryRun',
-    created: r.created,
-    lastModified: r.last_modified,
-    suspendedAt: r.suspended_at ?? undefined,
-  };
-}
-
-function operationToRow(o: OperationRecord): OperationRow {
-  return {
-    id: o.id,
-    subscription_id: o.subscriptionId,
-    publisher_id: o.publisherId,
-    offer_id: o.offerId,
-    activity_id: o.activityId,
-    action: o.action,
-    status: o.status,
-    plan_id: o.planId,
-    quantity: o.quantity ?? null,
-    source: o.source,
-    time_stamp: o.timeStamp,
-    completes_at: o.completesAt ?? null,
-    error_message: o.errorMessage ?? null,
-  };
-}
-
-function rowToOperation(r: Selectable<OperationRow>): OperationRecord {
-  return {
-    id: r.id,
-    subscriptionId: r.subscription_id,
-    publisherId: r.publisher_id,
-    offerId: r.offer_id,
-    activityId: r.activity_id,
-    action: r.action as OperationAction,
-    status: r.status as OperationStatus,
-    planId: r.plan_id,
-    quantity: r.quantity ?? undefined,
-    source: r.source as OperationRequestSource,
-    timeStamp: r.time_stamp,
-    completesAt: r.completes_at ?? undefined,
-    errorMessage: r.error_message ?? undefined,
-  };
-}
-
-function deliveryToRow(d: DeliveryRecord): DeliveryRow {
-  return {
-    id: d.id,
-    operation_id: d.operationId,
-    subscription_id: d.subscriptionId,
-    publisher_id: d.publisherId,
-    url: d.url,
-    payload: d.payload,
-    status: d.status,
-    attempts: d.attempts,
-    next_attempt_at: d.nextAttemptAt,
-    last_status_code: d.lastStatusCode ?? null,
-    last_error: d.lastError ?? null,
-    last_latency_ms: d.lastLatencyMs === undefined ? null : Math.round(d.lastLatencyMs),
-    created: d.created,
-    finished_at: d.finishedAt ?? null,
-  };
-}
-
-function inboxToRow(e: InboxEntry): InboxRow {
-  return {
-    id: e.id,
-    publisher_id: e.publisherId,
-    received_at: e.receivedAt,
-    operation_id: e.operationId ?? null,
-    subscription_id: e.subscriptionId ?? null,
-    action: e.action ?? null,
-    payload: e.payload,
-    refused_because: e.refusedBecause ?? null,
-    answer: e.answer,
-    status_code: e.statusCode ?? null,
-    acknowledgement: e.acknowledgement ?? null,
-  };
-}
-
-function rowToInbox(r: Selectable<InboxRow>): InboxEntry {
-  return {
-    id: r.id,
-    publisherId: r.publisher_id,
-    receivedAt: r.received_at,
-    operationId: r.operation_id ?? undefined,
-    subscriptionId: r.subscription_id ?? undefined,
-    action: r.action ?? undefined,
-    payload: r.payload,
-    refusedBecause: r.refused_because ?? undefined,
-    answer: r.answer as InboxAnswer,
-    statusCode: r.status_code ?? undefined,
-    acknowledgement: r.acknowledgement ?? undefined,
-  };
-}
-
-function rowToDelivery(r: Selectable<DeliveryRow>): DeliveryRecord {
-  return {
-    id: r.id,
-    operationId: r.operation_id,
-    subscriptionId: r.subscription_id,
-    publisherId: r.publisher_id,
-    url: r.url,
-    payload: r.payload,
-    status: r.status as DeliveryStatus,
-    attempts: r.attempts,
-    nextAttemptAt: r.next_attempt_at,
-    lastStatusCode: r.last_status_code ?? undefined,
-    lastError: r.last_error ?? undefined,
-    lastLatencyMs: r.last_latency_ms ?? undefined,
-    created: r.created,
-    finishedAt: r.finished_at ?? undefined,
-  };
 }

@@ -1,6 +1,17 @@
 // The emulator's tables and their migrations; one schema for SQLite and PostgreSQL (text timestamps in
 // ISO 8601 UTC, which sort as time does; integers for booleans; JSON as text).
+import type {
+  AadIdentifier,
+  CustomerOperation,
+  OperationAction,
+  OperationRequestSource,
+  OperationStatus,
+  SubscriptionStatus,
+  TermUnit,
+} from '@saas-fulfillment/contract';
+import type { Json } from '@saas-fulfillment/store';
 import type { Kysely, Migration } from 'kysely';
+import type { DeliveryStatus, InboxAnswer } from '../model.js';
 
 export interface SubscriptionRow {
   id: string;
@@ -9,18 +20,18 @@ export interface SubscriptionRow {
   plan_id: string;
   quantity: number | null;
   name: string;
-  status: string;
-  beneficiary: string;
-  purchaser: string;
-  term_unit: string;
+  status: SubscriptionStatus;
+  beneficiary: Json<AadIdentifier>;
+  purchaser: Json<AadIdentifier>;
+  term_unit: TermUnit;
   term_start: string | null;
   term_end: string | null;
   auto_renew: number;
   is_test: number;
   is_free_trial: number;
-  allowed_operations: string;
-  sandbox_type: string;
-  session_mode: string;
+  allowed_operations: Json<CustomerOperation[]>;
+  sandbox_type: 'None' | 'Csp';
+  session_mode: 'None' | 'DryRun';
   created: string;
   last_modified: string;
   suspended_at: string | null;
@@ -40,11 +51,11 @@ export interface OperationRow {
   publisher_id: string;
   offer_id: string;
   activity_id: string;
-  action: string;
-  status: string;
+  action: OperationAction;
+  status: OperationStatus;
   plan_id: string;
   quantity: number | null;
-  source: string;
+  source: OperationRequestSource;
   time_stamp: string;
   /** When an InProgress operation completes by itself (acknowledgement window, Partner changes). */
   completes_at: string | null;
@@ -58,7 +69,7 @@ export interface DeliveryRow {
   publisher_id: string;
   url: string;
   payload: string;
-  status: string;
+  status: DeliveryStatus;
   attempts: number;
   next_attempt_at: string;
   last_status_code: number | null;
@@ -87,7 +98,7 @@ export interface InboxRow {
   payload: string;
   /** Why the bearer token was refused; null when it was valid. */
   refused_because: string | null;
-  answer: string;
+  answer: InboxAnswer;
   status_code: number | null;
   /** What came of the acknowledgement the inbox sent (PATCH of the operation), if any. */
   acknowledgement: string | null;

@@ -6,7 +6,7 @@ import { html, idCode, operationBadge, statusBadge, table, textWithIds, when, ty
 import { actionWords, termWords } from '@saas-fulfillment/web';
 import { seatLimits, type Catalog } from '../catalog.js';
 import type { CustomerAction } from '../fulfillment.js';
-import type { DeliveryRecord, OperationRecord, SubscriptionRecord } from '../store/repository.js';
+import type { DeliveryRecord, OperationRecord, SubscriptionRecord } from '../model.js';
 import { deliveryTable } from './webhooks.js';
 import { act, field, notFound, planNames, show, wholeNumber, withQuery, type FormRequest, type PageRequest, type SimulatorPageDeps } from './shell.js';
 

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { badge, html, idCode, operationBadge, table, textWithIds, when, type SafeHtml } from '@saas-fulfillment/web';
 import { actionWords } from '@saas-fulfillment/web';
 import type { PublisherEndpointsView } from '../endpoints.js';
-import type { DeliveryRecord, InboxAnswer, InboxEntry, OperationRecord } from '../store/repository.js';
+import type { DeliveryRecord, InboxAnswer, InboxEntry, OperationRecord } from '../model.js';
 import { ANSWER_LABELS, INBOX_ANSWERS, type InboxAnswers } from '../webhooks/inbox.js';
 import { requirePublisher } from '../routes/simulator.js';
 import { act, field, show, withQuery, type FormRequest, type PageRequest, type SimulatorPageDeps } from './shell.js';

@@ -4,7 +4,8 @@ import { backoffDelay, type Clock } from '@saas-fulfillment/contract';
 import type { Catalog } from '../catalog.js';
 import type { TokenService } from '../identity/tokens.js';
 import type { MarketplaceSettings } from '../settings.js';
-import type { DeliveryRecord, DeliveryStatus, MarketplaceStore } from '../store/repository.js';
+import type { MarketplaceStore } from '../store/repository.js';
+import type { DeliveryRecord, DeliveryStatus } from '../model.js';
 
 export interface DeliveryOutcome {
   delivery: DeliveryRecord;

@@ -11,7 +11,8 @@ import type { Catalog, PublisherConfig } from '../catalog.js';
 import type { FulfillmentService } from '../fulfillment.js';
 import type { TokenService } from '../identity/tokens.js';
 import type { MarketplaceSettings } from '../settings.js';
-import type { InboxAnswer, InboxEntry, MarketplaceStore } from '../store/repository.js';
+import type { MarketplaceStore } from '../store/repository.js';
+import type { InboxAnswer, InboxEntry } from '../model.js';
 
 export const INBOX_ANSWERS = ['ok', 'reject', 'timeout', 'patch-success', 'patch-failure'] as const satisfies readonly InboxAnswer[];
 
@@ -57,7 +58,7 @@ export class WebhookInbox {
   ) {}
 
   static async load(deps: InboxDeps): Promise<WebhookInbox> {
-    const stored = await deps.store.getSetting(SETTING);
+    const stored = await deps.store.settings.get(SETTING);
     return new WebhookInbox(deps, stored ? (JSON.parse(stored) as Record<string, InboxAnswers>) : {});
   }
 
@@ -153,7 +154,7 @@ export class WebhookInbox {
   }
 
   private async save(answerSets: Record<string, InboxAnswers>): Promise<void> {
-    await this.deps.store.setSetting(SETTING, JSON.stringify(answerSets));
+    await this.deps.store.settings.set(SETTING, JSON.stringify(answerSets));
     this.answerSets = answerSets;
   }
 }

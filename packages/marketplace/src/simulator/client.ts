@@ -2,11 +2,11 @@
 // `trigger`, `clock` and `webhooks` commands speak, and what a publisher's own test suite can use.
 import { ApiError } from '@saas-fulfillment/contract';
 import type { ErrorBody } from '@saas-fulfillment/contract';
-import type { ClockAdvance } from './app.js';
-import type { PublisherEndpointsView, EndpointsBody } from './endpoints.js';
-import type { Purchase } from './fulfillment.js';
-import type { ActionBody, DeliveryView, PurchaseBody } from './routes/simulator.js';
-import type { AnswerBody, InboxAnswers } from './webhooks/inbox.js';
+import type { ClockAdvance } from './clock.js';
+import type { PublisherEndpointsView, EndpointsBody } from '../endpoints.js';
+import type { Purchase } from '../fulfillment.js';
+import type { ActionBody, DeliveryView, PurchaseBody } from '../routes/simulator.js';
+import type { AnswerBody, InboxAnswers } from '../webhooks/inbox.js';
 
 export type { DeliveryView, PurchaseBody, ActionBody };
 

@@ -1,0 +1,27 @@
+// The simulator moves the marketplace's clock: by an ISO 8601 duration, kept across restarts, and what
+// falls due (renewals, trial ends, grace periods, acknowledgement windows) runs at once.
+import { addDuration, badRequest, parseDuration, type AdjustableClock } from '@saas-fulfillment/contract';
+import type { MarketplaceStore } from '../store/repository.js';
+
+/** The setting that keeps the clock's offset. */
+export const CLOCK_OFFSET = 'clock-offset-ms';
+
+export interface ClockAdvance {
+  now: string;
+  offsetMs: number;
+  /** Scheduled events (renewals, completions, deliveries) that ran because of the move. */
+  applied: number;
+}
+
+/** Moves the marketplace clock by an ISO 8601 duration, keeps the offset, and runs what fell due. */
+export function clockAdvancer(clock: AdjustableClock, store: MarketplaceStore, drain: () => Promise<number>) {
+  return async (advanceBy: string): Promise<ClockAdvance> => {
+    const duration = parseDuration(advanceBy);
+    if (!duration) throw badRequest('BadArgument', `advanceBy must be an ISO 8601 duration such as PT10S, P1D or P1M; got '${advanceBy}'`, 'advanceBy');
+    const before = clock.now();
+    clock.advance(addDuration(before, duration).getTime() - before.getTime());
+    await store.settings.set(CLOCK_OFFSET, String(clock.offset));
+    const applied = await drain();
+    return { now: clock.now().toISOString(), offsetMs: clock.offset, applied };
+  };
+}
