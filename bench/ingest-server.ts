@@ -23,7 +23,7 @@ const { store, database } = await openPublisherStore({ dataDir: mkdtempSync(path
 const started = performance.now();
 let commits = 0;
 while (performance.now() - started < 2000) {
-  await store.transaction((tx) => tx.setSettingOnce(`bench-${commits}`, 'x'));
+  await store.transaction((tx) => tx.settings.setOnce(`bench-${commits}`, 'x'));
   commits++;
 }
 const rawCommitsPerSecond = commits / ((performance.now() - started) / 1000);

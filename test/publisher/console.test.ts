@@ -188,7 +188,7 @@ describe('two publishers on one PostgreSQL database', { skip: dialects.includes(
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       for (const id of ids) assert.equal((await store.getSubscription(id))?.status, 'Suspended');
-      const jobs = await store.listJobs({ limit: 500 });
+      const jobs = await store.jobs.list({ limit: 500 });
       const webhookJobs = jobs.filter((j) => j.kind === 'webhook');
       assert.equal(webhookJobs.length, 12);
       assert.ok(

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { systemClock } from '../../packages/contract/src/clock.js';
+import type { JobHandlers } from '../../packages/publisher/src/jobs/job.js';
 import { JobWorker } from '../../packages/publisher/src/jobs/worker.js';
 import { openPublisherStore, type PublisherStore } from '../../packages/publisher/src/store/repository.js';
 import type { Database } from '../../packages/store/src/database.js';
@@ -21,6 +22,11 @@ describe('jobs queue', () => {
   });
 
   const now = () => new Date().toISOString();
+  /** Handlers that run `work` for reconcile jobs and refuse any other kind. */
+  const only = (work: () => Promise<void>): JobHandlers => {
+    const unexpected = async () => assert.fail('no other kind of job runs here');
+    return { activate: unexpected, provision: unexpected, webhook: unexpected, 'await-operation': unexpected, 'deliver-event': unexpected, reconcile: work };
+  };
 
   it('renews the claim of a job that runs longer than the lock, so no other worker runs it too', async () => {
     let runs = 0;
@@ -28,9 +34,9 @@ describe('jobs queue', () => {
       runs++;
       await new Promise((resolve) => setTimeout(resolve, 900));
     };
-    const first = new JobWorker(store, systemClock, { slow }, { lockMs: 300 });
-    const second = new JobWorker(store, systemClock, { slow }, { lockMs: 300 });
-    await store.enqueue({ kind: 'slow', payload: {}, runAt: now() });
+    const first = new JobWorker(store.jobs, systemClock, only(slow), { lockMs: 300 });
+    const second = new JobWorker(store.jobs, systemClock, only(slow), { lockMs: 300 });
+    await store.jobs.enqueue({ kind: 'reconcile', payload: {}, runAt: now() });
     const running = first.drain();
     await new Promise((resolve) => setTimeout(resolve, 100));
     for (let i = 0; i < 8; i++) {
@@ -43,17 +49,42 @@ describe('jobs queue', () => {
 
   it('takes back a job whose worker died, once its claim runs out', async () => {
     let ran = false;
-    await store.enqueue({ kind: 'orphan', payload: {}, runAt: now() });
-    const [claimed] = await store.claimJobs('dead-worker', now(), new Date(Date.now() + 200).toISOString(), 1);
-    assert.equal(claimed?.kind, 'orphan');
-    const worker = new JobWorker(store, systemClock, {
-      orphan: async () => {
+    await store.jobs.enqueue({ kind: 'reconcile', payload: {}, runAt: now() });
+    const [claimed] = await store.jobs.claim('dead-worker', now(), new Date(Date.now() + 200).toISOString(), 1);
+    assert.equal(claimed?.kind, 'reconcile');
+    const worker = new JobWorker(
+      store.jobs,
+      systemClock,
+      only(async () => {
         ran = true;
-      },
-    });
+      }),
+    );
     assert.equal(await worker.drain(), 0, 'not while the claim holds');
     await new Promise((resolve) => setTimeout(resolve, 250));
     await worker.drain();
     assert.equal(ran, true);
+  });
+
+  it('sets aside a job whose payload does not match its kind, saying why, without running it', async () => {
+    let ran = false;
+    const id = await store.jobs.enqueue({ kind: 'reconcile', payload: {}, runAt: now() });
+    await database.db.updateTable('pub_jobs').set({ kind: 'activate' }).where('id', '=', id!).execute();
+    const outcomes: string[] = [];
+    const worker = new JobWorker(
+      store.jobs,
+      systemClock,
+      {
+        ...only(async () => undefined),
+        activate: async () => {
+          ran = true;
+        },
+      },
+      { onOutcome: (_job, outcome) => outcomes.push(outcome) },
+    );
+    await worker.drain();
+    assert.equal(ran, false);
+    assert.deepEqual(outcomes, ['dead']);
+    const [dead] = await store.jobs.list({ status: ['dead'], limit: 10 });
+    assert.match(dead?.lastError ?? '', /the activate job's payload is damaged: payload\.subscriptionId is required/);
   });
 });

@@ -70,7 +70,7 @@ describe('landing and status pages', () => {
       assert.match(page, /<a class="button" id="open-product" href="https:\/\/app\.fabrikam\.example\/">Open Fabrikam Analytics<\/a>/);
       assert.doesNotMatch(page, /http-equiv="refresh"/, 'nothing left to wait for');
     }
-    const activations = (await stack.publisher.publisher.store.listJobs({ subscriptionId: bought.subscriptionId, limit: 20 })).filter(
+    const activations = (await stack.publisher.publisher.store.jobs.list({ subscriptionId: bought.subscriptionId, limit: 20 })).filter(
       (j) => j.kind === 'activate',
     );
     assert.equal(activations.length, 1, 'reloading the status page activates nothing again');

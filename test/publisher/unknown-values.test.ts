@@ -156,7 +156,7 @@ describe('values the marketplace adds later', () => {
       (await store.operationsOf(subscriptionId)).map((o) => [o.action, o.marketplaceStatus]),
       [['Transfer', 'Settling']],
     );
-    const jobs = await store.listJobs({ subscriptionId, limit: 10 });
+    const jobs = await store.jobs.list({ subscriptionId, limit: 10 });
     assert.ok(
       jobs.every((j) => j.status === 'done'),
       `no job failed: ${JSON.stringify(jobs.map((j) => [j.kind, j.status, j.lastError]))}`,

@@ -173,7 +173,7 @@ for (const dialect of await testDialects())
         (await store().inboxOf(id)).map((w) => w.deliveries),
         [3],
       );
-      assert.equal((await store().listJobs({ subscriptionId: id, limit: 10 })).filter((j) => j.kind === 'webhook').length, 1);
+      assert.equal((await store().jobs.list({ subscriptionId: id, limit: 10 })).filter((j) => j.kind === 'webhook').length, 1);
       const changes = (await store().auditOf({ subscriptionId: id, limit: 20 })).filter((a) => a.detail.includes('Suspended'));
       assert.equal(changes.length, 1);
     });

@@ -13,9 +13,9 @@ import { PlanDirectory } from './fulfillment/plans.js';
 import { OidcSignIn, signInRoutes, type OidcSettings } from './auth/oidc.js';
 import { adminRoutes } from './admin/routes.js';
 import { entitlementRoutes } from './api/entitlements.js';
-import { DELIVER_EVENT, OutboundEvents, type OutboundConfig } from './events/outbound.js';
+import { OutboundEvents, type OutboundConfig } from './events/outbound.js';
 import type { PublisherHooks } from './fulfillment/hooks.js';
-import { JOB, PublisherFulfillment } from './fulfillment/service.js';
+import { PublisherFulfillment } from './fulfillment/service.js';
 import { JobWorker, type JobWorkerOptions } from './jobs/worker.js';
 import { landingRoutes } from './landing/routes.js';
 import { createMetrics, type PublisherMetrics } from './metrics.js';
@@ -76,15 +76,15 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
   const wake = () => worker?.wake();
   const fulfillment = new PublisherFulfillment({ store, client: options.client, clock, hooks: options.hooks, events, log: app.log, wake });
   worker = new JobWorker(
-    store,
+    store.jobs,
     clock,
     {
-      [JOB.activate]: (job) => fulfillment.activate(job),
-      [JOB.provision]: (job) => fulfillment.provision(job),
-      [JOB.webhook]: (job) => fulfillment.processWebhook(job),
-      [JOB.awaitOperation]: (job) => fulfillment.awaitOperation(job),
-      [JOB.reconcile]: async () => void (await fulfillment.reconcile()),
-      [DELIVER_EVENT]: (job) => events.deliver(store, job),
+      activate: (job) => fulfillment.activate(job),
+      provision: (job) => fulfillment.provision(job),
+      webhook: (job) => fulfillment.processWebhook(job),
+      'await-operation': (job) => fulfillment.awaitOperation(job),
+      reconcile: async () => void (await fulfillment.reconcile()),
+      'deliver-event': (job) => events.deliver(store, job),
     },
     {
       ...options.worker,
@@ -102,7 +102,7 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
   const plans = new PlanDirectory(options.client, app.log);
   app.decorate('publisher', { fulfillment, worker, store, metrics } satisfies PublisherHandles);
 
-  const cookieSecret = await store.setSettingOnce('cookie-secret', randomBytes(32).toString('base64url'));
+  const cookieSecret = await store.settings.setOnce('cookie-secret', randomBytes(32).toString('base64url'));
   await app.register(cookie, { secret: cookieSecret });
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   allowEmptyJsonBodies(app);
@@ -153,7 +153,7 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
   });
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
-  const scheduleReconcile = () => store.enqueue({ kind: JOB.reconcile, payload: {}, runAt: clock.now().toISOString(), maxAttempts: 3 });
+  const scheduleReconcile = () => store.jobs.enqueue({ kind: 'reconcile', payload: {}, runAt: clock.now().toISOString(), maxAttempts: 3 });
   let reconcileTimer: NodeJS.Timeout | undefined;
   if (options.runWorker ?? true) {
     app.addHook('onReady', async () => {

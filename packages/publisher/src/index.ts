@@ -3,6 +3,7 @@
 export { buildPublisher, type PublisherApp, type PublisherHandles, type PublisherOptions } from './app.js';
 export { createWebhookVerifier, issuersFor, WebhookAuthError, type WebhookAuthConfig, type WebhookVerifier } from './webhook/verify.js';
 export { loadHooks, type ChangeRequest, type Decision, type PublisherHooks } from './fulfillment/hooks.js';
-export { openPublisherStore, type LocalSubscription } from './store/repository.js';
+export { openPublisherStore } from './store/repository.js';
+export type { LocalSubscription } from './model.js';
 export type { Branding } from './branding.js';
 export type { Entitlement } from './api/entitlements.js';

@@ -35,7 +35,7 @@ export function createMetrics(store: PublisherStore): PublisherMetrics {
     registers: [registry],
     async collect() {
       this.reset();
-      for (const [status, n] of Object.entries(await store.countJobs())) this.set({ status }, n);
+      for (const [status, n] of Object.entries(await store.jobs.countByStatus())) this.set({ status }, n);
     },
   });
   return { registry, webhooks, jobs };

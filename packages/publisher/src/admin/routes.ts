@@ -8,8 +8,8 @@ import { MarketplaceError } from '@saas-fulfillment/client';
 import { html, page, type SafeHtml } from '@saas-fulfillment/web';
 import type { PlanDirectory } from '../fulfillment/plans.js';
 import type { PublisherFulfillment } from '../fulfillment/service.js';
-import { JOB } from '../fulfillment/service.js';
-import type { JobStatus, PublisherStore } from '../store/repository.js';
+import type { PublisherStore } from '../store/repository.js';
+import type { JobStatus } from '../jobs/job.js';
 import type { Clock } from '@saas-fulfillment/contract';
 import type { AdminAuth } from './auth.js';
 import { driftPage, jobsPage, PAGE_SIZE, pendingWork, subscriptionPage, subscriptionsPage, type SubscriptionTimeline } from './views.js';
@@ -132,7 +132,7 @@ ${deps.microsoftSignIn ? html`<p><a id="microsoft-sign-in" href="/auth/login?for
       store.auditOf({ subscriptionId: id, limit: 200 }),
       store.inboxOf(id),
       store.eventsOf(id, 50),
-      store.listJobs({ subscriptionId: id, limit: 50 }),
+      store.jobs.list({ subscriptionId: id, limit: 50 }),
     ]);
     return { subscription, operations, audit, webhooks, events, jobs };
   };
@@ -208,7 +208,7 @@ ${deps.microsoftSignIn ? html`<p><a id="microsoft-sign-in" href="/auth/login?for
 
   // Jobs and drift
 
-  const jobsOf = (status: string | undefined) => store.listJobs({ status: (status ? [status] : ['pending', 'running', 'dead']) as JobStatus[], limit: 200 });
+  const jobsOf = (status: string | undefined) => store.jobs.list({ status: (status ? [status] : ['pending', 'running', 'dead']) as JobStatus[], limit: 200 });
 
   app.get('/admin/jobs', async (request: Req, reply) => {
     const jobs = await jobsOf(request.query.status);
@@ -217,7 +217,7 @@ ${deps.microsoftSignIn ? html`<p><a id="microsoft-sign-in" href="/auth/login?for
   app.get('/api/admin/jobs', async (request: Req) => ({ jobs: await jobsOf(request.query.status) }));
 
   const retry = async (id: string) => {
-    if (!(await store.retryJob(id, now()))) throw new ApiError(404, 'EntityNotFound', `No waiting or failed job ${id}`, 'jobId');
+    if (!(await store.jobs.retry(id, now()))) throw new ApiError(404, 'EntityNotFound', `No waiting or failed job ${id}`, 'jobId');
     deps.wake();
   };
   app.post('/api/admin/jobs/:id/retry', async (request: Req, reply) => {
@@ -230,7 +230,7 @@ ${deps.microsoftSignIn ? html`<p><a id="microsoft-sign-in" href="/auth/login?for
   });
 
   const reconcile = async () => {
-    await store.enqueue({ kind: JOB.reconcile, payload: {}, runAt: now(), maxAttempts: 3 });
+    await store.jobs.enqueue({ kind: 'reconcile', payload: {}, runAt: now(), maxAttempts: 3 });
     deps.wake();
   };
   app.post('/api/admin/reconcile', async (_request, reply) => {

@@ -4,7 +4,9 @@
 import type { Plan } from '@saas-fulfillment/contract';
 import { badge, html, idCode, operationBadge, statusBadge, table, textWithIds, when, type SafeHtml } from '@saas-fulfillment/web';
 import { actionWords, subscriptionStatusWords, termWords } from '@saas-fulfillment/web';
-import type { AuditEntry, Job, LocalOperation, LocalSubscription, OutboundEvent, PublisherStore } from '../store/repository.js';
+import type { PublisherStore } from '../store/repository.js';
+import type { AuditEntry, LocalOperation, LocalSubscription, OutboundEvent } from '../model.js';
+import type { JobRecord } from '../jobs/job.js';
 
 /** Everything known about one subscription, for its page and the JSON API. */
 export interface SubscriptionTimeline {
@@ -13,7 +15,7 @@ export interface SubscriptionTimeline {
   audit: AuditEntry[];
   webhooks: Awaited<ReturnType<PublisherStore['inboxOf']>>;
   events: OutboundEvent[];
-  jobs: Job[];
+  jobs: JobRecord[];
 }
 
 export const PAGE_SIZE = 25;
@@ -145,7 +147,7 @@ ${planForm}${seatsForm}
 <form class="inline" method="post" action="/admin/subscriptions/${s.id}/change"><input type="hidden" name="cancel" value="yes"><button class="danger" type="submit">Cancel subscription</button></form></section>`;
 }
 
-function jobTable(jobs: Job[]): SafeHtml {
+function jobTable(jobs: JobRecord[]): SafeHtml {
   const rows = jobs.map((j) => {
     const [tone, words] = JOB_STATE[j.status] ?? ['other', j.status];
     const retry =
@@ -157,7 +159,7 @@ function jobTable(jobs: Job[]): SafeHtml {
   return table(['Kind', 'Status', 'Attempts', 'Next run', 'Last error', ''], rows, 'None.');
 }
 
-export function jobsPage(jobs: Job[]): SafeHtml {
+export function jobsPage(jobs: JobRecord[]): SafeHtml {
   return html`<h1>Jobs waiting or failed</h1><section>${jobTable(jobs)}</section>`;
 }
 

@@ -3,7 +3,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '@saas-fulfillment/contract';
-import type { LocalSubscription, PublisherStore } from '../store/repository.js';
+import type { PublisherStore } from '../store/repository.js';
+import type { LocalSubscription } from '../model.js';
 
 const DATA_RETENTION_DAYS = 7;
 

@@ -4,7 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { Clock } from '@saas-fulfillment/contract';
-import type { Job, LocalSubscription, PublisherStore } from '../store/repository.js';
+import type { PublisherStore } from '../store/repository.js';
+import type { LocalSubscription } from '../model.js';
+import type { Job } from '../jobs/job.js';
 import { GiveUp } from '../jobs/worker.js';
 
 export interface OutboundConfig {
@@ -13,8 +15,6 @@ export interface OutboundConfig {
   /** Standard Webhooks secret (`whsec_` + base64). */
   secret: string | undefined;
 }
-
-export const DELIVER_EVENT = 'deliver-event';
 
 export class OutboundEvents {
   private readonly signer: Webhook | undefined;
@@ -61,13 +61,19 @@ export class OutboundEvents {
       created: now,
       deliveredAt: undefined,
     });
-    await tx.enqueue({ kind: DELIVER_EVENT, payload: { eventId: id, subscriptionId: subscription.id }, dedupeKey: `event:${id}`, runAt: now, maxAttempts: 12 });
+    await tx.jobs.enqueue({
+      kind: 'deliver-event',
+      payload: { eventId: id, subscriptionId: subscription.id },
+      dedupeKey: `event:${id}`,
+      runAt: now,
+      maxAttempts: 12,
+    });
   }
 
   /** The job handler: one signed POST; a non-2xx answer throws so the queue retries with backoff. */
-  async deliver(store: PublisherStore, job: Job): Promise<void> {
-    const event = await store.getEvent(String(job.payload.eventId));
-    if (!event) throw new GiveUp(`event ${String(job.payload.eventId)} no longer exists`);
+  async deliver(store: PublisherStore, job: Job<'deliver-event'>): Promise<void> {
+    const event = await store.getEvent(job.payload.eventId);
+    if (!event) throw new GiveUp(`event ${job.payload.eventId} no longer exists`);
     if (event.status === 'delivered') return;
     if (!this.signer || !this.config.url) throw new GiveUp('outbound events are not configured');
     const at = this.clock.now();

@@ -3,7 +3,7 @@
 // exporting any of these functions, or (provisioning) as an HTTP callback URL.
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
-import type { LocalSubscription } from '../store/repository.js';
+import type { LocalSubscription } from '../model.js';
 
 export interface ChangeRequest {
   subscription: LocalSubscription;

@@ -8,16 +8,10 @@ import { ApiError } from '@saas-fulfillment/contract';
 import type { SaaSOperation, Subscription } from '@saas-fulfillment/contract';
 import type { OutboundEvents } from '../events/outbound.js';
 import { GiveUp, RetryLater } from '../jobs/worker.js';
-import type { Job, LocalOperation, LocalSubscription, OperationOutcome, PublisherStore } from '../store/repository.js';
+import type { PublisherStore } from '../store/repository.js';
+import type { LocalOperation, LocalSubscription, OperationOutcome } from '../model.js';
+import type { Job } from '../jobs/job.js';
 import type { PublisherHooks } from './hooks.js';
-
-export const JOB = {
-  activate: 'activate',
-  provision: 'provision',
-  webhook: 'webhook',
-  awaitOperation: 'await-operation',
-  reconcile: 'reconcile',
-} as const;
 
 export interface WebhookNotice {
   id: string;
@@ -74,15 +68,15 @@ export class PublisherFulfillment {
       if (!local) throw new ApiError(404, 'EntityNotFound', `No subscription ${subscriptionId} is known here`, 'subscriptionId');
       if (local.provisioning === 'none' || local.provisioning === 'failed')
         await tx.saveSubscription({ ...local, provisioning: 'pending', provisioningError: undefined, updated: this.now() });
-      return tx.enqueue({ kind: JOB.activate, payload: { subscriptionId }, dedupeKey: `activate:${subscriptionId}`, runAt: this.now(), maxAttempts: 10 });
+      return tx.jobs.enqueue({ kind: 'activate', payload: { subscriptionId }, dedupeKey: `activate:${subscriptionId}`, runAt: this.now(), maxAttempts: 10 });
     });
     this.deps.wake();
     return jobId;
   }
 
   /** Job: run the provisioning hook, then activate, then record the result. */
-  async activate(job: Job): Promise<void> {
-    const id = String(job.payload.subscriptionId);
+  async activate(job: Job<'activate'>): Promise<void> {
+    const id = job.payload.subscriptionId;
     const local = await this.store.getSubscription(id);
     if (!local) throw new GiveUp(`unknown subscription ${id}`);
     if (local.status !== 'PendingFulfillmentStart') return void (await this.sync(id, 'activation (already active)'));
@@ -111,8 +105,8 @@ export class PublisherFulfillment {
    * Subscribe webhook, or one reconciliation found): the provisioning hook, retried until it succeeds,
    * then recorded as activated, with its audit entry and app event.
    */
-  async provision(job: Job): Promise<void> {
-    const { subscriptionId: id, cause } = job.payload as { subscriptionId: string; cause: string };
+  async provision(job: Job<'provision'>): Promise<void> {
+    const { subscriptionId: id, cause } = job.payload;
     const local = await this.store.getSubscription(id);
     if (!local) throw new GiveUp(`unknown subscription ${id}`);
     if (local.provisioning === 'done') return;
@@ -165,8 +159,8 @@ export class PublisherFulfillment {
     const fresh = await this.store.transaction(async (tx) => {
       const isNew = await tx.recordWebhook(notice.id, notice.subscriptionId, notice.action, notice.raw, this.now());
       if (isNew)
-        await tx.enqueue({
-          kind: JOB.webhook,
+        await tx.jobs.enqueue({
+          kind: 'webhook',
           payload: { operationId: notice.id, subscriptionId: notice.subscriptionId, action: notice.action },
           dedupeKey: `webhook:${notice.id}`,
           runAt: this.now(),
@@ -182,9 +176,8 @@ export class PublisherFulfillment {
    * Job: checks the operation with Get Operation (a webhook proves nothing by itself), decides and
    * acknowledges what waits on us, then brings the local subscription to the marketplace's state.
    */
-  async processWebhook(job: Job): Promise<void> {
-    const subscriptionId = String(job.payload.subscriptionId);
-    const operationId = String(job.payload.operationId);
+  async processWebhook(job: Job<'webhook'>): Promise<void> {
+    const { subscriptionId, operationId } = job.payload;
     let operation: SaaSOperation;
     try {
       operation = await this.deps.client.getOperation(subscriptionId, operationId);
@@ -194,7 +187,7 @@ export class PublisherFulfillment {
           {
             id: operationId,
             subscriptionId,
-            action: String(job.payload.action),
+            action: job.payload.action,
             source: undefined,
             marketplaceStatus: 'Unknown',
             planId: undefined,
@@ -304,8 +297,8 @@ export class PublisherFulfillment {
         before: undefined,
         after: undefined,
       });
-      await tx.enqueue({
-        kind: JOB.awaitOperation,
+      await tx.jobs.enqueue({
+        kind: 'await-operation',
         payload: { subscriptionId, operationId: accepted.operationId, since: this.now() },
         dedupeKey: `await:${accepted.operationId}`,
         runAt: this.now(),
@@ -317,11 +310,11 @@ export class PublisherFulfillment {
   }
 
   /** Job: polls a publisher-initiated operation until it is final, then syncs. */
-  async awaitOperation(job: Job): Promise<void> {
-    const subscriptionId = String(job.payload.subscriptionId);
-    const operation = await this.deps.client.getOperation(subscriptionId, String(job.payload.operationId));
+  async awaitOperation(job: Job<'await-operation'>): Promise<void> {
+    const { subscriptionId, operationId, since } = job.payload;
+    const operation = await this.deps.client.getOperation(subscriptionId, operationId);
     if (operation.status === 'InProgress' || operation.status === 'NotStarted') {
-      if (Date.parse(this.now()) - Date.parse(String(job.payload.since)) > 60 * 60_000) throw new GiveUp('operation still in progress after an hour');
+      if (Date.parse(this.now()) - Date.parse(since) > 60 * 60_000) throw new GiveUp('operation still in progress after an hour');
       throw new RetryLater(1000, `operation ${operation.id} is ${operation.status}`);
     }
     const local = toLocalOperation(operation);
@@ -359,8 +352,8 @@ export class PublisherFulfillment {
       if (current && changes.length === 0) return current;
       await tx.saveSubscription(next);
       if (!current && next.provisioning === 'pending') {
-        await tx.enqueue({
-          kind: JOB.provision,
+        await tx.jobs.enqueue({
+          kind: 'provision',
           payload: { subscriptionId: next.id, cause: how.cause },
           dedupeKey: `provision:${next.id}`,
           runAt: now,

@@ -1,12 +1,11 @@
-// The durable work queue's runner: claims due jobs from the table, runs each kind's handler, and records
-// the outcome (done, retry with backoff, or dead after the last attempt). Anything that calls out of the
-// process runs here, after the state that caused it is on disk.
+// The durable work queue's runner: claims due jobs from the table, checks each against its kind, runs
+// its handler, and records the outcome (done, retry with backoff, or dead after the last attempt).
+// Anything that calls out of the process runs here, after the state that caused it is on disk.
 import { randomUUID } from 'node:crypto';
 import { backoffDelay, type Clock } from '@saas-fulfillment/contract';
 import { PollingLoop } from '@saas-fulfillment/store';
-import type { Job, PublisherStore } from '../store/repository.js';
-
-export type JobHandler = (job: Job) => Promise<void>;
+import { readJob, type Job, type JobHandlers, type JobKind, type JobRecord } from './job.js';
+import type { JobQueue } from './queue.js';
 
 /** Thrown by a handler that is not finished yet and wants to run again after `delayMs` (polling). */
 export class RetryLater extends Error {
@@ -31,19 +30,22 @@ export interface JobWorkerOptions {
   batchSize?: number;
   backoff?: (attempt: number) => number;
   /** `waiting`: the job asked to run again later (polling an operation); not a failure. */
-  onOutcome?: (job: Job, outcome: 'done' | 'waiting' | 'retry' | 'dead', error?: unknown) => void;
+  onOutcome?: (job: JobRecord, outcome: 'done' | 'waiting' | 'retry' | 'dead', error?: unknown) => void;
   /** A pass failed before any job ran (the database did not answer the claim). */
   onError?: (error: unknown) => void;
 }
+
+/** Jobs retry from a second up to five minutes apart. */
+const JOB_BACKOFF = { baseDelayMs: 1000, maxDelayMs: 5 * 60_000 };
 
 export class JobWorker extends PollingLoop {
   readonly id = `worker-${randomUUID().slice(0, 8)}`;
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
-    private readonly store: PublisherStore,
+    private readonly queue: JobQueue,
     private readonly clock: Clock,
-    private readonly handlers: Record<string, JobHandler>,
+    private readonly handlers: JobHandlers,
     private readonly options: JobWorkerOptions = {},
   ) {
     super(
@@ -61,7 +63,7 @@ export class JobWorker extends PollingLoop {
   private async claimAndRun(): Promise<number> {
     const now = this.clock.now();
     const lockUntil = new Date(now.getTime() + this.lockMs).toISOString();
-    const jobs = await this.store.claimJobs(this.id, now.toISOString(), lockUntil, this.options.batchSize ?? 16);
+    const jobs = await this.queue.claim(this.id, now.toISOString(), lockUntil, this.options.batchSize ?? 16);
     await Promise.all(jobs.map((job) => this.track(this.run(job))));
     return jobs.length;
   }
@@ -79,37 +81,36 @@ export class JobWorker extends PollingLoop {
     return this.options.lockMs ?? 15_000;
   }
 
-  private async run(job: Job): Promise<void> {
-    const handler = this.handlers[job.kind];
+  private async run(record: JobRecord): Promise<void> {
     const at = () => this.clock.now().toISOString();
-    const renew = () => void this.store.extendLock(job.id, this.id, new Date(this.clock.now().getTime() + this.lockMs).toISOString()).catch(() => undefined);
+    const renew = () => void this.queue.extendLock(record.id, this.id, new Date(this.clock.now().getTime() + this.lockMs).toISOString()).catch(() => undefined);
     const heartbeat = setInterval(renew, this.lockMs / 3);
     heartbeat.unref();
     try {
-      if (!handler) throw new GiveUp(`no handler for job kind ${job.kind}`);
-      await handler(job);
-      await this.store.finishJob(job.id, this.id, at());
-      this.options.onOutcome?.(job, 'done');
+      const job = readJob(record);
+      if (typeof job === 'string') throw new GiveUp(job);
+      await this.handle(job);
+      await this.queue.finish(record.id, this.id, at());
+      this.options.onOutcome?.(record, 'done');
     } catch (error) {
       if (error instanceof RetryLater) {
-        await this.store.failJob(job.id, this.id, undefined, new Date(this.clock.now().getTime() + error.delayMs).toISOString(), at());
-        this.options.onOutcome?.(job, 'waiting');
+        await this.queue.fail(record.id, this.id, undefined, new Date(this.clock.now().getTime() + error.delayMs).toISOString(), at());
+        this.options.onOutcome?.(record, 'waiting');
         return;
       }
       const message = error instanceof Error ? error.message : String(error);
-      const last = error instanceof GiveUp || job.attempts >= job.maxAttempts;
-      const retryAt = last
-        ? undefined
-        : new Date(
-            this.clock.now().getTime() + (this.options.backoff ?? ((attempt: number) => backoffDelay(attempt, JOB_BACKOFF)))(job.attempts),
-          ).toISOString();
-      await this.store.failJob(job.id, this.id, message, retryAt, at());
-      this.options.onOutcome?.(job, last ? 'dead' : 'retry', error);
+      const last = error instanceof GiveUp || record.attempts >= record.maxAttempts;
+      const delay = (this.options.backoff ?? ((attempt: number) => backoffDelay(attempt, JOB_BACKOFF)))(record.attempts);
+      await this.queue.fail(record.id, this.id, message, last ? undefined : new Date(this.clock.now().getTime() + delay).toISOString(), at());
+      this.options.onOutcome?.(record, last ? 'dead' : 'retry', error);
     } finally {
       clearInterval(heartbeat);
     }
   }
-}
 
-/** Jobs retry from a second up to five minutes apart. */
-const JOB_BACKOFF = { baseDelayMs: 1000, maxDelayMs: 5 * 60_000 };
+  /** Hands a job to the handler of its kind (the kind and the handler's job type go together). */
+  private handle<K extends JobKind>(job: Job<K>): Promise<void> {
+    const handler = this.handlers[job.kind] as (job: Job<K>) => Promise<void>;
+    return handler(job);
+  }
+}

@@ -13,7 +13,8 @@ import { currentUser } from '../auth/oidc.js';
 import { openProduct, supportFooter, type Branding } from '../branding.js';
 import type { PlanDirectory } from '../fulfillment/plans.js';
 import type { PublisherFulfillment } from '../fulfillment/service.js';
-import type { LocalSubscription, PublisherStore } from '../store/repository.js';
+import type { PublisherStore } from '../store/repository.js';
+import type { LocalSubscription } from '../model.js';
 
 export interface LandingDeps {
   fulfillment: PublisherFulfillment;

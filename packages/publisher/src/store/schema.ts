@@ -1,6 +1,10 @@
 // The publisher's tables and migrations (one schema for SQLite and PostgreSQL): subscriptions as we know
 // them, the operations we saw, the webhook inbox, the jobs queue, the audit log and outbound events.
+import type { AadIdentifier } from '@saas-fulfillment/contract';
+import type { Json } from '@saas-fulfillment/store';
 import type { Kysely, Migration } from 'kysely';
+import type { JobStatus } from '../jobs/job.js';
+import type { OperationOutcome, OutboundEvent, Provisioning } from '../model.js';
 
 export interface PubSubscriptionRow {
   id: string;
@@ -10,8 +14,8 @@ export interface PubSubscriptionRow {
   quantity: number | null;
   status: string;
   name: string;
-  purchaser: string;
-  beneficiary: string;
+  purchaser: Json<AadIdentifier>;
+  beneficiary: Json<AadIdentifier>;
   beneficiary_tenant: string | null;
   term_unit: string | null;
   term_start: string | null;
@@ -21,7 +25,7 @@ export interface PubSubscriptionRow {
   is_test: number;
   /** Marketplace version of the state we hold (its lastModified, else the newest operation time): never moves back. */
   version: string;
-  provisioning: string;
+  provisioning: Provisioning;
   provisioning_error: string | null;
   activated_at: string | null;
   created: string;
@@ -37,7 +41,7 @@ export interface PubOperationRow {
   plan_id: string | null;
   quantity: number | null;
   time_stamp: string;
-  outcome: string;
+  outcome: OperationOutcome;
   reason: string | null;
   updated: string;
 }
@@ -55,8 +59,8 @@ export interface PubJobRow {
   id: string;
   kind: string;
   dedupe_key: string | null;
-  payload: string;
-  status: string;
+  payload: Json<unknown>;
+  status: JobStatus;
   attempts: number;
   max_attempts: number;
   run_at: string;
@@ -74,8 +78,8 @@ export interface PubAuditRow {
   kind: string;
   cause: string;
   detail: string;
-  before: string | null;
-  after: string | null;
+  before: Json<unknown> | null;
+  after: Json<unknown> | null;
 }
 
 export interface PubEventRow {
@@ -83,7 +87,7 @@ export interface PubEventRow {
   type: string;
   subscription_id: string;
   payload: string;
-  status: string;
+  status: OutboundEvent['status'];
   attempts: number;
   last_status_code: number | null;
   last_error: string | null;
