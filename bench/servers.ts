@@ -47,7 +47,7 @@ for (let start = 0; start < count; start += 1000) {
 
 const marketplace = await buildMarketplace({ store, catalog: new Catalog(structuredClone(DEMO_CATALOG)) });
 const marketplaceUrl = await marketplace.listen({ host: '127.0.0.1', port: 0 });
-const purchase = await marketplace.marketplace.fulfillment.purchase({ offerId: 'contoso-saas', planId: 'pro', quantity: 3 });
+const purchase = await marketplace.marketplace.fulfillment.purchases.purchase({ offerId: 'contoso-saas', planId: 'pro', quantity: 3 });
 
 // The bare routes: the framework alone, with a tiny body and with a subscription-sized body.
 const sampleBody = JSON.stringify(subscriptionToWire(seed(0)));

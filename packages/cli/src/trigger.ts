@@ -2,7 +2,7 @@
 import { ConfigError, stringFlag, type Flags } from './config.js';
 import { TERM_UNITS, type TermUnit } from '@saas-fulfillment/contract';
 import { actionWords } from '@saas-fulfillment/web';
-import type { ActionBody } from '@saas-fulfillment/marketplace';
+import type { CustomerActionRequest } from '@saas-fulfillment/marketplace';
 import type { Command } from './command.js';
 import { CONTROL_HELP, CONTROL_OPTIONS, report, simulatorFor } from './control.js';
 
@@ -14,7 +14,7 @@ const ACTIONS = {
   reinstate: 'Reinstate',
   unsubscribe: 'Unsubscribe',
   renew: 'Renew',
-} as const satisfies Record<string, ActionBody['action']>;
+} as const satisfies Record<string, CustomerActionRequest['action']>;
 type ActionEvent = keyof typeof ACTIONS;
 const EVENTS = ['purchase', ...Object.keys(ACTIONS)];
 
@@ -89,7 +89,7 @@ async function purchase(flags: Flags): Promise<number> {
 async function act(event: ActionEvent, flags: Flags): Promise<number> {
   const subscriptionId = required(flags, 'subscription', event);
   const action = ACTIONS[event];
-  const body: ActionBody = { action };
+  const body: CustomerActionRequest = { action };
   if (action === 'ChangePlan') body.planId = required(flags, 'plan', event);
   if (action === 'ChangeQuantity') {
     const quantity = countFlag(flags, 'quantity');

@@ -12,7 +12,7 @@ export const MARKETPLACE_RESOURCE_ID = '20e940b3-4c77-4b0b-9a53-9e16a1b010a7';
 export const Uuid = Type.String({ format: 'uuid' });
 export const DateTime = Type.String({ format: 'date-time' });
 /** A closed set of strings, declared as strings the way the spec declares its enums. */
-export const StringEnum = <const T extends readonly string[]>(values: T) => Type.Enum(values, { type: 'string' });
+export const StringEnum = <const T extends readonly string[]>(values: T) => Type.Unsafe<T[number]>({ type: 'string', enum: [...values] });
 /** Whole numbers sized as the spec sizes them (quantities are int32 on subscriptions, int64 elsewhere). */
 export const Int32 = (options: { minimum?: number; maximum?: number } = {}) => Type.Integer({ format: 'int32', ...options });
 export const Int64 = (options: { minimum?: number; maximum?: number } = {}) => Type.Integer({ format: 'int64', ...options });

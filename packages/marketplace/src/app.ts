@@ -9,7 +9,8 @@ import type { Catalog } from './catalog.js';
 import { PublisherEndpoints } from './endpoints.js';
 import { clockAdvancer, CLOCK_OFFSET } from './simulator/clock.js';
 import { FaultInjector } from './simulator/faults.js';
-import { FulfillmentService } from './fulfillment.js';
+import { createFulfillment, type Fulfillment } from './fulfillment/index.js';
+import { FulfillmentContext } from './fulfillment/context.js';
 import { loadOrCreateSigningKey, type SigningKey } from './identity/keys.js';
 import { SignInService } from './identity/sign-in.js';
 import { TokenService } from './identity/tokens.js';
@@ -47,7 +48,7 @@ export interface MarketplaceOptions {
 }
 
 export interface MarketplaceHandles {
-  fulfillment: FulfillmentService;
+  fulfillment: Fulfillment;
   worker: MarketplaceWorker;
   tokens: TokenService;
   key: SigningKey;
@@ -91,11 +92,11 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
   const tokens = new TokenService(key, catalog, options.identityClock ?? { now: () => new Date() }, origin);
   const endpoints = await PublisherEndpoints.load(store, catalog, origin);
   let worker: MarketplaceWorker | undefined;
-  const fulfillment = new FulfillmentService(store, catalog, clock, settings, endpoints, { webhookQueued: () => worker?.wake() });
+  const fulfillment = createFulfillment(new FulfillmentContext(store, catalog, clock, settings, endpoints, { webhookQueued: () => worker?.wake() }));
   const dispatcher = new WebhookDispatcher({ store, catalog, tokens, clock, settings, fetch: options.fetch ?? fetch, log: app.log });
   worker = new MarketplaceWorker(fulfillment, dispatcher, settings.pollIntervalMs, (error) => app.log.error({ err: error }, 'background work failed'));
   const closing = new AbortController();
-  const inbox = await WebhookInbox.load({ store, catalog, tokens, fulfillment, settings, clock, log: app.log, closing: closing.signal });
+  const inbox = await WebhookInbox.load({ store, catalog, tokens, api: fulfillment.api, settings, clock, log: app.log, closing: closing.signal });
   const faults = new FaultInjector();
 
   const reset = async () => {
@@ -117,7 +118,7 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
 
   const signIn = new SignInService(key, options.identityClock ?? { now: () => new Date() }, origin);
   await app.register(identityRoutes, { catalog, tokens, signIn, key, publicUrl: origin });
-  await app.register(fulfillmentRoutes, { prefix: '/api', fulfillment, tokens, faults, publicUrl: origin });
+  await app.register(fulfillmentRoutes, { prefix: '/api', api: fulfillment.api, tokens, faults, publicUrl: origin });
   await app.register(inboxRoutes, { inbox });
   const allowRemote = options.simulatorAllowRemote ?? false;
   const advanceClock = clockAdvancer(clock, store, () => worker.drain());

@@ -4,4 +4,4 @@ export { Catalog, CatalogError, DEMO_CATALOG, DEV_PUBLISHER, type CatalogConfig 
 export { openMarketplaceStore } from './store/repository.js';
 export { DEFAULT_SETTINGS, type MarketplaceSettings } from './settings.js';
 export { OffsetClock, ManualClock, systemClock, type AdjustableClock, type Clock } from '@saas-fulfillment/contract';
-export { SimulatorClient, EmulatorUnreachable, type DeliveryView, type PurchaseBody, type ActionBody } from './simulator/client.js';
+export { SimulatorClient, EmulatorUnreachable, type DeliveryView, type PurchaseRequest, type CustomerActionRequest } from './simulator/client.js';

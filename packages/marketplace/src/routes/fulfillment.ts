@@ -17,7 +17,7 @@ import {
 import { planToWire, type PublisherConfig } from '../catalog.js';
 import { MarketplaceErrors as E } from '../errors.js';
 import type { FaultInjector } from '../simulator/faults.js';
-import type { FulfillmentService } from '../fulfillment.js';
+import type { FulfillmentApi } from '../fulfillment/api.js';
 import { AccessDenied, type TokenService } from '../identity/tokens.js';
 
 const PAGE_SIZE = 100;
@@ -31,7 +31,7 @@ declare module 'fastify' {
 }
 
 export interface FulfillmentRouteDeps {
-  fulfillment: FulfillmentService;
+  api: FulfillmentApi;
   tokens: TokenService;
   faults: FaultInjector;
   publicUrl: () => string;
@@ -47,7 +47,7 @@ type SubscriptionRequest<B = unknown, Q = unknown> = WithParams<{ subscriptionId
 type OperationRequest<B = unknown> = WithParams<{ subscriptionId: string; operationId: string }, B>;
 
 export async function fulfillmentRoutes(app: FastifyInstance, deps: FulfillmentRouteDeps): Promise<void> {
-  const { fulfillment, tokens } = deps;
+  const { api: fulfillment, tokens } = deps;
   app.decorateRequest('marketplaceCaller', null);
 
   app.addHook('onRequest', async (request, reply) => {

@@ -3,8 +3,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { ApiError } from '@saas-fulfillment/contract';
-import { AadIdentifier, TermUnit, Uuid } from '@saas-fulfillment/contract';
-import type { CustomerActionRequest, FulfillmentService, PurchaseRequest } from '../fulfillment.js';
+import { Uuid } from '@saas-fulfillment/contract';
+import type { Fulfillment } from '../fulfillment/index.js';
+import { CustomerActionRequest } from '../fulfillment/operations.js';
+import { PurchaseRequest } from '../fulfillment/purchases.js';
 import { operationToWire, subscriptionToWire } from '../wire.js';
 import { FaultBody, type FaultInjector, type FaultRequest } from '../simulator/faults.js';
 import type { MarketplaceStore } from '../store/repository.js';
@@ -16,7 +18,7 @@ import { EndpointsBody, type PublisherEndpoints } from '../endpoints.js';
 import { AnswerBody, type WebhookInbox } from '../webhooks/inbox.js';
 
 export interface SimulatorRouteDeps {
-  fulfillment: FulfillmentService;
+  fulfillment: Fulfillment;
   store: MarketplaceStore;
   catalog: Catalog;
   clock: AdjustableClock;
@@ -27,30 +29,6 @@ export interface SimulatorRouteDeps {
   reset: () => Promise<void>;
   allowRemote: boolean;
 }
-
-export const PurchaseBody = Type.Object({
-  offerId: Type.String({ minLength: 1, maxLength: 50 }),
-  planId: Type.String({ minLength: 1, maxLength: 50 }),
-  quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
-  name: Type.Optional(Type.String({ maxLength: 200 })),
-  purchaser: Type.Optional(AadIdentifier),
-  beneficiary: Type.Optional(AadIdentifier),
-  isFreeTrial: Type.Optional(Type.Boolean()),
-  isTest: Type.Optional(Type.Boolean()),
-  termUnit: Type.Optional(TermUnit),
-  autoRenew: Type.Optional(Type.Boolean()),
-  csp: Type.Optional(Type.Boolean()),
-});
-
-export type PurchaseBody = Type.Static<typeof PurchaseBody>;
-
-export const ActionBody = Type.Object({
-  action: Type.Enum(['ChangePlan', 'ChangeQuantity', 'Suspend', 'Reinstate', 'Unsubscribe', 'Renew']),
-  planId: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
-  quantity: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
-});
-
-export type ActionBody = Type.Static<typeof ActionBody>;
 
 const ClockBody = Type.Object({ advanceBy: Type.String({ minLength: 2, maxLength: 40 }) });
 const IdParams = Type.Object({ subscriptionId: Uuid });
@@ -89,8 +67,8 @@ export async function simulatorRoutes(app: FastifyInstance, deps: SimulatorRoute
     }
   });
 
-  app.post('/purchases', { schema: { body: PurchaseBody } }, async (request: FastifyRequest<{ Body: PurchaseRequest }>, reply) => {
-    const purchase = await fulfillment.purchase(request.body);
+  app.post('/purchases', { schema: { body: PurchaseRequest } }, async (request: FastifyRequest<{ Body: PurchaseRequest }>, reply) => {
+    const purchase = await fulfillment.purchases.purchase(request.body);
     return reply.status(201).send(purchase);
   });
 
@@ -105,9 +83,9 @@ export async function simulatorRoutes(app: FastifyInstance, deps: SimulatorRoute
 
   app.post(
     '/subscriptions/:subscriptionId/actions',
-    { schema: { params: IdParams, body: ActionBody } },
+    { schema: { params: IdParams, body: CustomerActionRequest } },
     async (request: FastifyRequest<{ Params: { subscriptionId: string }; Body: CustomerActionRequest }>, reply) => {
-      const operation = await fulfillment.customerAction(request.params.subscriptionId, request.body);
+      const operation = await fulfillment.operations.customerAction(request.params.subscriptionId, request.body);
       return reply.status(202).send({ operationId: operation.id, status: operation.status });
     },
   );
@@ -116,7 +94,7 @@ export async function simulatorRoutes(app: FastifyInstance, deps: SimulatorRoute
     '/subscriptions/:subscriptionId/token',
     { schema: { params: IdParams } },
     async (request: FastifyRequest<{ Params: { subscriptionId: string } }>, reply) => {
-      return reply.status(201).send(await fulfillment.issueLandingToken(request.params.subscriptionId));
+      return reply.status(201).send(await fulfillment.purchases.issueLandingToken(request.params.subscriptionId));
     },
   );
 
@@ -148,7 +126,7 @@ export async function simulatorRoutes(app: FastifyInstance, deps: SimulatorRoute
     '/webhooks/:deliveryId/redeliver',
     { schema: { params: DeliveryParams } },
     async (request: FastifyRequest<{ Params: { deliveryId: string } }>, reply) => {
-      const delivery = await fulfillment.redeliver(request.params.deliveryId);
+      const delivery = await fulfillment.operations.redeliver(request.params.deliveryId);
       return reply.status(201).send({ deliveryId: delivery.id, operationId: delivery.operationId, url: delivery.url });
     },
   );

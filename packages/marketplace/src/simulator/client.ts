@@ -4,11 +4,12 @@ import { ApiError } from '@saas-fulfillment/contract';
 import type { ErrorBody } from '@saas-fulfillment/contract';
 import type { ClockAdvance } from './clock.js';
 import type { PublisherEndpointsView, EndpointsBody } from '../endpoints.js';
-import type { Purchase } from '../fulfillment.js';
-import type { ActionBody, DeliveryView, PurchaseBody } from '../routes/simulator.js';
+import type { Purchase, PurchaseRequest } from '../fulfillment/purchases.js';
+import type { CustomerActionRequest } from '../fulfillment/operations.js';
+import type { DeliveryView } from '../routes/simulator.js';
 import type { AnswerBody, InboxAnswers } from '../webhooks/inbox.js';
 
-export type { DeliveryView, PurchaseBody, ActionBody };
+export type { DeliveryView, PurchaseRequest, CustomerActionRequest };
 
 /** The emulator could not be reached at all (not running, wrong URL). */
 export class EmulatorUnreachable extends Error {
@@ -26,12 +27,12 @@ export class SimulatorClient {
   }
 
   /** A customer buys a plan: the subscription id, its landing token and the landing page link. */
-  purchase(body: PurchaseBody): Promise<Purchase> {
+  purchase(body: PurchaseRequest): Promise<Purchase> {
     return this.call('POST', '/simulator/purchases', body);
   }
 
   /** The customer (or Microsoft) acts on a subscription: plan or seat change, suspend, reinstate, cancel, renew. */
-  act(subscriptionId: string, body: ActionBody): Promise<{ operationId: string; status: string }> {
+  act(subscriptionId: string, body: CustomerActionRequest): Promise<{ operationId: string; status: string }> {
     return this.call('POST', `/simulator/subscriptions/${encodeURIComponent(subscriptionId)}/actions`, body);
   }
 

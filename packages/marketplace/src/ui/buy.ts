@@ -17,7 +17,7 @@ export async function buyPages(app: FastifyInstance, deps: SimulatorPageDeps): P
     const [offerId = '', planId = ''] = (field(form, 'plan') ?? '').split('/');
     return act(reply, '/', async () => {
       const plan = catalog.plan(offerId, planId);
-      const purchase = await fulfillment.purchase({
+      const purchase = await fulfillment.purchases.purchase({
         offerId,
         planId,
         quantity: plan?.pricing === 'perSeat' ? wholeNumber(field(form, 'quantity'), 'quantity') : undefined,

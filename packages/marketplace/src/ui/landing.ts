@@ -14,7 +14,7 @@ export async function landingPages(app: FastifyInstance, deps: SimulatorPageDeps
   app.get('/landing', async (request: PageRequest, reply) => {
     const token = typeof request.query.token === 'string' ? request.query.token : '';
     try {
-      const { resolved } = await fulfillment.resolveAsOwner(token);
+      const { resolved } = await fulfillment.purchases.resolveAsOwner(token);
       return show(reply, request, clock, 'Landing page', landingPage(resolved, token, catalog));
     } catch (error) {
       if (!(error instanceof ApiError) || error.statusCode >= 500) throw error;
@@ -26,8 +26,8 @@ export async function landingPages(app: FastifyInstance, deps: SimulatorPageDeps
   app.post('/ui/landing/activate', async (request: FormRequest, reply) => {
     const token = field(request.body, 'token') ?? '';
     return act(reply, withQuery('/landing', { token }), async () => {
-      const { publisher, resolved } = await fulfillment.resolveAsOwner(token);
-      await fulfillment.activate(publisher, resolved.id, {
+      const { publisher, resolved } = await fulfillment.purchases.resolveAsOwner(token);
+      await fulfillment.api.activate(publisher, resolved.id, {
         planId: resolved.planId,
         ...(resolved.quantity !== undefined ? { quantity: resolved.quantity } : {}),
       });

@@ -8,13 +8,13 @@ import type { AdjustableClock } from '@saas-fulfillment/contract';
 import type { ClockAdvance } from '../simulator/clock.js';
 import type { Catalog } from '../catalog.js';
 import type { PublisherEndpoints } from '../endpoints.js';
-import type { FulfillmentService } from '../fulfillment.js';
+import type { Fulfillment } from '../fulfillment/index.js';
 import { isLoopback } from '../routes/simulator.js';
 import type { MarketplaceStore } from '../store/repository.js';
 import type { WebhookInbox } from '../webhooks/inbox.js';
 
 export interface SimulatorPageDeps {
-  fulfillment: FulfillmentService;
+  fulfillment: Fulfillment;
   store: MarketplaceStore;
   catalog: Catalog;
   clock: AdjustableClock;

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { html, idCode, operationBadge, statusBadge, table, textWithIds, when, type SafeHtml } from '@saas-fulfillment/web';
 import { actionWords, termWords } from '@saas-fulfillment/web';
 import { seatLimits, type Catalog } from '../catalog.js';
-import type { CustomerAction } from '../fulfillment.js';
+import type { CustomerAction } from '../fulfillment/operations.js';
 import type { DeliveryRecord, OperationRecord, SubscriptionRecord } from '../model.js';
 import { deliveryTable } from './webhooks.js';
 import { act, field, notFound, planNames, show, wholeNumber, withQuery, type FormRequest, type PageRequest, type SimulatorPageDeps } from './shell.js';
@@ -43,7 +43,7 @@ export async function subscriptionPages(app: FastifyInstance, deps: SimulatorPag
     const back = `/subscriptions/${encodeURIComponent(request.params.id)}`;
     return act(reply, back, async () => {
       const action = field(form, 'action') as CustomerAction;
-      const operation = await fulfillment.customerAction(request.params.id, {
+      const operation = await fulfillment.operations.customerAction(request.params.id, {
         action,
         planId: field(form, 'planId') || undefined,
         quantity: action === 'ChangeQuantity' ? wholeNumber(field(form, 'quantity'), 'quantity') : undefined,
@@ -56,7 +56,11 @@ export async function subscriptionPages(app: FastifyInstance, deps: SimulatorPag
 
   // "Configure account" / "Manage account": a fresh landing token, straight to the publisher's page.
   app.post('/ui/subscriptions/:id/landing', async (request: FormRequest, reply) =>
-    act(reply, `/subscriptions/${encodeURIComponent(request.params.id)}`, async () => (await fulfillment.issueLandingToken(request.params.id)).landingPageUrl),
+    act(
+      reply,
+      `/subscriptions/${encodeURIComponent(request.params.id)}`,
+      async () => (await fulfillment.purchases.issueLandingToken(request.params.id)).landingPageUrl,
+    ),
   );
 
   app.post('/ui/clock', async (request: FormRequest, reply) => {

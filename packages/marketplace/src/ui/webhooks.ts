@@ -27,7 +27,7 @@ export async function webhookPages(app: FastifyInstance, deps: SimulatorPageDeps
 
   app.post('/ui/webhooks/:id/redeliver', async (request: FormRequest, reply) =>
     act(reply, '/webhooks', async () => {
-      const delivery = await deps.fulfillment.redeliver(request.params.id);
+      const delivery = await deps.fulfillment.operations.redeliver(request.params.id);
       return withQuery('/webhooks', { notice: `Sent again as delivery ${delivery.id.slice(0, 8)} to ${delivery.url}.` });
     }),
   );

@@ -8,7 +8,7 @@ import Type from 'typebox';
 import type { Clock } from '@saas-fulfillment/contract';
 import { ApiError } from '@saas-fulfillment/contract';
 import type { Catalog, PublisherConfig } from '../catalog.js';
-import type { FulfillmentService } from '../fulfillment.js';
+import type { FulfillmentApi } from '../fulfillment/api.js';
 import type { TokenService } from '../identity/tokens.js';
 import type { MarketplaceSettings } from '../settings.js';
 import type { MarketplaceStore } from '../store/repository.js';
@@ -41,7 +41,7 @@ export interface InboxDeps {
   store: MarketplaceStore;
   catalog: Catalog;
   tokens: TokenService;
-  fulfillment: FulfillmentService;
+  api: FulfillmentApi;
   settings: MarketplaceSettings;
   clock: Clock;
   log: { info(obj: object, msg: string): void };
@@ -123,7 +123,7 @@ export class WebhookInbox {
     const publisher = this.deps.catalog.publisher(entry.publisherId);
     if (!publisher || !entry.operationId || !entry.subscriptionId)
       throw new ApiError(400, 'BadRequest', 'This delivery names no operation to acknowledge', 'entryId');
-    await this.deps.fulfillment.acknowledge(publisher, entry.subscriptionId, entry.operationId, { status });
+    await this.deps.api.acknowledge(publisher, entry.subscriptionId, entry.operationId, { status });
     const updated = { ...entry, acknowledgement: `PATCH ${status}: accepted` };
     await this.deps.store.saveInboxEntry(updated);
     return updated;
@@ -132,7 +132,7 @@ export class WebhookInbox {
   private async patch(publisher: PublisherConfig, entry: InboxEntry, status: 'Success' | 'Failure'): Promise<string> {
     if (!entry.operationId || !entry.subscriptionId) return `PATCH ${status}: the delivery names no operation`;
     try {
-      await this.deps.fulfillment.acknowledge(publisher, entry.subscriptionId, entry.operationId, { status });
+      await this.deps.api.acknowledge(publisher, entry.subscriptionId, entry.operationId, { status });
       return `PATCH ${status}: accepted`;
     } catch (error) {
       if (error instanceof ApiError) return `PATCH ${status}: refused with ${error.statusCode} (${error.message})`;

@@ -1,0 +1,169 @@
+// Purchases and landing tokens: a customer buys a plan (an auto-activated plan starts at once and is
+// announced with a Subscribe webhook), and "Configure account" / "Manage account" give the publisher's
+// landing page a token that resolves to the subscription.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { AadIdentifier, badRequest, TermUnit, type ResolvedSubscription } from '@saas-fulfillment/contract';
+import Type from 'typebox';
+import { isPlanVisibleTo, type PublisherConfig } from '../catalog.js';
+import { MarketplaceErrors as E } from '../errors.js';
+import type { SubscriptionRecord } from '../model.js';
+import { subscriptionToWire } from '../wire.js';
+import type { FulfillmentContext } from './context.js';
+import type { OperationEngine } from './operations.js';
+import { firstTermEnd, purchaseQuantity } from './terms.js';
+
+/** What a customer buys in the simulator (`POST /simulator/purchases`). */
+export const PurchaseRequest = Type.Object({
+  offerId: Type.String({ minLength: 1, maxLength: 50 }),
+  planId: Type.String({ minLength: 1, maxLength: 50 }),
+  quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  name: Type.Optional(Type.String({ maxLength: 200 })),
+  purchaser: Type.Optional(AadIdentifier),
+  beneficiary: Type.Optional(AadIdentifier),
+  isFreeTrial: Type.Optional(Type.Boolean()),
+  isTest: Type.Optional(Type.Boolean()),
+  termUnit: Type.Optional(TermUnit),
+  autoRenew: Type.Optional(Type.Boolean()),
+  /** A reseller (CSP) purchase: the purchaser is the partner's tenant, the beneficiary the customer's. */
+  csp: Type.Optional(Type.Boolean()),
+});
+export type PurchaseRequest = Type.Static<typeof PurchaseRequest>;
+
+export interface Purchase {
+  subscriptionId: string;
+  token: string;
+  /** The publisher's landing page with the token, as "Configure account now" opens it. */
+  landingPageUrl: string;
+}
+
+export class Purchases {
+  constructor(
+    private readonly ctx: FulfillmentContext,
+    private readonly operations: OperationEngine,
+  ) {}
+
+  async purchase(request: PurchaseRequest): Promise<Purchase> {
+    const { ctx } = this;
+    const found = ctx.catalog.offer(request.offerId);
+    if (!found) throw badRequest('BadArgument', `Offer '${request.offerId}' is not in the catalog`, 'offerId');
+    const plan = ctx.catalog.plan(request.offerId, request.planId);
+    if (!plan) throw badRequest('BadArgument', `Plan '${request.planId}' is not a plan of offer ${request.offerId}`, 'planId');
+    if (plan.isStopSell) throw badRequest('BadArgument', `Plan '${plan.planId}' is no longer sold`, 'planId');
+    const quantity = purchaseQuantity(plan, request.quantity);
+    const termUnit = request.termUnit ?? plan.billingTerms[0]?.termUnit;
+    if (termUnit === undefined) throw badRequest('BadArgument', `Plan '${plan.planId}' has no billing term`, 'termUnit');
+    if (!plan.billingTerms.some((t) => t.termUnit === termUnit)) {
+      throw badRequest('BadArgument', `Plan '${plan.planId}' is not sold with term ${termUnit}`, 'termUnit');
+    }
+    if (request.isFreeTrial && !plan.hasFreeTrial) throw badRequest('BadArgument', `Plan '${plan.planId}' has no free trial`, 'isFreeTrial');
+
+    const beneficiary = identity(request.beneficiary, 'customer');
+    const purchaser = request.csp ? identity(request.purchaser, 'reseller') : request.purchaser ? identity(request.purchaser, 'customer') : beneficiary;
+    if (!isPlanVisibleTo(plan, beneficiary.tenantId)) {
+      throw badRequest('BadArgument', `Plan '${plan.planId}' is private and not offered to tenant ${beneficiary.tenantId}`, 'planId');
+    }
+    const now = ctx.now();
+    const subscription: SubscriptionRecord = {
+      id: randomUUID(),
+      publisherId: found.publisher.publisherId,
+      offerId: request.offerId,
+      planId: plan.planId,
+      quantity,
+      name: request.name?.trim() || `${found.offer.displayName} (${plan.displayName})`,
+      status: 'PendingFulfillmentStart',
+      beneficiary,
+      purchaser,
+      termUnit,
+      termStart: undefined,
+      termEnd: undefined,
+      autoRenew: request.autoRenew ?? true,
+      isTest: request.isTest ?? false,
+      isFreeTrial: request.isFreeTrial ?? false,
+      // A reseller's customer may only look: the reseller manages the subscription.
+      allowedCustomerOperations: request.csp ? ['Read'] : ['Read', 'Update', 'Delete'],
+      sandboxType: 'None',
+      sessionMode: 'None',
+      created: now,
+      lastModified: now,
+      suspendedAt: undefined,
+    };
+    // An auto-activated plan starts its term at once; the publisher hears of it by a Subscribe webhook.
+    const bought = plan.autoActivate
+      ? { ...subscription, status: 'Subscribed' as const, termStart: now, termEnd: firstTermEnd(now, subscription) }
+      : subscription;
+    const token = newLandingToken();
+    await ctx.store.transaction(async (tx) => {
+      await tx.insertSubscription(bought);
+      await tx.insertLandingToken(hashToken(token), bought.id, ctx.later(ctx.settings.landingTokenTtlMs));
+      if (plan.autoActivate) await this.operations.announce(tx, bought, 'Subscribe');
+    });
+    if (plan.autoActivate) ctx.events.webhookQueued();
+    return { subscriptionId: bought.id, token, landingPageUrl: ctx.endpoints.landingLink(found.publisher, token) };
+  }
+
+  /** A fresh landing token for an existing subscription ("Configure account" / "Manage account"). */
+  async issueLandingToken(subscriptionId: string): Promise<Purchase> {
+    const { ctx } = this;
+    const subscription = await ctx.requireSubscription(subscriptionId);
+    const token = newLandingToken();
+    await ctx.store.insertLandingToken(hashToken(token), subscriptionId, ctx.later(ctx.settings.landingTokenTtlMs));
+    return { subscriptionId, token, landingPageUrl: ctx.endpoints.landingLink(ctx.publisherOf(subscription), token) };
+  }
+
+  /** Resolve (S1): the subscription a landing token names, for the publisher that owns it. */
+  async resolve(publisher: PublisherConfig, token: string | undefined): Promise<ResolvedSubscription> {
+    const { ctx } = this;
+    if (token === undefined || token === '') throw E.tokenHeaderMissing();
+    const found = await ctx.store.findLandingToken(hashToken(token));
+    if (!found) throw E.tokenInvalid();
+    if (found.expiresAt <= ctx.now()) throw E.tokenExpired();
+    const subscription = await ctx.requireSubscription(found.subscriptionId);
+    if (subscription.publisherId !== publisher.publisherId) throw E.notYourSubscription(subscription.id);
+    const wire = subscriptionToWire(subscription);
+    return {
+      id: wire.id,
+      subscriptionName: wire.name,
+      offerId: wire.offerId,
+      planId: wire.planId,
+      ...(wire.quantity !== undefined ? { quantity: wire.quantity } : {}),
+      subscription: wire,
+    };
+  }
+
+  /** Resolves a landing token for the publisher that owns its subscription (the built-in landing page). */
+  async resolveAsOwner(token: string): Promise<{ publisher: PublisherConfig; resolved: ResolvedSubscription }> {
+    const { ctx } = this;
+    const found = await ctx.store.findLandingToken(hashToken(token));
+    const subscription = found && (await ctx.store.getSubscription(found.subscriptionId));
+    if (!subscription) throw E.tokenInvalid();
+    const publisher = ctx.publisherOf(subscription);
+    return { publisher, resolved: await this.resolve(publisher, token) };
+  }
+}
+
+/** A filled-in Entra identity: the given fields, and made-up ones for those left out. */
+function identity(given: AadIdentifier | undefined, kind: 'customer' | 'reseller'): AadIdentifier {
+  const tenantId = given?.tenantId ?? randomUUID();
+  return {
+    emailId: given?.emailId ?? `${kind === 'reseller' ? 'partner' : 'buyer'}-${tenantId.slice(0, 8)}@${kind}.example.com`,
+    objectId: given?.objectId ?? randomUUID(),
+    tenantId,
+    puid: given?.puid ?? randomBytes(8).toString('hex').toUpperCase(),
+  };
+}
+
+/**
+ * An opaque landing token in standard base64, so that it holds `+`, `/` and `=`: like the real one,
+ * it survives only when the landing page URL-decodes it exactly once.
+ */
+function newLandingToken(): string {
+  for (;;) {
+    const token = randomBytes(96).toString('base64');
+    if (token.includes('+') && token.includes('/')) return token;
+  }
+}
+
+/** Tokens are kept only as hashes. */
+function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
