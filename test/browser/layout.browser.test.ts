@@ -58,7 +58,7 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
 
     // A little history, so the tables have rows.
     const id = await stack.mp.subscribe({ planId: 'pro', quantity: 8, name: 'Northwind Traders marketing team' });
-    await stack.publisher.publisher.fulfillment.sync(id, 'test');
+    await stack.publisher.publisher.fulfillment.projection.sync(id, 'test');
     await stack.mp.http('POST', `/simulator/subscriptions/${id}/actions`, { body: { action: 'ChangeQuantity', quantity: 9 } });
     await stack.settle();
     const landings = await Promise.all(WIDTHS.map(() => stack.mp.purchase({ planId: 'enterprise', quantity: 25, name: 'Contoso Pharmaceuticals research' })));

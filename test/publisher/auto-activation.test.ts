@@ -125,7 +125,7 @@ for (const dialect of await testDialects()) {
         const bought = await stack.mp.purchase({ planId: 'instant', quantity: undefined });
         await stack.mp.app.marketplace.worker.drain();
         assert.equal(await store().getSubscription(bought.subscriptionId), undefined, 'the publisher never heard of it');
-        await stack.publisher.publisher.fulfillment.reconcile();
+        await stack.publisher.publisher.fulfillment.projection.reconcile();
         const local = await waitFor(async () => {
           const found = await store().getSubscription(bought.subscriptionId);
           return found?.provisioning === 'done' ? found : undefined;

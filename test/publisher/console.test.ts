@@ -75,7 +75,7 @@ describe('admin console, health and events', () => {
   });
 
   it('lists, searches, filters and pages subscriptions, and shows one timeline', async () => {
-    for (let i = 0; i < 3; i++) await stack.publisher.publisher.fulfillment.sync(await stack.mp.subscribe({ name: `Searchable ${i}` }), 'test');
+    for (let i = 0; i < 3; i++) await stack.publisher.publisher.fulfillment.projection.sync(await stack.mp.subscribe({ name: `Searchable ${i}` }), 'test');
     const cookie = await stack.adminCookie();
     const get = async (query: string) =>
       (await (await fetch(`${stack.publisherUrl}/api/admin/subscriptions?${query}`, { headers: { cookie } })).json()) as {
@@ -97,7 +97,7 @@ describe('admin console, health and events', () => {
   it('sends signed events to the application for every state change', async () => {
     const id = await stack.mp.subscribe();
     // Activated behind the publisher's back: it records the subscription, then provisions it.
-    await stack.publisher.publisher.fulfillment.sync(id, 'test');
+    await stack.publisher.publisher.fulfillment.projection.sync(id, 'test');
     await stack.settle();
     await stack.mp.http('POST', `/simulator/subscriptions/${id}/actions`, { body: { action: 'Suspend' } });
     await stack.settle();
@@ -113,7 +113,7 @@ describe('admin console, health and events', () => {
 
   it("offers the marketplace's plans for a change, keeps the seats, and shows a requested change as pending", async () => {
     const id = await stack.mp.subscribe({ planId: 'pro', quantity: 6, name: 'Plan picker' });
-    await stack.publisher.publisher.fulfillment.sync(id, 'test');
+    await stack.publisher.publisher.fulfillment.projection.sync(id, 'test');
     await stack.settle();
     const cookie = await stack.adminCookie();
     const page = async () => (await fetch(`${stack.publisherUrl}/admin/subscriptions/${id}`, { headers: { cookie } })).text();

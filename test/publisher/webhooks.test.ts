@@ -67,7 +67,7 @@ for (const dialect of await testDialects())
     const store = () => stack.publisher.publisher.store;
     const subscribe = async () => {
       const id = await stack.mp.subscribe();
-      await stack.publisher.publisher.fulfillment.sync(id, 'test setup');
+      await stack.publisher.publisher.fulfillment.projection.sync(id, 'test setup');
       return id;
     };
     const post = (body: Body, token: string) =>

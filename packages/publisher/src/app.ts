@@ -15,7 +15,7 @@ import { adminRoutes } from './admin/routes.js';
 import { entitlementRoutes } from './api/entitlements.js';
 import { OutboundEvents, type OutboundConfig } from './events/outbound.js';
 import type { PublisherHooks } from './fulfillment/hooks.js';
-import { PublisherFulfillment } from './fulfillment/service.js';
+import { createFulfillment, type PublisherFulfillment } from './fulfillment/index.js';
 import { JobWorker, type JobWorkerOptions } from './jobs/worker.js';
 import { landingRoutes } from './landing/routes.js';
 import { createMetrics, type PublisherMetrics } from './metrics.js';
@@ -74,16 +74,16 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
   const events = new OutboundEvents(options.events ?? { url: undefined, secret: undefined }, clock, options.fetch);
   let worker: JobWorker | undefined;
   const wake = () => worker?.wake();
-  const fulfillment = new PublisherFulfillment({ store, client: options.client, clock, hooks: options.hooks, events, log: app.log, wake });
+  const fulfillment = createFulfillment({ store, client: options.client, clock, hooks: options.hooks, events, log: app.log, wake });
   worker = new JobWorker(
     store.jobs,
     clock,
     {
-      activate: (job) => fulfillment.activate(job),
-      provision: (job) => fulfillment.provision(job),
-      webhook: (job) => fulfillment.processWebhook(job),
-      'await-operation': (job) => fulfillment.awaitOperation(job),
-      reconcile: async () => void (await fulfillment.reconcile()),
+      activate: (job) => fulfillment.activation.activate(job),
+      provision: (job) => fulfillment.activation.provision(job),
+      webhook: (job) => fulfillment.inbox.processWebhook(job),
+      'await-operation': (job) => fulfillment.changes.awaitOperation(job),
+      reconcile: async () => void (await fulfillment.projection.reconcile()),
       'deliver-event': (job) => events.deliver(store, job),
     },
     {

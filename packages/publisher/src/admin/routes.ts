@@ -7,7 +7,7 @@ import { ApiError } from '@saas-fulfillment/contract';
 import { MarketplaceError } from '@saas-fulfillment/client';
 import { html, page, type SafeHtml } from '@saas-fulfillment/web';
 import type { PlanDirectory } from '../fulfillment/plans.js';
-import type { PublisherFulfillment } from '../fulfillment/service.js';
+import type { PublisherFulfillment } from '../fulfillment/index.js';
 import type { PublisherStore } from '../store/repository.js';
 import type { JobStatus } from '../jobs/job.js';
 import type { Clock } from '@saas-fulfillment/contract';
@@ -167,7 +167,7 @@ ${deps.microsoftSignIn ? html`<p><a id="microsoft-sign-in" href="/auth/login?for
           : undefined;
     if (!target) throw new ApiError(400, 'BadArgument', 'Send planId or quantity', 'body');
     try {
-      return await fulfillment.requestChange(id, target, actor);
+      return await fulfillment.changes.requestChange(id, target, actor);
     } catch (error) {
       if (error instanceof MarketplaceError && error.status >= 400 && error.status < 500)
         throw new ApiError(error.status === 404 ? 404 : 400, error.code, `The marketplace refused: ${error.message}`, error.target);

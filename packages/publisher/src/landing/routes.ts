@@ -12,7 +12,7 @@ import { termWords } from '@saas-fulfillment/web';
 import { currentUser } from '../auth/oidc.js';
 import { openProduct, supportFooter, type Branding } from '../branding.js';
 import type { PlanDirectory } from '../fulfillment/plans.js';
-import type { PublisherFulfillment } from '../fulfillment/service.js';
+import type { PublisherFulfillment } from '../fulfillment/index.js';
 import type { PublisherStore } from '../store/repository.js';
 import type { LocalSubscription } from '../model.js';
 
@@ -65,7 +65,7 @@ export async function landingRoutes(app: FastifyInstance, deps: LandingDeps): Pr
     if (!token) return show(reply, 'Link not valid', problem('This link has no purchase token.', NEXT_STEPS), { status: 400 });
     let subscription: LocalSubscription;
     try {
-      subscription = await deps.fulfillment.resolveLanding(token);
+      subscription = await deps.fulfillment.activation.resolveLanding(token);
     } catch (error) {
       if (error instanceof MarketplaceError && error.status === 400)
         return show(reply, 'Link expired', problem('This link has expired or is not valid.', NEXT_STEPS), { status: 400 });
@@ -90,7 +90,7 @@ export async function landingRoutes(app: FastifyInstance, deps: LandingDeps): Pr
     const form = request.body?.form;
     const id = verify(deps, 'activate', Array.isArray(form) ? (form.at(-1) ?? '') : (form ?? ''));
     if (!id) return show(reply, 'Link expired', problem('This confirmation form has expired.', NEXT_STEPS), { status: 400 });
-    await deps.fulfillment.requestActivation(id);
+    await deps.fulfillment.activation.requestActivation(id);
     // Most accounts are ready in a moment: wait a little so the buyer lands on "active" rather than "setting up".
     await waitFor(
       () => deps.store.getSubscription(id),

@@ -2,7 +2,7 @@
 // id) and answer 200 at once; a worker does the rest from the jobs table.
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '@saas-fulfillment/contract';
-import type { PublisherFulfillment } from '../fulfillment/service.js';
+import type { PublisherFulfillment } from '../fulfillment/index.js';
 import type { PublisherMetrics } from '../metrics.js';
 import { WebhookAuthError, type WebhookVerifier } from './verify.js';
 
@@ -23,7 +23,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps
       return reply.status(401).send({ code: 'Unauthorized', message: `The webhook's bearer token is not valid: ${error.message}` });
     }
     const notice = readNotice(request.body);
-    const fresh = await deps.fulfillment.receiveWebhook({ ...notice, raw: JSON.stringify(request.body) });
+    const fresh = await deps.fulfillment.inbox.receiveWebhook({ ...notice, raw: JSON.stringify(request.body) });
     deps.metrics.webhooks.inc({ action: notice.action, result: fresh ? 'accepted' : 'duplicate' });
     request.log.debug({ operationId: notice.id, subscriptionId: notice.subscriptionId, action: notice.action, duplicate: !fresh }, 'webhook stored');
     return reply.status(200).send({ received: notice.id, duplicate: !fresh });

@@ -1,0 +1,130 @@
+// The webhook inbox: a verified webhook is written durably (deduplicated on the operation id) and
+// answered at once; its job checks the operation with Get Operation (a webhook proves nothing by
+// itself), decides and acknowledges what waits on us inside the window, then syncs the subscription.
+import { MarketplaceError } from '@saas-fulfillment/client';
+import type { SaaSOperation } from '@saas-fulfillment/contract';
+import type { Job } from '../jobs/job.js';
+import { GiveUp } from '../jobs/worker.js';
+import type { OperationOutcome } from '../model.js';
+import { FulfillmentPart, toLocalOperation, type FulfillmentDeps, type SeenOperation } from './context.js';
+import type { Projection } from './projection.js';
+
+export interface WebhookNotice {
+  id: string;
+  subscriptionId: string;
+  action: string;
+  raw: string;
+}
+
+export class WebhookInbox extends FulfillmentPart {
+  constructor(
+    deps: FulfillmentDeps,
+    private readonly projection: Projection,
+  ) {
+    super(deps);
+  }
+
+  /** Writes a verified webhook durably, deduplicated on the operation id; true when it was new. */
+  async receiveWebhook(notice: WebhookNotice): Promise<boolean> {
+    const fresh = await this.store.transaction(async (tx) => {
+      const isNew = await tx.recordWebhook(notice.id, notice.subscriptionId, notice.action, notice.raw, this.now());
+      if (isNew)
+        await tx.jobs.enqueue({
+          kind: 'webhook',
+          payload: { operationId: notice.id, subscriptionId: notice.subscriptionId, action: notice.action },
+          dedupeKey: `webhook:${notice.id}`,
+          runAt: this.now(),
+          maxAttempts: 10,
+        });
+      return isNew;
+    });
+    if (fresh) this.deps.wake();
+    return fresh;
+  }
+
+  /**
+   * Job: checks the operation with Get Operation (a webhook proves nothing by itself), decides and
+   * acknowledges what waits on us, then brings the local subscription to the marketplace's state.
+   */
+  async processWebhook(job: Job<'webhook'>): Promise<void> {
+    const { subscriptionId, operationId } = job.payload;
+    let operation: SaaSOperation;
+    try {
+      operation = await this.deps.client.getOperation(subscriptionId, operationId);
+    } catch (error) {
+      if (error instanceof MarketplaceError && (error.status === 404 || error.status === 400)) {
+        await this.recordOperation(
+          {
+            id: operationId,
+            subscriptionId,
+            action: job.payload.action,
+            source: undefined,
+            marketplaceStatus: 'Unknown',
+            planId: undefined,
+            quantity: undefined,
+            timeStamp: this.now(),
+          },
+          'ignored',
+          'Get Operation does not know it: not acted on',
+        );
+        throw new GiveUp(`operation ${operationId} is unknown to the marketplace`);
+      }
+      throw error;
+    }
+    if (operation.subscriptionId !== subscriptionId) throw new GiveUp(`operation ${operationId} belongs to another subscription`);
+    const seen = toLocalOperation(operation);
+    await this.recordOperation(seen, 'received', undefined);
+
+    const waitsOnUs = operation.status === 'InProgress' && operation.operationRequestSource !== 'Partner';
+    if (waitsOnUs && (operation.action === 'ChangePlan' || operation.action === 'ChangeQuantity')) await this.decide(seen, operation.action);
+    else if (waitsOnUs && operation.action === 'Reinstate') await this.reinstate(seen);
+    await this.projection.sync(subscriptionId, `webhook ${operation.action} (${operationId})`, operation.timeStamp);
+    const outcome = await this.store.getOperation(operationId);
+    if (outcome?.outcome === 'received') await this.recordOperation(seen, 'applied', undefined);
+  }
+
+  private async decide(operation: SeenOperation, action: 'ChangePlan' | 'ChangeQuantity'): Promise<void> {
+    const local =
+      (await this.store.getSubscription(operation.subscriptionId)) ??
+      (await this.projection.sync(operation.subscriptionId, 'webhook for an unknown subscription'));
+    let decision: { accept: boolean; reason?: string };
+    try {
+      decision = await this.deps.hooks.decide({
+        subscription: local,
+        action,
+        planId: operation.planId,
+        quantity: operation.quantity,
+        operationId: operation.id,
+      });
+    } catch (error) {
+      decision = { accept: false, reason: `decision hook failed: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    await this.acknowledge(operation, decision.accept ? 'Success' : 'Failure', decision.accept ? 'accepted' : 'rejected', decision.reason);
+  }
+
+  private async reinstate(operation: SeenOperation): Promise<void> {
+    const local =
+      (await this.store.getSubscription(operation.subscriptionId)) ??
+      (await this.projection.sync(operation.subscriptionId, 'webhook for an unknown subscription'));
+    await this.deps.hooks.restore(local);
+    await this.acknowledge(operation, 'Success', 'accepted', 'access restored');
+  }
+
+  /** PATCHes the operation; a 409 means it is already final (the window closed), which is recorded as such. */
+  private async acknowledge(operation: SeenOperation, status: 'Success' | 'Failure', outcome: OperationOutcome, reason: string | undefined): Promise<void> {
+    try {
+      await this.deps.client.updateOperation(operation.subscriptionId, operation.id, { status });
+      // Our PATCH is what completes the operation on Microsoft's side.
+      await this.recordOperation({ ...operation, marketplaceStatus: status === 'Success' ? 'Succeeded' : 'Failed' }, outcome, reason);
+    } catch (error) {
+      if (!(error instanceof MarketplaceError) || error.status !== 409) throw error;
+      const final = await this.deps.client.getOperation(operation.subscriptionId, operation.id);
+      await this.recordOperation(
+        toLocalOperation(final),
+        'failed',
+        `could not ${status === 'Success' ? 'accept' : 'reject'}: the operation was already ${final.status}`,
+      );
+      this.deps.log.warn({ operationId: operation.id, status: final.status }, 'operation was final before our acknowledgement');
+    }
+  }
+}
