@@ -19,7 +19,7 @@ import { identityRoutes } from './routes/identity.js';
 import { simulatorRoutes } from './routes/simulator.js';
 import { withDefaults, type MarketplaceSettings } from './settings.js';
 import type { MarketplaceStore } from './store/repository.js';
-import { simulatorPages } from './ui/index.js';
+import { simulatorPages } from './routes/pages/index.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { WebhookInbox } from './webhooks/inbox.js';
 import { inboxRoutes } from './routes/inbox.js';

@@ -2,3 +2,5 @@
 export * from './errors.js';
 export * from './html.js';
 export * from './words.js';
+export * from './loopback.js';
+export * from './forms.js';

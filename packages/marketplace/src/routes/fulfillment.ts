@@ -1,6 +1,7 @@
 // The SaaS Fulfillment API v2 (subscriptions and operations), mounted under /api: api-version and
 // bearer-token checks, request/correlation ids, and one handler per endpoint of the official spec.
 import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import {
@@ -42,12 +43,9 @@ const OperationParams = Type.Object({ subscriptionId: Uuid, operationId: Uuid })
 const ListQuery = Type.Object({ continuationToken: Type.Optional(Type.String({ maxLength: 512 })) });
 const PlansQuery = Type.Object({ planId: Type.Optional(Type.String({ maxLength: 200 })) });
 
-type WithParams<P, B = unknown, Q = unknown> = FastifyRequest<{ Params: P; Body: B; Querystring: Q }>;
-type SubscriptionRequest<B = unknown, Q = unknown> = WithParams<{ subscriptionId: string }, B, Q>;
-type OperationRequest<B = unknown> = WithParams<{ subscriptionId: string; operationId: string }, B>;
-
-export async function fulfillmentRoutes(app: FastifyInstance, deps: FulfillmentRouteDeps): Promise<void> {
+export async function fulfillmentRoutes(instance: FastifyInstance, deps: FulfillmentRouteDeps): Promise<void> {
   const { api: fulfillment, tokens } = deps;
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   app.decorateRequest('marketplaceCaller', null);
 
   app.addHook('onRequest', async (request, reply) => {
@@ -72,7 +70,7 @@ export async function fulfillmentRoutes(app: FastifyInstance, deps: FulfillmentR
     return fulfillment.resolve(caller(request), Array.isArray(header) ? header[0] : header);
   });
 
-  app.get<{ Querystring: { continuationToken?: string } }>('/saas/subscriptions', { schema: { querystring: ListQuery } }, async (request, reply) => {
+  app.get('/saas/subscriptions', { schema: { querystring: ListQuery } }, async (request, reply) => {
     const afterId = decodeContinuation(request.query.continuationToken);
     const { json, nextAfter } = await fulfillment.listSubscriptionsJson(caller(request), afterId, PAGE_SIZE);
     // Stored documents are spliced in as they are: a page is sent without serializing a hundred objects.
@@ -80,58 +78,48 @@ export async function fulfillmentRoutes(app: FastifyInstance, deps: FulfillmentR
     return reply.type(JSON_TYPE).send(`{"subscriptions":[${json}]${link}}`);
   });
 
-  app.get('/saas/subscriptions/:subscriptionId', { schema: { params: SubscriptionParams } }, async (request: SubscriptionRequest, reply) =>
+  app.get('/saas/subscriptions/:subscriptionId', { schema: { params: SubscriptionParams } }, async (request, reply) =>
     reply.type(JSON_TYPE).send(await fulfillment.getSubscriptionJson(caller(request), request.params.subscriptionId)),
   );
 
   app.get(
     '/saas/subscriptions/:subscriptionId/listAvailablePlans',
     { schema: { params: SubscriptionParams, querystring: PlansQuery, response: { 200: SubscriptionPlans } } },
-    async (request: SubscriptionRequest<unknown, { planId?: string }>) => {
+    async (request) => {
       const plans = await fulfillment.availablePlans(caller(request), request.params.subscriptionId, request.query.planId);
       return { plans: plans.map(planToWire) };
     },
   );
 
-  app.post(
-    '/saas/subscriptions/:subscriptionId/activate',
-    { schema: { params: SubscriptionParams, body: SubscriberPlan } },
-    async (request: SubscriptionRequest<SubscriberPlan>, reply) => {
-      await fulfillment.activate(caller(request), request.params.subscriptionId, request.body);
-      return reply.status(200).send();
-    },
-  );
+  app.post('/saas/subscriptions/:subscriptionId/activate', { schema: { params: SubscriptionParams, body: SubscriberPlan } }, async (request, reply) => {
+    await fulfillment.activate(caller(request), request.params.subscriptionId, request.body);
+    return reply.status(200).send();
+  });
 
-  app.patch(
-    '/saas/subscriptions/:subscriptionId',
-    { schema: { params: SubscriptionParams, body: SubscriberPlan } },
-    async (request: SubscriptionRequest<SubscriberPlan>, reply) => {
-      const operation = await fulfillment.requestChange(caller(request), request.params.subscriptionId, request.body);
-      return accepted(reply, deps.publicUrl(), operation);
-    },
-  );
+  app.patch('/saas/subscriptions/:subscriptionId', { schema: { params: SubscriptionParams, body: SubscriberPlan } }, async (request, reply) => {
+    const operation = await fulfillment.requestChange(caller(request), request.params.subscriptionId, request.body);
+    return accepted(reply, deps.publicUrl(), operation);
+  });
 
-  app.delete('/saas/subscriptions/:subscriptionId', { schema: { params: SubscriptionParams } }, async (request: SubscriptionRequest, reply) => {
+  app.delete('/saas/subscriptions/:subscriptionId', { schema: { params: SubscriptionParams } }, async (request, reply) => {
     const operation = await fulfillment.requestUnsubscribe(caller(request), request.params.subscriptionId);
     return accepted(reply, deps.publicUrl(), operation);
   });
 
-  app.get(
-    '/saas/subscriptions/:subscriptionId/operations',
-    { schema: { params: SubscriptionParams, response: { 200: OperationList } } },
-    async (request: SubscriptionRequest) => ({ operations: await fulfillment.outstandingOperations(caller(request), request.params.subscriptionId) }),
-  );
+  app.get('/saas/subscriptions/:subscriptionId/operations', { schema: { params: SubscriptionParams, response: { 200: OperationList } } }, async (request) => ({
+    operations: await fulfillment.outstandingOperations(caller(request), request.params.subscriptionId),
+  }));
 
   app.get(
     '/saas/subscriptions/:subscriptionId/operations/:operationId',
     { schema: { params: OperationParams, response: { 200: SaaSOperation } } },
-    async (request: OperationRequest) => fulfillment.getOperation(caller(request), request.params.subscriptionId, request.params.operationId),
+    async (request) => fulfillment.getOperation(caller(request), request.params.subscriptionId, request.params.operationId),
   );
 
   app.patch(
     '/saas/subscriptions/:subscriptionId/operations/:operationId',
     { schema: { params: OperationParams, body: UpdateOperation } },
-    async (request: OperationRequest<UpdateOperation>, reply) => {
+    async (request, reply) => {
       await fulfillment.acknowledge(caller(request), request.params.subscriptionId, request.params.operationId, request.body);
       return reply.status(200).send();
     },

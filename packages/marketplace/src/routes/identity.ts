@@ -1,13 +1,16 @@
 // The Entra ID stand-in: client-credentials token endpoints (v1 and v2.0), the JWKS and OpenID metadata.
 // Errors follow Entra's shape (`error`, `error_description` with an AADSTS code) so clients learn the cause.
 import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import Type from 'typebox';
 import { MARKETPLACE_RESOURCE_ID } from '@saas-fulfillment/contract';
 import type { Catalog, PublisherConfig } from '../catalog.js';
 import type { SigningKey } from '../identity/keys.js';
 import { SignInError, type AuthorizationRequest, type SignInService } from '../identity/sign-in.js';
 import { issuerFor, type TokenService, type TokenVersion } from '../identity/tokens.js';
-import { html, idCode, page, textWithIds, type SafeHtml } from '@saas-fulfillment/web';
+import type { SafeHtml } from '@saas-fulfillment/web';
+import { entraPage, signInForm, signInRefused } from '../views/sign-in.js';
 
 export interface IdentityRouteDeps {
   catalog: Catalog;
@@ -30,11 +33,16 @@ class EntraError extends Error {
 
 type TokenForm = Record<string, string | undefined>;
 
-export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDeps): Promise<void> {
-  const { catalog, tokens, key } = deps;
+const TenantParams = Type.Object({ tenantId: Type.String({ minLength: 1, maxLength: 100 }) });
 
-  const tokenEndpoint = (version: TokenVersion) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const { tenantId } = request.params as { tenantId: string };
+// Bodies and queries are read by `readForm`, not by a schema: Entra answers a malformed request with its
+// own error shape (`error`, `error_description` with an AADSTS code), which clients expect to parse.
+export async function identityRoutes(instance: FastifyInstance, deps: IdentityRouteDeps): Promise<void> {
+  const { catalog, tokens, key } = deps;
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+
+  const tokenEndpoint = (version: TokenVersion) => async (request: FastifyRequest<{ Params: { tenantId: string } }>, reply: FastifyReply) => {
+    const { tenantId } = request.params;
     try {
       // Entra reads only form bodies: a JSON body is as good as no body.
       const isForm = request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') ?? false;
@@ -80,12 +88,13 @@ export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDe
     }
   };
 
-  app.post('/:tenantId/oauth2/token', tokenEndpoint('v1'));
-  app.post('/:tenantId/oauth2/v2.0/token', tokenEndpoint('v2'));
+  const tenant = { schema: { params: TenantParams } };
+  app.post('/:tenantId/oauth2/token', tenant, tokenEndpoint('v1'));
+  app.post('/:tenantId/oauth2/v2.0/token', tenant, tokenEndpoint('v2'));
 
   const jwks = { keys: [{ ...key.publicJwk, kty: 'RSA', use: 'sig', alg: 'RS256', kid: key.kid }] };
-  app.get('/:tenantId/discovery/v2.0/keys', async () => jwks);
-  app.get('/:tenantId/discovery/keys', async () => jwks);
+  app.get('/:tenantId/discovery/v2.0/keys', tenant, async () => jwks);
+  app.get('/:tenantId/discovery/keys', tenant, async () => jwks);
 
   // User sign-in (OpenID Connect code flow): the sign-in page, then a redirect back with a code.
   const authorization = (tenantId: string, query: Record<string, string | undefined>): AuthorizationRequest => ({
@@ -98,35 +107,24 @@ export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDe
     scope: query.scope ?? '',
   });
   const signInPage = (reply: FastifyReply, status: number, body: SafeHtml) =>
-    reply
-      .status(status)
-      .type('text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .send(page({ title: 'Sign in', app: 'Microsoft Entra ID (emulated)', nav: [], narrow: true }, body));
+    reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(entraPage(body));
 
-  app.get('/:tenantId/oauth2/v2.0/authorize', async (request, reply) => {
-    const { tenantId } = request.params as { tenantId: string };
-    const query = request.query as Record<string, string | undefined>;
+  app.get('/:tenantId/oauth2/v2.0/authorize', tenant, async (request, reply) => {
+    const { tenantId } = request.params;
+    const query = readQuery(request.query);
     const auth = authorization(tenantId, query);
     try {
       if (query.response_type !== 'code') throw new SignInError('unsupported_response_type', 700054, "response_type must be 'code'.");
       deps.signIn.check(auth, catalog.publisherByClientId(auth.clientId));
     } catch (error) {
       if (!(error instanceof SignInError)) throw error;
-      return signInPage(reply, 400, html`<h1>Sign-in request refused</h1><section><p>AADSTS${error.aadsts}: ${textWithIds(error.message)}</p></section>`);
+      return signInPage(reply, 400, signInRefused('Sign-in request refused', error));
     }
-    const hidden = Object.entries(query).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value ?? ''}">`);
-    return signInPage(
-      reply,
-      200,
-      html`<h1>Sign in</h1><section><p>to the application ${idCode(auth.clientId)} of tenant ${idCode(tenantId)}</p>
-<form method="post" id="sign-in">${hidden}<label for="email">E-mail</label><input id="email" name="login_email" type="email" required value="${query.login_hint ?? 'admin@customer.example.com'}">
-<label for="name">Name</label><input id="name" name="login_name" value="Test User"><p><button type="submit">Sign in</button></p></form></section>`,
-    );
+    return signInPage(reply, 200, signInForm(auth, query));
   });
 
-  app.post('/:tenantId/oauth2/v2.0/authorize', async (request, reply) => {
-    const { tenantId } = request.params as { tenantId: string };
+  app.post('/:tenantId/oauth2/v2.0/authorize', tenant, async (request, reply) => {
+    const { tenantId } = request.params;
     const form = readForm(request.body);
     const auth = authorization(tenantId, form);
     try {
@@ -134,7 +132,7 @@ export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDe
       if (!form.login_email || !/^[^@\s]+@[^@\s]+$/.test(form.login_email)) throw new SignInError('invalid_request', 50126, 'Enter a valid e-mail address.');
     } catch (error) {
       if (!(error instanceof SignInError)) throw error;
-      return signInPage(reply, 400, html`<h1>Sign-in refused</h1><section><p>AADSTS${error.aadsts}: ${textWithIds(error.message)}</p></section>`);
+      return signInPage(reply, 400, signInRefused('Sign-in refused', error));
     }
     const code = deps.signIn.issueCode(auth, { email: form.login_email, name: form.login_name || form.login_email });
     const target = new URL(auth.redirectUri);
@@ -143,8 +141,8 @@ export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDe
     return reply.redirect(target.toString(), 302);
   });
 
-  app.get('/:tenantId/v2.0/.well-known/openid-configuration', async (request) => {
-    const { tenantId } = request.params as { tenantId: string };
+  app.get('/:tenantId/v2.0/.well-known/openid-configuration', tenant, async (request) => {
+    const { tenantId } = request.params;
     const origin = deps.publicUrl();
     return {
       issuer: issuerFor(origin, tenantId, 'v2'),
@@ -162,6 +160,13 @@ export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDe
       tenant_region_scope: 'NA',
     };
   });
+}
+
+/** A query's parameters as strings (the first of a repeated one). */
+function readQuery(query: unknown): TokenForm {
+  const form: TokenForm = {};
+  for (const [name, value] of Object.entries((query ?? {}) as Record<string, unknown>)) form[name] = Array.isArray(value) ? String(value[0]) : String(value);
+  return form;
 }
 
 function readForm(body: unknown): TokenForm {

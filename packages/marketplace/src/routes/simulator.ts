@@ -1,14 +1,16 @@
 // The simulator's control API: what the customer and time do in the real marketplace (buy, change,
 // suspend, cancel, renew; days passing), for tests and scripts. No marketplace auth; loopback only by default.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { loopbackOnly } from '@saas-fulfillment/web';
+import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { ApiError } from '@saas-fulfillment/contract';
-import { Uuid } from '@saas-fulfillment/contract';
+import { StringEnum, Uuid } from '@saas-fulfillment/contract';
 import type { Fulfillment } from '../fulfillment/index.js';
 import { CustomerActionRequest } from '../fulfillment/operations.js';
 import { PurchaseRequest } from '../fulfillment/purchases.js';
 import { operationToWire, subscriptionToWire } from '../wire.js';
-import { FaultBody, type FaultInjector, type FaultRequest } from '../simulator/faults.js';
+import { FaultBody, type FaultInjector } from '../simulator/faults.js';
 import type { MarketplaceStore } from '../store/repository.js';
 import type { DeliveryAttempt, DeliveryRecord, InboxEntry } from '../model.js';
 import type { AdjustableClock } from '@saas-fulfillment/contract';
@@ -39,7 +41,7 @@ const WebhookQuery = Type.Object({
 const PublisherParams = Type.Object({ publisherId: Type.String({ minLength: 1, maxLength: 50 }) });
 const DeliveryParams = Type.Object({ deliveryId: Uuid });
 const EntryParams = Type.Object({ entryId: Uuid });
-const AcknowledgeBody = Type.Object({ status: Type.Enum(['Success', 'Failure']) });
+const AcknowledgeBody = Type.Object({ status: StringEnum(['Success', 'Failure']) });
 const InboxQuery = Type.Object({ publisherId: Type.Optional(Type.String({ maxLength: 50 })), limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })) });
 
 /** A publisher of the catalog, or 404 naming the id. */
@@ -54,59 +56,43 @@ function inboxToJson(entry: InboxEntry) {
   return { ...entry, payload: JSON.parse(entry.payload) as unknown };
 }
 
-export async function simulatorRoutes(app: FastifyInstance, deps: SimulatorRouteDeps): Promise<void> {
+export async function simulatorRoutes(instance: FastifyInstance, deps: SimulatorRouteDeps): Promise<void> {
   const { fulfillment, store } = deps;
-
-  app.addHook('onRequest', async (request) => {
-    if (!deps.allowRemote && !isLoopback(request.socket.remoteAddress)) {
-      throw new ApiError(
-        403,
-        'Forbidden',
-        'The simulator control API answers loopback callers only (start the emulator with --simulator-remote to change that)',
-      );
-    }
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+  loopbackOnly(instance, {
+    allowRemote: deps.allowRemote,
+    what: 'The simulator control API',
+    howToAllow: 'start the emulator with --simulator-remote to change that',
   });
 
-  app.post('/purchases', { schema: { body: PurchaseRequest } }, async (request: FastifyRequest<{ Body: PurchaseRequest }>, reply) => {
+  app.post('/purchases', { schema: { body: PurchaseRequest } }, async (request, reply) => {
     const purchase = await fulfillment.purchases.purchase(request.body);
     return reply.status(201).send(purchase);
   });
 
   app.get('/subscriptions', async () => ({ subscriptions: (await store.recentSubscriptions(500)).map(subscriptionToWire) }));
 
-  app.get('/subscriptions/:subscriptionId', { schema: { params: IdParams } }, async (request: FastifyRequest<{ Params: { subscriptionId: string } }>) => {
+  app.get('/subscriptions/:subscriptionId', { schema: { params: IdParams } }, async (request) => {
     const id = request.params.subscriptionId;
     const subscription = await store.getSubscription(id);
     if (!subscription) throw new ApiError(404, 'EntityNotFound', `Subscription ${id} not found`, 'subscriptionId');
     return { subscription: subscriptionToWire(subscription), operations: (await store.listOperations(id)).map(operationToWire) };
   });
 
-  app.post(
-    '/subscriptions/:subscriptionId/actions',
-    { schema: { params: IdParams, body: CustomerActionRequest } },
-    async (request: FastifyRequest<{ Params: { subscriptionId: string }; Body: CustomerActionRequest }>, reply) => {
-      const operation = await fulfillment.operations.customerAction(request.params.subscriptionId, request.body);
-      return reply.status(202).send({ operationId: operation.id, status: operation.status });
-    },
-  );
+  app.post('/subscriptions/:subscriptionId/actions', { schema: { params: IdParams, body: CustomerActionRequest } }, async (request, reply) => {
+    const operation = await fulfillment.operations.customerAction(request.params.subscriptionId, request.body);
+    return reply.status(202).send({ operationId: operation.id, status: operation.status });
+  });
 
-  app.post(
-    '/subscriptions/:subscriptionId/token',
-    { schema: { params: IdParams } },
-    async (request: FastifyRequest<{ Params: { subscriptionId: string } }>, reply) => {
-      return reply.status(201).send(await fulfillment.purchases.issueLandingToken(request.params.subscriptionId));
-    },
-  );
+  app.post('/subscriptions/:subscriptionId/token', { schema: { params: IdParams } }, async (request, reply) => {
+    return reply.status(201).send(await fulfillment.purchases.issueLandingToken(request.params.subscriptionId));
+  });
 
   app.get('/clock', async () => ({ now: deps.clock.now().toISOString(), offsetMs: deps.clock.offset }));
 
-  app.post('/clock', { schema: { body: ClockBody } }, async (request: FastifyRequest<{ Body: { advanceBy: string } }>) =>
-    deps.advanceClock(request.body.advanceBy),
-  );
+  app.post('/clock', { schema: { body: ClockBody } }, async (request) => deps.advanceClock(request.body.advanceBy));
 
-  app.post('/faults', { schema: { body: FaultBody } }, async (request: FastifyRequest<{ Body: FaultRequest }>, reply) =>
-    reply.status(201).send(deps.faults.add(request.body)),
-  );
+  app.post('/faults', { schema: { body: FaultBody } }, async (request, reply) => reply.status(201).send(deps.faults.add(request.body)));
   app.get('/faults', async () => ({ faults: deps.faults.list() }));
   app.delete('/faults', async (_request, reply) => {
     deps.faults.clear();
@@ -115,41 +101,28 @@ export async function simulatorRoutes(app: FastifyInstance, deps: SimulatorRoute
 
   app.get('/publishers', async () => ({ publishers: deps.endpoints.list() }));
 
-  app.put(
-    '/publishers/:publisherId',
-    { schema: { params: PublisherParams, body: EndpointsBody } },
-    async (request: FastifyRequest<{ Params: { publisherId: string }; Body: EndpointsBody }>) =>
-      deps.endpoints.update(requirePublisher(deps.catalog, request.params.publisherId), request.body),
+  app.put('/publishers/:publisherId', { schema: { params: PublisherParams, body: EndpointsBody } }, async (request) =>
+    deps.endpoints.update(requirePublisher(deps.catalog, request.params.publisherId), request.body),
   );
 
-  app.post(
-    '/webhooks/:deliveryId/redeliver',
-    { schema: { params: DeliveryParams } },
-    async (request: FastifyRequest<{ Params: { deliveryId: string } }>, reply) => {
-      const delivery = await fulfillment.operations.redeliver(request.params.deliveryId);
-      return reply.status(201).send({ deliveryId: delivery.id, operationId: delivery.operationId, url: delivery.url });
-    },
-  );
+  app.post('/webhooks/:deliveryId/redeliver', { schema: { params: DeliveryParams } }, async (request, reply) => {
+    const delivery = await fulfillment.operations.redeliver(request.params.deliveryId);
+    return reply.status(201).send({ deliveryId: delivery.id, operationId: delivery.operationId, url: delivery.url });
+  });
 
-  app.get('/inbox', { schema: { querystring: InboxQuery } }, async (request: FastifyRequest<{ Querystring: { publisherId?: string; limit?: string } }>) => {
+  app.get('/inbox', { schema: { querystring: InboxQuery } }, async (request) => {
     const limit = Math.min(Number(request.query.limit ?? 100) || 100, 1000);
     const received = await store.listInbox({ publisherId: request.query.publisherId, limit });
     const answers = Object.fromEntries(deps.catalog.publishers.map((p) => [p.publisherId, deps.inbox.answers(p.publisherId)]));
     return { received: received.map(inboxToJson), answers };
   });
 
-  app.put(
-    '/inbox/:publisherId',
-    { schema: { params: PublisherParams, body: AnswerBody } },
-    async (request: FastifyRequest<{ Params: { publisherId: string }; Body: AnswerBody }>) =>
-      deps.inbox.setAnswer(requirePublisher(deps.catalog, request.params.publisherId), request.body),
+  app.put('/inbox/:publisherId', { schema: { params: PublisherParams, body: AnswerBody } }, async (request) =>
+    deps.inbox.setAnswer(requirePublisher(deps.catalog, request.params.publisherId), request.body),
   );
 
-  app.post(
-    '/inbox/entries/:entryId/acknowledge',
-    { schema: { params: EntryParams, body: AcknowledgeBody } },
-    async (request: FastifyRequest<{ Params: { entryId: string }; Body: { status: 'Success' | 'Failure' } }>) =>
-      inboxToJson(await deps.inbox.acknowledge(request.params.entryId, request.body.status)),
+  app.post('/inbox/entries/:entryId/acknowledge', { schema: { params: EntryParams, body: AcknowledgeBody } }, async (request) =>
+    inboxToJson(await deps.inbox.acknowledge(request.params.entryId, request.body.status)),
   );
 
   app.post('/reset', async (_request, reply) => {
@@ -157,15 +130,11 @@ export async function simulatorRoutes(app: FastifyInstance, deps: SimulatorRoute
     return reply.status(204).send();
   });
 
-  app.get(
-    '/webhooks',
-    { schema: { querystring: WebhookQuery } },
-    async (request: FastifyRequest<{ Querystring: { subscriptionId?: string; limit?: string } }>) => {
-      const limit = Math.min(Number(request.query.limit ?? 100) || 100, 1000);
-      const deliveries = await store.listDeliveries({ subscriptionId: request.query.subscriptionId, limit });
-      return { deliveries: await Promise.all(deliveries.map(async (d) => deliveryView(d, await store.listAttempts(d.id)))) };
-    },
-  );
+  app.get('/webhooks', { schema: { querystring: WebhookQuery } }, async (request) => {
+    const limit = Math.min(Number(request.query.limit ?? 100) || 100, 1000);
+    const deliveries = await store.listDeliveries({ subscriptionId: request.query.subscriptionId, limit });
+    return { deliveries: await Promise.all(deliveries.map(async (d) => deliveryView(d, await store.listAttempts(d.id)))) };
+  });
 }
 
 /** A webhook delivery as the control API lists it: the notice it carried, where it went, how it went. */
@@ -192,8 +161,3 @@ function deliveryView(d: DeliveryRecord, attemptLog: DeliveryAttempt[]) {
   };
 }
 export type DeliveryView = ReturnType<typeof deliveryView>;
-
-export function isLoopback(address: string | undefined): boolean {
-  if (!address) return false;
-  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
-}

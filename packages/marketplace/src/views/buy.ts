@@ -1,44 +1,7 @@
-// The buy page: a customer picks an offer's plan, seats and term and buys it. The seat and term fields
-// follow the chosen plan (a small script; the server checks everything again).
-import type { FastifyInstance } from 'fastify';
-import { html, type SafeHtml } from '@saas-fulfillment/web';
-import { termWords } from '@saas-fulfillment/web';
-import type { TermUnit } from '@saas-fulfillment/contract';
+// The buy page: offer and plan, seats, term and the purchase's switches. The seat and term fields follow
+// the chosen plan through a small script (the server checks everything again).
+import { html, termWords, type SafeHtml } from '@saas-fulfillment/web';
 import { seatLimits, type Catalog, type OfferConfig, type PlanConfig } from '../catalog.js';
-import { act, field, show, wholeNumber, withQuery, type FormRequest, type PageRequest, type SimulatorPageDeps } from './shell.js';
-
-export async function buyPages(app: FastifyInstance, deps: SimulatorPageDeps): Promise<void> {
-  const { catalog, fulfillment, clock } = deps;
-
-  app.get('/', async (request: PageRequest, reply) => show(reply, request, clock, 'Buy', buyPage(catalog)));
-
-  app.post('/ui/purchase', async (request: FormRequest, reply) => {
-    const form = request.body;
-    const [offerId = '', planId = ''] = (field(form, 'plan') ?? '').split('/');
-    return act(reply, '/', async () => {
-      const plan = catalog.plan(offerId, planId);
-      const purchase = await fulfillment.purchases.purchase({
-        offerId,
-        planId,
-        quantity: plan?.pricing === 'perSeat' ? wholeNumber(field(form, 'quantity'), 'quantity') : undefined,
-        name: field(form, 'name') || undefined,
-        termUnit: (field(form, 'termUnit') || undefined) as TermUnit | undefined,
-        isFreeTrial: field(form, 'isFreeTrial') === 'on',
-        isTest: field(form, 'isTest') === 'on',
-        autoRenew: field(form, 'autoRenew') === 'on',
-        csp: field(form, 'csp') === 'on',
-      });
-      const notice = plan?.autoActivate
-        ? 'Purchased. This plan is activated automatically: the publisher was sent a Subscribe webhook.'
-        : 'Purchased. Open the landing page to configure the account.';
-      return withQuery(`/subscriptions/${purchase.subscriptionId}`, { notice, token: purchase.token });
-    });
-  });
-
-  app.get('/assets/simulator.js', async (_request, reply) =>
-    reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(BUY_FORM_SCRIPT),
-  );
-}
 
 /** What the script needs to know of a plan to fit the form to it. */
 interface PlanChoice {
@@ -70,7 +33,7 @@ function planLabel(offer: OfferConfig, plan: PlanConfig): string {
   return `${offer.displayName}: ${plan.displayName}${plan.isPrivate ? ' (private)' : ''} (${kind})`;
 }
 
-function buyPage(catalog: Catalog): SafeHtml {
+export function buyPage(catalog: Catalog): SafeHtml {
   const plans = catalog.publishers.flatMap((publisher) =>
     publisher.offers.flatMap((offer) => offer.plans.filter((p) => !p.isStopSell).map((plan) => ({ offer, plan }))),
   );
@@ -94,7 +57,7 @@ function buyPage(catalog: Catalog): SafeHtml {
 <script src="/assets/simulator.js" defer></script>`;
 }
 
-const BUY_FORM_SCRIPT = `// Fits the buy form to the chosen plan: seats only for per-seat plans and within its limits, its terms, its trial.
+export const BUY_FORM_SCRIPT = `// Fits the buy form to the chosen plan: seats only for per-seat plans and within its limits, its terms, its trial.
 const plan = document.getElementById('plan');
 const seatsField = document.getElementById('seats-field');
 const seats = document.getElementById('quantity');

@@ -1,78 +1,13 @@
-// The subscriptions pages: the list with the marketplace clock, and one subscription where the
-// developer acts as its customer (change plan or seats, payment failed or fixed, renew, cancel), opens
-// its landing page at any time, and watches its operations and webhooks.
-import type { FastifyInstance } from 'fastify';
-import { html, idCode, operationBadge, statusBadge, table, textWithIds, when, type SafeHtml } from '@saas-fulfillment/web';
-import { actionWords, termWords } from '@saas-fulfillment/web';
+// The subscriptions pages: the list with the marketplace clock, and one subscription with what its
+// customer can do, its landing page, its operations and its webhooks.
+import { html, idCode, operationBadge, statusBadge, table, textWithIds, when, actionWords, termWords, type SafeHtml } from '@saas-fulfillment/web';
 import { seatLimits, type Catalog } from '../catalog.js';
 import type { CustomerAction } from '../fulfillment/operations.js';
 import type { DeliveryRecord, OperationRecord, SubscriptionRecord } from '../model.js';
+import { planNames } from './layout.js';
 import { deliveryTable } from './webhooks.js';
-import { act, field, notFound, planNames, show, wholeNumber, withQuery, type FormRequest, type PageRequest, type SimulatorPageDeps } from './shell.js';
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export async function subscriptionPages(app: FastifyInstance, deps: SimulatorPageDeps): Promise<void> {
-  const { fulfillment, store, catalog, clock } = deps;
-
-  app.get('/subscriptions', async (request: PageRequest, reply) =>
-    show(reply, request, clock, 'Subscriptions', subscriptionsPage(await store.recentSubscriptions(200), catalog)),
-  );
-
-  app.get('/subscriptions/:id', async (request: PageRequest, reply) => {
-    const subscription = GUID.test(request.params.id) ? await store.getSubscription(request.params.id) : undefined;
-    if (!subscription) return notFound(reply, request, clock, `No subscription ${request.params.id}`);
-    const publisher = catalog.publisher(subscription.publisherId);
-    const token = typeof request.query.token === 'string' ? request.query.token : undefined;
-    const landing = token && publisher ? deps.endpoints.landingLink(publisher, token) : undefined;
-    const operations = await store.listOperations(subscription.id);
-    const deliveries = await store.listDeliveries({ subscriptionId: subscription.id, limit: 50 });
-    const waiting = operations.some((o) => o.status === 'InProgress') || deliveries.some((d) => d.status === 'Pending');
-    return show(
-      reply,
-      request,
-      clock,
-      subscription.name,
-      subscriptionPage(subscription, catalog, operations, deliveries, landing),
-      waiting ? { refreshSeconds: 3 } : {},
-    );
-  });
-
-  app.post('/ui/subscriptions/:id/action', async (request: FormRequest, reply) => {
-    const form = request.body;
-    const back = `/subscriptions/${encodeURIComponent(request.params.id)}`;
-    return act(reply, back, async () => {
-      const action = field(form, 'action') as CustomerAction;
-      const operation = await fulfillment.operations.customerAction(request.params.id, {
-        action,
-        planId: field(form, 'planId') || undefined,
-        quantity: action === 'ChangeQuantity' ? wholeNumber(field(form, 'quantity'), 'quantity') : undefined,
-      });
-      return withQuery(back, {
-        notice: `${actionWords(action)} requested: the operation is ${operation.status === 'InProgress' ? 'waiting for the publisher' : operation.status.toLowerCase()}.`,
-      });
-    });
-  });
-
-  // "Configure account" / "Manage account": a fresh landing token, straight to the publisher's page.
-  app.post('/ui/subscriptions/:id/landing', async (request: FormRequest, reply) =>
-    act(
-      reply,
-      `/subscriptions/${encodeURIComponent(request.params.id)}`,
-      async () => (await fulfillment.purchases.issueLandingToken(request.params.id)).landingPageUrl,
-    ),
-  );
-
-  app.post('/ui/clock', async (request: FormRequest, reply) => {
-    const advanceBy = field(request.body, 'advanceBy') ?? '';
-    return act(reply, '/subscriptions', async () => {
-      const { applied } = await deps.advanceClock(advanceBy);
-      return withQuery('/subscriptions', { notice: `Clock moved forward by ${advanceBy}; ${applied} scheduled event(s) ran.` });
-    });
-  });
-}
-
-function subscriptionsPage(subscriptions: SubscriptionRecord[], catalog: Catalog): SafeHtml {
+export function subscriptionsPage(subscriptions: SubscriptionRecord[], catalog: Catalog): SafeHtml {
   const rows = subscriptions.map((s) => {
     const names = planNames(catalog, s.offerId, s.planId);
     return html`<tr><td><a href="/subscriptions/${s.id}">${s.name}</a><div class="muted">${idCode(s.id)}</div></td>
@@ -85,7 +20,7 @@ function subscriptionsPage(subscriptions: SubscriptionRecord[], catalog: Catalog
 <p class="muted" id="advance-hint">An ISO 8601 duration: PT1H (an hour), P1D (a day), P1M (a month), P1Y (a year).</p></section>`;
 }
 
-function subscriptionPage(
+export function subscriptionPage(
   s: SubscriptionRecord,
   catalog: Catalog,
   operations: OperationRecord[],

@@ -1,64 +1,8 @@
-// Webhook pages: every delivery Microsoft's side sent (with redelivery), and the built-in inbox that
-// receives them when a publisher has no webhook of its own, where the developer chooses how it answers.
-import type { FastifyInstance } from 'fastify';
-import { badge, html, idCode, operationBadge, table, textWithIds, when, type SafeHtml } from '@saas-fulfillment/web';
-import { actionWords } from '@saas-fulfillment/web';
+// The webhook pages: every delivery the marketplace sent, and the built-in inbox with how it answers.
+import { badge, html, idCode, operationBadge, table, textWithIds, when, actionWords, type SafeHtml } from '@saas-fulfillment/web';
 import type { PublisherEndpointsView } from '../endpoints.js';
-import type { DeliveryRecord, InboxAnswer, InboxEntry, OperationRecord } from '../model.js';
+import type { DeliveryRecord, InboxEntry, OperationRecord } from '../model.js';
 import { ANSWER_LABELS, INBOX_ANSWERS, type InboxAnswers } from '../webhooks/inbox.js';
-import { requirePublisher } from '../routes/simulator.js';
-import { act, field, show, withQuery, type FormRequest, type PageRequest, type SimulatorPageDeps } from './shell.js';
-
-export async function webhookPages(app: FastifyInstance, deps: SimulatorPageDeps): Promise<void> {
-  const { store, clock, catalog } = deps;
-
-  app.get('/webhooks', async (request: PageRequest, reply) => {
-    const deliveries = await store.listDeliveries({ limit: 200 });
-    const waiting = deliveries.some((d) => d.status === 'Pending');
-    return show(
-      reply,
-      request,
-      clock,
-      'Webhooks',
-      html`<h1>Webhook deliveries</h1><section>${deliveryTable(deliveries)}</section>`,
-      waiting ? { refreshSeconds: 3 } : {},
-    );
-  });
-
-  app.post('/ui/webhooks/:id/redeliver', async (request: FormRequest, reply) =>
-    act(reply, '/webhooks', async () => {
-      const delivery = await deps.fulfillment.operations.redeliver(request.params.id);
-      return withQuery('/webhooks', { notice: `Sent again as delivery ${delivery.id.slice(0, 8)} to ${delivery.url}.` });
-    }),
-  );
-
-  app.get('/inbox', async (request: PageRequest, reply) => {
-    const entries = await store.listInbox({ limit: 200 });
-    const operations = new Map<string, OperationRecord | undefined>();
-    for (const id of new Set(entries.map((e) => e.operationId).filter((id): id is string => id !== undefined)))
-      operations.set(id, await store.getOperation(id));
-    const publishers = deps.endpoints.list().map((view) => ({ view, answers: deps.inbox.answers(view.publisherId) }));
-    return show(reply, request, clock, 'Inbox', inboxPage(publishers, entries, operations));
-  });
-
-  app.post('/ui/inbox/:id/answer', async (request: FormRequest, reply) =>
-    act(reply, '/inbox', async () => {
-      const answer = field(request.body, 'answer') as InboxAnswer;
-      if (!INBOX_ANSWERS.includes(answer)) return withQuery('/inbox', { error: 'Choose one of the answers' });
-      const scope = field(request.body, 'for') === 'every' ? 'every' : 'next';
-      await deps.inbox.setAnswer(requirePublisher(catalog, request.params.id), { answer, for: scope });
-      return withQuery('/inbox', { notice: `${ANSWER_LABELS[answer]}: ${scope === 'every' ? 'for every delivery from now on' : 'for the next delivery'}.` });
-    }),
-  );
-
-  app.post('/ui/inbox/entries/:id/acknowledge', async (request: FormRequest, reply) =>
-    act(reply, '/inbox', async () => {
-      const status = field(request.body, 'status') === 'Failure' ? 'Failure' : 'Success';
-      await deps.inbox.acknowledge(request.params.id, status);
-      return withQuery('/inbox', { notice: `PATCH ${status} sent for the operation.` });
-    }),
-  );
-}
 
 export function deliveryTable(deliveries: DeliveryRecord[]): SafeHtml {
   const rows = deliveries.map((d) => {
@@ -77,7 +21,7 @@ function nextAnswer(answers: InboxAnswers): string {
   return `${ANSWER_LABELS[next]} (next delivery only${later.length ? `, then ${later.length} more chosen` : ''})`;
 }
 
-function inboxPage(
+export function inboxPage(
   publishers: { view: PublisherEndpointsView; answers: InboxAnswers }[],
   entries: InboxEntry[],
   operations: Map<string, OperationRecord | undefined>,
@@ -106,3 +50,5 @@ ${elsewhere ? html`<p class="muted">This publisher's webhooks go to <code class=
 ${controls}
 <section><h2>Received</h2>${table(['Received', 'Action', 'Token', 'Answer', 'Operation', ''], rows, 'Nothing received yet.')}</section>`;
 }
+
+export const webhooksPage = (deliveries: DeliveryRecord[]) => html`<h1>Webhook deliveries</h1><section>${deliveryTable(deliveries)}</section>`;
