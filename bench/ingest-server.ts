@@ -12,7 +12,7 @@ import { DEV_PUBLISHER } from '../packages/marketplace/src/catalog.js';
 import { buildPublisher } from '../packages/publisher/src/app.js';
 import { loadHooks } from '../packages/publisher/src/fulfillment/hooks.js';
 import { openPublisherStore } from '../packages/publisher/src/store/repository.js';
-import { createWebhookVerifier } from '../packages/publisher/src/webhook/verify.js';
+import { createWebhookVerifier } from '../packages/publisher/src/auth/webhook-verifier.js';
 import { dropSchema } from '../packages/store/src/database.js';
 
 const databaseUrl = process.env.BENCH_DATABASE_URL || undefined;

@@ -6,7 +6,7 @@ import type { DialectName } from '../../packages/store/src/database.js';
 import { buildPublisher, type PublisherApp, type PublisherOptions } from '../../packages/publisher/src/app.js';
 import { loadHooks, type PublisherHooks } from '../../packages/publisher/src/fulfillment/hooks.js';
 import { openPublisherStore } from '../../packages/publisher/src/store/repository.js';
-import { createWebhookVerifier } from '../../packages/publisher/src/webhook/verify.js';
+import { createWebhookVerifier } from '../../packages/publisher/src/auth/webhook-verifier.js';
 import { testLocation } from './databases.js';
 import { DEV_PUBLISHER, startTestMarketplace, type TestMarketplace, type TestMarketplaceOptions } from './marketplace.js';
 

@@ -11,7 +11,7 @@ import { MARKETPLACE_RESOURCE_ID } from '../../packages/contract/src/schemas.js'
 import { buildPublisher, type PublisherApp } from '../../packages/publisher/src/app.js';
 import { loadHooks } from '../../packages/publisher/src/fulfillment/hooks.js';
 import { openPublisherStore } from '../../packages/publisher/src/store/repository.js';
-import { createWebhookVerifier } from '../../packages/publisher/src/webhook/verify.js';
+import { createWebhookVerifier } from '../../packages/publisher/src/auth/webhook-verifier.js';
 import { testLocation } from '../helpers/databases.js';
 
 const TENANT = '11111111-1111-4111-8111-111111111111';

@@ -7,21 +7,24 @@ import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from '@saas-fulfillment/contract';
 import type { MarketplaceClient } from '@saas-fulfillment/client';
 import { allowEmptyJsonBodies, installErrorHandling } from '@saas-fulfillment/web';
-import { AdminAuth } from './admin/auth.js';
+import { AdminAuth } from './auth/admin.js';
 import type { Branding } from './branding.js';
 import { PlanDirectory } from './fulfillment/plans.js';
-import { OidcSignIn, signInRoutes, type OidcSettings } from './auth/oidc.js';
-import { adminRoutes } from './admin/routes.js';
-import { entitlementRoutes } from './api/entitlements.js';
+import { OidcSignIn, type OidcSettings } from './auth/oidc.js';
+import { signInRoutes } from './routes/sign-in.js';
+import { adminPages } from './routes/admin.js';
+import { adminApi } from './routes/admin-api.js';
+import { AdminConsole } from './console.js';
+import { entitlementRoutes } from './routes/entitlements.js';
 import { OutboundEvents, type OutboundConfig } from './events/outbound.js';
 import type { PublisherHooks } from './fulfillment/hooks.js';
 import { createFulfillment, type PublisherFulfillment } from './fulfillment/index.js';
 import { JobWorker, type JobWorkerOptions } from './jobs/worker.js';
-import { landingRoutes } from './landing/routes.js';
+import { landingRoutes } from './routes/landing.js';
 import { createMetrics, type PublisherMetrics } from './metrics.js';
 import type { PublisherStore } from './store/repository.js';
-import { webhookRoutes } from './webhook/routes.js';
-import type { WebhookVerifier } from './webhook/verify.js';
+import { webhookRoutes } from './routes/webhook.js';
+import type { WebhookVerifier } from './auth/webhook-verifier.js';
 
 export interface PublisherOptions {
   store: PublisherStore;
@@ -113,10 +116,10 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
 
   const { branding } = options;
   await app.register(webhookRoutes, { verifier: options.verifier, fulfillment, metrics });
-  const auth = await AdminAuth.fromPassword(options.adminPassword);
+  const auth = await AdminAuth.fromPassword(options.adminPassword, clock);
   const secureCookies = options.secureCookies ?? false;
   const adminUsers = (options.signIn?.adminUsers ?? []).map((u) => u.toLowerCase());
-  if (options.signIn) await app.register(signInRoutes, { signIn: new OidcSignIn(options.signIn.settings), auth, adminUsers, secureCookies });
+  if (options.signIn) await app.register(signInRoutes, { signIn: new OidcSignIn(options.signIn.settings, clock), auth, adminUsers, secureCookies, clock });
   const landingSignIn = options.signIn?.landing ?? false;
   await app.register(landingRoutes, {
     fulfillment,
@@ -128,17 +131,16 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
     activationWaitMs: options.activationWaitMs ?? 3000,
     requireSignIn: landingSignIn,
   });
-  await app.register(adminRoutes, {
+  const adminConsole = new AdminConsole(store, fulfillment, clock, wake);
+  await app.register(adminPages, {
     auth,
-    store,
-    fulfillment,
+    console: adminConsole,
     plans,
-    clock,
     productName: branding.productName,
     secureCookies,
-    wake,
     microsoftSignIn: adminUsers.length > 0,
   });
+  await app.register(adminApi, { auth, console: adminConsole, plans });
   await app.register(entitlementRoutes, { store, apiKey: options.appApiKey });
 
   app.get('/', async (_request, reply) => reply.redirect('/admin', 302));

@@ -1,9 +1,9 @@
 // `saas-fulfillment/publisher`: the vendor's fulfillment service as a library (build it into your own
 // process, with your own store location, hooks and logger), and the webhook verifier on its own.
 export { buildPublisher, type PublisherApp, type PublisherHandles, type PublisherOptions } from './app.js';
-export { createWebhookVerifier, issuersFor, WebhookAuthError, type WebhookAuthConfig, type WebhookVerifier } from './webhook/verify.js';
+export { createWebhookVerifier, issuersFor, WebhookAuthError, type WebhookAuthConfig, type WebhookVerifier } from './auth/webhook-verifier.js';
 export { loadHooks, type ChangeRequest, type Decision, type PublisherHooks } from './fulfillment/hooks.js';
 export { openPublisherStore } from './store/repository.js';
 export type { LocalSubscription } from './model.js';
 export type { Branding } from './branding.js';
-export type { Entitlement } from './api/entitlements.js';
+export type { Entitlement } from './routes/entitlements.js';

@@ -2,11 +2,10 @@
 // for the landing page, and for the admin console where listed users may sign in instead of a password.
 // The flow's state, nonce and PKCE verifier ride in a signed, short-lived cookie; the signed-in user in
 // another, so nothing about a sign-in is kept on the server.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/cookie';
 import * as oidc from 'openid-client';
-import { ApiError } from '@saas-fulfillment/contract';
-import type { AdminAuth } from '../admin/auth.js';
+import { ApiError, type Clock } from '@saas-fulfillment/contract';
 
 export interface OidcSettings {
   /** A tenant-specific issuer: `https://login.microsoftonline.com/{tenant}/v2.0`, or the emulator's. */
@@ -30,7 +29,10 @@ const USER_MS = 8 * 60 * 60_000;
 export class OidcSignIn {
   private configuration: Promise<oidc.Configuration> | undefined;
 
-  constructor(private readonly settings: OidcSettings) {}
+  constructor(
+    private readonly settings: OidcSettings,
+    private readonly clock: Clock,
+  ) {}
 
   /** Discovery happens on first use, so the service starts even while the identity provider is away. */
   private config(): Promise<oidc.Configuration> {
@@ -63,7 +65,7 @@ export class OidcSignIn {
       state,
       nonce,
     });
-    const flow = { state, nonce, verifier, next, purpose, expires: Date.now() + FLOW_MS };
+    const flow = { state, nonce, verifier, next, purpose, expires: this.clock.now().getTime() + FLOW_MS };
     reply.setCookie(FLOW_COOKIE, Buffer.from(JSON.stringify(flow)).toString('base64url'), {
       signed: true,
       httpOnly: true,
@@ -90,7 +92,7 @@ export class OidcSignIn {
       purpose: 'user' | 'admin';
       expires: number;
     };
-    if (flow.expires < Date.now()) throw new ApiError(400, 'SignInExpired', 'The sign-in took too long; please sign in again');
+    if (flow.expires < this.clock.now().getTime()) throw new ApiError(400, 'SignInExpired', 'The sign-in took too long; please sign in again');
     const config = await this.config();
     const current = new URL(request.url, callbackUrl(request));
     let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
@@ -121,8 +123,9 @@ export class OidcSignIn {
   }
 }
 
-function setUserSession(request: FastifyRequest, reply: FastifyReply, user: SignedInUser): void {
-  const value = Buffer.from(JSON.stringify({ ...user, expires: Date.now() + USER_MS })).toString('base64url');
+/** Keeps who signed in, in a signed cookie, for the hours a session lasts. */
+export function setUserSession(request: FastifyRequest, reply: FastifyReply, user: SignedInUser, clock: Clock): void {
+  const value = Buffer.from(JSON.stringify({ ...user, expires: clock.now().getTime() + USER_MS })).toString('base64url');
   reply.setCookie(USER_COOKIE, value, {
     signed: true,
     httpOnly: true,
@@ -134,13 +137,13 @@ function setUserSession(request: FastifyRequest, reply: FastifyReply, user: Sign
 }
 
 /** The signed-in user of this browser, if any. */
-export function currentUser(request: FastifyRequest): SignedInUser | undefined {
+export function currentUser(request: FastifyRequest, clock: Clock): SignedInUser | undefined {
   const raw = request.cookies[USER_COOKIE];
   if (!raw) return undefined;
   const { valid, value } = request.unsignCookie(raw);
   if (!valid || !value) return undefined;
   const session = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as SignedInUser & { expires: number };
-  return session.expires > Date.now() ? session : undefined;
+  return session.expires > clock.now().getTime() ? session : undefined;
 }
 
 function callbackUrl(request: FastifyRequest): string {
@@ -148,29 +151,6 @@ function callbackUrl(request: FastifyRequest): string {
 }
 
 /** Only local paths are followed after sign-in (no open redirect). */
-function localPath(next: string | undefined, fallback: string): string {
+export function localPath(next: string | undefined, fallback: string): string {
   return next?.startsWith('/') && !next.startsWith('//') ? next : fallback;
-}
-
-export async function signInRoutes(
-  app: FastifyInstance,
-  deps: { signIn: OidcSignIn; auth: AdminAuth; adminUsers: readonly string[]; secureCookies: boolean },
-): Promise<void> {
-  app.get('/auth/login', async (request: FastifyRequest<{ Querystring: { next?: string; for?: string } }>, reply) => {
-    const purpose = request.query.for === 'admin' ? 'admin' : 'user';
-    return deps.signIn.start(request, reply, localPath(request.query.next, purpose === 'admin' ? '/admin' : '/'), purpose);
-  });
-
-  app.get('/auth/callback', async (request, reply) => {
-    const { user, next, purpose } = await deps.signIn.finish(request, reply);
-    if (purpose === 'admin') {
-      if (!deps.adminUsers.includes(user.email.toLowerCase())) {
-        return reply.redirect(`/admin/login?error=${encodeURIComponent(`${user.email} may not use the console.`)}`, 303);
-      }
-      deps.auth.startSession(reply, deps.secureCookies);
-      request.log.info({ admin: user.email }, 'admin signed in with Entra ID');
-    }
-    setUserSession(request, reply, user);
-    return reply.redirect(next, 303);
-  });
 }

@@ -1,7 +1,9 @@
 // The entitlement API the vendor's own application asks before letting anyone in: plan, seats, status and
 // the access that status allows (Suspended: limited, data kept; Unsubscribed: none, data kept 7 days).
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
 import { ApiError } from '@saas-fulfillment/contract';
 import type { PublisherStore } from '../store/repository.js';
 import type { LocalSubscription } from '../model.js';
@@ -36,23 +38,25 @@ function entitlementOf(s: LocalSubscription): Entitlement {
   };
 }
 
-export async function entitlementRoutes(app: FastifyInstance, deps: { store: PublisherStore; apiKey: string }): Promise<void> {
+const SubscriptionParams = Type.Object({ subscriptionId: Type.String({ minLength: 1, maxLength: 100 }) });
+const TenantQuery = Type.Object({ tenantId: Type.String({ minLength: 1, maxLength: 100 }) });
+
+export async function entitlementRoutes(instance: FastifyInstance, deps: { store: PublisherStore; apiKey: string }): Promise<void> {
   const expected = Buffer.from(deps.apiKey);
-  app.addHook('onRequest', async (request: FastifyRequest) => {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+  app.addHook('onRequest', async (request) => {
     const given = Buffer.from(/^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '');
     if (given.length !== expected.length || !timingSafeEqual(given, expected))
       throw new ApiError(401, 'Unauthorized', 'Send the application API key as a Bearer token');
   });
 
-  app.get('/api/entitlements/:subscriptionId', async (request: FastifyRequest<{ Params: { subscriptionId: string } }>) => {
+  app.get('/api/entitlements/:subscriptionId', { schema: { params: SubscriptionParams } }, async (request) => {
     const subscription = await deps.store.getSubscription(request.params.subscriptionId);
     if (!subscription) throw new ApiError(404, 'EntityNotFound', `No subscription ${request.params.subscriptionId}`, 'subscriptionId');
     return entitlementOf(subscription);
   });
 
-  app.get('/api/entitlements', async (request: FastifyRequest<{ Querystring: { tenantId?: string } }>) => {
-    const tenantId = request.query.tenantId;
-    if (!tenantId) throw new ApiError(400, 'BadArgument', 'tenantId is required', 'tenantId');
-    return { entitlements: (await deps.store.subscriptionsByTenant(tenantId)).map(entitlementOf) };
-  });
+  app.get('/api/entitlements', { schema: { querystring: TenantQuery } }, async (request) => ({
+    entitlements: (await deps.store.subscriptionsByTenant(request.query.tenantId)).map(entitlementOf),
+  }));
 }

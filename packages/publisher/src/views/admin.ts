@@ -174,3 +174,11 @@ export function driftPage(repairs: AuditEntry[]): SafeHtml {
     'No drift found so far.',
   )}</section>`;
 }
+
+/** The console's sign-in: the admin password, and "Sign in with Microsoft" where listed users may. */
+export function loginPage(next: string, microsoftSignIn: boolean): SafeHtml {
+  return html`<h1>Sign in</h1><section><form method="post" action="/admin/login"><input type="hidden" name="next" value="${next}">
+<label for="password">Admin password</label><input id="password" name="password" type="password" autocomplete="current-password" required autofocus>
+<p><button type="submit">Sign in</button></p></form>
+${microsoftSignIn ? html`<p><a id="microsoft-sign-in" href="/auth/login?for=admin&amp;next=${encodeURIComponent(next)}">Sign in with Microsoft</a></p>` : ''}</section>`;
+}

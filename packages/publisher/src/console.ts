@@ -1,0 +1,84 @@
+// What the admin console does, for its pages and its JSON API alike: find subscriptions, show one's
+// timeline, ask the marketplace for a change, run a job again, reconcile now.
+import { MarketplaceError } from '@saas-fulfillment/client';
+import { ApiError, type Clock } from '@saas-fulfillment/contract';
+import type { PublisherFulfillment } from './fulfillment/index.js';
+import type { JobRecord, JobStatus } from './jobs/job.js';
+import type { PublisherStore } from './store/repository.js';
+import { PAGE_SIZE, type SubscriptionTimeline } from './views/admin.js';
+
+export interface SubscriptionSearch {
+  q?: string | undefined;
+  status?: string | undefined;
+  planId?: string | undefined;
+  page?: string | undefined;
+}
+
+/** A change the publisher asks for: a plan, a seat count, or cancellation. */
+export type ChangeRequest = { planId: string } | { quantity: number } | 'cancel';
+
+export class AdminConsole {
+  constructor(
+    private readonly store: PublisherStore,
+    private readonly fulfillment: PublisherFulfillment,
+    private readonly clock: Clock,
+    private readonly wake: () => void,
+  ) {}
+
+  async findSubscriptions(query: SubscriptionSearch) {
+    const pageNumber = Math.max(1, Number(query.page ?? 1) || 1);
+    const filter = {
+      search: query.q?.trim() || undefined,
+      status: query.status || undefined,
+      planId: query.planId || undefined,
+      offset: (pageNumber - 1) * PAGE_SIZE,
+      limit: PAGE_SIZE,
+    };
+    return { ...(await this.store.findSubscriptions(filter)), pageNumber, offset: filter.offset, limit: filter.limit };
+  }
+
+  async timeline(id: string): Promise<SubscriptionTimeline> {
+    const { store } = this;
+    const subscription = await store.getSubscription(id);
+    if (!subscription) throw new ApiError(404, 'EntityNotFound', `No subscription ${id} is known here`, 'subscriptionId');
+    const [operations, audit, webhooks, events, jobs] = await Promise.all([
+      store.operationsOf(id),
+      store.auditOf({ subscriptionId: id, limit: 200 }),
+      store.inboxOf(id),
+      store.eventsOf(id, 50),
+      store.jobs.list({ subscriptionId: id, limit: 50 }),
+    ]);
+    return { subscription, operations, audit, webhooks, events, jobs };
+  }
+
+  /** Asks the marketplace for a change; its refusal comes back as a 4xx naming the reason. */
+  async requestChange(id: string, change: ChangeRequest, actor: string): Promise<string> {
+    try {
+      return await this.fulfillment.changes.requestChange(id, change, actor);
+    } catch (error) {
+      if (error instanceof MarketplaceError && error.status >= 400 && error.status < 500)
+        throw new ApiError(error.status === 404 ? 404 : 400, error.code, `The marketplace refused: ${error.message}`, error.target);
+      throw error;
+    }
+  }
+
+  /** Jobs of a status, or those waiting, running or failed. */
+  jobs(status: JobStatus | undefined): Promise<JobRecord[]> {
+    return this.store.jobs.list({ status: status ? [status] : ['pending', 'running', 'dead'], limit: 200 });
+  }
+
+  async retryJob(id: string): Promise<void> {
+    if (!(await this.store.jobs.retry(id, this.clock.now().toISOString())))
+      throw new ApiError(404, 'EntityNotFound', `No waiting or failed job ${id}`, 'jobId');
+    this.wake();
+  }
+
+  async reconcileNow(): Promise<void> {
+    await this.store.jobs.enqueue({ kind: 'reconcile', payload: {}, runAt: this.clock.now().toISOString(), maxAttempts: 3 });
+    this.wake();
+  }
+
+  driftRepairs() {
+    return this.store.auditOf({ kind: 'drift-repair', limit: 200 });
+  }
+}

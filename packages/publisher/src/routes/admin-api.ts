@@ -1,0 +1,72 @@
+// The admin console as JSON under /api/admin, behind the same sign-in: subscriptions, a timeline, the
+// plans Microsoft offers, publisher-initiated changes, jobs, reconciliation and drift repairs.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ApiError, StringEnum } from '@saas-fulfillment/contract';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { requireAdmin, type AdminAuth } from '../auth/admin.js';
+import type { AdminConsole } from '../console.js';
+import type { PlanDirectory } from '../fulfillment/plans.js';
+
+export interface AdminApiDeps {
+  auth: AdminAuth;
+  console: AdminConsole;
+  plans: PlanDirectory;
+}
+
+/** What the console's lists read from the query (search, filters, page) and what a form left there. */
+export const ConsoleQuery = Type.Object({
+  q: Type.Optional(Type.String({ maxLength: 200 })),
+  status: Type.Optional(Type.String({ maxLength: 40 })),
+  planId: Type.Optional(Type.String({ maxLength: 50 })),
+  page: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
+  notice: Type.Optional(Type.String({ maxLength: 500 })),
+  error: Type.Optional(Type.String({ maxLength: 500 })),
+  next: Type.Optional(Type.String({ maxLength: 500 })),
+});
+export const JobsQuery = Type.Object({ ...ConsoleQuery.properties, status: Type.Optional(StringEnum(['pending', 'running', 'done', 'dead'])) });
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+const PlanBody = Type.Object({ planId: Type.String({ minLength: 1, maxLength: 50 }) });
+const QuantityBody = Type.Object({ quantity: Type.Integer({ minimum: 1, maximum: 1_000_000 }) });
+
+export async function adminApi(instance: FastifyInstance, deps: AdminApiDeps): Promise<void> {
+  const { console } = deps;
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+  requireAdmin(instance, deps.auth);
+
+  app.get('/api/admin/subscriptions', { schema: { querystring: ConsoleQuery } }, async (request) => {
+    const result = await console.findSubscriptions(request.query);
+    return { total: result.total, offset: result.offset, limit: result.limit, subscriptions: result.items };
+  });
+
+  app.get('/api/admin/subscriptions/:id', { schema: { params: IdParams } }, async (request) => console.timeline(request.params.id));
+
+  app.get('/api/admin/subscriptions/:id/plans', { schema: { params: IdParams } }, async (request) => {
+    const { subscription } = await console.timeline(request.params.id);
+    const plans = await deps.plans.plansFor(subscription);
+    if (!plans) throw new ApiError(503, 'MarketplaceUnavailable', "Microsoft's plan list could not be read; try again");
+    return { plans };
+  });
+
+  app.post('/api/admin/subscriptions/:id/plan', { schema: { params: IdParams, body: PlanBody } }, async (request, reply) =>
+    reply.status(202).send({ operationId: await console.requestChange(request.params.id, { planId: request.body.planId }, 'admin API') }),
+  );
+  app.post('/api/admin/subscriptions/:id/quantity', { schema: { params: IdParams, body: QuantityBody } }, async (request, reply) =>
+    reply.status(202).send({ operationId: await console.requestChange(request.params.id, { quantity: request.body.quantity }, 'admin API') }),
+  );
+  app.post('/api/admin/subscriptions/:id/cancel', { schema: { params: IdParams } }, async (request, reply) =>
+    reply.status(202).send({ operationId: await console.requestChange(request.params.id, 'cancel', 'admin API') }),
+  );
+
+  app.get('/api/admin/jobs', { schema: { querystring: JobsQuery } }, async (request) => ({ jobs: await console.jobs(request.query.status) }));
+  app.post('/api/admin/jobs/:id/retry', { schema: { params: IdParams } }, async (request, reply) => {
+    await console.retryJob(request.params.id);
+    return reply.status(202).send({ retried: request.params.id });
+  });
+
+  app.post('/api/admin/reconcile', async (_request, reply) => {
+    await console.reconcileNow();
+    return reply.status(202).send({ queued: true });
+  });
+  app.get('/api/admin/drift', async () => ({ repairs: await console.driftRepairs() }));
+}

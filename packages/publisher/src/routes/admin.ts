@@ -1,0 +1,106 @@
+// The admin console's pages, behind sign-in: subscriptions with search, filters and paging; one
+// subscription's timeline with the changes a publisher may ask for; jobs with "run now"; drift repairs.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { act, html, wholeNumber, withQuery, type SafeHtml } from '@saas-fulfillment/web';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import Type from 'typebox';
+import { consolePath, requireAdmin, type AdminAuth } from '../auth/admin.js';
+import type { AdminConsole } from '../console.js';
+import type { PlanDirectory } from '../fulfillment/plans.js';
+import { driftPage, jobsPage, loginPage, pendingWork, subscriptionPage, subscriptionsPage } from '../views/admin.js';
+import { consolePage, type FrameOptions } from '../views/layout.js';
+import { ConsoleQuery, IdParams, JobsQuery } from './admin-api.js';
+
+export interface AdminPageDeps {
+  auth: AdminAuth;
+  console: AdminConsole;
+  plans: PlanDirectory;
+  productName: string;
+  secureCookies: boolean;
+  /** Offer "Sign in with Microsoft" beside the password. */
+  microsoftSignIn: boolean;
+}
+
+const LoginForm = Type.Object({ password: Type.String({ maxLength: 1000 }), next: Type.Optional(Type.String({ maxLength: 500 })) });
+const ChangeForm = Type.Object({
+  planId: Type.Optional(Type.String({ maxLength: 50 })),
+  quantity: Type.Optional(Type.String({ maxLength: 10 })),
+  cancel: Type.Optional(Type.Literal('yes')),
+});
+
+export async function adminPages(instance: FastifyInstance, deps: AdminPageDeps): Promise<void> {
+  const { auth, console } = deps;
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+  requireAdmin(instance, auth);
+  const planName = (offerId: string, planId: string) => deps.plans.nameOf(offerId, planId);
+  const show = (reply: FastifyReply, frame: FrameOptions & { signedIn?: boolean }, body: SafeHtml, status = 200) =>
+    reply
+      .status(status)
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(consolePage(deps.productName, frame, body));
+
+  app.get('/admin/login', { schema: { querystring: ConsoleQuery } }, async (request, reply) =>
+    show(reply, { title: 'Sign in', error: request.query.error, signedIn: false }, loginPage(consolePath(request.query.next), deps.microsoftSignIn)),
+  );
+
+  app.post('/admin/login', { schema: { body: LoginForm } }, async (request, reply) => {
+    if (!(await auth.check(request.body.password, request.ip))) {
+      return reply.redirect(withQuery('/admin/login', { error: 'Wrong password (or too many attempts: wait a minute).' }), 303);
+    }
+    auth.startSession(reply, deps.secureCookies);
+    return reply.redirect(consolePath(request.body.next), 303);
+  });
+
+  app.get('/admin/logout', async (_request, reply) => {
+    auth.endSession(reply);
+    return reply.redirect('/admin/login', 303);
+  });
+
+  app.get('/admin', { schema: { querystring: ConsoleQuery } }, async (request, reply) => {
+    const result = await console.findSubscriptions(request.query);
+    await deps.plans.learn(result.items);
+    const body = subscriptionsPage(result.items, result.total, result.pageNumber, request.query, planName);
+    return show(reply, { title: 'Subscriptions', ...request.query }, body);
+  });
+
+  app.get('/admin/subscriptions/:id', { schema: { params: IdParams, querystring: ConsoleQuery } }, async (request, reply) => {
+    const data = await console.timeline(request.params.id).catch(() => undefined);
+    if (!data) return show(reply, { title: 'Not found' }, html`<h1>No such subscription</h1>`, 404);
+    const plans = data.subscription.status === 'Subscribed' ? await deps.plans.plansFor(data.subscription) : undefined;
+    const refreshSeconds = pendingWork(data, planName).length > 0 ? 3 : undefined;
+    return show(reply, { title: data.subscription.name || data.subscription.id, ...request.query, refreshSeconds }, subscriptionPage(data, plans, planName));
+  });
+
+  app.post('/admin/subscriptions/:id/change', { schema: { params: IdParams, body: ChangeForm } }, async (request, reply) => {
+    const { planId, quantity, cancel } = request.body;
+    const back = `/admin/subscriptions/${encodeURIComponent(request.params.id)}`;
+    return act(reply, back, async () => {
+      const change = cancel ? 'cancel' : planId ? { planId } : { quantity: wholeNumber(quantity, 'Seats') };
+      const operationId = await console.requestChange(request.params.id, change, 'admin console');
+      return withQuery(back, { notice: `Requested (operation ${operationId.slice(0, 8)}): it applies when Microsoft completes it.` });
+    });
+  });
+
+  app.get('/admin/jobs', { schema: { querystring: JobsQuery } }, async (request, reply) => {
+    const jobs = await console.jobs(request.query.status);
+    const refreshSeconds = jobs.some((j) => j.status === 'running' || j.status === 'pending') ? 5 : undefined;
+    return show(reply, { title: 'Jobs', ...request.query, refreshSeconds }, jobsPage(jobs));
+  });
+
+  app.post('/admin/jobs/:id/retry', { schema: { params: IdParams } }, async (request, reply) =>
+    act(reply, '/admin/jobs', async () => {
+      await console.retryJob(request.params.id);
+      return withQuery('/admin/jobs', { notice: 'Job queued again.' });
+    }),
+  );
+
+  app.post('/admin/reconcile', async (_request, reply) => {
+    await console.reconcileNow();
+    return reply.redirect(withQuery('/admin/drift', { notice: 'Reconciliation queued.' }), 303);
+  });
+
+  app.get('/admin/drift', { schema: { querystring: ConsoleQuery } }, async (request, reply) =>
+    show(reply, { title: 'Drift repairs', ...request.query }, driftPage(await console.driftRepairs())),
+  );
+}

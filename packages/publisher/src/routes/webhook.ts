@@ -1,0 +1,43 @@
+// POST /webhook: the bearer JWT is checked first (a refused webhook leaves no trace but a metric and a
+// log line), then the body, read leniently: the fields we act on must be there, anything else (new
+// fields, new actions) is kept in the stored payload. It is written durably (deduplicated on the
+// operation id) and answered 200 at once; a worker does the rest from the jobs table.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { WebhookAuthError, type WebhookVerifier } from '../auth/webhook-verifier.js';
+import type { PublisherFulfillment } from '../fulfillment/index.js';
+import type { PublisherMetrics } from '../metrics.js';
+
+export interface WebhookRouteDeps {
+  verifier: WebhookVerifier;
+  fulfillment: PublisherFulfillment;
+  metrics: PublisherMetrics;
+}
+
+const Field = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
+/** The fields every notice has; extra ones are allowed and kept. */
+const WebhookNotice = Type.Object({ id: Field, subscriptionId: Field, action: Field });
+
+export async function webhookRoutes(instance: FastifyInstance, deps: WebhookRouteDeps): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onRequest', async (request, reply) => {
+    try {
+      await deps.verifier.verify(request.headers.authorization);
+    } catch (error) {
+      if (!(error instanceof WebhookAuthError)) throw error;
+      deps.metrics.webhooks.inc({ action: 'unknown', result: 'unauthorized' });
+      request.log.warn({ reason: error.message }, 'webhook refused');
+      return reply.status(401).send({ code: 'Unauthorized', message: `The webhook's bearer token is not valid: ${error.message}` });
+    }
+  });
+
+  app.post('/webhook', { schema: { body: WebhookNotice } }, async (request, reply) => {
+    const notice = { id: request.body.id.trim(), subscriptionId: request.body.subscriptionId.trim(), action: request.body.action.trim() };
+    const fresh = await deps.fulfillment.inbox.receiveWebhook({ ...notice, raw: JSON.stringify(request.body) });
+    deps.metrics.webhooks.inc({ action: notice.action, result: fresh ? 'accepted' : 'duplicate' });
+    request.log.debug({ operationId: notice.id, subscriptionId: notice.subscriptionId, action: notice.action, duplicate: !fresh }, 'webhook stored');
+    return reply.status(200).send({ received: notice.id, duplicate: !fresh });
+  });
+}

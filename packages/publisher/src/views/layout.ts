@@ -1,0 +1,26 @@
+// The publisher's two page frames: the admin console's (navigation, sign-out) and the buyer's (the
+// vendor's brand, the support contact, a reading width).
+import { page, type SafeHtml } from '@saas-fulfillment/web';
+import { supportFooter, type Branding } from '../branding.js';
+
+const CONSOLE_NAV = [
+  { href: '/admin', label: 'Subscriptions' },
+  { href: '/admin/jobs', label: 'Jobs' },
+  { href: '/admin/drift', label: 'Drift repairs' },
+  { href: '/admin/logout', label: 'Sign out' },
+];
+
+export interface FrameOptions {
+  title: string;
+  notice?: string | undefined;
+  error?: string | undefined;
+  refreshSeconds?: number | undefined;
+}
+
+export function consolePage(productName: string, options: FrameOptions & { signedIn?: boolean }, body: SafeHtml): string {
+  return page({ ...options, app: `${productName} admin`, homeUrl: '/admin', nav: options.signedIn === false ? [] : CONSOLE_NAV }, body);
+}
+
+export function buyerPage(branding: Branding, options: FrameOptions, body: SafeHtml): string {
+  return page({ ...options, app: branding.productName, logoUrl: branding.logoUrl, nav: [], footer: supportFooter(branding), narrow: true }, body);
+}
