@@ -1,27 +1,20 @@
 // The client installed alone, as the README says: the contract and client packages packed into
 // tarballs and installed into a new `npm init -y` folder, bringing nothing that needs a server or a
-// native build; then the README's example, run as written there, against the emulator.
+// native build; then the example in the client's README, run as written there, against the emulator.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { DEV_PUBLISHER, startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
+import { repositoryRoot as root } from '../helpers/paths.js';
+import { readmeExample } from '../helpers/readme.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const run = promisify(execFile);
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const SERVER_PACKAGES = ['fastify', 'better-sqlite3', 'pg', 'kysely', 'pino', 'jose', '@saas-fulfillment/store', '@saas-fulfillment/web'];
-
-function readmeExample(): string {
-  const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
-  const match = /<!-- client-example -->\s*```js\n([\s\S]*?)```/.exec(readme);
-  assert.ok(match, 'README has a client example');
-  return match[1]!;
-}
 
 describe('the client on its own', () => {
   let mp: TestMarketplace;
@@ -56,7 +49,9 @@ describe('the client on its own', () => {
     for (const name of SERVER_PACKAGES)
       assert.ok(!existsSync(path.join(folder, 'node_modules', name)), `${name} is not installed with the client (${installed.join(', ')})`);
 
-    writeFileSync(path.join(folder, 'example.mjs'), readmeExample());
+    const example = readmeExample('client');
+    assert.ok(example, 'the client README has an example');
+    writeFileSync(path.join(folder, 'example.mjs'), example.code);
     const bought = await mp.purchase({ planId: 'pro', quantity: 3 });
     const result = await run(process.execPath, ['example.mjs'], {
       ...quiet,

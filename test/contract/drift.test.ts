@@ -5,14 +5,13 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repositoryRoot as root } from '../helpers/paths.js';
 import { describe, it } from 'node:test';
 import type { TSchema } from 'typebox';
 import * as metering from '../../packages/contract/src/metering.js';
 import { OPERATIONS } from '../../packages/contract/src/operations.js';
 import * as saas from '../../packages/contract/src/schemas.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SPEC_DIR = path.resolve(root, process.env.SPEC_DIR ?? '../shared/spec');
 const FILES = { fulfillment: 'saasapi.v2.json', metering: 'meteringapi.v1.json' } as const;
 

@@ -1,0 +1,59 @@
+// The arrows between the packages are the ones docs/design.md draws: each package imports only the
+// packages of ours it declares, and the declared graph is the designed one (the two sides of the
+// contract never import each other; the client needs nothing that serves HTTP or stores data).
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { repositoryRoot } from '../helpers/paths.js';
+
+const DESIGNED: Record<string, string[]> = {
+  contract: [],
+  store: [],
+  client: ['contract'],
+  web: ['contract'],
+  marketplace: ['contract', 'store', 'web'],
+  publisher: ['client', 'contract', 'store', 'web'],
+  cli: ['client', 'contract', 'marketplace', 'publisher', 'web'],
+};
+
+const packagesDir = path.join(repositoryRoot, 'packages');
+const ours = (name: string) => /^@saas-fulfillment\/([a-z-]+)/.exec(name)?.[1];
+
+function declared(folder: string): string[] {
+  const manifest = JSON.parse(readFileSync(path.join(packagesDir, folder, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  return Object.keys(manifest.dependencies ?? {})
+    .map(ours)
+    .filter((name) => name !== undefined)
+    .sort();
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? sourceFiles(full) : entry.name.endsWith('.ts') ? [full] : [];
+  });
+}
+
+function imported(folder: string): Set<string> {
+  const found = new Set<string>();
+  for (const file of sourceFiles(path.join(packagesDir, folder, 'src')))
+    for (const match of readFileSync(file, 'utf8').matchAll(/\bfrom\s+'([^']+)'|\bimport\(\s*'([^']+)'\s*\)/g)) {
+      const name = ours(match[1] ?? match[2] ?? '');
+      if (name) found.add(name);
+    }
+  return found;
+}
+
+describe('package layering', () => {
+  it('every package is in the design', () => {
+    assert.deepEqual(readdirSync(packagesDir).sort(), Object.keys(DESIGNED).sort());
+  });
+
+  for (const [folder, designed] of Object.entries(DESIGNED)) {
+    it(`${folder} depends on ${designed.join(', ') || 'no package of ours'}, and imports nothing else of ours`, () => {
+      assert.deepEqual(declared(folder), designed);
+      for (const name of imported(folder)) assert.ok(designed.includes(name), `packages/${folder} imports @saas-fulfillment/${name}`);
+    });
+  }
+});
