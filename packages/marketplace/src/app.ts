@@ -3,7 +3,7 @@
 import formbody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
-import { OffsetClock, type AdjustableClock, type Clock } from '@saas-fulfillment/contract';
+import { OffsetClock, systemClock, type AdjustableClock, type Clock } from '@saas-fulfillment/contract';
 import { allowEmptyJsonBodies, installErrorHandling } from '@saas-fulfillment/web';
 import type { Catalog } from './catalog.js';
 import { PublisherEndpoints } from './endpoints.js';
@@ -89,7 +89,8 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
     if (address) publicUrl = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   });
 
-  const tokens = new TokenService(key, catalog, options.identityClock ?? { now: () => new Date() }, origin);
+  const identityClock = options.identityClock ?? systemClock;
+  const tokens = new TokenService(key, catalog, identityClock, origin);
   const endpoints = await PublisherEndpoints.load(store, catalog, origin);
   let worker: MarketplaceWorker | undefined;
   const fulfillment = createFulfillment(new FulfillmentContext(store, catalog, clock, settings, endpoints, { webhookQueued: () => worker?.wake() }));
@@ -116,8 +117,8 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
     reply.header('x-content-type-options', 'nosniff');
   });
 
-  const signIn = new SignInService(key, options.identityClock ?? { now: () => new Date() }, origin);
-  await app.register(identityRoutes, { catalog, tokens, signIn, key, publicUrl: origin });
+  const signIn = new SignInService(key, identityClock, origin);
+  await app.register(identityRoutes, { catalog, tokens, signIn, key, clock: identityClock, publicUrl: origin });
   await app.register(fulfillmentRoutes, { prefix: '/api', api: fulfillment.api, tokens, faults, publicUrl: origin });
   await app.register(inboxRoutes, { inbox });
   const allowRemote = options.simulatorAllowRemote ?? false;

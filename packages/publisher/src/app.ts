@@ -102,7 +102,7 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
       onError: (error) => app.log.error({ err: error }, 'could not claim jobs'),
     },
   );
-  const plans = new PlanDirectory(options.client, app.log);
+  const plans = new PlanDirectory(options.client, clock, app.log);
   app.decorate('publisher', { fulfillment, worker, store, metrics } satisfies PublisherHandles);
 
   const cookieSecret = await store.settings.setOnce('cookie-secret', randomBytes(32).toString('base64url'));

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { MARKETPLACE_RESOURCE_ID } from '@saas-fulfillment/contract';
+import { MARKETPLACE_RESOURCE_ID, type Clock } from '@saas-fulfillment/contract';
 import type { Catalog, PublisherConfig } from '../catalog.js';
 import type { SigningKey } from '../identity/keys.js';
 import { SignInError, type AuthorizationRequest, type SignInService } from '../identity/sign-in.js';
@@ -17,6 +17,8 @@ export interface IdentityRouteDeps {
   tokens: TokenService;
   signIn: SignInService;
   key: SigningKey;
+  /** Time as Entra states it in tokens and error bodies. */
+  clock: Clock;
   publicUrl: () => string;
 }
 
@@ -78,7 +80,8 @@ export async function identityRoutes(instance: FastifyInstance, deps: IdentityRo
           error: error.error,
           error_description: `AADSTS${error.aadsts}: ${error.message}`,
           error_codes: [error.aadsts],
-          timestamp: new Date()
+          timestamp: deps.clock
+            .now()
             .toISOString()
             .replace('T', ' ')
             .replace(/\.\d+Z$/, 'Z'),

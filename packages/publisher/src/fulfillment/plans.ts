@@ -2,7 +2,7 @@
 // display names learned from them, so pages say "Enterprise" rather than `enterprise`. A marketplace
 // that does not answer leaves the ids in place: a page never fails for want of a name.
 import type { MarketplaceClient } from '@saas-fulfillment/client';
-import type { Plan } from '@saas-fulfillment/contract';
+import type { Clock, Plan } from '@saas-fulfillment/contract';
 
 const FRESH_MS = 5 * 60_000;
 
@@ -13,6 +13,7 @@ export class PlanDirectory {
 
   constructor(
     private readonly client: MarketplaceClient,
+    private readonly clock: Clock,
     private readonly log: { warn(obj: object, msg: string): void },
   ) {}
 
@@ -20,16 +21,20 @@ export class PlanDirectory {
   async plansFor(subscription: { id: string; offerId: string }): Promise<Plan[] | undefined> {
     const subscriptionId = subscription.id;
     const cached = this.bySubscription.get(subscriptionId);
-    if (cached && Date.now() - cached.at < FRESH_MS) return cached.plans;
+    if (cached && this.now() - cached.at < FRESH_MS) return cached.plans;
     try {
       const plans = await this.client.listAvailablePlans(subscriptionId);
-      this.bySubscription.set(subscriptionId, { plans, at: Date.now() });
+      this.bySubscription.set(subscriptionId, { plans, at: this.now() });
       for (const plan of plans) this.names.set(`${subscription.offerId}/${plan.planId}`, plan.displayName);
       return plans;
     } catch (error) {
       this.log.warn({ subscriptionId, err: error instanceof Error ? error.message : String(error) }, 'could not list available plans');
       return cached?.plans;
     }
+  }
+
+  private now(): number {
+    return this.clock.now().getTime();
   }
 
   /** The plan's display name, or its id when none is known yet. */
@@ -43,8 +48,8 @@ export class PlanDirectory {
     await Promise.all(
       [...perOffer].map(async ([offerId, subscription]) => {
         const asked = this.offersAsked.get(offerId);
-        if (asked !== undefined && Date.now() - asked < FRESH_MS) return;
-        this.offersAsked.set(offerId, Date.now());
+        if (asked !== undefined && this.now() - asked < FRESH_MS) return;
+        this.offersAsked.set(offerId, this.now());
         await this.plansFor(subscription);
       }),
     );
