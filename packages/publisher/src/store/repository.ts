@@ -2,10 +2,10 @@
 // outbound events and settings; the jobs queue rides on the same connection (jobs/queue.ts).
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { openMigrated, Repository, SettingsTable, toColumn, toJson, type Database, type DatabaseOptions, type DialectName } from '@saas-fulfillment/store';
+import { openMigrated, Repository, SettingsTable, toColumn, type Database, type DatabaseOptions, type DialectName } from '@saas-fulfillment/store';
 import { JobQueue } from '../jobs/queue.js';
 import type { AuditEntry, InboxReceipt, LocalOperation, LocalSubscription, OutboundEvent, SubscriptionFilter } from '../model.js';
-import { operationToRow, rowToAudit, rowToEvent, rowToOperation, rowToSubscription, subscriptionToRow } from './rows.js';
+import { auditToRow, operationToRow, rowToAudit, rowToEvent, rowToOperation, rowToSubscription, subscriptionToRow } from './rows.js';
 import { publisherMigrations, type PublisherTables } from './schema.js';
 
 export class PublisherStore extends Repository<PublisherTables, PublisherStore> {
@@ -128,16 +128,7 @@ export class PublisherStore extends Repository<PublisherTables, PublisherStore> 
   async audit(entry: Omit<AuditEntry, 'id'>): Promise<void> {
     await this.db
       .insertInto('pub_audit')
-      .values({
-        id: `${entry.at}-${randomUUID()}`,
-        subscription_id: entry.subscriptionId,
-        at: entry.at,
-        kind: entry.kind,
-        cause: entry.cause,
-        detail: entry.detail,
-        before: entry.before === undefined ? null : toJson(entry.before),
-        after: entry.after === undefined ? null : toJson(entry.after),
-      })
+      .values(auditToRow({ ...entry, id: `${entry.at}-${randomUUID()}` }))
       .execute();
   }
 

@@ -89,6 +89,19 @@ export function rowToEvent(r: Selectable<PubEventRow>): OutboundEvent {
   };
 }
 
+export function auditToRow(entry: AuditEntry): PubAuditRow {
+  return {
+    id: entry.id,
+    subscription_id: entry.subscriptionId,
+    at: entry.at,
+    kind: entry.kind,
+    cause: entry.cause,
+    detail: entry.detail,
+    before: entry.before === undefined ? null : toJson(entry.before),
+    after: entry.after === undefined ? null : toJson(entry.after),
+  };
+}
+
 export function rowToAudit(r: Selectable<PubAuditRow>): AuditEntry {
   return {
     id: r.id,
