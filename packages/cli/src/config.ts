@@ -126,15 +126,36 @@ export function portFlag(flags: Flags, name: string, fallback: number): number {
 
 export function urlFlag(flags: Flags, name: string): string | undefined {
   const value = stringFlag(flags, name);
-  if (value === undefined) return undefined;
+  return value === undefined ? undefined : httpUrl(value, `--${name}`);
+}
+
+function httpUrl(value: string, name: string): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(`--${name} must be an absolute http(s) URL; got '${value}'`);
+    throw new ConfigError(`${name} must be an absolute http(s) URL; got '${value}'`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`--${name} must be an http(s) URL; got '${value}'`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must be an http(s) URL; got '${value}'`);
   return value;
+}
+
+/** `--public-url`, else PUBLIC_URL: the origin users reach the app at (links, redirect URIs, Secure cookies). */
+function publicUrl(flags: Flags, env: Env): string | undefined {
+  const fromEnv = env.PUBLIC_URL?.trim();
+  return urlFlag(flags, 'public-url') ?? (fromEnv ? httpUrl(fromEnv, 'PUBLIC_URL') : undefined);
+}
+
+/** TRUST_PROXY: off (default), true (only the proxy can reach the service), or the proxies' addresses or CIDR ranges. */
+function trustProxy(env: Env): boolean | string[] {
+  const value = env.TRUST_PROXY?.trim() ?? '';
+  if (value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true' || value === '1') return true;
+  const addresses = value.split(',').map((a) => a.trim());
+  for (const address of addresses)
+    if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(address))
+      throw new ConfigError(`TRUST_PROXY must be true, false or the proxies' addresses (comma-separated, CIDR allowed); got '${address}'`);
+  return addresses;
 }
 
 export interface PublisherConfig {
@@ -158,6 +179,7 @@ export interface PublisherConfig {
   eventsSecret: string | undefined;
   reconcileIntervalMs: number;
   publicUrl: string | undefined;
+  trustProxy: boolean | string[];
   logLevel: string;
   branding: Branding;
   /** "Sign in with Microsoft" on the landing page and/or for listed console users; undefined: off. */
@@ -240,7 +262,8 @@ export function publisherConfig(
     eventsUrl,
     eventsSecret,
     reconcileIntervalMs: reconcileMs,
-    publicUrl: urlFlag(flags, 'public-url'),
+    publicUrl: publicUrl(flags, env),
+    trustProxy: trustProxy(env),
     logLevel: logLevel(flags, env),
     branding,
   };

@@ -53,7 +53,8 @@ export async function startPublisherService(config: PublisherConfig): Promise<Ru
       events: { url: config.eventsUrl, secret: config.eventsSecret },
       logger,
       reconcileIntervalMs: config.reconcileIntervalMs,
-      secureCookies: config.publicUrl?.startsWith('https://') ?? false,
+      ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+      trustProxy: config.trustProxy,
       ...(config.signIn ? { signIn: { settings: config.signIn, landing: config.signIn.landing, adminUsers: config.signIn.adminUsers } } : {}),
       onClose: () => database.close(),
     });

@@ -31,7 +31,7 @@ const EMULATOR_HELP = `  --config <file>          catalog of publishers, offers 
   --landing-page-url <url> landing page of the first publisher (default: the emulator's own page)
   --simulator-remote       let non-loopback callers use the simulator API and pages
 `;
-const PUBLISHER_ENV = `Environment: ADMIN_PASSWORD, APP_API_KEY, TENANT_ID, CLIENT_ID, CLIENT_SECRET, MARKETPLACE_API_URL,
+const PUBLISHER_ENV = `Environment: ADMIN_PASSWORD, APP_API_KEY, TENANT_ID, CLIENT_ID, CLIENT_SECRET, PUBLIC_URL, TRUST_PROXY, MARKETPLACE_API_URL,
 ENTRA_AUTHORITY, DATABASE_URL, PROVISIONING_URL, APP_EVENTS_URL, APP_EVENTS_SECRET, RECONCILE_INTERVAL,
 LANDING_SIGN_IN, ADMIN_OIDC_USERS, OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, PRODUCT_NAME,
 PRODUCT_LOGO_URL, PRODUCT_URL, SUPPORT_CONTACT (see the README)

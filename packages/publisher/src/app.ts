@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '@saas-fulfillment/contract';
 import type { MarketplaceClient } from '@saas-fulfillment/client';
 import { allowEmptyJsonBodies, installErrorHandling } from '@saas-fulfillment/web';
 import { AdminAuth } from './auth/admin.js';
+import { registerSessions } from './auth/sessions.js';
 import type { Branding } from './branding.js';
 import { PlanDirectory } from './fulfillment/plans.js';
 import { OidcSignIn, type OidcSettings } from './auth/oidc.js';
@@ -47,7 +48,17 @@ export interface PublisherOptions {
   runWorker?: boolean;
   worker?: JobWorkerOptions;
   activationWaitMs?: number;
-  secureCookies?: boolean;
+  /**
+   * The origin buyers and admins reach the service at (PUBLIC_URL): the sign-in redirect URI is made from
+   * it, and an https origin makes cookies Secure. Never taken from a request's Host header. Default: the
+   * address the service listens on.
+   */
+  publicUrl?: string;
+  /**
+   * Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (Fastify's trustProxy): their addresses
+   * or CIDR ranges, or true when nothing but the proxy can reach the service. Default: none.
+   */
+  trustProxy?: boolean | string | string[];
   /** "Sign in with Microsoft": required on the landing page, and/or for the listed console users. */
   signIn?: { settings: OidcSettings; landing: boolean; adminUsers: readonly string[] };
   onClose?: () => Promise<void>;
@@ -68,6 +79,7 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
   const app = Fastify({
     ...(typeof options.logger === 'object' ? { loggerInstance: options.logger } : { logger: options.logger ?? false }),
     bodyLimit: 256 * 1024,
+    trustProxy: options.trustProxy ?? false,
     routerOptions: { ignoreTrailingSlash: true },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     logController: new LogController({ disableRequestLogging: true }),
@@ -106,7 +118,11 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
   app.decorate('publisher', { fulfillment, worker, store, metrics } satisfies PublisherHandles);
 
   const cookieSecret = await store.settings.setOnce('cookie-secret', randomBytes(32).toString('base64url'));
+  const sessionSecret = await store.settings.setOnce('session-secret', randomBytes(32).toString('base64url'));
+  const publicUrl = () => options.publicUrl?.replace(/\/+$/, '') ?? listeningOrigin(app);
+  const secureCookies = options.publicUrl?.startsWith('https://') ?? false;
   await app.register(cookie, { secret: cookieSecret });
+  await registerSessions(app, { table: store.sessions, secret: sessionSecret, secure: secureCookies });
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   allowEmptyJsonBodies(app);
   installErrorHandling(app);
@@ -116,10 +132,12 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
 
   const { branding } = options;
   await app.register(webhookRoutes, { verifier: options.verifier, fulfillment, metrics });
-  const auth = await AdminAuth.fromPassword(options.adminPassword, clock);
-  const secureCookies = options.secureCookies ?? false;
-  const adminUsers = (options.signIn?.adminUsers ?? []).map((u) => u.toLowerCase());
-  if (options.signIn) await app.register(signInRoutes, { signIn: new OidcSignIn(options.signIn.settings, clock), auth, adminUsers, secureCookies, clock });
+  const auth = await AdminAuth.start(options.adminPassword, {
+    secret: sessionSecret,
+    adminUsers: options.signIn?.adminUsers ?? [],
+    sessions: store.sessions,
+  });
+  if (options.signIn) await app.register(signInRoutes, { signIn: new OidcSignIn(options.signIn.settings, clock, publicUrl), auth });
   const landingSignIn = options.signIn?.landing ?? false;
   await app.register(landingRoutes, {
     fulfillment,
@@ -137,8 +155,7 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
     console: adminConsole,
     plans,
     productName: branding.productName,
-    secureCookies,
-    microsoftSignIn: adminUsers.length > 0,
+    metrics,
   });
   await app.register(adminApi, { auth, console: adminConsole, plans });
   await app.register(entitlementRoutes, { store, apiKey: options.appApiKey });
@@ -177,4 +194,12 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
     await options.onClose?.();
   });
   return app as PublisherApp;
+}
+
+/** The origin of the address the app listens on (loopback in development), for when no public URL is set. */
+function listeningOrigin(app: FastifyInstance): string {
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('the publisher is not listening yet: set publicUrl');
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
 }

@@ -6,6 +6,8 @@ export interface PublisherMetrics {
   registry: Registry;
   webhooks: Counter<'action' | 'result'>;
   jobs: Counter<'kind' | 'outcome'>;
+  /** Console password sign-ins: accepted, refused (wrong password) or braked (too many attempts). */
+  logins: Counter<'result'>;
 }
 
 export function createMetrics(store: PublisherStore): PublisherMetrics {
@@ -38,5 +40,11 @@ export function createMetrics(store: PublisherStore): PublisherMetrics {
       for (const [status, n] of Object.entries(await store.jobs.countByStatus())) this.set({ status }, n);
     },
   });
-  return { registry, webhooks, jobs };
+  const logins = new Counter({
+    name: 'saas_console_logins_total',
+    help: 'Console password sign-ins, by result (accepted, refused, braked)',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  return { registry, webhooks, jobs, logins };
 }

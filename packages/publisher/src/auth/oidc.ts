@@ -1,7 +1,7 @@
 // "Sign in with Microsoft" (Entra ID OpenID Connect, authorization code + PKCE) through openid-client:
 // for the landing page, and for the admin console where listed users may sign in instead of a password.
-// The flow's state, nonce and PKCE verifier ride in a signed, short-lived cookie; the signed-in user in
-// another, so nothing about a sign-in is kept on the server.
+// The flow's state, nonce and PKCE verifier ride in a signed, short-lived cookie; the signed-in user is
+// kept in the server-side session (auth/sessions.ts).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/cookie';
 import * as oidc from 'openid-client';
@@ -22,9 +22,7 @@ export interface SignedInUser {
 }
 
 const FLOW_COOKIE = 'oidc_flow';
-const USER_COOKIE = 'user_session';
 const FLOW_MS = 10 * 60_000;
-const USER_MS = 8 * 60 * 60_000;
 
 export class OidcSignIn {
   private configuration: Promise<oidc.Configuration> | undefined;
@@ -32,7 +30,13 @@ export class OidcSignIn {
   constructor(
     private readonly settings: OidcSettings,
     private readonly clock: Clock,
+    /** The service's public origin: the redirect URI registered with Entra is made from it, never from the Host header. */
+    private readonly publicUrl: () => string,
   ) {}
+
+  private callbackUrl(): string {
+    return `${this.publicUrl()}/auth/callback`;
+  }
 
   /** Discovery happens on first use, so the service starts even while the identity provider is away. */
   private config(): Promise<oidc.Configuration> {
@@ -52,13 +56,13 @@ export class OidcSignIn {
   }
 
   /** Redirects the browser to sign in; `next` is where it returns, `purpose` what the sign-in is for. */
-  async start(request: FastifyRequest, reply: FastifyReply, next: string, purpose: 'user' | 'admin'): Promise<FastifyReply> {
+  async start(reply: FastifyReply, next: string, purpose: 'user' | 'admin'): Promise<FastifyReply> {
     const config = await this.config();
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
     const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: callbackUrl(request),
+      redirect_uri: this.callbackUrl(),
       scope: 'openid profile email',
       code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
@@ -72,7 +76,7 @@ export class OidcSignIn {
       sameSite: 'lax',
       path: '/auth',
       maxAge: FLOW_MS / 1000,
-      secure: request.protocol === 'https',
+      secure: this.publicUrl().startsWith('https://'),
     });
     return reply.redirect(url.toString(), 302);
   }
@@ -94,7 +98,7 @@ export class OidcSignIn {
     };
     if (flow.expires < this.clock.now().getTime()) throw new ApiError(400, 'SignInExpired', 'The sign-in took too long; please sign in again');
     const config = await this.config();
-    const current = new URL(request.url, callbackUrl(request));
+    const current = new URL(request.url, this.callbackUrl());
     let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
     try {
       tokens = await oidc.authorizationCodeGrant(config, current, {
@@ -121,36 +125,4 @@ export class OidcSignIn {
       purpose: flow.purpose,
     };
   }
-}
-
-/** Keeps who signed in, in a signed cookie, for the hours a session lasts. */
-export function setUserSession(request: FastifyRequest, reply: FastifyReply, user: SignedInUser, clock: Clock): void {
-  const value = Buffer.from(JSON.stringify({ ...user, expires: clock.now().getTime() + USER_MS })).toString('base64url');
-  reply.setCookie(USER_COOKIE, value, {
-    signed: true,
-    httpOnly: true,
-    sameSite: 'lax',
-    path: '/',
-    maxAge: USER_MS / 1000,
-    secure: request.protocol === 'https',
-  });
-}
-
-/** The signed-in user of this browser, if any. */
-export function currentUser(request: FastifyRequest, clock: Clock): SignedInUser | undefined {
-  const raw = request.cookies[USER_COOKIE];
-  if (!raw) return undefined;
-  const { valid, value } = request.unsignCookie(raw);
-  if (!valid || !value) return undefined;
-  const session = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as SignedInUser & { expires: number };
-  return session.expires > clock.now().getTime() ? session : undefined;
-}
-
-function callbackUrl(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}/auth/callback`;
-}
-
-/** Only local paths are followed after sign-in (no open redirect). */
-export function localPath(next: string | undefined, fallback: string): string {
-  return next?.startsWith('/') && !next.startsWith('//') ? next : fallback;
 }

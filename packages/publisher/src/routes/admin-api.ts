@@ -49,13 +49,13 @@ export async function adminApi(instance: FastifyInstance, deps: AdminApiDeps): P
   });
 
   app.post('/api/admin/subscriptions/:id/plan', { schema: { params: IdParams, body: PlanBody } }, async (request, reply) =>
-    reply.status(202).send({ operationId: await console.requestChange(request.params.id, { planId: request.body.planId }, 'admin API') }),
+    reply.status(202).send({ operationId: await console.requestChange(request.params.id, { planId: request.body.planId }, request.admin) }),
   );
   app.post('/api/admin/subscriptions/:id/quantity', { schema: { params: IdParams, body: QuantityBody } }, async (request, reply) =>
-    reply.status(202).send({ operationId: await console.requestChange(request.params.id, { quantity: request.body.quantity }, 'admin API') }),
+    reply.status(202).send({ operationId: await console.requestChange(request.params.id, { quantity: request.body.quantity }, request.admin) }),
   );
   app.post('/api/admin/subscriptions/:id/cancel', { schema: { params: IdParams } }, async (request, reply) =>
-    reply.status(202).send({ operationId: await console.requestChange(request.params.id, 'cancel', 'admin API') }),
+    reply.status(202).send({ operationId: await console.requestChange(request.params.id, 'cancel', request.admin) }),
   );
 
   app.get('/api/admin/jobs', { schema: { querystring: JobsQuery } }, async (request) => ({ jobs: await console.jobs(request.query.status) }));

@@ -1,10 +1,12 @@
 // The admin console's pages, behind sign-in: subscriptions with search, filters and paging; one
 // subscription's timeline with the changes a publisher may ask for; jobs with "run now"; drift repairs.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { act, html, wholeNumber, withQuery, type SafeHtml } from '@saas-fulfillment/web';
+import { act, html, localPath, wholeNumber, withQuery, type SafeHtml } from '@saas-fulfillment/web';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import Type from 'typebox';
-import { consolePath, requireAdmin, type AdminAuth } from '../auth/admin.js';
+import { requireAdmin, type AdminAuth } from '../auth/admin.js';
+import { createLoginBrake } from '../auth/brake.js';
+import type { PublisherMetrics } from '../metrics.js';
 import type { AdminConsole } from '../console.js';
 import type { PlanDirectory } from '../fulfillment/plans.js';
 import { driftPage, jobsPage, loginPage, pendingWork, subscriptionPage, subscriptionsPage } from '../views/admin.js';
@@ -16,9 +18,7 @@ export interface AdminPageDeps {
   console: AdminConsole;
   plans: PlanDirectory;
   productName: string;
-  secureCookies: boolean;
-  /** Offer "Sign in with Microsoft" beside the password. */
-  microsoftSignIn: boolean;
+  metrics: PublisherMetrics;
 }
 
 const LoginForm = Type.Object({ password: Type.String({ maxLength: 1000 }), next: Type.Optional(Type.String({ maxLength: 500 })) });
@@ -28,10 +28,14 @@ const ChangeForm = Type.Object({
   cancel: Type.Optional(Type.Literal('yes')),
 });
 
+/** Only console pages are followed after signing in. */
+const consolePath = (next: string | undefined) => localPath(next, '/admin', '/admin');
+
 export async function adminPages(instance: FastifyInstance, deps: AdminPageDeps): Promise<void> {
   const { auth, console } = deps;
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   requireAdmin(instance, auth);
+  const brake = await createLoginBrake(instance);
   const planName = (offerId: string, planId: string) => deps.plans.nameOf(offerId, planId);
   const show = (reply: FastifyReply, frame: FrameOptions & { signedIn?: boolean }, body: SafeHtml, status = 200) =>
     reply
@@ -41,19 +45,32 @@ export async function adminPages(instance: FastifyInstance, deps: AdminPageDeps)
       .send(consolePage(deps.productName, frame, body));
 
   app.get('/admin/login', { schema: { querystring: ConsoleQuery } }, async (request, reply) =>
-    show(reply, { title: 'Sign in', error: request.query.error, signedIn: false }, loginPage(consolePath(request.query.next), deps.microsoftSignIn)),
+    show(reply, { title: 'Sign in', error: request.query.error, signedIn: false }, loginPage(consolePath(request.query.next), auth.microsoftSignIn)),
   );
 
   app.post('/admin/login', { schema: { body: LoginForm } }, async (request, reply) => {
-    if (!(await auth.check(request.body.password, request.ip))) {
-      return reply.redirect(withQuery('/admin/login', { error: 'Wrong password (or too many attempts: wait a minute).' }), 303);
+    const next = consolePath(request.body.next);
+    const verdict = await brake(request);
+    if (!verdict.admitted) {
+      deps.metrics.logins.inc({ result: 'braked' });
+      request.log.warn({ ip: request.ip, by: verdict.by }, 'console sign-in braked: too many attempts');
+      const error = `Too many sign-in attempts${verdict.by === 'address' ? ' from this address' : ''}: try again in ${verdict.retryAfterSeconds} seconds.`;
+      reply.header('retry-after', String(verdict.retryAfterSeconds));
+      return show(reply, { title: 'Sign in', error, signedIn: false }, loginPage(next, auth.microsoftSignIn), 429);
     }
-    auth.startSession(reply, deps.secureCookies);
-    return reply.redirect(consolePath(request.body.next), 303);
+    if (!(await auth.passwordMatches(request.body.password))) {
+      deps.metrics.logins.inc({ result: 'refused' });
+      request.log.warn({ ip: request.ip }, 'console sign-in refused: wrong password');
+      return reply.redirect(withQuery('/admin/login', { error: 'Wrong password.', next }), 303);
+    }
+    const admin = await auth.signIn(request, { via: 'password' });
+    deps.metrics.logins.inc({ result: 'accepted' });
+    request.log.info({ ip: request.ip, admin }, 'console sign-in');
+    return reply.redirect(next, 303);
   });
 
-  app.get('/admin/logout', async (_request, reply) => {
-    auth.endSession(reply);
+  app.get('/admin/logout', async (request, reply) => {
+    await auth.signOut(request);
     return reply.redirect('/admin/login', 303);
   });
 
@@ -77,7 +94,7 @@ export async function adminPages(instance: FastifyInstance, deps: AdminPageDeps)
     const back = `/admin/subscriptions/${encodeURIComponent(request.params.id)}`;
     return act(reply, back, async () => {
       const change = cancel ? 'cancel' : planId ? { planId } : { quantity: wholeNumber(quantity, 'Seats') };
-      const operationId = await console.requestChange(request.params.id, change, 'admin console');
+      const operationId = await console.requestChange(request.params.id, change, request.admin);
       return withQuery(back, { notice: `Requested (operation ${operationId.slice(0, 8)}): it applies when Microsoft completes it.` });
     });
   });

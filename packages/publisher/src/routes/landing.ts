@@ -9,7 +9,6 @@ import type { Clock } from '@saas-fulfillment/contract';
 import { html, type SafeHtml } from '@saas-fulfillment/web';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import Type from 'typebox';
-import { currentUser } from '../auth/oidc.js';
 import type { Branding } from '../branding.js';
 import type { PlanDirectory } from '../fulfillment/plans.js';
 import type { PublisherFulfillment } from '../fulfillment/index.js';
@@ -54,7 +53,7 @@ export async function landingRoutes(instance: FastifyInstance, deps: LandingDeps
   const planName = (s: LocalSubscription) => deps.plans.nameOf(s.offerId, s.planId);
 
   app.get('/landing', { schema: { querystring: LandingQuery } }, async (request, reply) => {
-    const user = currentUser(request, deps.clock);
+    const user = request.session.get('user');
     if (deps.requireSignIn && !user) return reply.redirect(`/auth/login?next=${encodeURIComponent(request.url)}`, 302);
     const token = landingPageToken(request.url);
     if (!token) return show(reply, 'Link not valid', problem('This link has no purchase token.', NEXT_STEPS), { status: 400 });

@@ -1,12 +1,12 @@
 // "Sign in with Microsoft": /auth/login starts the OpenID Connect flow, /auth/callback finishes it and
 // signs the user in (and, for a listed admin, into the console).
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { StringEnum, type Clock } from '@saas-fulfillment/contract';
-import { withQuery } from '@saas-fulfillment/web';
+import { StringEnum } from '@saas-fulfillment/contract';
+import { localPath, withQuery } from '@saas-fulfillment/web';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import type { AdminAuth } from '../auth/admin.js';
-import { localPath, setUserSession, type OidcSignIn } from '../auth/oidc.js';
+import type { OidcSignIn } from '../auth/oidc.js';
 
 const LoginQuery = Type.Object({ next: Type.Optional(Type.String({ maxLength: 500 })), for: Type.Optional(StringEnum(['user', 'admin'])) });
 /** The identity provider's answer; openid-client reads it from the full callback URL. */
@@ -17,26 +17,27 @@ const CallbackQuery = Type.Object({
   error_description: Type.Optional(Type.String({ maxLength: 2000 })),
 });
 
-export async function signInRoutes(
-  instance: FastifyInstance,
-  deps: { signIn: OidcSignIn; auth: AdminAuth; adminUsers: readonly string[]; secureCookies: boolean; clock: Clock },
-): Promise<void> {
+export async function signInRoutes(instance: FastifyInstance, deps: { signIn: OidcSignIn; auth: AdminAuth }): Promise<void> {
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get('/auth/login', { schema: { querystring: LoginQuery } }, async (request, reply) => {
     const purpose = request.query.for ?? 'user';
-    return deps.signIn.start(request, reply, localPath(request.query.next, purpose === 'admin' ? '/admin' : '/'), purpose);
+    return deps.signIn.start(reply, localPath(request.query.next, purpose === 'admin' ? '/admin' : '/'), purpose);
   });
 
   app.get('/auth/callback', { schema: { querystring: CallbackQuery } }, async (request, reply) => {
     const { user, next, purpose } = await deps.signIn.finish(request, reply);
     if (purpose === 'admin') {
-      if (!deps.adminUsers.includes(user.email.toLowerCase()))
+      if (!deps.auth.mayUseConsole(user.email)) {
+        request.log.warn({ ip: request.ip, user: user.email }, 'console sign-in refused: not a listed admin');
         return reply.redirect(withQuery('/admin/login', { error: `${user.email} may not use the console.` }), 303);
-      deps.auth.startSession(reply, deps.secureCookies);
-      request.log.info({ admin: user.email }, 'admin signed in with Entra ID');
+      }
+      await deps.auth.signIn(request, { via: 'entra', email: user.email });
+      request.log.info({ ip: request.ip, admin: user.email }, 'console sign-in with Entra ID');
+    } else {
+      await request.session.regenerate();
     }
-    setUserSession(request, reply, user, deps.clock);
+    request.session.set('user', user);
     return reply.redirect(next, 303);
   });
 }

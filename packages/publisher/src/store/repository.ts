@@ -7,17 +7,20 @@ import { JobQueue } from '../jobs/queue.js';
 import type { AuditEntry, InboxReceipt, LocalOperation, LocalSubscription, OutboundEvent, SubscriptionFilter } from '../model.js';
 import { auditToRow, operationToRow, rowToAudit, rowToEvent, rowToOperation, rowToSubscription, subscriptionToRow } from './rows.js';
 import { publisherMigrations, type PublisherTables } from './schema.js';
+import { SessionTable } from './sessions.js';
 
 export class PublisherStore extends Repository<PublisherTables, PublisherStore> {
   /** The jobs queue, on the same connection: a job is queued in the transaction of the change that needs it. */
   readonly jobs: JobQueue;
-  /** The cookie secret. */
+  /** The cookie and session secrets. */
   readonly settings: SettingsTable;
+  readonly sessions: SessionTable;
 
   constructor(db: Kysely<PublisherTables>, dialect: DialectName) {
     super(db, dialect);
     this.jobs = new JobQueue(db, dialect);
     this.settings = new SettingsTable(db, 'pub_settings');
+    this.sessions = new SessionTable(db);
   }
 
   protected on(db: Kysely<PublisherTables>): PublisherStore {

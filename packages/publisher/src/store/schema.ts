@@ -1,5 +1,5 @@
 // The publisher's tables and migrations (one schema for SQLite and PostgreSQL): subscriptions as we know
-// them, the operations we saw, the webhook inbox, the jobs queue, the audit log and outbound events.
+// them, the operations we saw, the webhook inbox, the jobs queue, the audit log, outbound events and sessions.
 import type { AadIdentifier } from '@saas-fulfillment/contract';
 import type { Json } from '@saas-fulfillment/store';
 import type { Kysely, Migration } from 'kysely';
@@ -100,6 +100,16 @@ interface PubSettingRow {
   value: string;
 }
 
+interface PubSessionRow {
+  /** The session id the signed cookie carries. */
+  id: string;
+  /** The session's data (who signed in, and how) as @fastify/session keeps it. */
+  data: Json<unknown>;
+  expires_at: string;
+  /** Whose console session it is (`password:<credential>` or `entra:<email>`), so it can be revoked; NULL for a buyer's. */
+  admin: string | null;
+}
+
 export interface PublisherTables {
   pub_subscriptions: PubSubscriptionRow;
   pub_operations: PubOperationRow;
@@ -108,6 +118,7 @@ export interface PublisherTables {
   pub_audit: PubAuditRow;
   pub_events: PubEventRow;
   pub_settings: PubSettingRow;
+  pub_sessions: PubSessionRow;
 }
 
 type AnyDb = Kysely<unknown>;
@@ -221,6 +232,19 @@ export const publisherMigrations: Record<string, Migration> = {
         .addColumn('key', 'text', (c) => c.primaryKey())
         .addColumn('value', 'text', (c) => c.notNull())
         .execute();
+    },
+  },
+  // Server-side sessions: signing out, or a changed password or admin list, ends a session for good.
+  '0002_sessions': {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('pub_sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('admin', 'text')
+        .execute();
+      await db.schema.createIndex('pub_sessions_expiry').on('pub_sessions').column('expires_at').execute();
     },
   },
 };

@@ -1,0 +1,219 @@
+// Attacks on the console's sign-in, each as it was found to work, and what stops it now: parallel
+// guesses past the brake, one user's guesses locking out everyone behind a proxy, sessions that outlive
+// signing out or a changed password, and sign-in links that lead off the site.
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import pino from 'pino';
+import { localPath } from '../../packages/web/src/forms.js';
+import { ADMIN_PASSWORD, startPublisher, startTestStack, type TestStack } from '../helpers/stack.js';
+import { testLocation } from '../helpers/databases.js';
+
+const form = (fields: Record<string, string>, headers: Record<string, string> = {}) => ({
+  method: 'POST',
+  body: new URLSearchParams(fields),
+  redirect: 'manual' as const,
+  headers,
+});
+
+/** A logger that keeps every line, to read what the service wrote. */
+function capturingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: pino({ level: 'info' }, stream), lines };
+}
+
+async function loginCounts(url: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const counts: Record<string, number> = {};
+  for (const match of text.matchAll(/^saas_console_logins_total\{result="(\w+)"\} (\d+)/gm)) counts[match[1]!] = Number(match[2]);
+  return counts;
+}
+
+describe('console sign-in under attack', () => {
+  let stack: TestStack;
+  let captured: ReturnType<typeof capturingLogger>;
+  before(async () => {
+    captured = capturingLogger();
+    stack = await startTestStack({ publisher: { logger: captured.logger } });
+  });
+  after(() => stack.close());
+
+  it('counts parallel guesses as they arrive: 40 at once from one address, at most 10 are tried, and then even the right password waits', async () => {
+    const url = stack.publisherUrl;
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => fetch(`${url}/admin/login`, form({ password: `wrong guess ${i}` }))));
+    const statuses = answers.map((a) => a.status);
+    assert.equal(statuses.filter((s) => s === 303).length, 10, `answers: ${statuses.join(' ')}`);
+    assert.equal(statuses.filter((s) => s === 429).length, 30);
+    const braked = answers.find((a) => a.status === 429)!;
+    assert.match(braked.headers.get('retry-after') ?? '', /^\d+$/);
+    assert.match(await braked.text(), /Too many sign-in attempts from this address/);
+
+    const right = await fetch(`${url}/admin/login`, form({ password: ADMIN_PASSWORD }));
+    assert.equal(right.status, 429, 'the brake holds for the right password too');
+    assert.equal(right.headers.get('set-cookie'), null);
+
+    const counts = await loginCounts(url);
+    assert.equal(counts.refused, 10);
+    assert.equal(counts.braked, 31);
+    const logged = captured.lines.filter((l) => l.msg === 'console sign-in refused: wrong password');
+    assert.equal(logged.length, 10, 'each wrong password is logged');
+    assert.ok(
+      logged.every((l) => l.ip === '127.0.0.1' && !JSON.stringify(l).includes('wrong guess')),
+      'with the address, never the password',
+    );
+  });
+});
+
+describe('console sign-in behind a proxy', () => {
+  it('without TRUST_PROXY a forged X-Forwarded-For changes nothing; with the proxy trusted, one client braked leaves the others free', async () => {
+    const plain = await startTestStack();
+    try {
+      const url = plain.publisherUrl;
+      for (let i = 0; i < 10; i++) await fetch(`${url}/admin/login`, form({ password: 'nope' }, { 'x-forwarded-for': `203.0.113.${i}` }));
+      const forged = await fetch(`${url}/admin/login`, form({ password: ADMIN_PASSWORD }, { 'x-forwarded-for': '198.51.100.7' }));
+      assert.equal(forged.status, 429, 'an untrusted header does not buy a fresh brake');
+    } finally {
+      await plain.close();
+    }
+
+    const proxied = await startTestStack({ publisher: { trustProxy: '127.0.0.1' } });
+    try {
+      const url = proxied.publisherUrl;
+      const guesser = { 'x-forwarded-for': '203.0.113.50' };
+      for (let i = 0; i < 11; i++) await fetch(`${url}/admin/login`, form({ password: 'nope' }, guesser));
+      assert.equal((await fetch(`${url}/admin/login`, form({ password: ADMIN_PASSWORD }, guesser))).status, 429);
+      const colleague = await fetch(`${url}/admin/login`, form({ password: ADMIN_PASSWORD }, { 'x-forwarded-for': '198.51.100.7' }));
+      assert.equal(colleague.status, 303, 'another user behind the same proxy still signs in');
+      assert.equal(colleague.headers.get('location'), '/admin');
+    } finally {
+      await proxied.close();
+    }
+  });
+
+  it('guesses spread over many addresses meet the account brake', async () => {
+    const stack = await startTestStack({ publisher: { trustProxy: true } });
+    try {
+      const url = stack.publisherUrl;
+      const statuses: number[] = [];
+      for (let i = 0; i < 70; i++)
+        statuses.push((await fetch(`${url}/admin/login`, form({ password: 'nope' }, { 'x-forwarded-for': `203.0.113.${i}` }))).status);
+      assert.equal(statuses.filter((s) => s === 303).length, 60, statuses.join(' '));
+      const page = await fetch(`${url}/admin/login`, form({ password: 'nope' }, { 'x-forwarded-for': '198.51.100.1' }));
+      assert.equal(page.status, 429);
+      assert.doesNotMatch(await page.text(), /from this address/, 'the account brake says so');
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe('console sessions', () => {
+  it('signing out ends the session for good: the old cookie opens nothing', async () => {
+    const stack = await startTestStack();
+    try {
+      const cookie = await stack.adminCookie();
+      const api = () => fetch(`${stack.publisherUrl}/api/admin/subscriptions`, { headers: { cookie } });
+      assert.equal((await api()).status, 200);
+      await fetch(`${stack.publisherUrl}/admin/logout`, { headers: { cookie }, redirect: 'manual' });
+      assert.equal((await api()).status, 401);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('sessions survive a restart with the same password, and end when the password changes', async () => {
+    const location = testLocation('sqlite');
+    const stack = await startTestStack({ location });
+    try {
+      const cookie = await stack.adminCookie();
+      await stack.publisher.close();
+      const reads = async (password: string) => {
+        const restarted = await startPublisher(stack.mp.url, { location, publisher: { adminPassword: password } });
+        try {
+          return (await fetch(`${restarted.url}/api/admin/subscriptions`, { headers: { cookie } })).status;
+        } finally {
+          await restarted.publisher.close();
+        }
+      };
+      assert.equal(await reads(ADMIN_PASSWORD), 200, 'kept across a restart');
+      assert.equal(await reads('a new password after a leak'), 401, 'a new ADMIN_PASSWORD ends it');
+      assert.equal(await reads(ADMIN_PASSWORD), 401, 'and it does not come back');
+    } finally {
+      await stack.mp.close();
+      await location.cleanup();
+    }
+  });
+
+  it('a session id handed out before sign-in is replaced at sign-in (no fixation)', async () => {
+    const stack = await startTestStack();
+    try {
+      const url = stack.publisherUrl;
+      const first = await fetch(`${url}/admin/login`, form({ password: ADMIN_PASSWORD }));
+      const cookie = first.headers.get('set-cookie')!.split(';')[0]!;
+      const again = await fetch(`${url}/admin/login`, form({ password: ADMIN_PASSWORD }, { cookie }));
+      const renewed = again.headers.get('set-cookie')!.split(';')[0]!;
+      assert.notEqual(renewed, cookie);
+      assert.equal((await fetch(`${url}/api/admin/subscriptions`, { headers: { cookie } })).status, 401, 'the earlier id is gone');
+      assert.equal((await fetch(`${url}/api/admin/subscriptions`, { headers: { cookie: renewed } })).status, 200);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it("the audit log names who asked for a change, not just 'admin console'", async () => {
+    const stack = await startTestStack();
+    try {
+      const id = await stack.mp.subscribe({ planId: 'pro', quantity: 2 });
+      await stack.publisher.publisher.fulfillment.projection.reconcile();
+      const cookie = await stack.adminCookie();
+      const change = await fetch(`${stack.publisherUrl}/api/admin/subscriptions/${id}/quantity`, {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/json' },
+        body: JSON.stringify({ quantity: 4 }),
+      });
+      assert.equal(change.status, 202);
+      const audit = await stack.publisher.publisher.store.auditOf({ subscriptionId: id, limit: 50 });
+      const asked = audit.find((a) => a.kind === 'change-requested');
+      assert.ok(asked, audit.map((a) => a.kind).join(', '));
+      assert.match(asked.cause, /^console password \(session [0-9a-f]{6}\)$/);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe('where the browser goes after signing in', () => {
+  it('only to a path on this site: backslashes, tabs and other hosts are refused', () => {
+    for (const attack of [
+      '/\\evil.example/phish',
+      '/\t/evil.example',
+      '/\n/evil.example',
+      '//evil.example',
+      'https://evil.example',
+      '/\\/evil.example',
+      'javascript:alert(1)',
+    ])
+      assert.equal(localPath(attack, '/'), '/', JSON.stringify(attack));
+    assert.equal(localPath('/%5Cevil.example', '/'), '/%5Cevil.example', 'an escaped backslash is a path segment here, not a way out');
+    assert.equal(localPath('/admin/jobs?status=dead', '/admin', '/admin'), '/admin/jobs?status=dead');
+    assert.equal(localPath('/landing', '/admin', '/admin'), '/admin', 'the console only leads into the console');
+    assert.equal(localPath('/administrator', '/admin', '/admin'), '/admin');
+  });
+
+  it('the console sign-in form ignores a next that leads away', async () => {
+    const stack = await startTestStack();
+    try {
+      const answer = await fetch(`${stack.publisherUrl}/admin/login`, form({ password: ADMIN_PASSWORD, next: '/\\evil.example/phish' }));
+      assert.equal(answer.status, 303);
+      assert.equal(answer.headers.get('location'), '/admin');
+    } finally {
+      await stack.close();
+    }
+  });
+});
