@@ -86,7 +86,9 @@ describe('purchase simulator in Chromium', { skip: unavailable }, () => {
     await page.click('button:has-text("Cancel subscription")');
     await page.waitForSelector('h1 .badge.Unsubscribed');
     const id = page.url().split('/subscriptions/')[1]!.split('?')[0]!;
-    const response = await page.request.post(`${mp.url}/ui/subscriptions/${id}/action`, { form: { action: 'Suspend' }, maxRedirects: 0 });
+    // The page no longer offers Suspend; post it anyway, as a stale tab would (with the page's form token).
+    const _csrf = (await page.getAttribute('input[name=_csrf]', 'value')) ?? '';
+    const response = await page.request.post(`${mp.url}/ui/subscriptions/${id}/action`, { form: { action: 'Suspend', _csrf }, maxRedirects: 0 });
     assert.equal(response.status(), 303);
     assert.match(
       new URL(response.headers().location ?? '', mp.url).searchParams.get('error') ?? '',

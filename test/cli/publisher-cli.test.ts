@@ -9,6 +9,7 @@ import { openPublisherStore } from '../../packages/publisher/src/store/repositor
 import { runCli, startCli, type CliProcess } from '../helpers/cli.js';
 import { startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
 import { freePort } from '../helpers/stack.js';
+import { hiddenFields, WebSession } from '../helpers/web-session.js';
 
 type Body = Record<string, unknown>;
 const PRODUCTION_ENV = {
@@ -85,17 +86,18 @@ describe('dev command', () => {
           body: JSON.stringify({ offerId: 'contoso-saas', planId: 'pro', quantity: 3 }),
         })
       ).json()) as Body;
-      const landing = await (await fetch(String(bought.landingPageUrl))).text();
-      const form = /name="form" value="([^"]+)"/.exec(landing)![1]!;
-      const done = await (await fetch(`${pubUrl}/landing/activate`, { method: 'POST', body: new URLSearchParams({ form }) })).text();
-      assert.match(done, /Your subscription is active/);
+      const buyer = new WebSession(pubUrl!);
+      const landing = await buyer.get(String(bought.landingPageUrl));
+      const activated = await buyer.post('/landing/activate', hiddenFields(landing.text, '/landing/activate'));
+      assert.match((await buyer.get(activated.location!)).text, /Your subscription is active/);
       await fetch(`${mpUrl}/simulator/subscriptions/${String(bought.subscriptionId)}/actions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ action: 'ChangeQuantity', quantity: 4 }),
       });
-      const login = await fetch(`${pubUrl}/admin/login`, { method: 'POST', body: new URLSearchParams({ password: password! }), redirect: 'manual' });
-      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      const admin = new WebSession(pubUrl!);
+      await admin.submit('/admin/login', '/admin/login', { password: password! });
+      const { cookie } = admin;
       let seats: unknown;
       for (let i = 0; i < 50 && seats !== 4; i++) {
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -124,8 +126,8 @@ describe('dev command', () => {
       const [, pubUrl] = await dev.waitFor(/Publisher service\s+(http:\/\/\S+)/);
       await dev.waitFor(/Admin password and app key: in \S+dev-secrets\.json/);
       assert.ok(!dev.output().includes(stored.adminPassword), 'a reused password is not printed again');
-      const login = await fetch(`${pubUrl}/admin/login`, { method: 'POST', body: new URLSearchParams({ password: stored.adminPassword }), redirect: 'manual' });
-      assert.match(login.headers.get('set-cookie') ?? '', /=/, 'the stored password still signs in');
+      const login = await new WebSession(pubUrl!).submit('/admin/login', '/admin/login', { password: stored.adminPassword });
+      assert.equal(login.location, '/admin', 'the stored password still signs in');
       const entitlements = await fetch(`${pubUrl}/api/entitlements?tenantId=${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`, {
         headers: { authorization: `Bearer ${stored.appApiKey}` },
       });

@@ -9,6 +9,7 @@ import { openPublisherStore } from '../../packages/publisher/src/store/repositor
 import { createWebhookVerifier } from '../../packages/publisher/src/auth/webhook-verifier.js';
 import { testLocation } from './databases.js';
 import { DEV_PUBLISHER, startTestMarketplace, type TestMarketplace, type TestMarketplaceOptions } from './marketplace.js';
+import { WebSession } from './web-session.js';
 
 export const ADMIN_PASSWORD = 'correct horse battery staple';
 export const APP_API_KEY = 'app-key-for-tests-0123456789';
@@ -18,7 +19,9 @@ export interface TestStack {
   publisher: PublisherApp;
   publisherUrl: string;
   client: MarketplaceClient;
-  /** A signed-in admin session cookie. */
+  /** A browser signed in to the console (through the sign-in form, CSRF token and all). */
+  admin(): Promise<WebSession>;
+  /** The Cookie header of a browser signed in to the console. */
   adminCookie(): Promise<string>;
   /** Runs the publisher's due jobs and the emulator's due work until both are quiet. */
   settle(): Promise<void>;
@@ -104,22 +107,20 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       if (done === 0) return;
     }
   };
+  const admin = async () => {
+    const browser = new WebSession(publisherUrl);
+    const signedIn = await browser.submit('/admin/login', '/admin/login', { password: ADMIN_PASSWORD });
+    if (signedIn.status !== 303 || signedIn.location !== '/admin') throw new Error(`sign-in failed: ${signedIn.status} ${signedIn.text}`);
+    return browser;
+  };
   return {
     mp,
     publisher,
     publisherUrl,
     client,
     settle,
-    async adminCookie() {
-      const response = await fetch(`${publisherUrl}/admin/login`, {
-        method: 'POST',
-        body: new URLSearchParams({ password: ADMIN_PASSWORD }),
-        redirect: 'manual',
-      });
-      const cookie = response.headers.get('set-cookie')?.split(';')[0];
-      if (!cookie) throw new Error(`login failed: ${response.status}`);
-      return cookie;
-    },
+    admin,
+    adminCookie: async () => (await admin()).cookie,
     async close() {
       await publisher.close();
       await mp.close();

@@ -1,6 +1,7 @@
 // The emulator alone, with no publisher beside it: its own landing page and webhook inbox, answers
 // chosen per delivery (reject, time out, PATCH Success or Failure), redelivery, endpoints changed at run
 // time, and a reset. Everything over real HTTP.
+import { hiddenFields, WebSession } from '../helpers/web-session.js';
 import assert from 'node:assert/strict';
 import { SignJWT, generateKeyPair } from 'jose';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -54,16 +55,17 @@ describe('the emulator alone', () => {
     assert.equal(`${landing.origin}${landing.pathname}`, `${mp.url}/landing`);
     assert.equal(landing.searchParams.get('token'), bought.token);
 
-    const page = await fetch(bought.landingPageUrl!);
+    const browser = new WebSession(mp.url);
+    const page = await browser.get(bought.landingPageUrl!);
     assert.equal(page.status, 200);
-    const text = await page.text();
+    const { text } = page;
     assert.match(text, /Configure your account/);
     assert.match(text, /Waiting for activation/);
     assert.match(text, /Pro/);
 
-    const activated = await mp.http('POST', '/ui/landing/activate', { form: { token: bought.token } });
+    const activated = await browser.post('/ui/landing/activate', hiddenFields(text, '/ui/landing/activate'));
     assert.equal(activated.status, 303);
-    assert.match(activated.headers.get('location') ?? '', new RegExp(`/subscriptions/${bought.subscriptionId}\\?notice=Activated`));
+    assert.match(activated.location ?? '', new RegExp(`/subscriptions/${bought.subscriptionId}\\?notice=Activated`));
     assert.equal(((await mp.api('GET', `/saas/subscriptions/${bought.subscriptionId}`)).body as Body).saasSubscriptionStatus, 'Subscribed');
     assert.match(await (await fetch(bought.landingPageUrl!)).text(), /Manage your account/, 'the same link now manages the account');
   });
@@ -72,9 +74,11 @@ describe('the emulator alone', () => {
     const page = await fetch(`${mp.url}/landing?token=not-a-token`);
     assert.equal(page.status, 400);
     assert.match(await page.text(), /This link is not valid/);
-    const activated = await mp.http('POST', '/ui/landing/activate', { form: { token: 'not-a-token' } });
+    const browser = new WebSession(mp.url);
+    const { _csrf } = hiddenFields((await browser.get('/')).text, '/ui/purchase');
+    const activated = await browser.post('/ui/landing/activate', { token: 'not-a-token', _csrf: _csrf! });
     assert.equal(activated.status, 303);
-    assert.match(decodeURIComponent(activated.headers.get('location') ?? ''), /error=.*token/);
+    assert.match(decodeURIComponent(activated.location ?? ''), /error=.*token/);
   });
 
   it('delivers to its own inbox, which verifies the token, answers 200 and lists what it got', async () => {

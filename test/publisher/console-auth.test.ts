@@ -8,13 +8,17 @@ import pino from 'pino';
 import { localPath } from '../../packages/web/src/forms.js';
 import { ADMIN_PASSWORD, startPublisher, startTestStack, type TestStack } from '../helpers/stack.js';
 import { testLocation } from '../helpers/databases.js';
+import { hiddenFields, WebSession } from '../helpers/web-session.js';
 
-const form = (fields: Record<string, string>, headers: Record<string, string> = {}) => ({
-  method: 'POST',
-  body: new URLSearchParams(fields),
-  redirect: 'manual' as const,
-  headers,
-});
+/** A client that opened the sign-in page (so it holds a session and the form's token) and can post it. */
+async function signInForm(url: string) {
+  const browser = new WebSession(url);
+  const fields = hiddenFields((await browser.get('/admin/login')).text, '/admin/login');
+  return {
+    browser,
+    attempt: (password: string, headers: Record<string, string> = {}) => browser.post('/admin/login', { ...fields, password }, headers),
+  };
+}
 
 /** A logger that keeps every line, to read what the service wrote. */
 function capturingLogger() {
@@ -46,17 +50,16 @@ describe('console sign-in under attack', () => {
 
   it('counts parallel guesses as they arrive: 40 at once from one address, at most 10 are tried, and then even the right password waits', async () => {
     const url = stack.publisherUrl;
-    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => fetch(`${url}/admin/login`, form({ password: `wrong guess ${i}` }))));
+    const { attempt } = await signInForm(url);
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => attempt(`wrong guess ${i}`)));
     const statuses = answers.map((a) => a.status);
     assert.equal(statuses.filter((s) => s === 303).length, 10, `answers: ${statuses.join(' ')}`);
     assert.equal(statuses.filter((s) => s === 429).length, 30);
-    const braked = answers.find((a) => a.status === 429)!;
-    assert.match(braked.headers.get('retry-after') ?? '', /^\d+$/);
-    assert.match(await braked.text(), /Too many sign-in attempts from this address/);
+    assert.match(answers.find((a) => a.status === 429)!.text, /Too many sign-in attempts from this address/);
 
-    const right = await fetch(`${url}/admin/login`, form({ password: ADMIN_PASSWORD }));
+    const right = await attempt(ADMIN_PASSWORD);
     assert.equal(right.status, 429, 'the brake holds for the right password too');
-    assert.equal(right.headers.get('set-cookie'), null);
+    assert.equal(right.location, null);
 
     const counts = await loginCounts(url);
     assert.equal(counts.refused, 10);
@@ -74,9 +77,9 @@ describe('console sign-in behind a proxy', () => {
   it('without TRUST_PROXY a forged X-Forwarded-For changes nothing; with the proxy trusted, one client braked leaves the others free', async () => {
     const plain = await startTestStack();
     try {
-      const url = plain.publisherUrl;
-      for (let i = 0; i < 10; i++) await fetch(`${url}/admin/login`, form({ password: 'nope' }, { 'x-forwarded-for': `203.0.113.${i}` }));
-      const forged = await fetch(`${url}/admin/login`, form({ password: ADMIN_PASSWORD }, { 'x-forwarded-for': '198.51.100.7' }));
+      const { attempt } = await signInForm(plain.publisherUrl);
+      for (let i = 0; i < 10; i++) await attempt('nope', { 'x-forwarded-for': `203.0.113.${i}` });
+      const forged = await attempt(ADMIN_PASSWORD, { 'x-forwarded-for': '198.51.100.7' });
       assert.equal(forged.status, 429, 'an untrusted header does not buy a fresh brake');
     } finally {
       await plain.close();
@@ -84,13 +87,13 @@ describe('console sign-in behind a proxy', () => {
 
     const proxied = await startTestStack({ publisher: { trustProxy: '127.0.0.1' } });
     try {
-      const url = proxied.publisherUrl;
       const guesser = { 'x-forwarded-for': '203.0.113.50' };
-      for (let i = 0; i < 11; i++) await fetch(`${url}/admin/login`, form({ password: 'nope' }, guesser));
-      assert.equal((await fetch(`${url}/admin/login`, form({ password: ADMIN_PASSWORD }, guesser))).status, 429);
-      const colleague = await fetch(`${url}/admin/login`, form({ password: ADMIN_PASSWORD }, { 'x-forwarded-for': '198.51.100.7' }));
+      const attacker = await signInForm(proxied.publisherUrl);
+      for (let i = 0; i < 11; i++) await attacker.attempt('nope', guesser);
+      assert.equal((await attacker.attempt(ADMIN_PASSWORD, guesser)).status, 429);
+      const colleague = await (await signInForm(proxied.publisherUrl)).attempt(ADMIN_PASSWORD, { 'x-forwarded-for': '198.51.100.7' });
       assert.equal(colleague.status, 303, 'another user behind the same proxy still signs in');
-      assert.equal(colleague.headers.get('location'), '/admin');
+      assert.equal(colleague.location, '/admin');
     } finally {
       await proxied.close();
     }
@@ -99,14 +102,13 @@ describe('console sign-in behind a proxy', () => {
   it('guesses spread over many addresses meet the account brake', async () => {
     const stack = await startTestStack({ publisher: { trustProxy: true } });
     try {
-      const url = stack.publisherUrl;
+      const { attempt } = await signInForm(stack.publisherUrl);
       const statuses: number[] = [];
-      for (let i = 0; i < 70; i++)
-        statuses.push((await fetch(`${url}/admin/login`, form({ password: 'nope' }, { 'x-forwarded-for': `203.0.113.${i}` }))).status);
+      for (let i = 0; i < 70; i++) statuses.push((await attempt('nope', { 'x-forwarded-for': `203.0.113.${i}` })).status);
       assert.equal(statuses.filter((s) => s === 303).length, 60, statuses.join(' '));
-      const page = await fetch(`${url}/admin/login`, form({ password: 'nope' }, { 'x-forwarded-for': '198.51.100.1' }));
+      const page = await attempt('nope', { 'x-forwarded-for': '198.51.100.1' });
       assert.equal(page.status, 429);
-      assert.doesNotMatch(await page.text(), /from this address/, 'the account brake says so');
+      assert.doesNotMatch(page.text, /from this address/, 'the account brake says so');
     } finally {
       await stack.close();
     }
@@ -117,11 +119,13 @@ describe('console sessions', () => {
   it('signing out ends the session for good: the old cookie opens nothing', async () => {
     const stack = await startTestStack();
     try {
-      const cookie = await stack.adminCookie();
+      const admin = await stack.admin();
+      const { cookie } = admin;
       const api = () => fetch(`${stack.publisherUrl}/api/admin/subscriptions`, { headers: { cookie } });
       assert.equal((await api()).status, 200);
-      await fetch(`${stack.publisherUrl}/admin/logout`, { headers: { cookie }, redirect: 'manual' });
-      assert.equal((await api()).status, 401);
+      const out = await admin.submit('/admin', '/admin/logout');
+      assert.equal(out.location, '/admin/login');
+      assert.equal((await api()).status, 401, 'the cookie from before signing out');
     } finally {
       await stack.close();
     }
@@ -154,13 +158,13 @@ describe('console sessions', () => {
     const stack = await startTestStack();
     try {
       const url = stack.publisherUrl;
-      const first = await fetch(`${url}/admin/login`, form({ password: ADMIN_PASSWORD }));
-      const cookie = first.headers.get('set-cookie')!.split(';')[0]!;
-      const again = await fetch(`${url}/admin/login`, form({ password: ADMIN_PASSWORD }, { cookie }));
-      const renewed = again.headers.get('set-cookie')!.split(';')[0]!;
-      assert.notEqual(renewed, cookie);
-      assert.equal((await fetch(`${url}/api/admin/subscriptions`, { headers: { cookie } })).status, 401, 'the earlier id is gone');
-      assert.equal((await fetch(`${url}/api/admin/subscriptions`, { headers: { cookie: renewed } })).status, 200);
+      const { browser, attempt } = await signInForm(url);
+      const before = browser.cookie;
+      assert.match(before, /session=/, 'the sign-in page opened a session (it holds the form token)');
+      assert.equal((await attempt(ADMIN_PASSWORD)).status, 303);
+      assert.notEqual(browser.cookie, before);
+      assert.equal((await fetch(`${url}/api/admin/subscriptions`, { headers: { cookie: before } })).status, 401, 'the earlier id is gone');
+      assert.equal((await fetch(`${url}/api/admin/subscriptions`, { headers: { cookie: browser.cookie } })).status, 200);
     } finally {
       await stack.close();
     }
@@ -209,9 +213,12 @@ describe('where the browser goes after signing in', () => {
   it('the console sign-in form ignores a next that leads away', async () => {
     const stack = await startTestStack();
     try {
-      const answer = await fetch(`${stack.publisherUrl}/admin/login`, form({ password: ADMIN_PASSWORD, next: '/\\evil.example/phish' }));
+      const answer = await new WebSession(stack.publisherUrl).submit('/admin/login', '/admin/login', {
+        password: ADMIN_PASSWORD,
+        next: '/\\evil.example/phish',
+      });
       assert.equal(answer.status, 303);
-      assert.equal(answer.headers.get('location'), '/admin');
+      assert.equal(answer.location, '/admin');
     } finally {
       await stack.close();
     }

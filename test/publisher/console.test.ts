@@ -6,6 +6,7 @@ import Fastify from 'fastify';
 import { Webhook } from 'standardwebhooks';
 import { testDialects, testLocation } from '../helpers/databases.js';
 import { startPublisher, startTestStack, type TestStack } from '../helpers/stack.js';
+import { hiddenFields, WebSession } from '../helpers/web-session.js';
 
 type Body = Record<string, unknown>;
 const EVENT_SECRET = `whsec_${Buffer.from('a-test-secret-of-32-bytes-length').toString('base64')}`;
@@ -44,19 +45,20 @@ describe('admin console, health and events', () => {
     assert.equal(page.status, 303);
     assert.match(page.headers.get('location') ?? '', /^\/admin\/login/);
     assert.equal((await fetch(`${stack.publisherUrl}/api/admin/subscriptions`)).status, 401);
-    const wrong = await fetch(`${stack.publisherUrl}/admin/login`, { method: 'POST', body: new URLSearchParams({ password: 'guess' }), redirect: 'manual' });
-    assert.match(wrong.headers.get('location') ?? '', /error=/);
-    assert.equal(wrong.headers.get('set-cookie'), null);
-    const forged = await fetch(`${stack.publisherUrl}/api/admin/subscriptions`, { headers: { cookie: `admin_session=${Date.now() + 60_000}` } });
+    const browser = new WebSession(stack.publisherUrl);
+    const wrong = await browser.submit('/admin/login', '/admin/login', { password: 'guess' });
+    assert.match(wrong.location ?? '', /error=/);
+    assert.equal((await browser.get('/api/admin/subscriptions')).status, 401, 'the session the sign-in page opened is not signed in');
+    const forged = await fetch(`${stack.publisherUrl}/api/admin/subscriptions`, { headers: { cookie: 'session=made-up-id.made-up-signature' } });
     assert.equal(forged.status, 401, 'an unsigned cookie is not a session');
   });
 
   it('shows a failed provisioning as a failed activation job, retried from the console', async () => {
     const bought = await stack.mp.purchase({ name: 'Flaky tenant' });
-    const landing = await (await fetch(bought.landingPageUrl!)).text();
-    const form = /name="form" value="([^"]+)"/.exec(landing)![1]!;
-    const confirmed = await fetch(`${stack.publisherUrl}/landing/activate`, { method: 'POST', body: new URLSearchParams({ form }), redirect: 'manual' });
-    const status = `${stack.publisherUrl}${confirmed.headers.get('location')}`;
+    const buyer = new WebSession(stack.publisherUrl);
+    const landing = await buyer.get(bought.landingPageUrl!);
+    const confirmed = await buyer.post('/landing/activate', hiddenFields(landing.text, '/landing/activate'));
+    const status = `${stack.publisherUrl}${confirmed.location}`;
     // The status page refreshes itself; under load the failure may show a moment after the redirect.
     let result = '';
     for (let i = 0; i < 50 && !/could not set up/.test(result); i++) {
@@ -122,8 +124,8 @@ describe('admin console, health and events', () => {
     const id = await stack.mp.subscribe({ planId: 'pro', quantity: 6, name: 'Plan picker' });
     await stack.publisher.publisher.fulfillment.projection.sync(id, 'test');
     await stack.settle();
-    const cookie = await stack.adminCookie();
-    const page = async () => (await fetch(`${stack.publisherUrl}/admin/subscriptions/${id}`, { headers: { cookie } })).text();
+    const admin = await stack.admin();
+    const page = async () => (await admin.get(`/admin/subscriptions/${id}`)).text;
     const before = await page();
     assert.match(before, /<strong id="plan-name">Pro<\/strong>/);
     const options = [...before.matchAll(/<option value="([^"]+)">([^<]+)<\/option>/g)].map((m) => `${m[1]}: ${m[2]}`);
@@ -139,18 +141,13 @@ describe('admin console, health and events', () => {
     );
     assert.match(before, /<time datetime="[^"]+">\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} UTC<\/time>/, 'times in one readable format');
 
-    const changed = await fetch(`${stack.publisherUrl}/admin/subscriptions/${id}/change`, {
-      method: 'POST',
-      headers: { cookie },
-      body: new URLSearchParams({ planId: 'enterprise' }),
-      redirect: 'manual',
-    });
+    const changed = await admin.submit(`/admin/subscriptions/${id}`, `/admin/subscriptions/${id}/change`, { planId: 'enterprise' });
     assert.equal(changed.status, 303);
     const pending = await page();
     assert.match(pending, /id="pending">Plan change to Enterprise: waiting on Microsoft/);
     assert.match(pending, /<meta http-equiv="refresh" content="3">/, 'the page refreshes while the change is pending');
     assert.doesNotMatch(pending, /class="notice error"/, 'pending is not an error');
-    const jobs = (await (await fetch(`${stack.publisherUrl}/api/admin/jobs`, { headers: { cookie } })).json()) as { jobs: Body[] };
+    const jobs = (await (await fetch(`${stack.publisherUrl}/api/admin/jobs`, { headers: { cookie: admin.cookie } })).json()) as { jobs: Body[] };
     assert.ok(
       jobs.jobs.filter((j) => j.kind === 'await-operation').every((j) => j.lastError === undefined),
       'waiting on an operation leaves no error behind',

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ChangeRequest } from '../../packages/publisher/src/fulfillment/hooks.js';
 import { testDialects } from '../helpers/databases.js';
 import { APP_API_KEY, startTestStack, type TestStack } from '../helpers/stack.js';
+import { hiddenFields, WebSession } from '../helpers/web-session.js';
 
 type Body = Record<string, unknown>;
 
@@ -45,13 +46,12 @@ for (const dialect of await testDialects()) {
     /** Buys, opens the landing page as the browser would, confirms; returns the subscription id. */
     const buyAndActivate = async (purchase: Body = {}) => {
       const bought = await stack.mp.purchase(purchase);
-      const landing = await fetch(bought.landingPageUrl!);
+      const buyer = new WebSession(stack.publisherUrl);
+      const landing = await buyer.get(bought.landingPageUrl!);
       assert.equal(landing.status, 200);
-      const page = await landing.text();
-      assert.match(page, /Confirm your purchase/);
-      const form = /name="form" value="([^"]+)"/.exec(page)![1]!;
-      const confirm = await fetch(`${stack.publisherUrl}/landing/activate`, { method: 'POST', body: new URLSearchParams({ form }) });
-      assert.match(await confirm.text(), /Your subscription is active/);
+      assert.match(landing.text, /Confirm your purchase/);
+      const confirm = await buyer.post('/landing/activate', hiddenFields(landing.text, '/landing/activate'));
+      assert.match((await buyer.get(confirm.location!)).text, /Your subscription is active/);
       return bought.subscriptionId;
     };
 

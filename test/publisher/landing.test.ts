@@ -2,6 +2,7 @@
 // that redirects to a status page which is safe to reload and refreshes itself while the account is set up.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { hiddenFields, WebSession } from '../helpers/web-session.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 const BRANDING = {
@@ -35,13 +36,14 @@ describe('landing and status pages', () => {
 
   const open = async (planId = 'pro', quantity: number | undefined = 3) => {
     const bought = await stack.mp.purchase({ planId, quantity, name: 'Northwind team' });
-    const page = await (await fetch(bought.landingPageUrl)).text();
-    return { bought, page, form: /name="form" value="([^"]+)"/.exec(page)?.[1] };
+    const browser = new WebSession(stack.publisherUrl);
+    const { text: page } = await browser.get(bought.landingPageUrl);
+    return { bought, page, browser, form: /name="form" value="([^"]+)"/.exec(page)?.[1] };
   };
-  const activate = async (form: string) => {
-    const response = await fetch(`${stack.publisherUrl}/landing/activate`, { method: 'POST', body: new URLSearchParams({ form }), redirect: 'manual' });
+  const activate = async (opened: { browser: WebSession; page: string }) => {
+    const response = await opened.browser.post('/landing/activate', hiddenFields(opened.page, '/landing/activate'));
     assert.equal(response.status, 303, 'the confirmation redirects (a reload never posts twice)');
-    const location = response.headers.get('location')!;
+    const location = response.location!;
     assert.match(location, /^\/landing\/status\?ticket=/);
     return `${stack.publisherUrl}${location}`;
   };
@@ -60,8 +62,9 @@ describe('landing and status pages', () => {
   });
 
   it('activates, then shows a status page that reloads safely and links to the product', async () => {
-    const { bought, form } = await open();
-    const status = await activate(form!);
+    const opened = await open();
+    const { bought } = opened;
+    const status = await activate(opened);
     for (let reload = 0; reload < 2; reload++) {
       const response = await fetch(status);
       assert.equal(response.status, 200);
@@ -78,8 +81,9 @@ describe('landing and status pages', () => {
 
   it('refreshes itself while provisioning runs, and shows the result when it is done', async () => {
     gate = new Promise((resolve) => (release = resolve));
-    const { bought, form } = await open('enterprise', 12);
-    const status = await activate(form!);
+    const opened = await open('enterprise', 12);
+    const { bought } = opened;
+    const status = await activate(opened);
     const waiting = await (await fetch(status)).text();
     assert.match(waiting, /Setting up your account/);
     assert.match(waiting, /<meta http-equiv="refresh" content="2">/);
@@ -97,8 +101,7 @@ describe('landing and status pages', () => {
 
   it('says so when provisioning failed, and keeps checking', async () => {
     failNext = true;
-    const { form } = await open();
-    const status = await activate(form!);
+    const status = await activate(await open());
     let page = '';
     for (let i = 0; i < 50 && !/could not set up/.test(page) && !/is active/.test(page); i++) page = await (await fetch(status)).text();
     if (/could not set up/.test(page)) assert.match(page, /<meta http-equiv="refresh" content="10">/);
@@ -106,8 +109,9 @@ describe('landing and status pages', () => {
   });
 
   it('refuses a tampered status link, and an activation form used as one', async () => {
-    const { form } = await open();
-    const status = new URL(await activate(form!));
+    const opened = await open();
+    const { form } = opened;
+    const status = new URL(await activate(opened));
     const ticket = status.searchParams.get('ticket')!;
     const [id, expires] = ticket.split('.');
     const longer = await fetch(`${stack.publisherUrl}/landing/status?ticket=${encodeURIComponent(`${id}.${Number(expires) + 1}.${ticket.split('.')[2]}`)}`);

@@ -13,6 +13,7 @@ import { loadHooks } from '../../packages/publisher/src/fulfillment/hooks.js';
 import { openPublisherStore } from '../../packages/publisher/src/store/repository.js';
 import { createWebhookVerifier } from '../../packages/publisher/src/auth/webhook-verifier.js';
 import { testLocation } from '../helpers/databases.js';
+import { WebSession } from '../helpers/web-session.js';
 
 const TENANT = '11111111-1111-4111-8111-111111111111';
 const APP = '22222222-2222-4222-8222-222222222222';
@@ -164,12 +165,9 @@ describe('values the marketplace adds later', () => {
   });
 
   it('the console, the landing page and the entitlement API show the raw values', async () => {
-    const login = await fetch(`${publisherUrl}/admin/login`, {
-      method: 'POST',
-      body: new URLSearchParams({ password: 'correct horse battery staple' }),
-      redirect: 'manual',
-    });
-    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const admin = new WebSession(publisherUrl);
+    await admin.submit('/admin/login', '/admin/login', { password: 'correct horse battery staple' });
+    const { cookie } = admin;
     for (const path of ['/admin', `/admin/subscriptions/${subscriptionId}`]) {
       const page = await fetch(`${publisherUrl}${path}`, { headers: { cookie } });
       assert.equal(page.status, 200, `${path}: ${await page.clone().text()}`);

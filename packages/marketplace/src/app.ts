@@ -1,10 +1,12 @@
 // buildMarketplace: the emulator as one Fastify instance (fulfillment API under /api, Entra-style identity
 // at the root, simulator control API and pages), its services wired from injected dependencies.
+import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { OffsetClock, systemClock, type AdjustableClock, type Clock } from '@saas-fulfillment/contract';
-import { allowEmptyJsonBodies, installErrorHandling } from '@saas-fulfillment/web';
+import { allowEmptyJsonBodies, hostsOf, installErrorHandling, type FormGuardOptions, type LocalTool } from '@saas-fulfillment/web';
 import type { Catalog } from './catalog.js';
 import { PublisherEndpoints } from './endpoints.js';
 import { clockAdvancer, CLOCK_OFFSET } from './simulator/clock.js';
@@ -110,6 +112,7 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
   const handles: MarketplaceHandles = { fulfillment, worker, tokens, key, clock, settings, store, catalog, endpoints, inbox, reset, publicUrl: origin };
   app.decorate('marketplace', handles);
 
+  await app.register(cookie, { secret: await store.settings.setOnce('cookie-secret', randomBytes(32).toString('base64url')) });
   await app.register(formbody, { bodyLimit });
   allowEmptyJsonBodies(app);
   installErrorHandling(app);
@@ -121,9 +124,15 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
   await app.register(identityRoutes, { catalog, tokens, signIn, key, clock: identityClock, publicUrl: origin });
   await app.register(fulfillmentRoutes, { prefix: '/api', api: fulfillment.api, tokens, faults, publicUrl: origin });
   await app.register(inboxRoutes, { inbox });
-  const allowRemote = options.simulatorAllowRemote ?? false;
+  const localTool: LocalTool = { allowRemote: options.simulatorAllowRemote ?? false, hosts: () => hostsOf(app.server.address(), options.publicUrl) };
+  // The Host is checked first (localTool), so the request's own origin is one of the simulator's.
+  const forms: FormGuardOptions = {
+    ownOrigin: (request) => `${request.protocol}://${request.host}`,
+    secretIn: 'cookie',
+    secureCookies: options.publicUrl?.startsWith('https://') ?? false,
+  };
   const advanceClock = clockAdvancer(clock, store, () => worker.drain());
-  const simulator = { fulfillment, store, catalog, clock, advanceClock, faults, endpoints, inbox, reset, allowRemote };
+  const simulator = { fulfillment, store, catalog, clock, advanceClock, faults, endpoints, inbox, reset, localTool, forms };
   await app.register(simulatorRoutes, { prefix: '/simulator', ...simulator });
   await app.register(simulatorPages, simulator);
   app.get('/healthz', async () => ({ status: 'ok' }));

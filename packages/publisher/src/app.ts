@@ -2,7 +2,7 @@
 // console and API, entitlements, health, metrics) plus its job worker, wired from injected dependencies.
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from '@saas-fulfillment/contract';
 import type { MarketplaceClient } from '@saas-fulfillment/client';
@@ -121,6 +121,9 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
   const sessionSecret = await store.settings.setOnce('session-secret', randomBytes(32).toString('base64url'));
   const publicUrl = () => options.publicUrl?.replace(/\/+$/, '') ?? listeningOrigin(app);
   const secureCookies = options.publicUrl?.startsWith('https://') ?? false;
+  const publicOrigin = options.publicUrl && new URL(options.publicUrl).origin;
+  const ownOrigin = (request: FastifyRequest) => publicOrigin || `${request.protocol}://${request.host}`;
+  const forms = { ownOrigin, secretIn: 'session', secureCookies } as const;
   await app.register(cookie, { secret: cookieSecret });
   await registerSessions(app, { table: store.sessions, secret: sessionSecret, secure: secureCookies });
   await app.register(formbody, { bodyLimit: 64 * 1024 });
@@ -148,6 +151,7 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
     branding,
     activationWaitMs: options.activationWaitMs ?? 3000,
     requireSignIn: landingSignIn,
+    forms,
   });
   const adminConsole = new AdminConsole(store, fulfillment, clock, wake);
   await app.register(adminPages, {
@@ -156,8 +160,9 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
     plans,
     productName: branding.productName,
     metrics,
+    forms,
   });
-  await app.register(adminApi, { auth, console: adminConsole, plans });
+  await app.register(adminApi, { auth, console: adminConsole, plans, ownOrigin });
   await app.register(entitlementRoutes, { store, apiKey: options.appApiKey });
 
   app.get('/', async (_request, reply) => reply.redirect('/admin', 302));

@@ -21,6 +21,9 @@ export function asApiError(error: unknown, bodyLimit: number): ApiError | undefi
     return new ApiError(400, 'BadArgument', `${target} ${message}`, target);
   }
   switch (fastifyError.code) {
+    case 'FST_CSRF_MISSING_SECRET':
+    case 'FST_CSRF_INVALID_TOKEN':
+      return new ApiError(403, 'FormExpired', 'This form has expired or was sent from another page: reload the page and try again', '_csrf');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ApiError(413, 'RequestEntityTooLarge', `The request body is larger than ${bodyLimit} bytes`, 'body');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':

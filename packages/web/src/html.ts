@@ -39,7 +39,7 @@ const STYLE = `
 *{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
 header{background:#fff;border-bottom:1px solid var(--line);padding:.6rem 1.5rem;display:flex;flex-wrap:wrap;gap:.4rem 1.5rem;align-items:center}
 header .brand{display:flex;align-items:center;gap:.5rem;font-weight:700;font-size:1.05rem;color:inherit;text-decoration:none}header .brand img{height:28px;width:auto}
-header nav{display:flex;flex-wrap:wrap;gap:.25rem 1rem}header nav a{color:var(--accent);text-decoration:none}
+header nav{display:flex;flex-wrap:wrap;gap:.25rem 1rem}header nav a{color:var(--accent);text-decoration:none}header nav form{margin:0}header nav button.link{background:none;border:0;padding:0;color:var(--accent)}
 main{max-width:1100px;margin:1.5rem auto;padding:0 1.5rem}
 footer{max-width:1100px;margin:0 auto 2rem;padding:0 1.5rem;color:var(--muted);font-size:.9rem}main.narrow,footer.narrow{max-width:760px}
 section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:1rem 1.25rem;margin-bottom:1.25rem}
@@ -67,7 +67,8 @@ export interface PageOptions {
   title: string;
   /** The product or tool name in the header. */
   app: string;
-  nav: readonly { href: string; label: string }[];
+  /** Links; `post` makes one a button that posts (an action such as signing out, never a plain link). */
+  nav: readonly { href: string; label: string; post?: boolean }[];
   notice?: string | undefined;
   error?: string | undefined;
   /** Shown next to the name in the header. */
@@ -87,7 +88,7 @@ export function page(options: PageOptions, body: SafeHtml): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 ${options.refreshSeconds ? html`<meta http-equiv="refresh" content="${options.refreshSeconds}">` : ''}<title>${options.title} · ${options.app}</title><style>${new SafeHtml(STYLE)}</style></head>
-<body><header>${options.homeUrl ? html`<a class="brand" href="${options.homeUrl}">${brand}</a>` : html`<span class="brand">${brand}</span>`}<nav>${options.nav.map((n) => html`<a href="${n.href}">${n.label}</a>`)}</nav></header>
+<body><header>${options.homeUrl ? html`<a class="brand" href="${options.homeUrl}">${brand}</a>` : html`<span class="brand">${brand}</span>`}<nav>${options.nav.map((n) => (n.post ? html`<form method="post" action="${n.href}"><button class="link" type="submit">${n.label}</button></form>` : html`<a href="${n.href}">${n.label}</a>`))}</nav></header>
 <main${options.narrow ? html` class="narrow"` : ''}>${options.notice ? html`<div class="notice" role="status">${options.notice}</div>` : ''}${
     options.error ? html`<div class="notice error" role="alert">${options.error}</div>` : ''
   }${body}</main>${options.footer ? html`<footer${options.narrow ? html` class="narrow"` : ''}>${options.footer}</footer>` : ''}</body></html>`.value;

@@ -4,3 +4,4 @@ export * from './html.js';
 export * from './words.js';
 export * from './loopback.js';
 export * from './forms.js';
+export * from './csrf.js';

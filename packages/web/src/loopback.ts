@@ -1,5 +1,7 @@
 // Tools meant for the developer's own machine (the simulator's control API and pages) answer loopback
-// callers only, unless the app was started to allow others.
+// callers only, unless the app was started to allow others, and only requests addressed to a name the
+// app is known by: a web page that rebinds its own name to 127.0.0.1 (DNS rebinding) reaches the
+// socket, but with its own name in the Host header, and is turned away.
 import { ApiError } from '@saas-fulfillment/contract';
 import type { FastifyInstance } from 'fastify';
 
@@ -8,11 +10,31 @@ export function isLoopback(address: string | undefined): boolean {
   return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 }
 
-/** Refuses non-loopback callers of every route of `app` (a plugin scope) with 403 naming how to allow them. */
-export function loopbackOnly(app: FastifyInstance, options: { allowRemote: boolean; what: string; howToAllow: string }): void {
-  if (options.allowRemote) return;
+export interface LocalTool {
+  /** Let callers from other machines in (`--simulator-remote`). */
+  allowRemote: boolean;
+  /** The Host values the app answers to; an empty list while it is not listening (in-process calls). */
+  hosts: () => readonly string[];
+}
+
+/** Guards every route of `app` (a plugin scope): loopback callers, known Host names. */
+export function localToolOnly(app: FastifyInstance, tool: LocalTool, what: string): void {
   app.addHook('onRequest', async (request) => {
-    if (!isLoopback(request.socket.remoteAddress))
-      throw new ApiError(403, 'Forbidden', `${options.what} answers loopback callers only (${options.howToAllow})`);
+    if (!tool.allowRemote && !isLoopback(request.socket.remoteAddress))
+      throw new ApiError(403, 'Forbidden', `${what} answers loopback callers only (start the emulator with --simulator-remote to change that)`);
+    const hosts = tool.hosts();
+    const host = request.headers.host?.toLowerCase() ?? '';
+    if (hosts.length > 0 && !hosts.includes(host))
+      throw new ApiError(421, 'MisdirectedRequest', `${what} answers requests for ${hosts.join(', ')} only, not '${host}' (--public-url adds a name)`, 'host');
   });
+}
+
+/** The Host values of an app listening on `address`, plus the public URL's: loopback names at its port. */
+export function hostsOf(address: ReturnType<FastifyInstance['server']['address']>, publicUrl: string | undefined): string[] {
+  if (!address || typeof address === 'string') return [];
+  const names = ['localhost', '127.0.0.1', '[::1]'];
+  if (address.address !== '0.0.0.0' && address.address !== '::') names.push(address.family === 'IPv6' ? `[${address.address}]` : address.address);
+  const hosts = names.flatMap((name) => (address.port === 80 ? [name, `${name}:80`] : [`${name}:${address.port}`]));
+  if (publicUrl) hosts.push(new URL(publicUrl).host.toLowerCase());
+  return hosts;
 }

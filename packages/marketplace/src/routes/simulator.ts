@@ -1,7 +1,7 @@
 // The simulator's control API: what the customer and time do in the real marketplace (buy, change,
 // suspend, cancel, renew; days passing), for tests and scripts. No marketplace auth; loopback only by default.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { loopbackOnly } from '@saas-fulfillment/web';
+import { localToolOnly, refuseCrossOrigin, requireJsonBodies, type FormGuardOptions, type LocalTool } from '@saas-fulfillment/web';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { ApiError } from '@saas-fulfillment/contract';
@@ -29,7 +29,8 @@ export interface SimulatorRouteDeps {
   endpoints: PublisherEndpoints;
   inbox: WebhookInbox;
   reset: () => Promise<void>;
-  allowRemote: boolean;
+  localTool: LocalTool;
+  forms: FormGuardOptions;
 }
 
 const ClockBody = Type.Object({ advanceBy: Type.String({ minLength: 2, maxLength: 40 }) });
@@ -59,11 +60,10 @@ function inboxToJson(entry: InboxEntry) {
 export async function simulatorRoutes(instance: FastifyInstance, deps: SimulatorRouteDeps): Promise<void> {
   const { fulfillment, store } = deps;
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
-  loopbackOnly(instance, {
-    allowRemote: deps.allowRemote,
-    what: 'The simulator control API',
-    howToAllow: 'start the emulator with --simulator-remote to change that',
-  });
+  localToolOnly(instance, deps.localTool, 'The simulator control API');
+  // A web page the developer opens must not move the clock or buy: JSON from this origin (or none) only.
+  refuseCrossOrigin(instance, deps.forms.ownOrigin);
+  requireJsonBodies(instance);
 
   app.post('/purchases', { schema: { body: PurchaseRequest } }, async (request, reply) => {
     const purchase = await fulfillment.purchases.purchase(request.body);

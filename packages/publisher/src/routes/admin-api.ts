@@ -3,6 +3,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ApiError, StringEnum } from '@saas-fulfillment/contract';
 import type { FastifyInstance } from 'fastify';
+import { refuseCrossOrigin, requireJsonBodies, type OwnOrigin } from '@saas-fulfillment/web';
 import Type from 'typebox';
 import { requireAdmin, type AdminAuth } from '../auth/admin.js';
 import type { AdminConsole } from '../console.js';
@@ -12,6 +13,7 @@ export interface AdminApiDeps {
   auth: AdminAuth;
   console: AdminConsole;
   plans: PlanDirectory;
+  ownOrigin: OwnOrigin;
 }
 
 /** What the console's lists read from the query (search, filters, page) and what a form left there. */
@@ -33,6 +35,9 @@ export async function adminApi(instance: FastifyInstance, deps: AdminApiDeps): P
   const { console } = deps;
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   requireAdmin(instance, deps.auth);
+  // Cookie-authenticated: a page on another origin must not be able to post here.
+  refuseCrossOrigin(instance, deps.ownOrigin);
+  requireJsonBodies(instance);
 
   app.get('/api/admin/subscriptions', { schema: { querystring: ConsoleQuery } }, async (request) => {
     const result = await console.findSubscriptions(request.query);

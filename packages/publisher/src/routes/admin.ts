@@ -1,7 +1,7 @@
 // The admin console's pages, behind sign-in: subscriptions with search, filters and paging; one
 // subscription's timeline with the changes a publisher may ask for; jobs with "run now"; drift repairs.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { act, html, localPath, wholeNumber, withQuery, type SafeHtml } from '@saas-fulfillment/web';
+import { act, guardForms, html, localPath, wholeNumber, withQuery, type FormGuardOptions, type SafeHtml } from '@saas-fulfillment/web';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import Type from 'typebox';
 import { requireAdmin, type AdminAuth } from '../auth/admin.js';
@@ -19,6 +19,7 @@ export interface AdminPageDeps {
   plans: PlanDirectory;
   productName: string;
   metrics: PublisherMetrics;
+  forms: FormGuardOptions;
 }
 
 const LoginForm = Type.Object({ password: Type.String({ maxLength: 1000 }), next: Type.Optional(Type.String({ maxLength: 500 })) });
@@ -35,6 +36,7 @@ export async function adminPages(instance: FastifyInstance, deps: AdminPageDeps)
   const { auth, console } = deps;
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   requireAdmin(instance, auth);
+  await guardForms(instance, deps.forms);
   const brake = await createLoginBrake(instance);
   const planName = (offerId: string, planId: string) => deps.plans.nameOf(offerId, planId);
   const show = (reply: FastifyReply, frame: FrameOptions & { signedIn?: boolean }, body: SafeHtml, status = 200) =>
@@ -69,7 +71,7 @@ export async function adminPages(instance: FastifyInstance, deps: AdminPageDeps)
     return reply.redirect(next, 303);
   });
 
-  app.get('/admin/logout', async (request, reply) => {
+  app.post('/admin/logout', async (request, reply) => {
     await auth.signOut(request);
     return reply.redirect('/admin/login', 303);
   });

@@ -6,7 +6,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { landingPageToken, MarketplaceError } from '@saas-fulfillment/client';
 import type { Clock } from '@saas-fulfillment/contract';
-import { html, type SafeHtml } from '@saas-fulfillment/web';
+import { guardForms, html, type FormGuardOptions, type SafeHtml } from '@saas-fulfillment/web';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import Type from 'typebox';
 import type { Branding } from '../branding.js';
@@ -29,6 +29,7 @@ export interface LandingDeps {
   activationWaitMs: number;
   /** Ask the buyer to sign in with Microsoft (Entra ID) before showing the purchase. */
   requireSignIn: boolean;
+  forms: FormGuardOptions;
 }
 
 /** The activation form is good for an hour; the status link for a day (it may be bookmarked). */
@@ -43,6 +44,7 @@ const StatusQuery = Type.Object({ ticket: Type.String({ maxLength: 500 }) });
 export async function landingRoutes(instance: FastifyInstance, deps: LandingDeps): Promise<void> {
   const { branding } = deps;
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+  await guardForms(instance, deps.forms);
   const show = (reply: FastifyReply, title: string, body: SafeHtml, options: { status?: number; refreshSeconds?: number } = {}) =>
     reply
       .status(options.status ?? 200)

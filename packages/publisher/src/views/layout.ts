@@ -7,7 +7,7 @@ const CONSOLE_NAV = [
   { href: '/admin', label: 'Subscriptions' },
   { href: '/admin/jobs', label: 'Jobs' },
   { href: '/admin/drift', label: 'Drift repairs' },
-  { href: '/admin/logout', label: 'Sign out' },
+  { href: '/admin/logout', label: 'Sign out', post: true },
 ];
 
 export interface FrameOptions {

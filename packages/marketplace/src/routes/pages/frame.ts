@@ -1,7 +1,7 @@
 // What every simulator page route shares: its dependencies, the query every page reads (the notice or
 // error a form left), and sending a page in the simulator's frame.
 import type { AdjustableClock } from '@saas-fulfillment/contract';
-import type { SafeHtml } from '@saas-fulfillment/web';
+import type { FormGuardOptions, LocalTool, SafeHtml } from '@saas-fulfillment/web';
 import type { FastifyReply } from 'fastify';
 import Type from 'typebox';
 import type { Catalog } from '../../catalog.js';
@@ -21,7 +21,8 @@ export interface SimulatorPageDeps {
   endpoints: PublisherEndpoints;
   inbox: WebhookInbox;
   reset: () => Promise<void>;
-  allowRemote: boolean;
+  localTool: LocalTool;
+  forms: FormGuardOptions;
 }
 
 /** What a form action left for the page it redirects to. */

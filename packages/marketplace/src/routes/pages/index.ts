@@ -1,5 +1,6 @@
-// The purchase simulator's pages, for loopback callers only unless the emulator was started otherwise.
-import { loopbackOnly } from '@saas-fulfillment/web';
+// The purchase simulator's pages, for loopback callers only unless the emulator was started otherwise;
+// every form carries a CSRF token and takes posts from the simulator's own origin only.
+import { guardForms, localToolOnly } from '@saas-fulfillment/web';
 import type { FastifyInstance } from 'fastify';
 import { buyPages } from './buy.js';
 import type { SimulatorPageDeps } from './frame.js';
@@ -9,6 +10,7 @@ import { subscriptionPages } from './subscriptions.js';
 import { webhookPages } from './webhooks.js';
 
 export async function simulatorPages(app: FastifyInstance, deps: SimulatorPageDeps): Promise<void> {
-  loopbackOnly(app, { allowRemote: deps.allowRemote, what: 'The purchase simulator', howToAllow: 'start the emulator with --simulator-remote to change that' });
+  localToolOnly(app, deps.localTool, 'The purchase simulator');
+  await guardForms(app, deps.forms);
   for (const pages of [buyPages, subscriptionPages, webhookPages, settingsPages, landingPages]) await app.register(pages, deps);
 }
