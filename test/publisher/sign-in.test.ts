@@ -2,6 +2,7 @@
 // asks the buyer to sign in first; listed users may open the console without the password; the flow's
 // state cannot be forged.
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { DEV_PUBLISHER } from '../helpers/marketplace.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
@@ -105,5 +106,64 @@ describe('sign in with Microsoft (OpenID Connect)', () => {
     const callback = await other.go(response.headers.get('location')!);
     assert.equal(callback.status, 400);
     assert.match(callback.text, /sign in again/);
+  });
+
+  it("the emulator's sign-in sends codes only to the app's registered redirect URIs, and knows its tenants", async () => {
+    const authorize = (tenant: string, redirectUri: string) =>
+      `${stack.mp.url}/${tenant}/oauth2/v2.0/authorize?${new URLSearchParams({
+        client_id: DEV_PUBLISHER.clientId,
+        response_type: 'code',
+        redirect_uri: redirectUri,
+        scope: 'openid email',
+        state: 's',
+      })}`;
+    const phishing = await fetch(authorize(DEV_PUBLISHER.tenantId, 'https://evil.example/collect'));
+    assert.equal(phishing.status, 400);
+    assert.match(await phishing.text(), /AADSTS50011/);
+    const posted = await fetch(authorize(DEV_PUBLISHER.tenantId, 'https://evil.example/collect'), {
+      method: 'POST',
+      redirect: 'manual',
+      body: new URLSearchParams({
+        client_id: DEV_PUBLISHER.clientId,
+        redirect_uri: 'https://evil.example/collect',
+        scope: 'openid',
+        login_email: 'pat@x.example',
+      }),
+    });
+    assert.equal(posted.status, 400, 'no code is issued for it either');
+    assert.equal(posted.headers.get('location'), null);
+    const unknownTenant = await fetch(authorize('99999999-9999-4999-8999-999999999999', `${stack.publisherUrl}/auth/callback`));
+    assert.equal(unknownTenant.status, 400);
+    assert.match(await unknownTenant.text(), /AADSTS90002/);
+    assert.equal((await fetch(authorize(DEV_PUBLISHER.tenantId, `${stack.publisherUrl}/auth/callback`))).status, 200, 'the registered one');
+  });
+});
+
+describe('sign-in behind a public URL', () => {
+  it('makes the redirect URI from PUBLIC_URL, never from the Host header, and marks cookies Secure', async () => {
+    const stack = await startTestStack({
+      publisher: {
+        publicUrl: 'https://saas.example.com',
+        signIn: { settings: { issuer: '', clientId: DEV_PUBLISHER.clientId, clientSecret: DEV_PUBLISHER.clientSecret }, landing: false, adminUsers: [] },
+      },
+    });
+    try {
+      const answer = await new Promise<{ location: string; cookies: string[] }>((resolve, reject) => {
+        const target = new URL(`${stack.publisherUrl}/auth/login?next=/`);
+        const outgoing = request(
+          { host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, headers: { host: 'evil.example' } },
+          (response) => {
+            response.resume();
+            resolve({ location: String(response.headers.location), cookies: response.headers['set-cookie'] ?? [] });
+          },
+        );
+        outgoing.on('error', reject);
+        outgoing.end();
+      });
+      assert.equal(new URL(answer.location).searchParams.get('redirect_uri'), 'https://saas.example.com/auth/callback');
+      assert.ok(answer.cookies.length > 0 && answer.cookies.every((c) => /;\s*Secure/i.test(c)), answer.cookies.join(' | '));
+    } finally {
+      await stack.close();
+    }
   });
 });

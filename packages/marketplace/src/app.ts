@@ -121,7 +121,7 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
   });
 
   const signIn = new SignInService(key, identityClock, origin);
-  await app.register(identityRoutes, { catalog, tokens, signIn, key, clock: identityClock, publicUrl: origin });
+  await app.register(identityRoutes, { catalog, tokens, signIn, key, clock: identityClock, endpoints, publicUrl: origin });
   await app.register(fulfillmentRoutes, { prefix: '/api', api: fulfillment.api, tokens, faults, publicUrl: origin });
   await app.register(inboxRoutes, { inbox });
   const localTool: LocalTool = { allowRemote: options.simulatorAllowRemote ?? false, hosts: () => hostsOf(app.server.address(), options.publicUrl) };

@@ -63,6 +63,11 @@ const PublisherConfig = Type.Object({
   /** Connection webhook and landing page of the offers ("Technical configuration" in Partner Center). */
   webhookUrl: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://' })),
   landingPageUrl: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://' })),
+  /**
+   * Redirect URIs registered on the app for user sign-in (Entra: Authentication, Web platform); the
+   * sign-in page sends codes to these only. Default: `/auth/callback` at the landing page's origin.
+   */
+  redirectUris: Type.Optional(Type.Array(Type.String({ format: 'uri', pattern: '^https?://' }))),
   offers: Type.Array(OfferConfig, { minItems: 1 }),
 });
 

@@ -74,6 +74,11 @@ export class PublisherEndpoints {
     };
   }
 
+  /** Where the sign-in page may send a code for this app: the registered redirect URIs. */
+  redirectUris(publisher: PublisherConfig): readonly string[] {
+    return publisher.redirectUris ?? [`${new URL(this.view(publisher).landingPageUrl).origin}/auth/callback`];
+  }
+
   list(): PublisherEndpointsView[] {
     return this.catalog.publishers.map((p) => this.view(p));
   }

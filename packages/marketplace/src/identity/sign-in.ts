@@ -50,10 +50,26 @@ export class SignInService {
     private readonly origin: () => string,
   ) {}
 
-  /** Checks an authorization request before the sign-in page is shown. */
-  check(request: AuthorizationRequest, publisher: PublisherConfig | undefined): void {
-    if (!publisher) throw new SignInError('unauthorized_client', 700016, `Application with identifier '${request.clientId}' was not found in the directory.`);
-    if (!/^https?:\/\//.test(request.redirectUri)) throw new SignInError('invalid_request', 50011, 'The redirect URI must be an absolute http(s) URL.');
+  /**
+   * Checks an authorization request before the sign-in page is shown, as Entra does: the tenant exists,
+   * the app is registered in it, and the code goes only to a redirect URI registered for the app (else a
+   * link to the sign-in page could hand a user's code to anyone).
+   */
+  check(request: AuthorizationRequest, publisher: PublisherConfig | undefined, registry: { tenantKnown: boolean; redirectUris: readonly string[] }): void {
+    if (!registry.tenantKnown)
+      throw new SignInError('invalid_tenant', 90002, `Tenant '${request.tenantId}' not found. Check the tenant id in the sign-in URL.`);
+    if (!publisher || publisher.tenantId !== request.tenantId)
+      throw new SignInError(
+        'unauthorized_client',
+        700016,
+        `Application with identifier '${request.clientId}' was not found in the directory '${request.tenantId}'.`,
+      );
+    if (!registry.redirectUris.includes(request.redirectUri))
+      throw new SignInError(
+        'invalid_request',
+        50011,
+        `The redirect URI '${request.redirectUri}' specified in the request does not match the redirect URIs configured for the application '${publisher.clientId}': ${registry.redirectUris.join(', ')}.`,
+      );
     if (!request.scope.split(/\s+/).includes('openid')) throw new SignInError('invalid_scope', 70011, "The scope must include 'openid'.");
   }
 

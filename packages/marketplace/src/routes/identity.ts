@@ -7,6 +7,7 @@ import Type from 'typebox';
 import { MARKETPLACE_RESOURCE_ID, type Clock } from '@saas-fulfillment/contract';
 import type { Catalog, PublisherConfig } from '../catalog.js';
 import type { SigningKey } from '../identity/keys.js';
+import type { PublisherEndpoints } from '../endpoints.js';
 import { SignInError, type AuthorizationRequest, type SignInService } from '../identity/sign-in.js';
 import { issuerFor, type TokenService, type TokenVersion } from '../identity/tokens.js';
 import type { SafeHtml } from '@saas-fulfillment/web';
@@ -19,6 +20,8 @@ export interface IdentityRouteDeps {
   key: SigningKey;
   /** Time as Entra states it in tokens and error bodies. */
   clock: Clock;
+  /** Where each app's redirect URIs come from. */
+  endpoints: PublisherEndpoints;
   publicUrl: () => string;
 }
 
@@ -109,6 +112,13 @@ export async function identityRoutes(instance: FastifyInstance, deps: IdentityRo
     codeChallenge: query.code_challenge_method === 'S256' ? query.code_challenge : undefined,
     scope: query.scope ?? '',
   });
+  const checkRequest = (auth: AuthorizationRequest) => {
+    const publisher = catalog.publisherByClientId(auth.clientId);
+    deps.signIn.check(auth, publisher, {
+      tenantKnown: catalog.publishers.some((p) => p.tenantId === auth.tenantId),
+      redirectUris: publisher ? deps.endpoints.redirectUris(publisher) : [],
+    });
+  };
   const signInPage = (reply: FastifyReply, status: number, body: SafeHtml) =>
     reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(entraPage(body));
 
@@ -117,8 +127,8 @@ export async function identityRoutes(instance: FastifyInstance, deps: IdentityRo
     const query = readQuery(request.query);
     const auth = authorization(tenantId, query);
     try {
+      checkRequest(auth);
       if (query.response_type !== 'code') throw new SignInError('unsupported_response_type', 700054, "response_type must be 'code'.");
-      deps.signIn.check(auth, catalog.publisherByClientId(auth.clientId));
     } catch (error) {
       if (!(error instanceof SignInError)) throw error;
       return signInPage(reply, 400, signInRefused('Sign-in request refused', error));
@@ -131,7 +141,7 @@ export async function identityRoutes(instance: FastifyInstance, deps: IdentityRo
     const form = readForm(request.body);
     const auth = authorization(tenantId, form);
     try {
-      deps.signIn.check(auth, catalog.publisherByClientId(auth.clientId));
+      checkRequest(auth);
       if (!form.login_email || !/^[^@\s]+@[^@\s]+$/.test(form.login_email)) throw new SignInError('invalid_request', 50126, 'Enter a valid e-mail address.');
     } catch (error) {
       if (!(error instanceof SignInError)) throw error;
