@@ -1,6 +1,7 @@
 // Faults on demand: the control API makes the next matching API calls fail or slow down, and the client
 // rides them out (retries, Retry-After, timeouts) against the real emulator.
 import assert from 'node:assert/strict';
+import { globMatches } from '../../packages/marketplace/src/simulator/glob.js';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { ClientSecretCredential, MarketplaceClient, MarketplaceError } from '../../packages/client/src/index.js';
 import { DEV_PUBLISHER, startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
@@ -35,7 +36,7 @@ describe('fault injection', () => {
   };
 
   it('fails the next matching calls with the status asked for, then lets calls through', async () => {
-    await inject({ status: 503, count: 2, pathPattern: '^/saas/subscriptions/[^/]+$', method: 'GET', retryAfterSeconds: 0 });
+    await inject({ status: 503, count: 2, pathPattern: '/saas/subscriptions/*', method: 'GET', retryAfterSeconds: 0 });
     const first = await mp.http('GET', `/api/saas/subscriptions/${id}?api-version=2018-08-31`);
     assert.equal(first.status, 503);
     assert.equal(first.headers.get('retry-after'), '0');
@@ -62,5 +63,25 @@ describe('fault injection', () => {
     assert.equal(nothing.status, 400);
     const broken = await mp.http('POST', '/simulator/faults', { body: { count: 1, status: 500, pathPattern: '([' } });
     assert.equal((broken.body as { target: string }).target, 'pathPattern');
+  });
+
+  // The timeout is a bound on a hang, not a speed target: a backtracking matcher would never finish.
+  it('matches paths with globs: the pattern that stalled the event loop is refused, and no glob backtracks', { timeout: 20_000 }, async () => {
+    const redos = await mp.http('POST', '/simulator/faults', { body: { count: 1, status: 500, pathPattern: '(a+)+$' } });
+    assert.equal(redos.status, 400, 'a regular expression is not a glob');
+    assert.equal((redos.body as { target: string }).target, 'pathPattern');
+
+    // The worst a glob can be, against the longest path still matched (what backtracks forever as a regex).
+    await inject({ status: 500, count: 1, pathPattern: `/${'*a'.repeat(99)}` });
+    const unmatched = await mp.http('GET', `/api/saas/subscriptions/${'a'.repeat(150)}b?api-version=2018-08-31`);
+    assert.notEqual(unmatched.status, 500, 'the glob did not match');
+    assert.equal(globMatches(`/${'*a'.repeat(99)}`, `/${'a'.repeat(1998)}b`), false);
+    await mp.http('DELETE', '/simulator/faults');
+
+    assert.ok(globMatches('/saas/subscriptions/*', '/saas/subscriptions/abc'));
+    assert.ok(!globMatches('/saas/subscriptions/*', '/saas/subscriptions/abc/operations'), '* stays within a segment');
+    assert.ok(globMatches('/saas/**/operations', '/saas/subscriptions/abc/operations'), '** crosses segments');
+    assert.ok(globMatches('/saas/subscriptions/*/operations/*', '/saas/subscriptions/a/operations/b'));
+    assert.ok(!globMatches('/saas/subscriptions', '/saas/subscriptions/abc'), 'the rest is literal and whole');
   });
 });
