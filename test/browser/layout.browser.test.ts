@@ -80,7 +80,7 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
       'console-subscription': `${stack.publisherUrl}/admin/subscriptions/${id}`,
       'console-jobs': `${stack.publisherUrl}/admin/jobs`,
       'console-drift': `${stack.publisherUrl}/admin/drift`,
-      'entra-sign-in': `${alone.url}/${DEV_PUBLISHER.tenantId}/oauth2/v2.0/authorize?${new URLSearchParams({ client_id: DEV_PUBLISHER.clientId, response_type: 'code', redirect_uri: 'https://app.example/callback', scope: 'openid profile', state: 's', code_challenge: 'c'.repeat(43), code_challenge_method: 'S256' })}`,
+      'entra-sign-in': `${alone.url}/${DEV_PUBLISHER.tenantId}/oauth2/v2.0/authorize?${new URLSearchParams({ client_id: DEV_PUBLISHER.clientId, response_type: 'code', redirect_uri: `${alone.url}/auth/callback`, scope: 'openid profile', state: 's', code_challenge: 'c'.repeat(43), code_challenge_method: 'S256' })}`,
       'entra-sign-in-refused': `${alone.url}/${DEV_PUBLISHER.tenantId}/oauth2/v2.0/authorize?response_type=code&client_id=${DEV_PUBLISHER.clientId}`,
     });
   });
@@ -103,6 +103,11 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
     it(`lays out every page at ${width} px`, async () => {
       const context = await browser.newContext({ viewport: { width, height: 900 } });
       const page = await context.newPage();
+      // Anything the Content-Security-Policy blocks (an inline style, a script, a form's target) shows here.
+      const blocked: string[] = [];
+      page.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) blocked.push(`${page.url()}: ${message.text()}`);
+      });
       try {
         await page.goto(`${stack.publisherUrl}/admin/login`);
         await shoot(page, `console-login-${width}`);
@@ -113,7 +118,9 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
         for (const [key, url] of Object.entries(pages)) {
           const [name, only] = key.split('@');
           if (only && Number(only) !== width) continue;
-          await page.goto(url);
+          const response = await page.goto(url);
+          const policy = response?.headers()['content-security-policy'] ?? '';
+          if (!/default-src 'none'/.test(policy) || /unsafe/.test(policy)) found.push(`${name}: content-security-policy '${policy}'`);
           found.push(...(await layoutProblems(page)).map((p) => `${name}: ${p}`));
           await shoot(page, `${name}-${width}`);
         }
@@ -124,6 +131,7 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
         found.push(...(await layoutProblems(page)).map((p) => `landing-status: ${p}`));
         await shoot(page, `landing-${width === 390 ? 'status' : 'active'}-${width}`);
         assert.deepEqual(found, []);
+        assert.deepEqual(blocked, [], 'nothing on any page was blocked by its Content-Security-Policy');
       } finally {
         await context.close();
       }

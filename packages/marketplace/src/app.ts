@@ -6,7 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { OffsetClock, systemClock, type AdjustableClock, type Clock } from '@saas-fulfillment/contract';
-import { allowEmptyJsonBodies, hostsOf, installErrorHandling, type FormGuardOptions, type LocalTool } from '@saas-fulfillment/web';
+import { allowEmptyJsonBodies, hostsOf, installErrorHandling, securityHeaders, type FormGuardOptions, type LocalTool } from '@saas-fulfillment/web';
 import type { Catalog } from './catalog.js';
 import { PublisherEndpoints } from './endpoints.js';
 import { clockAdvancer, CLOCK_OFFSET } from './simulator/clock.js';
@@ -116,9 +116,8 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
   await app.register(formbody, { bodyLimit });
   allowEmptyJsonBodies(app);
   installErrorHandling(app);
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('x-content-type-options', 'nosniff');
-  });
+  const landingOrigins = () => [...new Set(endpoints.list().map((view) => new URL(view.landingPageUrl).origin))];
+  await securityHeaders(app, { hsts: false, formTargets: landingOrigins });
 
   const signIn = new SignInService(key, identityClock, origin);
   await app.register(identityRoutes, { catalog, tokens, signIn, key, clock: identityClock, endpoints, publicUrl: origin });

@@ -6,7 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from '@saas-fulfillment/contract';
 import type { MarketplaceClient } from '@saas-fulfillment/client';
-import { allowEmptyJsonBodies, installErrorHandling } from '@saas-fulfillment/web';
+import { allowEmptyJsonBodies, installErrorHandling, securityHeaders } from '@saas-fulfillment/web';
 import { AdminAuth } from './auth/admin.js';
 import { registerSessions } from './auth/sessions.js';
 import type { Branding } from './branding.js';
@@ -129,9 +129,7 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   allowEmptyJsonBodies(app);
   installErrorHandling(app);
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('x-content-type-options', 'nosniff').header('x-frame-options', 'DENY');
-  });
+  await securityHeaders(app, { hsts: secureCookies });
 
   const { branding } = options;
   await app.register(webhookRoutes, { verifier: options.verifier, fulfillment, metrics });

@@ -5,3 +5,4 @@ export * from './words.js';
 export * from './loopback.js';
 export * from './forms.js';
 export * from './csrf.js';
+export * from './headers.js';

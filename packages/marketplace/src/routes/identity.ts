@@ -10,7 +10,7 @@ import type { SigningKey } from '../identity/keys.js';
 import type { PublisherEndpoints } from '../endpoints.js';
 import { SignInError, type AuthorizationRequest, type SignInService } from '../identity/sign-in.js';
 import { issuerFor, type TokenService, type TokenVersion } from '../identity/tokens.js';
-import type { SafeHtml } from '@saas-fulfillment/web';
+import { contentSecurityPolicy, type SafeHtml } from '@saas-fulfillment/web';
 import { entraPage, signInForm, signInRefused } from '../views/sign-in.js';
 
 export interface IdentityRouteDeps {
@@ -133,6 +133,8 @@ export async function identityRoutes(instance: FastifyInstance, deps: IdentityRo
       if (!(error instanceof SignInError)) throw error;
       return signInPage(reply, 400, signInRefused('Sign-in request refused', error));
     }
+    // The form's answer redirects to the app's (registered) redirect URI: the policy lets the form lead there.
+    reply.header('content-security-policy', contentSecurityPolicy([new URL(auth.redirectUri).origin]));
     return signInPage(reply, 200, signInForm(auth, query));
   });
 

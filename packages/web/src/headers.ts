@@ -1,0 +1,43 @@
+// Security headers on every answer of both apps (@fastify/helmet), with one Content-Security-Policy: no
+// inline script at all, the pages' one stylesheet allowed by its hash, scripts and forms from the app's
+// own origin only, and no framing.
+import { createHash } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import type { FastifyInstance } from 'fastify';
+import { STYLE } from './html.js';
+
+const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;
+
+/**
+ * The policy every page is sent with. `formTargets` adds origins a form may lead to: a sign-in form whose
+ * answer redirects to another site (browsers hold that redirect to `form-action` too).
+ */
+export function contentSecurityPolicy(formTargets: readonly string[] = []): string {
+  return [
+    "default-src 'none'",
+    `style-src ${STYLE_HASH}`,
+    "script-src 'self'",
+    "img-src 'self' data: https:",
+    "connect-src 'self'",
+    `form-action 'self'${formTargets.map((origin) => ` ${origin}`).join('')}`,
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+}
+
+/**
+ * Helmet's headers and the policy above; `hsts` for an app served over https (the publisher in
+ * production); `formTargets` for pages whose forms lead to another site (the simulator's "Configure
+ * account now" redirects to the publisher's landing page).
+ */
+export async function securityHeaders(app: FastifyInstance, options: { hsts: boolean; formTargets?: () => readonly string[] }): Promise<void> {
+  await app.register(helmet, {
+    contentSecurityPolicy: false,
+    frameguard: { action: 'deny' },
+    hsts: options.hsts ? { maxAge: 31_536_000 } : false,
+    referrerPolicy: { policy: 'same-origin' },
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('content-security-policy', contentSecurityPolicy(options.formTargets?.()));
+  });
+}
