@@ -59,10 +59,14 @@ describe('publisher command settings', () => {
     );
   });
 
-  it('refuses an events URL without a Standard Webhooks secret, and a reconcile interval in months', () => {
+  it('refuses an events or provisioning URL without a Standard Webhooks secret, a reconcile interval in months, and an unclear TRUST_PROXY', () => {
     const base = { ...PRODUCTION_ENV, ADMIN_PASSWORD: 'long enough password', APP_API_KEY: 'k' };
     assert.match(runCli(['dev', '--port', '0'], { ...base, APP_EVENTS_URL: 'http://127.0.0.1:9/e' }).stderr, /APP_EVENTS_SECRET must be set/);
     assert.match(runCli(['dev', '--port', '0'], { ...base, RECONCILE_INTERVAL: 'P1M' }).stderr, /RECONCILE_INTERVAL/);
+    const unsigned = runCli(['dev', '--port', '0'], { ...base, PROVISIONING_URL: 'http://127.0.0.1:9/provision' });
+    assert.equal(unsigned.status, 2);
+    assert.match(unsigned.stderr, /PROVISIONING_SECRET \(or APP_EVENTS_SECRET\) must be set/);
+    assert.match(runCli(['dev', '--port', '0'], { ...base, TRUST_PROXY: 'everyone' }).stderr, /TRUST_PROXY must be true, false or the proxies' addresses/);
   });
 });
 

@@ -224,3 +224,19 @@ describe('where the browser goes after signing in', () => {
     }
   });
 });
+
+describe('metrics', () => {
+  it('with METRICS_TOKEN set, /metrics answers only a scraper bearing it', async () => {
+    const stack = await startTestStack({ publisher: { metricsToken: 'scraper-token-0123456789' } });
+    try {
+      const read = (authorization?: string) => fetch(`${stack.publisherUrl}/metrics`, { headers: authorization ? { authorization } : {} });
+      assert.equal((await read()).status, 401);
+      assert.equal((await read('Bearer wrong-token-0123456789ab')).status, 401);
+      const allowed = await read('Bearer scraper-token-0123456789');
+      assert.equal(allowed.status, 200);
+      assert.match(await allowed.text(), /saas_console_logins_total/);
+    } finally {
+      await stack.close();
+    }
+  });
+});

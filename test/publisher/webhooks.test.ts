@@ -104,6 +104,15 @@ for (const dialect of await testDialects())
       planId: 'pro',
     });
 
+    it("labels its metrics with known actions only: a sender's made-up action is 'other'", async () => {
+      const id = await subscribe();
+      const invented = `Invented${crypto.randomUUID().slice(0, 8)}`;
+      assert.equal((await post({ ...sampleBody(id), action: invented }, await token())).status, 200);
+      const metrics = await (await fetch(`${stack.publisherUrl}/metrics`)).text();
+      assert.match(metrics, /saas_webhooks_total\{action="other",result="accepted"\} \d+/);
+      assert.ok(!metrics.includes(invented), 'the value from the body is not a label');
+    });
+
     describe('refuses bad tokens with 401 and stores nothing', () => {
       const refused = (name: string, make: () => Promise<string>) =>
         it(name, async () => {

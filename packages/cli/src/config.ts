@@ -171,10 +171,11 @@ export interface PublisherConfig {
   clientSecret: string;
   adminPassword: string;
   appApiKey: string;
+  metricsToken: string | undefined;
   /** dev: the file the generated admin password and app key are kept in, and whether this start made them. */
   devSecrets: DevSecrets | undefined;
   hooksModule: string | undefined;
-  provisioningUrl: string | undefined;
+  provisioning: { url: string; secret: string } | undefined;
   eventsUrl: string | undefined;
   eventsSecret: string | undefined;
   reconcileIntervalMs: number;
@@ -256,9 +257,10 @@ export function publisherConfig(
     clientSecret,
     adminPassword,
     appApiKey,
+    metricsToken: env.METRICS_TOKEN?.trim() || undefined,
     devSecrets: mode === 'dev' ? defaults.devSecrets : undefined,
     hooksModule: stringFlag(flags, 'hooks') ?? (env.HOOKS_MODULE?.trim() || undefined),
-    provisioningUrl: env.PROVISIONING_URL?.trim() || undefined,
+    provisioning: provisioningFrom(env, eventsSecret),
     eventsUrl,
     eventsSecret,
     reconcileIntervalMs: reconcileMs,
@@ -267,6 +269,19 @@ export function publisherConfig(
     logLevel: logLevel(flags, env),
     branding,
   };
+}
+
+/** PROVISIONING_URL, signed with PROVISIONING_SECRET (else the app events' secret): the endpoint must be able to check who calls. */
+function provisioningFrom(env: Env, eventsSecret: string | undefined): { url: string; secret: string } | undefined {
+  const url = env.PROVISIONING_URL?.trim();
+  if (!url) return undefined;
+  const secret = env.PROVISIONING_SECRET?.trim() || eventsSecret;
+  if (!/^https?:\/\//.test(url) || !URL.canParse(url)) throw new ConfigError(`PROVISIONING_URL must be an http(s) URL; got '${url}'`);
+  if (!secret?.startsWith('whsec_'))
+    throw new ConfigError(
+      'PROVISIONING_SECRET (or APP_EVENTS_SECRET) must be set to a Standard Webhooks secret (whsec_ followed by base64) when PROVISIONING_URL is',
+    );
+  return { url, secret };
 }
 
 /** The name the demo catalog's offer goes by: what buyers see against an emulator unless PRODUCT_NAME says otherwise. */

@@ -6,7 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from '@saas-fulfillment/contract';
 import type { MarketplaceClient } from '@saas-fulfillment/client';
-import { allowEmptyJsonBodies, installErrorHandling, securityHeaders } from '@saas-fulfillment/web';
+import { allowEmptyJsonBodies, installErrorHandling, requireBearer, securityHeaders } from '@saas-fulfillment/web';
 import { AdminAuth } from './auth/admin.js';
 import { registerSessions } from './auth/sessions.js';
 import type { Branding } from './branding.js';
@@ -36,6 +36,8 @@ export interface PublisherOptions {
   adminPassword: string;
   /** Key the vendor's application sends to the entitlement API. */
   appApiKey: string;
+  /** When set, /metrics answers only requests bearing it (METRICS_TOKEN). */
+  metricsToken?: string;
   events?: OutboundConfig;
   clock?: Clock;
   logger?: FastifyBaseLogger | boolean;
@@ -173,7 +175,8 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
       return reply.status(503).send({ status: 'database unavailable' });
     }
   });
-  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  const metricsGuard = options.metricsToken ? { onRequest: requireBearer(options.metricsToken, 'METRICS_TOKEN') } : {};
+  app.get('/metrics', metricsGuard, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
   const scheduleReconcile = () => store.jobs.enqueue({ kind: 'reconcile', payload: {}, runAt: clock.now().toISOString(), maxAttempts: 3 });
   let reconcileTimer: NodeJS.Timeout | undefined;

@@ -6,3 +6,4 @@ export * from './loopback.js';
 export * from './forms.js';
 export * from './csrf.js';
 export * from './headers.js';
+export * from './bearer.js';

@@ -1,7 +1,10 @@
 // The vendor's own code, called at the points that need it: provision a purchase before activating it,
 // decide on a customer's plan or seat change, restore access on reinstatement. Given as a JS module
 // exporting any of these functions, or (provisioning) as an HTTP callback URL.
+import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { systemClock } from '@saas-fulfillment/contract';
+import { Webhook } from 'standardwebhooks';
 import path from 'node:path';
 import type { LocalSubscription } from '../model.js';
 
@@ -35,9 +38,15 @@ const acceptAll: PublisherHooks = {
   restore: async () => {},
 };
 
-/** The hooks in force: the module's functions, the provisioning URL, and accept-everything defaults. */
+/** Where purchases are POSTed for provisioning, and the Standard Webhooks secret (`whsec_…`) that signs them. */
+export interface ProvisioningEndpoint {
+  url: string;
+  secret: string;
+}
+
+/** The hooks in force: the module's functions, the provisioning endpoint, and accept-everything defaults. */
 export async function loadHooks(
-  options: { module?: string | undefined; provisioningUrl?: string | undefined; fetch?: typeof fetch },
+  options: { module?: string | undefined; provisioning?: ProvisioningEndpoint | undefined; fetch?: typeof fetch },
   given: PartialHooks = {},
 ): Promise<PublisherHooks> {
   let fromModule: PartialHooks = {};
@@ -46,7 +55,7 @@ export async function loadHooks(
     fromModule = (await import(url)) as PartialHooks;
   }
   const hooks: PublisherHooks = { ...acceptAll, ...pick(fromModule), ...given };
-  if (options.provisioningUrl && !given.provision && !fromModule.provision) hooks.provision = httpProvisioner(options.provisioningUrl, options.fetch ?? fetch);
+  if (options.provisioning && !given.provision && !fromModule.provision) hooks.provision = httpProvisioner(options.provisioning, options.fetch ?? fetch);
   return hooks;
 }
 
@@ -58,20 +67,33 @@ function pick(module: PartialHooks): PartialHooks {
   return out;
 }
 
-/** POSTs the subscription to the vendor's provisioning endpoint; any 2xx is success. */
-function httpProvisioner(url: string, fetcher: typeof fetch): PublisherHooks['provision'] {
+/**
+ * POSTs the subscription to the vendor's provisioning endpoint, signed as the events to the vendor's app
+ * are (Standard Webhooks), so the endpoint can tell the publisher from anyone else; any 2xx is success.
+ * The timestamp is real time: the receiver checks it against its own clock.
+ */
+function httpProvisioner(endpoint: ProvisioningEndpoint, fetcher: typeof fetch): PublisherHooks['provision'] {
+  const signer = new Webhook(endpoint.secret);
   return async (subscription) => {
-    const response = await fetcher(url, {
+    const body = JSON.stringify({
+      subscriptionId: subscription.id,
+      offerId: subscription.offerId,
+      planId: subscription.planId,
+      quantity: subscription.quantity,
+      beneficiary: subscription.beneficiary,
+      purchaser: subscription.purchaser,
+    });
+    const id = `provision_${randomUUID()}`;
+    const at = systemClock.now();
+    const response = await fetcher(endpoint.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        subscriptionId: subscription.id,
-        offerId: subscription.offerId,
-        planId: subscription.planId,
-        quantity: subscription.quantity,
-        beneficiary: subscription.beneficiary,
-        purchaser: subscription.purchaser,
-      }),
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+        'webhook-signature': signer.sign(id, at, body),
+      },
+      body,
       signal: AbortSignal.timeout(30_000),
     });
     await response.arrayBuffer().catch(() => undefined);

@@ -1,10 +1,10 @@
 // The entitlement API the vendor's own application asks before letting anyone in: plan, seats, status and
 // the access that status allows (Suspended: limited, data kept; Unsubscribed: none, data kept 7 days).
-import { timingSafeEqual } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { ApiError } from '@saas-fulfillment/contract';
+import { requireBearer } from '@saas-fulfillment/web';
 import type { PublisherStore } from '../store/repository.js';
 import type { LocalSubscription } from '../model.js';
 
@@ -42,13 +42,8 @@ const SubscriptionParams = Type.Object({ subscriptionId: Type.String({ minLength
 const TenantQuery = Type.Object({ tenantId: Type.String({ minLength: 1, maxLength: 100 }) });
 
 export async function entitlementRoutes(instance: FastifyInstance, deps: { store: PublisherStore; apiKey: string }): Promise<void> {
-  const expected = Buffer.from(deps.apiKey);
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
-  app.addHook('onRequest', async (request) => {
-    const given = Buffer.from(/^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected))
-      throw new ApiError(401, 'Unauthorized', 'Send the application API key as a Bearer token');
-  });
+  app.addHook('onRequest', requireBearer(deps.apiKey, 'the application API key'));
 
   app.get('/api/entitlements/:subscriptionId', { schema: { params: SubscriptionParams } }, async (request) => {
     const subscription = await deps.store.getSubscription(request.params.subscriptionId);

@@ -3,6 +3,7 @@
 // fields, new actions) is kept in the stored payload. It is written durably (deduplicated on the
 // operation id) and answered 200 at once; a worker does the rest from the jobs table.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { OPERATION_ACTIONS } from '@saas-fulfillment/contract';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { WebhookAuthError, type WebhookVerifier } from '../auth/webhook-verifier.js';
@@ -36,8 +37,11 @@ export async function webhookRoutes(instance: FastifyInstance, deps: WebhookRout
   app.post('/webhook', { schema: { body: WebhookNotice } }, async (request, reply) => {
     const notice = { id: request.body.id.trim(), subscriptionId: request.body.subscriptionId.trim(), action: request.body.action.trim() };
     const fresh = await deps.fulfillment.inbox.receiveWebhook({ ...notice, raw: JSON.stringify(request.body) });
-    deps.metrics.webhooks.inc({ action: notice.action, result: fresh ? 'accepted' : 'duplicate' });
+    deps.metrics.webhooks.inc({ action: actionLabel(notice.action), result: fresh ? 'accepted' : 'duplicate' });
     request.log.debug({ operationId: notice.id, subscriptionId: notice.subscriptionId, action: notice.action, duplicate: !fresh }, 'webhook stored');
     return reply.status(200).send({ received: notice.id, duplicate: !fresh });
   });
 }
+
+/** A metric label from a known action only: a body's value would let any sender add label values without end. */
+const actionLabel = (action: string): string => ((OPERATION_ACTIONS as readonly string[]).includes(action) ? action : 'other');

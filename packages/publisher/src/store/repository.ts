@@ -1,7 +1,7 @@
 // The publisher's persistence: local subscriptions, seen operations, the webhook inbox, the audit log,
 // outbound events and settings; the jobs queue rides on the same connection (jobs/queue.ts).
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type SqlBool } from 'kysely';
 import { openMigrated, Repository, SettingsTable, toColumn, type Database, type DatabaseOptions, type DialectName } from '@saas-fulfillment/store';
 import { JobQueue } from '../jobs/queue.js';
 import type { AuditEntry, InboxReceipt, LocalOperation, LocalSubscription, OutboundEvent, SubscriptionFilter } from '../model.js';
@@ -51,15 +51,10 @@ export class PublisherStore extends Repository<PublisherTables, PublisherStore> 
     if (filter.status) query = query.where('status', '=', filter.status);
     if (filter.planId) query = query.where('plan_id', '=', filter.planId);
     if (filter.search) {
+      // The search is literal: `%` and `_` are escaped, and ESCAPE says with what (SQLite has no default).
       const like = `%${filter.search.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
-      query = query.where((eb) =>
-        eb.or([
-          eb(eb.fn('lower', ['id']), 'like', like),
-          eb(eb.fn('lower', ['name']), 'like', like),
-          eb(eb.fn('lower', ['beneficiary']), 'like', like),
-          eb(eb.fn('lower', ['purchaser']), 'like', like),
-        ]),
-      );
+      const matches = (column: 'id' | 'name' | 'beneficiary' | 'purchaser') => sql<SqlBool>`lower(${sql.ref(column)}) like ${like} escape '\\'`;
+      query = query.where((eb) => eb.or([matches('id'), matches('name'), matches('beneficiary'), matches('purchaser')]));
     }
     const total = await query.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
     const rows = await query.selectAll().orderBy('updated', 'desc').orderBy('id').offset(filter.offset).limit(filter.limit).execute();
