@@ -238,4 +238,18 @@ describe('the emulator alone', () => {
     assert.equal(resolve.status, 400, 'landing tokens are gone');
     assert.ok(await mp.subscribe({ quantity: 2 }), 'and it works again afterwards');
   });
+
+  it('keeps a bounded log of the posts its inbox turns away: anyone can post there', async () => {
+    for (let i = 0; i < 110; i++) {
+      const refused = await fetch(`${mp.url}/inbox/${DEV_PUBLISHER.publisherId}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer not-a-token' },
+        body: JSON.stringify({ n: i }),
+      });
+      assert.equal(refused.status, 401);
+    }
+    const refused = (await mp.store.listInbox({ publisherId: DEV_PUBLISHER.publisherId, limit: 1000 })).filter((e) => e.refusedBecause);
+    assert.equal(refused.length, 100);
+    assert.equal(JSON.parse(refused[0]!.payload).n, 109, 'the newest are kept');
+  });
 });

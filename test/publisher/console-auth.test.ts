@@ -2,10 +2,9 @@
 // guesses past the brake, one user's guesses locking out everyone behind a proxy, sessions that outlive
 // signing out or a changed password, and sign-in links that lead off the site.
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
 import { localPath } from '../../packages/web/src/forms.js';
+import { capturingLogger } from '../helpers/logs.js';
 import { ADMIN_PASSWORD, startPublisher, startTestStack, type TestStack } from '../helpers/stack.js';
 import { testLocation } from '../helpers/databases.js';
 import { hiddenFields, WebSession } from '../helpers/web-session.js';
@@ -18,18 +17,6 @@ async function signInForm(url: string) {
     browser,
     attempt: (password: string, headers: Record<string, string> = {}) => browser.post('/admin/login', { ...fields, password }, headers),
   };
-}
-
-/** A logger that keeps every line, to read what the service wrote. */
-function capturingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, stream), lines };
 }
 
 async function loginCounts(url: string): Promise<Record<string, number>> {
@@ -64,7 +51,7 @@ describe('console sign-in under attack', () => {
     const counts = await loginCounts(url);
     assert.equal(counts.refused, 10);
     assert.equal(counts.braked, 31);
-    const logged = captured.lines.filter((l) => l.msg === 'console sign-in refused: wrong password');
+    const logged = captured.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'console sign-in refused: wrong password');
     assert.equal(logged.length, 10, 'each wrong password is logged');
     assert.ok(
       logged.every((l) => l.ip === '127.0.0.1' && !JSON.stringify(l).includes('wrong guess')),

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { hiddenFields, WebSession } from '../helpers/web-session.js';
+import { until } from '../helpers/wait.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 const BRANDING = {
@@ -16,17 +17,15 @@ describe('landing and status pages', () => {
   let stack: TestStack;
   let release: () => void = () => {};
   let gate: Promise<void> = Promise.resolve();
-  let failNext = false;
+  /** While true, provisioning fails (and is retried by the worker). */
+  let failing = false;
 
   before(async () => {
     stack = await startTestStack({
       publisher: { branding: BRANDING, activationWaitMs: 300 },
       hooks: {
         provision: async () => {
-          if (failNext) {
-            failNext = false;
-            throw new Error('tenant store is down');
-          }
+          if (failing) throw new Error('tenant store is down');
           await gate;
         },
       },
@@ -100,12 +99,19 @@ describe('landing and status pages', () => {
   });
 
   it('says so when provisioning failed, and keeps checking', async () => {
-    failNext = true;
+    failing = true;
     const status = await activate(await open());
-    let page = '';
-    for (let i = 0; i < 50 && !/could not set up/.test(page) && !/is active/.test(page); i++) page = await (await fetch(status)).text();
-    if (/could not set up/.test(page)) assert.match(page, /<meta http-equiv="refresh" content="10">/);
-    else assert.fail('the failure was never shown');
+    const failed = await until(async () => {
+      const page = await (await fetch(status)).text();
+      return /could not set up/.test(page) ? page : undefined;
+    }, 'the failure on the status page');
+    assert.match(failed, /<meta http-equiv="refresh" content="10">/);
+    failing = false;
+    const active = await until(async () => {
+      const page = await (await fetch(status)).text();
+      return /is active/.test(page) ? page : undefined;
+    }, 'the retried provisioning to succeed');
+    assert.doesNotMatch(active, /could not set up/);
   });
 
   it('refuses a tampered status link, and an activation form used as one', async () => {

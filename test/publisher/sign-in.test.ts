@@ -132,6 +132,13 @@ describe('sign in with Microsoft (OpenID Connect)', () => {
     });
     assert.equal(posted.status, 400, 'no code is issued for it either');
     assert.equal(posted.headers.get('location'), null);
+    const json = await fetch(authorize(DEV_PUBLISHER.tenantId, `${stack.publisherUrl}/auth/callback`), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '',
+    });
+    assert.equal(json.status, 400, 'a body that is not a form is a refused sign-in, not a server error');
+    assert.match(await json.text(), /AADSTS900144/);
     const unknownTenant = await fetch(authorize('99999999-9999-4999-8999-999999999999', `${stack.publisherUrl}/auth/callback`));
     assert.equal(unknownTenant.status, 400);
     assert.match(await unknownTenant.text(), /AADSTS90002/);

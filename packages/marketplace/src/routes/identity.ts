@@ -140,13 +140,15 @@ export async function identityRoutes(instance: FastifyInstance, deps: IdentityRo
 
   app.post('/:tenantId/oauth2/v2.0/authorize', tenant, async (request, reply) => {
     const { tenantId } = request.params;
-    const form = readForm(request.body);
-    const auth = authorization(tenantId, form);
+    let form: TokenForm;
+    let auth: AuthorizationRequest;
     try {
+      form = readForm(request.body);
+      auth = authorization(tenantId, form);
       checkRequest(auth);
       if (!form.login_email || !/^[^@\s]+@[^@\s]+$/.test(form.login_email)) throw new SignInError('invalid_request', 50126, 'Enter a valid e-mail address.');
     } catch (error) {
-      if (!(error instanceof SignInError)) throw error;
+      if (!(error instanceof SignInError || error instanceof EntraError)) throw error;
       return signInPage(reply, 400, signInRefused('Sign-in refused', error));
     }
     const code = deps.signIn.issueCode(auth, { email: form.login_email, name: form.login_name || form.login_email });

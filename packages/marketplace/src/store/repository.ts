@@ -249,6 +249,24 @@ export class MarketplaceStore extends Repository<MarketplaceTables, MarketplaceS
       .execute();
   }
 
+  /** Keeps only the newest `keep` refused posts of a publisher: they are a log of what was turned away, and must not grow without end. */
+  async trimRefusedInbox(publisherId: string, keep: number): Promise<void> {
+    const newest = this.db
+      .selectFrom('mp_inbox')
+      .select('id')
+      .where('publisher_id', '=', publisherId)
+      .where('refused_because', 'is not', null)
+      .orderBy('received_at', 'desc')
+      .orderBy('id')
+      .limit(keep);
+    await this.db
+      .deleteFrom('mp_inbox')
+      .where('publisher_id', '=', publisherId)
+      .where('refused_because', 'is not', null)
+      .where('id', 'not in', newest)
+      .execute();
+  }
+
   async getInboxEntry(id: string): Promise<InboxEntry | undefined> {
     const row = await this.db.selectFrom('mp_inbox').selectAll().where('id', '=', id).executeTakeFirst();
     return row && rowToInbox(row);

@@ -1,10 +1,10 @@
 // The Entra stand-in's pages: the sign-in form (type any e-mail) and a refused request.
 import { html, idCode, page, textWithIds, type SafeHtml } from '@saas-fulfillment/web';
-import type { AuthorizationRequest, SignInError } from '../identity/sign-in.js';
+import type { AuthorizationRequest } from '../identity/sign-in.js';
 
 export const entraPage = (body: SafeHtml) => page({ title: 'Sign in', app: 'Microsoft Entra ID (emulated)', nav: [], narrow: true }, body);
 
-export const signInRefused = (title: string, error: SignInError) =>
+export const signInRefused = (title: string, error: { aadsts: number; message: string }) =>
   html`<h1>${title}</h1><section><p>AADSTS${error.aadsts}: ${textWithIds(error.message)}</p></section>`;
 
 /** The sign-in form; it posts the authorization request back with the user's e-mail and name. */

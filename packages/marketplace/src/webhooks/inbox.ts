@@ -50,6 +50,8 @@ export interface InboxDeps {
 }
 
 const SETTING = 'inbox-answers';
+/** Refused posts kept per publisher (newest first): anyone can post here, so the log of them is bounded. */
+const REFUSED_KEPT = 100;
 
 export class WebhookInbox {
   private constructor(
@@ -92,6 +94,7 @@ export class WebhookInbox {
     };
     if (refusedBecause) {
       await this.deps.store.saveInboxEntry({ ...entry, statusCode: 401 });
+      await this.deps.store.trimRefusedInbox(publisher.publisherId, REFUSED_KEPT);
       return { status: 401, body: { code: 'Unauthorized', message: `The webhook's bearer token is not valid: ${refusedBecause}` } };
     }
     entry.answer = await this.takeAnswer(publisherId);
