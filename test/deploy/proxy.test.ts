@@ -6,13 +6,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:https';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startCli, type CliProcess } from '../helpers/cli.js';
 import { DEV_PUBLISHER, startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
-import { nginxUnavailable, startTlsProxy, type TlsProxy } from '../helpers/nginx.js';
+import { nginxUnavailable, proxyConfig, startTlsProxy, type TlsProxy } from '../helpers/nginx.js';
+import { repositoryRoot } from '../helpers/paths.js';
 import { freePort } from '../helpers/stack.js';
 import { hiddenFields } from '../helpers/web-session.js';
 
@@ -139,5 +140,15 @@ describe('the publisher behind nginx with TLS', { skip: nginxUnavailable() }, ()
     const post = (authorization: string) => call('/webhook', { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body });
     assert.equal((await post(`Bearer ${token}`)).status, 200);
     assert.equal((await post(`Bearer ${token.slice(0, -4)}AAAA`)).status, 401);
+  });
+
+  it('is the set-up docs/deploy.md gives: the same proxy headers', () => {
+    const documented = readFileSync(path.join(repositoryRoot, 'docs/deploy.md'), 'utf8');
+    const tested = proxyConfig({ serverName: 'x', listen: 'x', upstream: 'x', certificate: 'x', key: 'x' })
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line.startsWith('proxy_set_header') || line.startsWith('client_max_body_size'));
+    assert.equal(tested.length, 4);
+    for (const line of tested) assert.ok(documented.includes(line), `docs/deploy.md has '${line}'`);
   });
 });
