@@ -164,11 +164,11 @@ describe('marketplace process survives kill -9', () => {
         const body = (await response.json()) as { saasSubscriptionStatus: string };
         assert.equal(body.saasSubscriptionStatus, 'Suspended');
       }
-      const log = (await (await fetch(`${second.url}/simulator/webhooks`)).json()) as { deliveries: { status: string }[] };
-      assert.ok(
-        log.deliveries.every((d) => d.status === 'Delivered'),
-        JSON.stringify(log.deliveries.map((d) => d.status)),
-      );
+      // The receiver sees a delivery a moment before the emulator records its answer: wait for the log.
+      const statuses = async () =>
+        ((await (await fetch(`${second.url}/simulator/webhooks`)).json()) as { deliveries: { status: string }[] }).deliveries.map((d) => d.status);
+      const settled = await waitUntil(async () => ((await statuses()).every((s) => s === 'Delivered') ? true : undefined), 15_000).catch(() => false);
+      assert.ok(settled, JSON.stringify(await statuses()));
     } finally {
       await second.cli.kill();
     }
