@@ -80,7 +80,7 @@ describe('bad input', () => {
     expectError(await mp.http('POST', '/simulator/purchases', { body: { offerId: 'contoso-saas', planId: 'pro', quantity: 0 } }), 400, 'quantity');
     expectError(await mp.http('POST', '/simulator/purchases', { body: { offerId: 'contoso-saas', planId: 'nope' } }), 400, 'planId');
     expectError(await mp.http('POST', '/simulator/purchases', { body: { offerId: 'contoso-saas', planId: 'basic', quantity: 3 } }), 400, 'quantity');
-    expectError(await mp.http('POST', '/simulator/purchases', { body: { offerId: 'contoso-saas', planId: 'enterprise', termUnit: 'P1M' } }), 400, 'termUnit');
+    expectError(await mp.http('POST', '/simulator/purchases', { body: { offerId: 'contoso-saas', planId: 'enterprise', termUnit: 'P2Y' } }), 400, 'termUnit');
     expectError(await mp.http('POST', `/simulator/subscriptions/${id}/actions`, { body: { action: 'Explode' } }), 400, 'action');
     expectError(await mp.http('POST', `/simulator/subscriptions/${id}/actions`, { body: { action: 'Reinstate' } }), 400, 'action');
     expectError(await mp.http('POST', '/simulator/subscriptions/00000000-0000-4000-8000-000000000000/actions', { body: { action: 'Suspend' } }), 404);

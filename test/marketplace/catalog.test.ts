@@ -44,6 +44,21 @@ describe('catalog', () => {
     assert.equal(basic.minQuantity, undefined);
     const pro = planToWire(catalog.plan('contoso-saas', 'pro')!);
     assert.deepEqual([pro.minQuantity, pro.maxQuantity], [1, 100]);
-    assert.deepEqual(pro.planComponents.recurrentBillingTerms[0]!.meteredQuantityIncluded, [{ dimensionId: 'api-calls', units: '10000' }]);
+    assert.deepEqual(
+      pro.planComponents.meteringDimensions.map((d) => d.id),
+      ['api_calls'],
+    );
+    const enterprise = planToWire(catalog.plan('contoso-saas', 'enterprise')!);
+    const monthly = enterprise.planComponents.recurrentBillingTerms.find((t) => t.termUnit === 'P1M');
+    assert.deepEqual(monthly?.meteredQuantityIncluded, [{ dimensionId: 'api_calls', units: '10000' }]);
+  });
+
+  it('refuses an included quantity for a dimension the plan does not meter', () => {
+    const config = structuredClone(DEMO_CATALOG);
+    config.publishers[0]!.offers[0]!.plans[0]!.billingTerms[0]!.meteredQuantityIncluded = [{ dimensionId: 'emails', units: 5 }];
+    assert.throws(
+      () => Catalog.parse(config),
+      /plans\[0\]\.billingTerms\[0\]\.meteredQuantityIncluded names dimension "emails", which the plan does not meter/,
+    );
   });
 });

@@ -105,3 +105,20 @@ export type GetUsageEvent = Type.Static<typeof GetUsageEvent>;
 /** GET /usageEvents answers a bare array. */
 export const GetUsageEventOkResponse = Type.Array(GetUsageEvent);
 export type GetUsageEventOkResponse = Type.Static<typeof GetUsageEventOkResponse>;
+
+/** A batch carries 1 to 25 events. */
+export const MAX_BATCH_EVENTS = 25;
+/** An event may be sent until 24 hours after its effectiveStartTime. */
+export const USAGE_WINDOW_MS = 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
+
+/** The calendar hour (UTC) an instant falls in, as the ISO 8601 instant it starts at: the key of the one-event-per-hour rule. */
+export function usageHour(at: Date | string): string {
+  const ms = typeof at === 'string' ? Date.parse(at) : at.getTime();
+  return new Date(Math.floor(ms / HOUR_MS) * HOUR_MS).toISOString();
+}
+
+/** The hour after `hour` (an hour key). */
+export function nextUsageHour(hour: string): string {
+  return new Date(Date.parse(hour) + HOUR_MS).toISOString();
+}

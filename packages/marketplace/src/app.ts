@@ -16,7 +16,8 @@ import { FulfillmentContext } from './fulfillment/context.js';
 import { loadOrCreateSigningKey, type SigningKey } from './identity/keys.js';
 import { SignInService } from './identity/sign-in.js';
 import { TokenService } from './identity/tokens.js';
-import { fulfillmentRoutes } from './routes/fulfillment.js';
+import { apiRoutes } from './routes/api.js';
+import { Metering } from './metering/metering.js';
 import { identityRoutes } from './routes/identity.js';
 import { simulatorRoutes } from './routes/simulator.js';
 import { withDefaults, type MarketplaceSettings } from './settings.js';
@@ -51,6 +52,7 @@ export interface MarketplaceOptions {
 
 export interface MarketplaceHandles {
   fulfillment: Fulfillment;
+  metering: Metering;
   worker: MarketplaceWorker;
   tokens: TokenService;
   key: SigningKey;
@@ -60,7 +62,7 @@ export interface MarketplaceHandles {
   catalog: Catalog;
   endpoints: PublisherEndpoints;
   inbox: WebhookInbox;
-  /** Empties subscriptions, operations, tokens, deliveries, the inbox and faults, and returns the clock to real time. */
+  /** Empties subscriptions, usage, operations, tokens, deliveries, the inbox and faults, and returns the clock to real time. */
   reset(): Promise<void>;
   publicUrl(): string;
 }
@@ -95,7 +97,9 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
   const tokens = new TokenService(key, catalog, identityClock, origin);
   const endpoints = await PublisherEndpoints.load(store, catalog, origin);
   let worker: MarketplaceWorker | undefined;
-  const fulfillment = createFulfillment(new FulfillmentContext(store, catalog, clock, settings, endpoints, { webhookQueued: () => worker?.wake() }));
+  const context = new FulfillmentContext(store, catalog, clock, settings, endpoints, { webhookQueued: () => worker?.wake() });
+  const fulfillment = createFulfillment(context);
+  const metering = new Metering(context);
   const dispatcher = new WebhookDispatcher({ store, catalog, tokens, clock, settings, fetch: options.fetch ?? fetch, log: app.log });
   worker = new MarketplaceWorker(fulfillment, dispatcher, settings.pollIntervalMs, (error) => app.log.error({ err: error }, 'background work failed'));
   const closing = new AbortController();
@@ -109,7 +113,21 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
     await store.settings.set(CLOCK_OFFSET, '0');
     app.log.info('marketplace state reset');
   };
-  const handles: MarketplaceHandles = { fulfillment, worker, tokens, key, clock, settings, store, catalog, endpoints, inbox, reset, publicUrl: origin };
+  const handles: MarketplaceHandles = {
+    fulfillment,
+    metering,
+    worker,
+    tokens,
+    key,
+    clock,
+    settings,
+    store,
+    catalog,
+    endpoints,
+    inbox,
+    reset,
+    publicUrl: origin,
+  };
   app.decorate('marketplace', handles);
 
   await app.register(cookie, { secret: await store.settings.setOnce('cookie-secret', randomBytes(32).toString('base64url')) });
@@ -121,7 +139,7 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
 
   const signIn = new SignInService(key, identityClock, origin);
   await app.register(identityRoutes, { catalog, tokens, signIn, key, clock: identityClock, endpoints, publicUrl: origin });
-  await app.register(fulfillmentRoutes, { prefix: '/api', api: fulfillment.api, tokens, faults, publicUrl: origin });
+  await app.register(apiRoutes, { prefix: '/api', api: fulfillment.api, metering, tokens, faults, publicUrl: origin });
   await app.register(inboxRoutes, { inbox });
   const localTool: LocalTool = { allowRemote: options.simulatorAllowRemote ?? false, hosts: () => hostsOf(app.server.address(), options.publicUrl) };
   // The Host is checked first (localTool), so the request's own origin is one of the simulator's.

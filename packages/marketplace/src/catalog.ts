@@ -85,6 +85,13 @@ export const DEV_PUBLISHER = {
   clientSecret: 'dev-secret',
 } as const;
 
+/** Billed per call above what the plan's term includes (Partner Center: "quantity included in base"). */
+const API_CALLS = { id: 'api_calls', displayName: 'API calls', unitOfMeasure: 'call', pricePerUnit: 0.001 };
+
+/**
+ * The demo catalog. Included quantities are per billing term, as Partner Center sets them per term:
+ * Enterprise includes 10,000 API calls a month, so 120,000 a year on its yearly term.
+ */
 export const DEMO_CATALOG: CatalogConfig = {
   publishers: [
     {
@@ -109,28 +116,29 @@ export const DEMO_CATALOG: CatalogConfig = {
             {
               planId: 'pro',
               displayName: 'Pro',
-              description: 'Per-seat pricing for growing teams.',
+              description: 'Per-seat pricing for growing teams; API calls billed as used.',
               pricing: 'perSeat',
               minQuantity: 1,
               maxQuantity: 100,
               billingTerms: [
-                { termUnit: 'P1M', price: 12, meteredQuantityIncluded: [{ dimensionId: 'api-calls', units: 10000 }] },
+                { termUnit: 'P1M', price: 12 },
                 { termUnit: 'P1Y', price: 120 },
               ],
-              meteringDimensions: [{ id: 'api-calls', displayName: 'API calls (per 1,000)', unitOfMeasure: '1000 calls', pricePerUnit: 0.5 }],
+              meteringDimensions: [API_CALLS],
             },
             {
               planId: 'enterprise',
               displayName: 'Enterprise',
-              description: 'Unlimited workspaces, priority support, metered storage.',
+              description: 'Unlimited workspaces, priority support; 10,000 API calls a month included, metered storage.',
               pricing: 'perSeat',
               minQuantity: 10,
               maxQuantity: 10000,
               billingTerms: [
-                { termUnit: 'P1Y', price: 300 },
-                { termUnit: 'P3Y', price: 800 },
+                { termUnit: 'P1Y', price: 300, meteredQuantityIncluded: [{ dimensionId: 'api_calls', units: 120_000 }] },
+                { termUnit: 'P3Y', price: 800, meteredQuantityIncluded: [{ dimensionId: 'api_calls', units: 360_000 }] },
+                { termUnit: 'P1M', price: 30, meteredQuantityIncluded: [{ dimensionId: 'api_calls', units: 10_000 }] },
               ],
-              meteringDimensions: [{ id: 'storage-gb', displayName: 'Storage', unitOfMeasure: 'GB-month', pricePerUnit: 0.1 }],
+              meteringDimensions: [API_CALLS, { id: 'storage_gb', displayName: 'Storage', unitOfMeasure: 'GB-month', pricePerUnit: 0.1 }],
             },
             {
               planId: 'instant',
@@ -289,6 +297,12 @@ function semanticProblems(config: CatalogConfig): string[] {
         const units = plan.billingTerms.map((t) => t.termUnit);
         if (new Set(units).size !== units.length) problems.push(`${planAt}.billingTerms lists a termUnit twice`);
         if (plan.audience && !plan.isPrivate) problems.push(`${planAt}.audience needs isPrivate: true`);
+        const dimensions = new Set((plan.meteringDimensions ?? []).map((d) => d.id));
+        plan.billingTerms.forEach((term, t) => {
+          for (const included of term.meteredQuantityIncluded ?? [])
+            if (!dimensions.has(included.dimensionId))
+              problems.push(`${planAt}.billingTerms[${t}].meteredQuantityIncluded names dimension "${included.dimensionId}", which the plan does not meter`);
+        });
       });
     });
   });

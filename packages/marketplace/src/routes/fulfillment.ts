@@ -1,8 +1,7 @@
-// The SaaS Fulfillment API v2 (subscriptions and operations), mounted under /api: api-version and
-// bearer-token checks, request/correlation ids, and one handler per endpoint of the official spec.
-import { randomUUID } from 'node:crypto';
+// The SaaS Fulfillment API v2 (subscriptions and operations) under /api: one handler per endpoint of the
+// official spec (the api-version, token and request-id checks are the API's, in api.ts).
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import Type from 'typebox';
 import {
   API_VERSION,
@@ -15,26 +14,16 @@ import {
   Uuid,
   type SaaSOperation as SaaSOperationType,
 } from '@saas-fulfillment/contract';
-import { planToWire, type PublisherConfig } from '../catalog.js';
+import { planToWire } from '../catalog.js';
 import { MarketplaceErrors as E } from '../errors.js';
-import type { FaultInjector } from '../simulator/faults.js';
 import type { FulfillmentApi } from '../fulfillment/api.js';
-import { AccessDenied, type TokenService } from '../identity/tokens.js';
+import { caller } from './api.js';
 
 const PAGE_SIZE = 100;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The publisher app the request's access token speaks for (set by the auth hook). */
-    marketplaceCaller: PublisherConfig | null;
-  }
-}
-
 export interface FulfillmentRouteDeps {
   api: FulfillmentApi;
-  tokens: TokenService;
-  faults: FaultInjector;
   publicUrl: () => string;
 }
 
@@ -44,26 +33,8 @@ const ListQuery = Type.Object({ continuationToken: Type.Optional(Type.String({ m
 const PlansQuery = Type.Object({ planId: Type.Optional(Type.String({ maxLength: 200 })) });
 
 export async function fulfillmentRoutes(instance: FastifyInstance, deps: FulfillmentRouteDeps): Promise<void> {
-  const { api: fulfillment, tokens } = deps;
+  const { api: fulfillment } = deps;
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
-  app.decorateRequest('marketplaceCaller', null);
-
-  app.addHook('onRequest', async (request, reply) => {
-    echoRequestIds(request, reply);
-    if (deps.faults.pending && (await deps.faults.apply(request, reply))) return reply;
-    checkApiVersion(request);
-    try {
-      request.marketplaceCaller = await tokens.authenticate(request.headers.authorization);
-    } catch (error) {
-      if (error instanceof AccessDenied) throw E.forbidden(error.message);
-      throw error;
-    }
-  });
-
-  const caller = (request: FastifyRequest): PublisherConfig => {
-    if (!request.marketplaceCaller) throw E.forbidden('The request was not authenticated');
-    return request.marketplaceCaller;
-  };
 
   app.post('/saas/subscriptions/resolve', { schema: { response: { 200: ResolvedSubscription } } }, async (request) => {
     const header = request.headers['x-ms-marketplace-token'];
@@ -124,25 +95,6 @@ export async function fulfillmentRoutes(instance: FastifyInstance, deps: Fulfill
       return reply.status(200).send();
     },
   );
-}
-
-/** Echoes the caller's request and correlation ids, or makes them, on every answer (errors too). */
-function echoRequestIds(request: FastifyRequest, reply: FastifyReply): void {
-  reply.header('x-ms-requestid', headerValue(request, 'x-ms-requestid') ?? randomUUID());
-  reply.header('x-ms-correlationid', headerValue(request, 'x-ms-correlationid') ?? randomUUID());
-}
-
-function headerValue(request: FastifyRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  // Header values are echoed, so only a bounded, printable value is taken.
-  return first && first.length <= 128 && /^[\x21-\x7e]+$/.test(first) ? first : undefined;
-}
-
-function checkApiVersion(request: FastifyRequest): void {
-  const version = (request.query as Record<string, unknown> | undefined)?.['api-version'];
-  if (version === undefined || version === '') throw E.apiVersionMissing();
-  if (version !== API_VERSION) throw E.apiVersionUnsupported(request.url.split('?')[0] ?? '', String(version));
 }
 
 function accepted(reply: FastifyReply, origin: string, operation: Pick<SaaSOperationType, 'id' | 'subscriptionId'>) {

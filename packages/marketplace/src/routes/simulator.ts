@@ -57,6 +57,9 @@ function inboxToJson(entry: InboxEntry) {
   return { ...entry, payload: JSON.parse(entry.payload) as unknown };
 }
 
+/** Hours of usage the simulator shows per subscription (a month and more). */
+export const USAGE_SHOWN = 1000;
+
 export async function simulatorRoutes(instance: FastifyInstance, deps: SimulatorRouteDeps): Promise<void> {
   const { fulfillment, store } = deps;
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
@@ -78,6 +81,11 @@ export async function simulatorRoutes(instance: FastifyInstance, deps: Simulator
     if (!subscription) throw new ApiError(404, 'EntityNotFound', `Subscription ${id} not found`, 'subscriptionId');
     return { subscription: subscriptionToWire(subscription), operations: (await store.listOperations(id)).map(operationToWire) };
   });
+
+  // The usage the metering service accepted for the subscription, newest hour first.
+  app.get('/subscriptions/:subscriptionId/usage', { schema: { params: IdParams } }, async (request) => ({
+    usage: await store.usage.of(request.params.subscriptionId, USAGE_SHOWN),
+  }));
 
   app.post('/subscriptions/:subscriptionId/actions', { schema: { params: IdParams, body: CustomerActionRequest } }, async (request, reply) => {
     const operation = await fulfillment.operations.customerAction(request.params.subscriptionId, request.body);

@@ -7,10 +7,13 @@ import type { DeliveryAttempt, DeliveryRecord, InboxEntry, OperationRecord, Subs
 import { DocumentCache, type CachedDocument } from './document-cache.js';
 import { deliveryToRow, inboxToRow, operationToRow, rowToDelivery, rowToInbox, rowToOperation, rowToSubscription, subscriptionToRow } from './rows.js';
 import { marketplaceMigrations, type MarketplaceTables } from './schema.js';
+import { UsageEvents } from './usage.js';
 
 export class MarketplaceStore extends Repository<MarketplaceTables, MarketplaceStore> {
   /** Signing keys, the clock's offset, publisher endpoints, the inbox's answers. */
   readonly settings: SettingsTable;
+  /** Accepted metering events. */
+  readonly usage: UsageEvents;
 
   constructor(
     db: Kysely<MarketplaceTables>,
@@ -22,6 +25,7 @@ export class MarketplaceStore extends Repository<MarketplaceTables, MarketplaceS
   ) {
     super(db, dialect);
     this.settings = new SettingsTable(db, 'mp_settings');
+    this.usage = new UsageEvents(db);
   }
 
   protected on(db: Kysely<MarketplaceTables>): MarketplaceStore {
@@ -282,7 +286,15 @@ export class MarketplaceStore extends Repository<MarketplaceTables, MarketplaceS
   /** Empties every table of marketplace state (not the settings: keys and configuration stay). */
   async clearState(): Promise<void> {
     // Children before parents, for the foreign keys.
-    for (const table of ['mp_webhook_attempts', 'mp_webhook_deliveries', 'mp_inbox', 'mp_operations', 'mp_landing_tokens', 'mp_subscriptions'] as const) {
+    for (const table of [
+      'mp_usage_events',
+      'mp_webhook_attempts',
+      'mp_webhook_deliveries',
+      'mp_inbox',
+      'mp_operations',
+      'mp_landing_tokens',
+      'mp_subscriptions',
+    ] as const) {
       await this.db.deleteFrom(table).execute();
     }
     this.cache?.clear();

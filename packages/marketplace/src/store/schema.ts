@@ -104,6 +104,20 @@ export interface InboxRow {
   acknowledgement: string | null;
 }
 
+export interface UsageEventRow {
+  usage_event_id: string;
+  publisher_id: string;
+  resource_id: string;
+  offer_id: string;
+  plan_id: string;
+  dimension: string;
+  /** The calendar hour (UTC, ISO 8601) of effective_start_time: one accepted event per resource, dimension and hour. */
+  hour: string;
+  effective_start_time: string;
+  quantity: number;
+  message_time: string;
+}
+
 interface SettingRow {
   key: string;
   value: string;
@@ -116,6 +130,7 @@ export interface MarketplaceTables {
   mp_webhook_deliveries: DeliveryRow;
   mp_webhook_attempts: DeliveryAttemptRow;
   mp_inbox: InboxRow;
+  mp_usage_events: UsageEventRow;
   mp_settings: SettingRow;
 }
 
@@ -234,6 +249,26 @@ export const marketplaceMigrations: Record<string, Migration> = {
         .addColumn('acknowledgement', 'text')
         .execute();
       await db.schema.createIndex('mp_inbox_received').on('mp_inbox').columns(['received_at']).execute();
+    },
+  },
+  '0003_usage_events': {
+    async up(db: AnyDb) {
+      // Accepted metering events; the unique key is the marketplace's duplicate rule.
+      await db.schema
+        .createTable('mp_usage_events')
+        .addColumn('usage_event_id', 'text', (c) => c.primaryKey())
+        .addColumn('publisher_id', 'text', (c) => c.notNull())
+        .addColumn('resource_id', 'text', (c) => c.notNull().references('mp_subscriptions.id'))
+        .addColumn('offer_id', 'text', (c) => c.notNull())
+        .addColumn('plan_id', 'text', (c) => c.notNull())
+        .addColumn('dimension', 'text', (c) => c.notNull())
+        .addColumn('hour', 'text', (c) => c.notNull())
+        .addColumn('effective_start_time', 'text', (c) => c.notNull())
+        .addColumn('quantity', 'double precision', (c) => c.notNull())
+        .addColumn('message_time', 'text', (c) => c.notNull())
+        .addUniqueConstraint('mp_usage_events_hour', ['resource_id', 'dimension', 'hour'])
+        .execute();
+      await db.schema.createIndex('mp_usage_events_publisher').on('mp_usage_events').columns(['publisher_id', 'hour']).execute();
     },
   },
 };

@@ -3,7 +3,7 @@
 import { html, idCode, operationBadge, statusBadge, table, textWithIds, when, actionWords, termWords, type SafeHtml } from '@saas-fulfillment/web';
 import { seatLimits, type Catalog } from '../catalog.js';
 import type { CustomerAction } from '../fulfillment/operations.js';
-import type { DeliveryRecord, OperationRecord, SubscriptionRecord } from '../model.js';
+import type { DeliveryRecord, OperationRecord, SubscriptionRecord, UsageEventRecord } from '../model.js';
 import { planNames } from './layout.js';
 import { deliveryTable } from './webhooks.js';
 
@@ -23,10 +23,10 @@ export function subscriptionsPage(subscriptions: SubscriptionRecord[], catalog: 
 export function subscriptionPage(
   s: SubscriptionRecord,
   catalog: Catalog,
-  operations: OperationRecord[],
-  deliveries: DeliveryRecord[],
+  history: { operations: OperationRecord[]; deliveries: DeliveryRecord[]; usage: UsageEventRecord[] },
   landing: string | undefined,
 ): SafeHtml {
+  const { operations, deliveries, usage } = history;
   const names = planNames(catalog, s.offerId, s.planId);
   const plans = catalog.plansFor(s.offerId, s.beneficiary.tenantId).filter((p) => p.planId !== s.planId && !p.isStopSell);
   const current = catalog.plan(s.offerId, s.planId);
@@ -81,5 +81,22 @@ ${s.allowedCustomerOperations.includes('Update') ? '' : html`<dt>Sold by</dt><dd
     ),
     'No operations yet.',
   )}</section>
-<section><h2>Webhook deliveries</h2>${deliveryTable(deliveries)}</section>`;
+<section><h2>Webhook deliveries</h2>${deliveryTable(deliveries)}</section>
+<section><h2>Usage</h2>${usageTable(catalog, s, usage)}</section>`;
 }
+
+/** The metering events accepted for the subscription: one per dimension and hour. */
+function usageTable(catalog: Catalog, s: SubscriptionRecord, usage: UsageEventRecord[]): SafeHtml {
+  const dimensions = new Map((catalog.plan(s.offerId, s.planId)?.meteringDimensions ?? []).map((d) => [d.id, d]));
+  if (usage.length === 0 && dimensions.size === 0) return html`<p class="muted">This plan has no metered dimensions.</p>`;
+  return table(
+    ['Hour', 'Dimension', 'Quantity', 'Plan', 'Received', 'Usage event'],
+    usage.map((u) => {
+      const dimension = dimensions.get(u.dimension);
+      return html`<tr><td>${when(u.hour)}</td><td>${dimension?.displayName ?? u.dimension} <span class="muted">${u.dimension}</span></td><td class="number">${QUANTITY.format(u.quantity)}${dimension ? html` <span class="muted">${dimension.unitOfMeasure}</span>` : ''}</td><td>${planNames(catalog, s.offerId, u.planId).plan}</td><td>${when(u.messageTime)}</td><td>${idCode(u.usageEventId)}</td></tr>`;
+    }),
+    'No usage reported yet: the publisher sends it to POST /api/usageEvent or /api/batchUsageEvent.',
+  );
+}
+
+const QUANTITY = new Intl.NumberFormat('en-US', { maximumFractionDigits: 6 });

@@ -6,6 +6,7 @@ import { act, actionWords, wholeNumber, withQuery } from '@saas-fulfillment/web'
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { CustomerActionRequest } from '../../fulfillment/operations.js';
+import { USAGE_SHOWN } from '../simulator.js';
 import { notFoundPage } from '../../views/layout.js';
 import { subscriptionPage, subscriptionsPage } from '../../views/subscriptions.js';
 import { IdParams, PageQuery, sendPage, type SimulatorPageDeps } from './frame.js';
@@ -37,7 +38,8 @@ export async function subscriptionPages(instance: FastifyInstance, deps: Simulat
     const operations = await store.listOperations(subscription.id);
     const deliveries = await store.listDeliveries({ subscriptionId: subscription.id, limit: 50 });
     const waiting = operations.some((o) => o.status === 'InProgress') || deliveries.some((d) => d.status === 'Pending');
-    const body = subscriptionPage(subscription, catalog, operations, deliveries, landing);
+    const usage = await store.usage.of(subscription.id, USAGE_SHOWN);
+    const body = subscriptionPage(subscription, catalog, { operations, deliveries, usage }, landing);
     return sendPage(reply, clock, request.query, subscription.name, body, waiting ? { refreshSeconds: 3 } : {});
   });
 

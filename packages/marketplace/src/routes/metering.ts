@@ -1,0 +1,129 @@
+// The Marketplace Metering Service API under /api: one usage event, a batch of up to 25, and the usage
+// read-back. A single event's refusal is its HTTP status (400, 403, 409 with the accepted event); a
+// batch answers 200 with one status per event, as Microsoft's does.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import {
+  ApiError,
+  BatchUsageEvent,
+  GetUsageEventOkResponse,
+  ReconStatus,
+  UsageEvent,
+  Uuid,
+  type BatchUsageEventOkResponse,
+  type UsageBatchEventOkMessage,
+  type UsageEventConflictResponse,
+  type UsageEventOkResponse,
+} from '@saas-fulfillment/contract';
+import { endOfToday, type Metering, type UsageOutcome } from '../metering/metering.js';
+import type { UsageEventRecord } from '../model.js';
+import { caller } from './api.js';
+
+export interface MeteringRouteDeps {
+  metering: Metering;
+}
+
+const DateQuery = Type.String({ maxLength: 40 });
+/** `UsageEndDate` is spelled with a capital U in the spec and the docs; the service reads query names in any case. */
+const UsageQuery = Type.Object({
+  usageStartDate: Type.Optional(DateQuery),
+  UsageEndDate: Type.Optional(DateQuery),
+  usageEndDate: Type.Optional(DateQuery),
+  offerId: Type.Optional(Type.String({ maxLength: 200 })),
+  planId: Type.Optional(Type.String({ maxLength: 200 })),
+  dimension: Type.Optional(Type.String({ maxLength: 200 })),
+  azureSubscriptionId: Type.Optional(Uuid),
+  reconStatus: Type.Optional(ReconStatus),
+});
+
+/** Duplicates in a batch carry no message time of their own; the live service sends year 1. */
+const NO_MESSAGE_TIME = '0001-01-01T00:00:00Z';
+
+export async function meteringRoutes(instance: FastifyInstance, deps: MeteringRouteDeps): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+  const { metering } = deps;
+
+  app.post('/usageEvent', { schema: { body: UsageEvent } }, async (request, reply) => {
+    const outcome = await metering.post(caller(request), request.body);
+    switch (outcome.status) {
+      case 'Accepted':
+        return reply.status(200).send(okMessage(outcome.record, 'Accepted'));
+      case 'Duplicate':
+        return reply.status(409).send(conflict(outcome.record));
+      case 'ResourceNotAuthorized':
+        throw new ApiError(403, 'Forbidden', outcome.message, outcome.target);
+      default:
+        throw new ApiError(400, outcome.status, outcome.message, outcome.target, [{ code: outcome.status, message: outcome.message, target: outcome.target }]);
+    }
+  });
+
+  app.post('/batchUsageEvent', { schema: { body: BatchUsageEvent } }, async (request): Promise<BatchUsageEventOkResponse> => {
+    const events = request.body.request;
+    const outcomes = await metering.postBatch(caller(request), events);
+    return { count: outcomes.length, result: outcomes.map((outcome, i) => batchItem(events[i] as UsageEvent, outcome, request.id)) };
+  });
+
+  app.get('/usageEvents', { schema: { querystring: UsageQuery, response: { 200: GetUsageEventOkResponse } } }, async (request) => {
+    const { query } = request;
+    if (query.usageStartDate === undefined) throw new ApiError(400, 'BadArgument', 'usageStartDate is required', 'usageStartDate');
+    const from = parseUsageDate(query.usageStartDate, 'usageStartDate');
+    const endText = query.UsageEndDate ?? query.usageEndDate;
+    const to = endText === undefined ? endOfToday(metering.now()) : endOf(endText);
+    if (to <= from) throw new ApiError(400, 'BadArgument', 'UsageEndDate must be after usageStartDate', 'UsageEndDate');
+    // SaaS usage has no Azure subscription: a filter on one matches nothing.
+    if (query.azureSubscriptionId !== undefined) return [];
+    return metering.list(caller(request), {
+      from,
+      to,
+      offerId: query.offerId,
+      planId: query.planId,
+      dimension: query.dimension,
+      reconStatus: query.reconStatus,
+    });
+  });
+}
+
+function okMessage(record: UsageEventRecord, status: 'Accepted' | 'Duplicate'): UsageEventOkResponse {
+  return {
+    usageEventId: record.usageEventId,
+    status,
+    messageTime: record.messageTime,
+    resourceId: record.resourceId,
+    quantity: record.quantity,
+    dimension: record.dimension,
+    effectiveStartTime: record.effectiveStartTime,
+    planId: record.planId,
+  };
+}
+
+function conflict(accepted: UsageEventRecord): UsageEventConflictResponse {
+  return { code: 'Conflict', message: 'This usage event already exist.', additionalInfo: { acceptedMessage: okMessage(accepted, 'Duplicate') } };
+}
+
+function batchItem(event: UsageEvent, outcome: UsageOutcome, requestId: string): UsageBatchEventOkMessage {
+  if (outcome.status === 'Accepted') return okMessage(outcome.record, 'Accepted');
+  if (outcome.status === 'Duplicate') return { ...event, status: 'Duplicate', messageTime: NO_MESSAGE_TIME, error: conflict(outcome.record) };
+  return {
+    ...event,
+    status: outcome.status,
+    messageTime: NO_MESSAGE_TIME,
+    error: { code: outcome.status, message: `${outcome.message} (request ${requestId})` },
+  };
+}
+
+const ISO_DATE = /^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+/** A query date: a day (`2020-12-03`) or an instant (`2020-12-03T15:00`, UTC unless it says otherwise). */
+function parseUsageDate(text: string, field: string): string {
+  const match = ISO_DATE.exec(text);
+  const ms = match ? Date.parse(match[2] === undefined ? `${text}T00:00:00Z` : match[5] === undefined ? `${text}Z` : text) : Number.NaN;
+  if (Number.isNaN(ms)) throw new ApiError(400, 'BadArgument', `${field} must be an ISO 8601 date or date-time, such as 2020-12-03 or 2020-12-03T15:00`, field);
+  return new Date(ms).toISOString();
+}
+
+/** The end of a range: a day includes the whole day; an instant is the end itself. */
+function endOf(text: string): string {
+  const start = parseUsageDate(text, 'UsageEndDate');
+  return ISO_DATE.exec(text)?.[2] === undefined ? new Date(Date.parse(start) + 86_400_000).toISOString() : start;
+}
