@@ -6,7 +6,9 @@ export {
   type CallOptions,
   type ClientLogger,
   type MarketplaceClientOptions,
+  type UsageQuery,
 } from './marketplace-client.js';
+export type { UsageEventResult } from './metering.js';
 export {
   ClientSecretCredential,
   StaticTokenCredential,

@@ -1,21 +1,29 @@
 // MarketplaceClient: one typed method per endpoint of the SaaS Fulfillment API v2 (subscriptions and
-// operations), over Node's fetch, with Entra tokens, request/correlation ids, retries and typed errors.
-import { randomUUID } from 'node:crypto';
+// operations) and of the Metering Service API, over Node's fetch, with Entra tokens, request/correlation
+// ids, retries and typed errors (transport.ts).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { API_VERSION, type Plan, type ResolvedSubscription, type SaaSOperation, type Subscription, type UpdateOperation } from '@saas-fulfillment/contract';
+import {
+  MAX_BATCH_EVENTS,
+  type GetUsageEvent,
+  type Plan,
+  type ReconStatus,
+  type ResolvedSubscription,
+  type SaaSOperation,
+  type Subscription,
+  type UpdateOperation,
+  type UsageEvent,
+} from '@saas-fulfillment/contract';
 import type { TokenCredential } from './credentials.js';
 import { MarketplaceError } from './errors.js';
+import { parseBatchResults, parseUsageEvents, parseUsageResult, type UsageEventResult } from './metering.js';
 import { parseOperation, parseOperations, parsePlans, parseResolved, parseSubscription, parseSubscriptionPage, type UnknownValueReport } from './parse.js';
-import { DEFAULT_RETRY, isRetryable, retryDelay, type Failure, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
+import { Transport, type CallOptions, type ClientLogger } from './transport.js';
+
+export type { CallOptions, ClientLogger } from './transport.js';
 
 export const PRODUCTION_API = 'https://marketplaceapi.microsoft.com/api';
 const TERMINAL: readonly string[] = ['Succeeded', 'Failed', 'Conflict'];
-
-/** Anything with pino's `debug`/`warn` (pino, console...). Tokens and secrets are never passed to it. */
-export interface ClientLogger {
-  debug(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}
 
 export interface MarketplaceClientOptions {
   /** `https://marketplaceapi.microsoft.com/api` in production; `http://127.0.0.1:4010/api` for the emulator. */
@@ -28,37 +36,21 @@ export interface MarketplaceClientOptions {
   logger?: ClientLogger;
 }
 
-/** Per-call options: a correlation id to tie several calls together, and cancellation. */
-export interface CallOptions {
-  correlationId?: string;
-  signal?: AbortSignal;
-}
-
 /** What a publisher-initiated change returns: the operation to poll. */
 export interface AcceptedOperation {
   operationId: string;
   operationLocation: string;
 }
 
-interface Call extends CallOptions {
-  name: string;
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  /** Path under baseUrl, or an absolute URL (`@nextLink`) on the same origin. */
-  path: string;
-  query?: Record<string, string | undefined>;
-  body?: unknown;
-  headers?: Record<string, string>;
-  /** Safe to send twice (see retry.ts). */
-  idempotent: boolean;
-}
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: unknown;
-  attempts: number;
-  requestId: string;
-  correlationId: string;
+/** Filters of GET /usageEvents; dates are ISO 8601 days or instants (UTC). */
+export interface UsageQuery {
+  usageStartDate: string;
+  usageEndDate?: string;
+  offerId?: string;
+  planId?: string;
+  dimension?: string;
+  azureSubscriptionId?: string;
+  reconStatus?: ReconStatus;
 }
 
 /**
@@ -71,23 +63,26 @@ interface Answer {
  */
 export class MarketplaceClient {
   readonly baseUrl: string;
-  private readonly fetch: typeof fetch;
-  private readonly retry: RetryPolicy;
-  private readonly timeoutMs: number;
+  private readonly transport: Transport;
   /** Each value Microsoft added since this library was written is logged once, then kept quietly. */
   private readonly unknown: UnknownValueReport;
 
-  constructor(private readonly options: MarketplaceClientOptions) {
+  constructor(options: MarketplaceClientOptions) {
     this.baseUrl = (options.baseUrl ?? PRODUCTION_API).replace(/\/+$/, '');
-    this.fetch = options.fetch ?? globalThis.fetch;
-    this.retry = { ...DEFAULT_RETRY, ...options.retry };
-    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.transport = new Transport({
+      baseUrl: this.baseUrl,
+      credential: options.credential,
+      fetch: options.fetch ?? globalThis.fetch,
+      retry: { ...DEFAULT_RETRY, ...options.retry },
+      timeoutMs: options.timeoutMs ?? 30_000,
+      logger: options.logger,
+    });
     this.unknown = warnOnce(options.logger);
   }
 
   /** Exchanges a landing-page token (already URL-decoded once: see `landingPageToken`) for its subscription. */
   async resolve(marketplaceToken: string, options: CallOptions = {}): Promise<ResolvedSubscription> {
-    const answer = await this.call({
+    const answer = await this.transport.call({
       ...options,
       name: 'resolve',
       method: 'POST',
@@ -103,9 +98,9 @@ export class MarketplaceClient {
     let next: string | undefined = '/saas/subscriptions';
     const seen = new Set<string>();
     while (next !== undefined) {
-      if (seen.has(next)) throw this.localError('listSubscriptions', `@nextLink repeats ${next}`, 'InvalidNextLink');
+      if (seen.has(next)) throw this.transport.localError('listSubscriptions', `@nextLink repeats ${next}`, 'InvalidNextLink');
       seen.add(next);
-      const answer = await this.call({ ...options, name: 'listSubscriptions', method: 'GET', path: next, idempotent: true });
+      const answer = await this.transport.call({ ...options, name: 'listSubscriptions', method: 'GET', path: next, idempotent: true });
       const page = parseSubscriptionPage(answer.body, this.unknown);
       yield* page.subscriptions;
       next = page.nextLink;
@@ -113,13 +108,13 @@ export class MarketplaceClient {
   }
 
   async getSubscription(subscriptionId: string, options: CallOptions = {}): Promise<Subscription> {
-    const answer = await this.call({ ...options, name: 'getSubscription', method: 'GET', path: subscriptionPath(subscriptionId), idempotent: true });
+    const answer = await this.transport.call({ ...options, name: 'getSubscription', method: 'GET', path: subscriptionPath(subscriptionId), idempotent: true });
     return parseSubscription(answer.body, this.unknown);
   }
 
   /** Plans the subscription may move to (public, and private ones for this customer), the current one included. */
   async listAvailablePlans(subscriptionId: string, planId?: string, options: CallOptions = {}): Promise<Plan[]> {
-    const answer = await this.call({
+    const answer = await this.transport.call({
       ...options,
       name: 'listAvailablePlans',
       method: 'GET',
@@ -137,7 +132,7 @@ export class MarketplaceClient {
   async activate(subscriptionId: string, plan: { planId: string; quantity?: number | undefined }, options: CallOptions = {}): Promise<void> {
     const body = plan.quantity === undefined ? { planId: plan.planId } : { planId: plan.planId, quantity: plan.quantity };
     try {
-      await this.call({ ...options, name: 'activate', method: 'POST', path: `${subscriptionPath(subscriptionId)}/activate`, body, idempotent: true });
+      await this.transport.call({ ...options, name: 'activate', method: 'POST', path: `${subscriptionPath(subscriptionId)}/activate`, body, idempotent: true });
     } catch (error) {
       if (!(error instanceof MarketplaceError) || error.status !== 400 || error.attempts < 2) throw error;
       const current = await this.getSubscription(subscriptionId, options);
@@ -162,7 +157,7 @@ export class MarketplaceClient {
 
   /** Operations waiting on the publisher. */
   async listOperations(subscriptionId: string, options: CallOptions = {}): Promise<SaaSOperation[]> {
-    const answer = await this.call({
+    const answer = await this.transport.call({
       ...options,
       name: 'listOperations',
       method: 'GET',
@@ -173,7 +168,13 @@ export class MarketplaceClient {
   }
 
   async getOperation(subscriptionId: string, operationId: string, options: CallOptions = {}): Promise<SaaSOperation> {
-    const answer = await this.call({ ...options, name: 'getOperation', method: 'GET', path: operationPath(subscriptionId, operationId), idempotent: true });
+    const answer = await this.transport.call({
+      ...options,
+      name: 'getOperation',
+      method: 'GET',
+      path: operationPath(subscriptionId, operationId),
+      idempotent: true,
+    });
     return parseOperation(answer.body, this.unknown);
   }
 
@@ -183,7 +184,7 @@ export class MarketplaceClient {
    */
   async updateOperation(subscriptionId: string, operationId: string, update: UpdateOperation, options: CallOptions = {}): Promise<void> {
     try {
-      await this.call({
+      await this.transport.call({
         ...options,
         name: 'updateOperation',
         method: 'PATCH',
@@ -209,10 +210,68 @@ export class MarketplaceClient {
       const operation = await this.getOperation(subscriptionId, operationId, options);
       if (TERMINAL.includes(operation.status)) return operation;
       if (Date.now() >= deadline) {
-        throw this.localError('waitForOperation', `Operation ${operationId} is still ${operation.status} after ${options.timeoutMs ?? 300_000} ms`, 'Timeout');
+        throw this.transport.localError(
+          'waitForOperation',
+          `Operation ${operationId} is still ${operation.status} after ${options.timeoutMs ?? 300_000} ms`,
+          'Timeout',
+        );
       }
       await sleep(options.pollIntervalMs ?? 2000, undefined, { signal: options.signal });
     }
+  }
+
+  /**
+   * Reports usage of one dimension for one hour. The hour's first event is accepted; any later one for
+   * the same resource, dimension and hour is a result with status `Duplicate` carrying the event that was
+   * accepted (a 409 from the service), so a retried post never bills twice and never throws for it.
+   */
+  async postUsageEvent(event: UsageEvent, options: CallOptions = {}): Promise<UsageEventResult> {
+    const answer = await this.transport.call({
+      ...options,
+      name: 'postUsageEvent',
+      method: 'POST',
+      path: '/usageEvent',
+      body: event,
+      idempotent: true,
+      answers: [409],
+    });
+    return parseUsageResult(event, answer.body, answer.status === 409);
+  }
+
+  /**
+   * Reports any number of events, 25 per request (the service's limit), in order; one result per event.
+   * Refused events are results too (status InvalidDimension, Expired...): read each one's status.
+   */
+  async postBatchUsageEvents(events: readonly UsageEvent[], options: CallOptions = {}): Promise<UsageEventResult[]> {
+    const results: UsageEventResult[] = [];
+    for (let start = 0; start < events.length; start += MAX_BATCH_EVENTS) {
+      const request = events.slice(start, start + MAX_BATCH_EVENTS);
+      const answer = await this.transport.call({
+        ...options,
+        name: 'postBatchUsageEvents',
+        method: 'POST',
+        path: '/batchUsageEvent',
+        body: { request },
+        idempotent: true,
+      });
+      results.push(...parseBatchResults(request, answer.body));
+    }
+    return results;
+  }
+
+  /** Usage the marketplace holds, per resource, dimension and day, with its reconciliation status. */
+  async getUsageEvents(query: UsageQuery, options: CallOptions = {}): Promise<GetUsageEvent[]> {
+    const { usageEndDate, ...rest } = query;
+    // The service spells it UsageEndDate (capital U), as the spec does.
+    const answer = await this.transport.call({
+      ...options,
+      name: 'getUsageEvents',
+      method: 'GET',
+      path: '/usageEvents',
+      query: { ...rest, UsageEndDate: usageEndDate },
+      idempotent: true,
+    });
+    return parseUsageEvents(answer.body);
   }
 
   private async startOperation(
@@ -222,153 +281,16 @@ export class MarketplaceClient {
     body: unknown,
     options: CallOptions,
   ): Promise<AcceptedOperation> {
-    const answer = await this.call({ ...options, name, method, path: subscriptionPath(subscriptionId), body, idempotent: false });
+    const answer = await this.transport.call({ ...options, name, method, path: subscriptionPath(subscriptionId), body, idempotent: false });
     const operationLocation = answer.headers.get('operation-location') ?? '';
     const operationId = /\/operations\/([^/?#]+)/.exec(operationLocation)?.[1] ?? answer.headers.get('operation-id') ?? '';
-    if (!operationId) throw this.localError(name, 'The answer carried no Operation-Location', 'MissingOperationLocation', answer);
+    if (!operationId) throw this.transport.localError(name, 'The answer carried no Operation-Location', 'MissingOperationLocation', answer);
     return { operationId: decodeURIComponent(operationId), operationLocation };
-  }
-
-  /** One API call with its retries; resolves with a 2xx answer or throws MarketplaceError. */
-  private async call(call: Call): Promise<Answer> {
-    const url = this.urlFor(call);
-    const correlationId = call.correlationId ?? randomUUID();
-    const started = Date.now();
-    let forceRefresh = false;
-    for (let attempt = 1; ; attempt++) {
-      const requestId = randomUUID();
-      const context = { method: call.name, attempt, requestId, correlationId };
-      const outcome = await this.attempt(call, url, requestId, correlationId, forceRefresh);
-      if ('response' in outcome && outcome.response.status < 400) {
-        this.options.logger?.debug({ ...context, status: outcome.response.status }, 'marketplace call');
-        return { status: outcome.response.status, headers: outcome.response.headers, body: outcome.body, attempts: attempt, requestId, correlationId };
-      }
-      const failure: Failure =
-        'response' in outcome ? { kind: 'status', status: outcome.response.status, retryAfter: outcome.response.headers.get('retry-after') } : outcome.failure;
-      // A 403 may be a token the server thinks expired: one more try with a fresh token.
-      const refreshToken: boolean = failure.kind === 'status' && failure.status === 403 && !forceRefresh && attempt < this.retry.maxAttempts;
-      const delay = refreshToken ? 0 : retryDelay(attempt, this.retry, failure.kind === 'status' ? failure.retryAfter : null, Date.now());
-      const retry =
-        (refreshToken || isRetryable(failure, call.idempotent)) &&
-        attempt < this.retry.maxAttempts &&
-        Date.now() - started + delay <= this.retry.maxElapsedMs &&
-        !call.signal?.aborted;
-      if (!retry) throw this.failure(call, outcome, { ...context, attempts: attempt });
-      forceRefresh = refreshToken;
-      this.options.logger?.warn(
-        { ...context, status: failure.kind === 'status' ? failure.status : failure.kind, delayMs: delay },
-        'marketplace call failed; retrying',
-      );
-      await sleep(delay, undefined, { signal: call.signal });
-    }
-  }
-
-  private async attempt(
-    call: Call,
-    url: string,
-    requestId: string,
-    correlationId: string,
-    forceRefresh: boolean,
-  ): Promise<{ response: Response; body: unknown } | { failure: Exclude<Failure, { kind: 'status' }>; error: unknown }> {
-    const token = await this.options.credential.getToken({ forceRefresh, ...(call.signal ? { signal: call.signal } : {}) });
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${token}`,
-      'x-ms-requestid': requestId,
-      'x-ms-correlationid': correlationId,
-      'content-type': 'application/json',
-      ...call.headers,
-    };
-    const signal = call.signal ? AbortSignal.any([call.signal, AbortSignal.timeout(this.timeoutMs)]) : AbortSignal.timeout(this.timeoutMs);
-    try {
-      const response = await this.fetch(url, {
-        method: call.method,
-        headers,
-        body: call.body === undefined ? undefined : JSON.stringify(call.body),
-        signal,
-        redirect: 'error',
-      });
-      const text = await response.text();
-      return { response, body: parseJson(text) };
-    } catch (error) {
-      if (call.signal?.aborted) throw error;
-      return { failure: { kind: neverSent(error) ? 'not-sent' : 'unknown-outcome' }, error };
-    }
-  }
-
-  private urlFor(call: Call): string {
-    const url = new URL(/^https?:\/\//.test(call.path) ? call.path : this.baseUrl + call.path);
-    // `@nextLink` is followed only on the API's own origin: the bearer token must not go elsewhere.
-    if (url.origin !== new URL(this.baseUrl).origin) throw this.localError(call.name, `Refusing to send the access token to ${url.origin}`, 'ForeignLink');
-    for (const [name, value] of Object.entries(call.query ?? {})) if (value !== undefined) url.searchParams.set(name, value);
-    if (!url.searchParams.has('api-version')) url.searchParams.set('api-version', API_VERSION);
-    return url.toString();
-  }
-
-  private failure(
-    call: Call,
-    outcome: { response: Response; body: unknown } | { error: unknown },
-    context: { requestId: string; correlationId: string; attempts: number },
-  ): MarketplaceError {
-    if (!('response' in outcome)) {
-      const cause = outcome.error as Error;
-      const timedOut = cause?.name === 'TimeoutError';
-      const message = timedOut
-        ? `${call.name}: no answer within ${this.timeoutMs} ms`
-        : `${call.name}: ${cause?.message ?? 'network error'}${networkCode(cause) ? ` (${networkCode(cause)})` : ''}`;
-      return new MarketplaceError(message, { status: 0, code: timedOut ? 'Timeout' : 'NetworkError', method: call.name, ...context }, { cause });
-    }
-    const { status } = outcome.response;
-    const { code, message, target } = errorBody(outcome.body);
-    const hint = status === 403 ? ' (403: the token is missing, expired or invalid, or the app is not the one registered on this offer in Partner Center)' : '';
-    return new MarketplaceError(`${call.name} failed with ${status} ${code}: ${message}${hint}`, { status, code, target, method: call.name, ...context });
-  }
-
-  private localError(method: string, message: string, code: string, answer?: Answer): MarketplaceError {
-    return new MarketplaceError(`${method}: ${message}`, {
-      status: answer?.status ?? 0,
-      code,
-      method,
-      requestId: answer?.requestId ?? '',
-      correlationId: answer?.correlationId ?? '',
-      attempts: answer?.attempts ?? 0,
-    });
   }
 }
 
 const subscriptionPath = (id: string) => `/saas/subscriptions/${encodeURIComponent(id)}`;
 const operationPath = (id: string, operationId: string) => `${subscriptionPath(id)}/operations/${encodeURIComponent(operationId)}`;
-
-function parseJson(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
-/** The error body in any of the shapes Microsoft uses: `{code,message,target}`, `{error:{...}}`, `{Error:{Code,Message}}`. */
-function errorBody(body: unknown): { code: string; message: string; target: string | undefined } {
-  const outer = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-  const inner = (outer.error ?? outer.Error ?? outer) as Record<string, unknown>;
-  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
-  return {
-    code: text(inner.code) ?? text(inner.Code) ?? 'Unknown',
-    message: text(inner.message) ?? text(inner.Message) ?? (typeof body === 'string' ? body.slice(0, 500) : 'no error body'),
-    target: text(inner.target) ?? text(inner.Target),
-  };
-}
-
-function networkCode(error: unknown): string | undefined {
-  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
-  return typeof cause?.code === 'string' ? cause.code : undefined;
-}
-
-/** Errors that happen before a request leaves: nothing reached the server. */
-function neverSent(error: unknown): boolean {
-  const code = networkCode(error);
-  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'UND_ERR_CONNECT_TIMEOUT';
-}
 
 /** Reports each unknown enum value once per client: a warning worth reading, not one per call. */
 function warnOnce(logger: ClientLogger | undefined): UnknownValueReport {

@@ -7,7 +7,7 @@ import { API_VERSION } from '@saas-fulfillment/contract';
 import type { PublisherConfig } from '../catalog.js';
 import { MarketplaceErrors as E } from '../errors.js';
 import { AccessDenied, type TokenService } from '../identity/tokens.js';
-import type { FaultInjector } from '../simulator/faults.js';
+import { holdBackAnswer, type FaultInjector } from '../simulator/faults.js';
 import { fulfillmentRoutes, type FulfillmentRouteDeps } from './fulfillment.js';
 import { meteringRoutes, type MeteringRouteDeps } from './metering.js';
 
@@ -36,6 +36,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiRouteDeps): Promi
       throw error;
     }
   });
+  app.addHook('onSend', holdBackAnswer);
   await app.register(fulfillmentRoutes, { api: deps.api, publicUrl: deps.publicUrl });
   await app.register(meteringRoutes, { metering: deps.metering });
 }

@@ -1,6 +1,7 @@
-// Chaos on demand: the simulator's control API queues faults that the next matching fulfillment API calls
-// suffer (an error status, optionally with Retry-After, and/or added latency), so a publisher can prove
-// its retries and timeouts. Kept in memory: a restart clears them.
+// Chaos on demand: the simulator's control API queues faults that the next matching marketplace API calls
+// suffer (an error status, optionally with Retry-After, and/or added latency; or a call carried out whose
+// answer is late or never comes), so a publisher can prove its retries, timeouts and idempotency. Kept in
+// memory: a restart clears them.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Type from 'typebox';
@@ -18,12 +19,27 @@ export const FaultBody = Type.Object({
   method: Type.Optional(Type.Enum(['GET', 'POST', 'PATCH', 'DELETE'])),
   retryAfterSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 3600 })),
   delayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })),
+  /** The call is carried out, then its answer waits this long (the caller may time out, or die, meanwhile). */
+  answerDelayMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 120_000 })),
+  /** The call is carried out, then the connection is cut: the caller never learns that it worked. */
+  lostAnswer: Type.Optional(Type.Boolean()),
 });
 export type FaultRequest = Type.Static<typeof FaultBody>;
 
 interface Fault extends FaultRequest {
   id: string;
   remaining: number;
+}
+
+/** Calls carried out whose answer a fault holds back or loses. */
+const afterCall = new WeakMap<FastifyRequest, Fault>();
+
+/** What happens to a call's answer once it was carried out (an onSend hook of the API). */
+export async function holdBackAnswer(request: FastifyRequest): Promise<void> {
+  const fault = afterCall.get(request);
+  if (!fault) return;
+  if (fault.answerDelayMs) await sleep(fault.answerDelayMs);
+  if (fault.lostAnswer) request.raw.socket.destroy();
 }
 
 /** Longer paths are never matched: a bound on the matcher's work, far above any real API path. */
@@ -33,7 +49,11 @@ export class FaultInjector {
   private faults: Fault[] = [];
 
   add(request: FaultRequest): { id: string } {
-    if (request.status === undefined && request.delayMs === undefined) throw badRequest('BadArgument', 'Give a status, a delayMs, or both', 'status');
+    const afterwards = request.answerDelayMs !== undefined || request.lostAnswer === true;
+    if (request.status === undefined && request.delayMs === undefined && !afterwards) {
+      throw badRequest('BadArgument', 'Give a status, a delayMs, an answerDelayMs or lostAnswer', 'status');
+    }
+    if (request.status !== undefined && afterwards) throw badRequest('BadArgument', 'A call answered with a fault status is not carried out', 'status');
     const fault = { ...request, id: randomUUID(), remaining: request.count };
     this.faults.push(fault);
     return { id: fault.id };
@@ -44,8 +64,8 @@ export class FaultInjector {
     return this.faults.length > 0;
   }
 
-  list(): { id: string; remaining: number; status?: number; pathPattern?: string; method?: string; delayMs?: number }[] {
-    return this.faults.map(({ id, remaining, status, pathPattern, method, delayMs }) => ({ id, remaining, status, pathPattern, method, delayMs }));
+  list(): Omit<Fault, 'count'>[] {
+    return this.faults.map(({ count: _, ...fault }) => fault);
   }
 
   clear(): void {
@@ -61,6 +81,7 @@ export class FaultInjector {
     fault.remaining--;
     this.faults = this.faults.filter((f) => f.remaining > 0);
     if (fault.delayMs) await sleep(fault.delayMs);
+    if (fault.answerDelayMs !== undefined || fault.lostAnswer) afterCall.set(request, fault);
     if (fault.status === undefined) return false;
     if (fault.retryAfterSeconds !== undefined) reply.header('retry-after', String(fault.retryAfterSeconds));
     const message = `Injected fault ${fault.id}`;
