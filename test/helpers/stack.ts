@@ -9,7 +9,7 @@ import { openPublisherStore } from '../../packages/publisher/src/store/repositor
 import { createWebhookVerifier } from '../../packages/publisher/src/auth/webhook-verifier.js';
 import { testLocation } from './databases.js';
 import { DEV_PUBLISHER, startTestMarketplace, type TestMarketplace, type TestMarketplaceOptions } from './marketplace.js';
-import { WebSession } from './web-session.js';
+import { hiddenFields, WebSession } from './web-session.js';
 
 export const ADMIN_PASSWORD = 'correct horse battery staple';
 export const APP_API_KEY = 'app-key-for-tests-0123456789';
@@ -25,6 +25,8 @@ export interface TestStack {
   adminCookie(): Promise<string>;
   /** Runs the publisher's due jobs and the emulator's due work until both are quiet. */
   settle(): Promise<void>;
+  /** Buys in the simulator, opens the landing page as a browser would and confirms; returns the subscription id. */
+  buyAndActivate(purchase?: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -71,6 +73,7 @@ export async function startPublisher(
     appApiKey: APP_API_KEY,
     reconcileIntervalMs: 0,
     reconcileOnStart: false,
+    meteringIntervalMs: 0,
     activationWaitMs: 3000,
     worker: { pollIntervalMs: 50, backoff: () => 100 },
     ...options.publisher,
@@ -113,12 +116,23 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     if (signedIn.status !== 303 || signedIn.location !== '/admin') throw new Error(`sign-in failed: ${signedIn.status} ${signedIn.text}`);
     return browser;
   };
+  const buyAndActivate = async (purchase: Record<string, unknown> = {}) => {
+    const bought = await mp.purchase(purchase);
+    const buyer = new WebSession(publisherUrl);
+    const landing = await buyer.get(bought.landingPageUrl);
+    if (!/Confirm your purchase/.test(landing.text)) throw new Error(`landing page: ${landing.status} ${landing.text.slice(0, 300)}`);
+    const confirm = await buyer.post('/landing/activate', hiddenFields(landing.text, '/landing/activate'));
+    const done = await buyer.get(confirm.location ?? '');
+    if (!/Your subscription is active/.test(done.text)) throw new Error(`activation: ${done.status} ${done.text.slice(0, 300)}`);
+    return bought.subscriptionId;
+  };
   return {
     mp,
     publisher,
     publisherUrl,
     client,
     settle,
+    buyAndActivate,
     admin,
     adminCookie: async () => (await admin()).cookie,
     async close() {

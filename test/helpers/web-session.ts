@@ -49,6 +49,17 @@ export class WebSession {
     return this.read(response);
   }
 
+  /** Posts JSON from this browser's own origin (the console's JSON API). */
+  async postJson(path: string, body: unknown) {
+    const response = await fetch(this.url(path), {
+      method: 'POST',
+      headers: { cookie: this.cookie, 'content-type': 'application/json', origin: this.origin },
+      body: JSON.stringify(body),
+      redirect: 'manual',
+    });
+    return this.read(response);
+  }
+
   private url(path: string): string {
     return path.startsWith('http') ? path : `${this.origin}${path}`;
   }

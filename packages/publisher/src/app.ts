@@ -25,6 +25,9 @@ import { landingRoutes } from './routes/landing.js';
 import { createMetrics, type PublisherMetrics } from './metrics.js';
 import type { PublisherStore } from './store/repository.js';
 import { webhookRoutes } from './routes/webhook.js';
+import { Metering } from './metering/index.js';
+import { meteringApi, meteringPages } from './routes/metering.js';
+import { usageRoutes } from './routes/usage.js';
 import type { WebhookVerifier } from './auth/webhook-verifier.js';
 
 export interface PublisherOptions {
@@ -34,8 +37,12 @@ export interface PublisherOptions {
   hooks: PublisherHooks;
   /** The console's password (hashed at start, never kept or logged). */
   adminPassword: string;
-  /** Key the vendor's application sends to the entitlement API. */
+  /** Key the vendor's application sends to the entitlement and usage APIs. */
   appApiKey: string;
+  /** Keys that may report usage for one customer tenant's subscriptions only (TENANT_API_KEYS): tenant id → key. */
+  tenantApiKeys?: Readonly<Record<string, string>>;
+  /** Send closed usage hours at this interval (METERING_INTERVAL, default 5 minutes; 0: only on demand). */
+  meteringIntervalMs?: number;
   /** When set, /metrics answers only requests bearing it (METRICS_TOKEN). */
   metricsToken?: string;
   events?: OutboundConfig;
@@ -71,6 +78,7 @@ export interface PublisherHandles {
   worker: JobWorker;
   store: PublisherStore;
   metrics: PublisherMetrics;
+  metering: Metering;
 }
 
 export type PublisherApp = FastifyInstance & { publisher: PublisherHandles };
@@ -87,7 +95,7 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
 
-  const metrics = createMetrics(store);
+  const metrics = createMetrics(store, clock);
   const events = new OutboundEvents(options.events ?? { url: undefined, secret: undefined }, clock, options.fetch);
   let worker: JobWorker | undefined;
   const wake = () => worker?.wake();
@@ -117,7 +125,8 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
     },
   );
   const plans = new PlanDirectory(options.client, clock, app.log);
-  app.decorate('publisher', { fulfillment, worker, store, metrics } satisfies PublisherHandles);
+  const metering = new Metering({ store, client: options.client, plans, clock, metrics, log: app.log });
+  app.decorate('publisher', { fulfillment, worker, store, metrics, metering } satisfies PublisherHandles);
 
   const cookieSecret = await store.settings.setOnce('cookie-secret', randomBytes(32).toString('base64url'));
   const sessionSecret = await store.settings.setOnce('session-secret', randomBytes(32).toString('base64url'));
@@ -164,6 +173,10 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
   });
   await app.register(adminApi, { auth, console: adminConsole, plans, ownOrigin });
   await app.register(entitlementRoutes, { store, apiKey: options.appApiKey });
+  await app.register(usageRoutes, { metering, metrics, appApiKey: options.appApiKey, tenantKeys: options.tenantApiKeys ?? {} });
+  const today = () => clock.now().toISOString().slice(0, 10);
+  await app.register(meteringPages, { auth, metering, productName: branding.productName, forms, ownOrigin, today });
+  await app.register(meteringApi, { auth, metering, ownOrigin, today });
 
   app.get('/', async (_request, reply) => reply.redirect('/admin', 302));
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -180,6 +193,7 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
 
   const scheduleReconcile = () => store.jobs.enqueue({ kind: 'reconcile', payload: {}, runAt: clock.now().toISOString(), maxAttempts: 3 });
   let reconcileTimer: NodeJS.Timeout | undefined;
+  let meteringTimer: NodeJS.Timeout | undefined;
   if (options.runWorker ?? true) {
     app.addHook('onReady', async () => {
       if (options.reconcileOnStart ?? true) await scheduleReconcile();
@@ -192,10 +206,19 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
         );
         reconcileTimer.unref();
       }
+      const meterEvery = options.meteringIntervalMs ?? 5 * 60_000;
+      if (meterEvery > 0) {
+        meteringTimer = setInterval(
+          () => void metering.submit().catch((error: unknown) => app.log.error({ err: error }, 'usage submission failed; the next pass retries')),
+          meterEvery,
+        );
+        meteringTimer.unref();
+      }
     });
   }
   app.addHook('onClose', async () => {
     clearInterval(reconcileTimer);
+    clearInterval(meteringTimer);
     await worker.stop();
     await options.onClose?.();
   });

@@ -1,5 +1,6 @@
 // Prometheus metrics of one publisher app (its own registry: no process-wide state).
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Clock } from '@saas-fulfillment/contract';
 import type { PublisherStore } from './store/repository.js';
 
 export interface PublisherMetrics {
@@ -8,9 +9,13 @@ export interface PublisherMetrics {
   jobs: Counter<'kind' | 'outcome'>;
   /** Console password sign-ins: accepted, refused (wrong password) or braked (too many attempts). */
   logins: Counter<'result'>;
+  /** Usage records taken in: accepted, duplicate (idempotency key seen) or refused. */
+  usageRecords: Counter<'result'>;
+  /** Usage hours settled: accepted, duplicate (billed before), rejected, expired, failed (to retry). */
+  usageHours: Counter<'result'>;
 }
 
-export function createMetrics(store: PublisherStore): PublisherMetrics {
+export function createMetrics(store: PublisherStore, clock: Clock): PublisherMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const webhooks = new Counter({
@@ -46,5 +51,36 @@ export function createMetrics(store: PublisherStore): PublisherMetrics {
     labelNames: ['result'] as const,
     registers: [registry],
   });
-  return { registry, webhooks, jobs, logins };
+  const usageRecords = new Counter({
+    name: 'saas_usage_records_total',
+    help: 'Usage records received by POST /api/usage, by result (accepted, duplicate, refused)',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  const usageHours = new Counter({
+    name: 'saas_usage_hours_total',
+    help: 'Usage hours sent to the marketplace, by result (accepted, duplicate, rejected, expired, failed)',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'saas_usage_hours',
+    help: 'Usage hours by status (open, included, ready, accepted, rejected, expired)',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const [status, n] of Object.entries((await store.usage.summary()).byStatus)) this.set({ status }, n);
+    },
+  });
+  new Gauge({
+    name: 'saas_usage_oldest_unsent_hour_seconds',
+    help: 'Age of the oldest usage hour not yet billed (0 when all are billed); the marketplace refuses hours older than 24 h',
+    registers: [registry],
+    async collect() {
+      const { oldestUnsent } = await store.usage.summary();
+      this.set(oldestUnsent ? Math.max(0, (clock.now().getTime() - Date.parse(oldestUnsent)) / 1000) : 0);
+    },
+  });
+  return { registry, webhooks, jobs, logins, usageRecords, usageHours };
 }

@@ -83,3 +83,34 @@ export interface InboxReceipt {
   receivedAt: string;
   deliveries: number;
 }
+
+/**
+ * Where an hour of usage stands: `open` while records may still join it; once it is over it is priced
+ * (`included` when the term's included quantity covers it, else `ready` to send), then `accepted` by the
+ * marketplace (a duplicate answer counts: the hour was billed), `rejected` by a rule, or `expired`
+ * because it was not sent within 24 hours.
+ */
+export type UsageHourStatus = 'open' | 'included' | 'ready' | 'accepted' | 'rejected' | 'expired';
+
+export interface UsageHour {
+  id: string;
+  subscriptionId: string;
+  dimension: string;
+  hour: string;
+  quantity: number;
+  records: number;
+  status: UsageHourStatus;
+  planId: string | undefined;
+  termStart: string | undefined;
+  included: number;
+  billable: number;
+  attempts: number;
+  nextAttemptAt: string | undefined;
+  usageEventId: string | undefined;
+  marketplaceStatus: string | undefined;
+  acceptedQuantity: number | undefined;
+  duplicate: boolean;
+  lastError: string | undefined;
+  sentAt: string | undefined;
+  updated: string;
+}

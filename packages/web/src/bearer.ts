@@ -4,6 +4,17 @@ import { timingSafeEqual } from 'node:crypto';
 import { ApiError } from '@saas-fulfillment/contract';
 import type { FastifyRequest } from 'fastify';
 
+/** The value whose key the request bears as its Bearer token, or undefined; every key is compared in constant time. */
+export function bearerOf<T>(request: FastifyRequest, keys: ReadonlyMap<string, T>): T | undefined {
+  const given = Buffer.from(/^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '');
+  let found: T | undefined;
+  for (const [key, value] of keys) {
+    const expected = Buffer.from(key);
+    if (given.length === expected.length && timingSafeEqual(given, expected)) found = value;
+  }
+  return found;
+}
+
 /** An onRequest hook that lets through only requests bearing `key`. */
 export function requireBearer(key: string, what: string): (request: FastifyRequest) => Promise<void> {
   const expected = Buffer.from(key);

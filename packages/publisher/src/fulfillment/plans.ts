@@ -9,6 +9,8 @@ const FRESH_MS = 5 * 60_000;
 export class PlanDirectory {
   private readonly bySubscription = new Map<string, { plans: Plan[]; at: number }>();
   private readonly names = new Map<string, string>();
+  /** Plans by offer and plan id: what a plan meters and includes does not depend on who holds it. */
+  private readonly byPlan = new Map<string, { plan: Plan; at: number }>();
   private readonly offersAsked = new Map<string, number>();
 
   constructor(
@@ -25,12 +27,23 @@ export class PlanDirectory {
     try {
       const plans = await this.client.listAvailablePlans(subscriptionId);
       this.bySubscription.set(subscriptionId, { plans, at: this.now() });
-      for (const plan of plans) this.names.set(`${subscription.offerId}/${plan.planId}`, plan.displayName);
+      for (const plan of plans) {
+        this.names.set(`${subscription.offerId}/${plan.planId}`, plan.displayName);
+        this.byPlan.set(`${subscription.offerId}/${plan.planId}`, { plan, at: this.now() });
+      }
       return plans;
     } catch (error) {
       this.log.warn({ subscriptionId, err: error instanceof Error ? error.message : String(error) }, 'could not list available plans');
       return cached?.plans;
     }
+  }
+
+  /** The subscription's current plan (its dimensions, included quantities), or undefined if the marketplace did not say. */
+  async planOf(subscription: { id: string; offerId: string; planId: string }): Promise<Plan | undefined> {
+    const key = `${subscription.offerId}/${subscription.planId}`;
+    const cached = this.byPlan.get(key);
+    if (cached && this.now() - cached.at < FRESH_MS) return cached.plan;
+    return (await this.plansFor(subscription))?.find((p) => p.planId === subscription.planId) ?? cached?.plan;
   }
 
   private now(): number {

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type SqlBool } from 'kysely';
 import { openMigrated, Repository, SettingsTable, toColumn, type Database, type DatabaseOptions, type DialectName } from '@saas-fulfillment/store';
 import { JobQueue } from '../jobs/queue.js';
+import { UsageLedger } from '../metering/ledger.js';
 import type { AuditEntry, InboxReceipt, LocalOperation, LocalSubscription, OutboundEvent, SubscriptionFilter } from '../model.js';
 import { auditToRow, operationToRow, rowToAudit, rowToEvent, rowToOperation, rowToSubscription, subscriptionToRow } from './rows.js';
 import { publisherMigrations, type PublisherTables } from './schema.js';
@@ -15,12 +16,15 @@ export class PublisherStore extends Repository<PublisherTables, PublisherStore> 
   /** The cookie and session secrets. */
   readonly settings: SettingsTable;
   readonly sessions: SessionTable;
+  /** Usage records and hours (metering), on the same connection. */
+  readonly usage: UsageLedger;
 
   constructor(db: Kysely<PublisherTables>, dialect: DialectName) {
     super(db, dialect);
     this.jobs = new JobQueue(db, dialect);
     this.settings = new SettingsTable(db, 'pub_settings');
     this.sessions = new SessionTable(db);
+    this.usage = new UsageLedger(db, dialect);
   }
 
   protected on(db: Kysely<PublisherTables>): PublisherStore {
@@ -59,6 +63,20 @@ export class PublisherStore extends Repository<PublisherTables, PublisherStore> 
     const total = await query.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
     const rows = await query.selectAll().orderBy('updated', 'desc').orderBy('id').offset(filter.offset).limit(filter.limit).execute();
     return { items: rows.map(rowToSubscription), total: Number(total.n) };
+  }
+
+  /** The subscriptions among `ids` that we know, by id. */
+  async subscriptionsById(ids: readonly string[]): Promise<Map<string, LocalSubscription>> {
+    const found = new Map<string, LocalSubscription>();
+    for (let start = 0; start < ids.length; start += 500) {
+      const rows = await this.db
+        .selectFrom('pub_subscriptions')
+        .selectAll()
+        .where('id', 'in', ids.slice(start, start + 500))
+        .execute();
+      for (const row of rows) found.set(row.id, rowToSubscription(row));
+    }
+    return found;
   }
 
   async subscriptionsByTenant(tenantId: string): Promise<LocalSubscription[]> {

@@ -4,7 +4,7 @@ import type { AadIdentifier } from '@saas-fulfillment/contract';
 import type { Json } from '@saas-fulfillment/store';
 import type { Kysely, Migration } from 'kysely';
 import type { JobStatus } from '../jobs/job.js';
-import type { OperationOutcome, OutboundEvent, Provisioning } from '../model.js';
+import type { OperationOutcome, OutboundEvent, Provisioning, UsageHourStatus } from '../model.js';
 
 export interface PubSubscriptionRow {
   id: string;
@@ -110,6 +110,50 @@ interface PubSessionRow {
   admin: string | null;
 }
 
+/** One usage record as the vendor's application reported it, and the hour it is billed in. */
+export interface PubUsageRecordRow {
+  id: string;
+  subscription_id: string;
+  dimension: string;
+  quantity: number;
+  /** When the usage happened, as reported. */
+  occurred_at: string;
+  /** The hour the record is billed in: its own, or the open hour it was carried into (a late record). */
+  billing_hour: string;
+  idempotency_key: string | null;
+  received_at: string;
+  /** Which key reported it: `app`, or `tenant:<tenant id>`. */
+  source: string;
+}
+
+/** One subscription, dimension and hour: the running total, then what was sent for it and the answer. */
+export interface PubUsageHourRow {
+  id: string;
+  subscription_id: string;
+  dimension: string;
+  hour: string;
+  quantity: number;
+  records: number;
+  status: UsageHourStatus;
+  plan_id: string | null;
+  /** Start of the billing term the hour falls in (its included quantities). */
+  term_start: string | null;
+  /** What the term's included quantity covered, and what is left to bill. */
+  included: number;
+  billable: number;
+  attempts: number;
+  next_attempt_at: string | null;
+  lease_owner: string | null;
+  lease_until: string | null;
+  usage_event_id: string | null;
+  marketplace_status: string | null;
+  accepted_quantity: number | null;
+  duplicate: number;
+  last_error: string | null;
+  sent_at: string | null;
+  updated: string;
+}
+
 export interface PublisherTables {
   pub_subscriptions: PubSubscriptionRow;
   pub_operations: PubOperationRow;
@@ -119,6 +163,8 @@ export interface PublisherTables {
   pub_events: PubEventRow;
   pub_settings: PubSettingRow;
   pub_sessions: PubSessionRow;
+  pub_usage_records: PubUsageRecordRow;
+  pub_usage_hours: PubUsageHourRow;
 }
 
 type AnyDb = Kysely<unknown>;
@@ -245,6 +291,54 @@ export const publisherMigrations: Record<string, Migration> = {
         .addColumn('admin', 'text')
         .execute();
       await db.schema.createIndex('pub_sessions_expiry').on('pub_sessions').column('expires_at').execute();
+    },
+  },
+  // Metering: usage records as reported, and per subscription, dimension and hour the total and its billing.
+  '0003_metering': {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('pub_usage_records')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('subscription_id', 'text', (c) => c.notNull())
+        .addColumn('dimension', 'text', (c) => c.notNull())
+        .addColumn('quantity', 'double precision', (c) => c.notNull())
+        .addColumn('occurred_at', 'text', (c) => c.notNull())
+        .addColumn('billing_hour', 'text', (c) => c.notNull())
+        .addColumn('idempotency_key', 'text')
+        .addColumn('received_at', 'text', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .execute();
+      // The idempotency key is the caller's, per subscription: a record sent twice is stored once.
+      await db.schema.createIndex('pub_usage_records_key').on('pub_usage_records').columns(['subscription_id', 'idempotency_key']).unique().execute();
+      await db.schema.createIndex('pub_usage_records_hour').on('pub_usage_records').columns(['subscription_id', 'billing_hour']).execute();
+
+      await db.schema
+        .createTable('pub_usage_hours')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('subscription_id', 'text', (c) => c.notNull())
+        .addColumn('dimension', 'text', (c) => c.notNull())
+        .addColumn('hour', 'text', (c) => c.notNull())
+        .addColumn('quantity', 'double precision', (c) => c.notNull())
+        .addColumn('records', 'integer', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('plan_id', 'text')
+        .addColumn('term_start', 'text')
+        .addColumn('included', 'double precision', (c) => c.notNull())
+        .addColumn('billable', 'double precision', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('next_attempt_at', 'text')
+        .addColumn('lease_owner', 'text')
+        .addColumn('lease_until', 'text')
+        .addColumn('usage_event_id', 'text')
+        .addColumn('marketplace_status', 'text')
+        .addColumn('accepted_quantity', 'double precision')
+        .addColumn('duplicate', 'integer', (c) => c.notNull())
+        .addColumn('last_error', 'text')
+        .addColumn('sent_at', 'text')
+        .addColumn('updated', 'text', (c) => c.notNull())
+        .addUniqueConstraint('pub_usage_hours_key', ['subscription_id', 'dimension', 'hour'])
+        .execute();
+      await db.schema.createIndex('pub_usage_hours_status').on('pub_usage_hours').columns(['status', 'hour']).execute();
     },
   },
 };

@@ -92,7 +92,8 @@ ${pending.length ? html`<div class="notice pending" role="status" id="pending">$
 <dt>Provisioning</dt><dd id="provisioning">${PROVISIONING[s.provisioning] ?? s.provisioning}${s.provisioningError ? html`: <span class="muted">${textWithIds(s.provisioningError)}</span>` : ''}</dd>
 <dt>Activated</dt><dd>${when(s.activatedAt)}</dd>
 <dt>Purchaser</dt><dd>${s.purchaser.emailId ?? '—'} <span class="muted">${idCode(s.purchaser.tenantId ?? '')}</span></dd>
-<dt>Beneficiary</dt><dd>${s.beneficiary.emailId ?? '—'} <span class="muted">${idCode(s.beneficiary.tenantId ?? '')}</span></dd></dl></section>
+<dt>Beneficiary</dt><dd>${s.beneficiary.emailId ?? '—'} <span class="muted">${idCode(s.beneficiary.tenantId ?? '')}</span></dd>
+<dt>Usage</dt><dd><a id="usage-link" href="/admin/metering?subscription=${s.id}">hours recorded and billed</a></dd></dl></section>
 ${s.status === 'Subscribed' ? changeSection(s, plans, pending.length > 0) : ''}
 <section><h2>Timeline</h2>${table(
     ['When', 'What', 'Cause', 'Detail'],

@@ -5,6 +5,7 @@ import { supportFooter, type Branding } from '../branding.js';
 
 const CONSOLE_NAV = [
   { href: '/admin', label: 'Subscriptions' },
+  { href: '/admin/metering', label: 'Usage' },
   { href: '/admin/jobs', label: 'Jobs' },
   { href: '/admin/drift', label: 'Drift repairs' },
   { href: '/admin/logout', label: 'Sign out', post: true },

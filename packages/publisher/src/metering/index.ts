@@ -1,0 +1,107 @@
+// Metered billing, assembled: ingestion of usage, the submitter (one pass at a time per process, on a
+// timer and on demand), and what needs a person's attention: hours close to the end of the 24-hour
+// window unsent, hours the marketplace refused or that expired, and hours billed at another quantity.
+import { usageHour, USAGE_WINDOW_MS, type Clock } from '@saas-fulfillment/contract';
+import type { MarketplaceClient } from '@saas-fulfillment/client';
+import type { PlanDirectory } from '../fulfillment/plans.js';
+import type { PublisherMetrics } from '../metrics.js';
+import type { UsageHour } from '../model.js';
+import type { ReconciliationLine } from '../views/metering.js';
+import type { PublisherStore } from '../store/repository.js';
+import { UsageIngestion } from './ingestion.js';
+import { UsageSubmitter, type SubmissionReport } from './submitter.js';
+
+/** An unsent hour this close to the end of its window is an alert (the default interval gives it 70 more passes). */
+const AT_RISK_MS = 6 * 60 * 60_000;
+
+export interface MeteringAlert {
+  kind: 'at-risk' | 'rejected' | 'expired' | 'mismatch';
+  hour: UsageHour;
+  /** For an unsent hour: when it can no longer be billed. */
+  deadline: string;
+}
+
+export interface MeteringDeps {
+  store: PublisherStore;
+  client: MarketplaceClient;
+  plans: PlanDirectory;
+  clock: Clock;
+  metrics: PublisherMetrics;
+  log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+}
+
+export class Metering {
+  readonly ingestion: UsageIngestion;
+  readonly submitter: UsageSubmitter;
+  readonly store: PublisherStore;
+  private running: Promise<SubmissionReport> | undefined;
+
+  constructor(private readonly deps: MeteringDeps) {
+    this.store = deps.store;
+    const { store, client, plans, clock, metrics, log } = deps;
+    this.ingestion = new UsageIngestion(store, plans, clock);
+    this.submitter = new UsageSubmitter(store, client, plans, clock, {
+      settled: (hour, outcome) => {
+        const result = outcome.status === 'accepted' ? (outcome.duplicate ? 'duplicate' : 'accepted') : outcome.status === 'ready' ? 'failed' : outcome.status;
+        metrics.usageHours.inc({ result });
+        if (outcome.status !== 'accepted')
+          log.warn({ subscriptionId: hour.subscriptionId, dimension: hour.dimension, hour: hour.hour, result, error: outcome.error }, 'usage hour not billed');
+      },
+      expired: (hour) => {
+        metrics.usageHours.inc({ result: 'expired' });
+        log.error(
+          { subscriptionId: hour.subscriptionId, dimension: hour.dimension, hour: hour.hour, billable: hour.billable },
+          'usage hour expired unsent: it can no longer be billed',
+        );
+      },
+    });
+  }
+
+  /** Runs a submission pass, or joins the one already running in this process. */
+  submit(): Promise<SubmissionReport> {
+    this.running ??= this.submitter.submit().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  /** Our billed total per subscription and dimension on `day` (YYYY-MM-DD, UTC) against what the marketplace holds. */
+  async reconcile(day: string): Promise<ReconciliationLine[]> {
+    const from = `${day}T00:00:00.000Z`;
+    const to = new Date(Date.parse(from) + 86_400_000).toISOString();
+    const ours = new Map<string, ReconciliationLine>();
+    const line = (subscriptionId: string, dimension: string) => {
+      const key = `${subscriptionId} ${dimension}`;
+      const found = ours.get(key) ?? { day, subscriptionId, dimension, ours: 0, theirs: undefined };
+      ours.set(key, found);
+      return found;
+    };
+    for (const hour of await this.deps.store.usage.acceptedBetween(from, to)) line(hour.subscriptionId, hour.dimension).ours += hour.acceptedQuantity ?? 0;
+    for (const item of await this.deps.client.getUsageEvents({ usageStartDate: day, usageEndDate: day }))
+      line(item.usageResourceId, item.dimension).theirs = item;
+    return [...ours.values()].sort((a, b) => a.subscriptionId.localeCompare(b.subscriptionId) || a.dimension.localeCompare(b.dimension));
+  }
+
+  /** What needs attention, most urgent first. */
+  async alerts(limit = 100): Promise<MeteringAlert[]> {
+    const { usage } = this.deps.store;
+    const now = this.deps.clock.now().getTime();
+    const deadline = (hour: UsageHour) => new Date(Date.parse(hour.hour) + USAGE_WINDOW_MS).toISOString();
+    const currentHour = usageHour(new Date(now));
+    const unsent = (await usage.hoursOf({ status: ['open', 'ready'], limit: 10_000, oldestFirst: true })).filter(
+      (h) => h.hour < currentHour && Date.parse(deadline(h)) - now <= AT_RISK_MS,
+    );
+    const settled = await usage.hoursOf({ status: ['rejected', 'expired', 'accepted'], limit: 1000 });
+    const alerts: MeteringAlert[] = [
+      ...unsent.map((hour) => ({ kind: 'at-risk' as const, hour, deadline: deadline(hour) })),
+      ...settled
+        .filter((h) => h.status !== 'accepted' || (h.acceptedQuantity !== undefined && h.acceptedQuantity !== h.billable))
+        .map((hour) => ({
+          kind: hour.status === 'accepted' ? ('mismatch' as const) : (hour.status as 'rejected' | 'expired'),
+          hour,
+          deadline: deadline(hour),
+        })),
+    ];
+    return alerts.slice(0, limit);
+  }
+}

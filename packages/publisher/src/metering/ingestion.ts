@@ -1,0 +1,136 @@
+// Taking in usage from the vendor's application: each record checked (a subscription it may report for,
+// Subscribed, a dimension its plan meters, a positive quantity, a time inside the 24-hour window), then
+// every accepted one stored with its hour's total in one transaction before the answer, so what was
+// accepted is never lost; a record whose idempotency key was seen before is a duplicate, stored once.
+import { randomUUID } from 'node:crypto';
+import { usageHour, USAGE_WINDOW_MS, validate, type Clock } from '@saas-fulfillment/contract';
+import Type from 'typebox';
+import type { PlanDirectory } from '../fulfillment/plans.js';
+import type { LocalSubscription } from '../model.js';
+import type { PublisherStore } from '../store/repository.js';
+import type { NewUsageRecord } from './ledger.js';
+import { metersDimension } from './pricing.js';
+
+export const MAX_RECORDS = 1000;
+/** A record may be stamped this far ahead of our clock (clock skew between hosts), no further. */
+const SKEW_MS = 5 * 60_000;
+
+export const UsageRecord = Type.Object({
+  subscriptionId: Type.String({ minLength: 1, maxLength: 100 }),
+  dimension: Type.String({ minLength: 1, maxLength: 100 }),
+  quantity: Type.Number({ exclusiveMinimum: 0, maximum: 1e15 }),
+  timestamp: Type.String({ format: 'date-time', maxLength: 40 }),
+  idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+});
+export type UsageRecord = Type.Static<typeof UsageRecord>;
+
+/** Who is reporting: the application (any subscription) or one customer tenant's key (its subscriptions only). */
+export type UsageReporter = { kind: 'app' } | { kind: 'tenant'; tenantId: string };
+
+export type RecordOutcome =
+  | { index: number; status: 'accepted'; id: string; billingHour: string }
+  | { index: number; status: 'duplicate' }
+  | { index: number; status: 'refused'; error: RecordError };
+
+export interface RecordError {
+  /** 400 bad value, 404 unknown subscription, 409 subscription not active, 503 plan unknown for now. */
+  httpStatus: 400 | 404 | 409 | 503;
+  code: string;
+  field: string;
+  message: string;
+}
+
+export class UsageIngestion {
+  constructor(
+    private readonly store: PublisherStore,
+    private readonly plans: PlanDirectory,
+    private readonly clock: Clock,
+  ) {}
+
+  async ingest(input: readonly unknown[], reporter: UsageReporter): Promise<RecordOutcome[]> {
+    const now = this.clock.now();
+    const subscriptions = await this.subscriptionsOf(input);
+    const outcomes: RecordOutcome[] = [];
+    const accepted: NewUsageRecord[] = [];
+    const keys = new Set<string>();
+    for (const [index, value] of input.entries()) {
+      const checked = await this.check(value, reporter, subscriptions, now);
+      if ('error' in checked) {
+        outcomes.push({ index, status: 'refused', error: checked.error });
+        continue;
+      }
+      const record = checked.record;
+      const key = record.idempotencyKey && `${record.subscriptionId} ${record.idempotencyKey}`;
+      if (key && keys.has(key)) {
+        outcomes.push({ index, status: 'duplicate' });
+        continue;
+      }
+      if (key) keys.add(key);
+      const id = randomUUID();
+      accepted.push({
+        id,
+        subscription_id: record.subscriptionId,
+        dimension: record.dimension,
+        quantity: record.quantity,
+        occurred_at: new Date(record.timestamp).toISOString(),
+        idempotency_key: record.idempotencyKey ?? null,
+        received_at: now.toISOString(),
+        source: reporter.kind === 'app' ? 'app' : `tenant:${reporter.tenantId}`,
+      });
+      outcomes.push({ index, status: 'accepted', id, billingHour: '' });
+    }
+    const stored = await this.store.transaction((tx) => tx.usage.record(accepted, usageHour(now), now.toISOString(), usageHour));
+    return outcomes.map((outcome) => {
+      if (outcome.status !== 'accepted') return outcome;
+      const hour = stored.get(outcome.id);
+      return hour === undefined ? { index: outcome.index, status: 'duplicate' } : { ...outcome, billingHour: hour };
+    });
+  }
+
+  private async subscriptionsOf(input: readonly unknown[]): Promise<Map<string, LocalSubscription>> {
+    const ids = new Set<string>();
+    for (const value of input) {
+      const id = (value as { subscriptionId?: unknown } | null)?.subscriptionId;
+      if (typeof id === 'string' && id.length <= 100) ids.add(id);
+    }
+    return this.store.subscriptionsById([...ids]);
+  }
+
+  private async check(
+    value: unknown,
+    reporter: UsageReporter,
+    subscriptions: Map<string, LocalSubscription>,
+    now: Date,
+  ): Promise<{ record: UsageRecord } | { error: RecordError }> {
+    const refuse = (httpStatus: RecordError['httpStatus'], code: string, field: string, message: string) => ({ error: { httpStatus, code, field, message } });
+    const [first] = validate(UsageRecord, value);
+    if (first) {
+      return refuse(400, 'BadArgument', first.field || 'record', `${first.field || 'the record'} ${first.message}`);
+    }
+    const record = value as UsageRecord;
+    const subscription = subscriptions.get(record.subscriptionId);
+    if (!subscription || (reporter.kind === 'tenant' && subscription.beneficiary.tenantId !== reporter.tenantId)) {
+      return refuse(404, 'SubscriptionNotFound', 'subscriptionId', `No subscription ${record.subscriptionId} to report usage for`);
+    }
+    if (subscription.status !== 'Subscribed') {
+      return refuse(
+        409,
+        'SubscriptionNotActive',
+        'subscriptionId',
+        `Subscription ${record.subscriptionId} is ${subscription.status}; usage is billed only while Subscribed`,
+      );
+    }
+    const plan = await this.plans.planOf(subscription);
+    if (!plan)
+      return refuse(503, 'PlanUnavailable', 'dimension', `The marketplace did not say what plan ${subscription.planId} meters; send the record again shortly`);
+    if (!metersDimension(plan, record.dimension)) {
+      return refuse(400, 'UnknownDimension', 'dimension', `Plan ${subscription.planId} does not meter '${record.dimension}'`);
+    }
+    const at = Date.parse(record.timestamp);
+    if (at > now.getTime() + SKEW_MS) return refuse(400, 'TimestampInFuture', 'timestamp', 'timestamp is in the future');
+    if (Date.parse(usageHour(new Date(at))) + USAGE_WINDOW_MS <= now.getTime()) {
+      return refuse(400, 'TimestampTooOld', 'timestamp', 'timestamp is outside the 24-hour window in which the marketplace accepts usage');
+    }
+    return { record };
+  }
+}

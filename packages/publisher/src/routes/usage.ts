@@ -1,0 +1,56 @@
+// POST /api/usage: the vendor's application reports usage, one record or up to 1,000, with the app key
+// (any subscription) or a customer tenant's key (that tenant's subscriptions only). One record answers
+// with its own status code; an array answers 200 with a status per record, like Microsoft's batch.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { ApiError } from '@saas-fulfillment/contract';
+import { bearerOf } from '@saas-fulfillment/web';
+import type { Metering } from '../metering/index.js';
+import { MAX_RECORDS, type RecordOutcome, type UsageReporter } from '../metering/ingestion.js';
+import type { PublisherMetrics } from '../metrics.js';
+
+export interface UsageRouteDeps {
+  metering: Metering;
+  metrics: PublisherMetrics;
+  appApiKey: string;
+  /** Keys that may report usage for one customer tenant's subscriptions: tenant id → key. */
+  tenantKeys: Readonly<Record<string, string>>;
+}
+
+// Records are checked one by one in the handler, so that one bad record does not refuse its neighbours.
+const UsageBody = Type.Union([Type.Object({}), Type.Array(Type.Unknown(), { minItems: 1, maxItems: MAX_RECORDS })]);
+
+export async function usageRoutes(instance: FastifyInstance, deps: UsageRouteDeps): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+  const keys = new Map<string, UsageReporter>([
+    [deps.appApiKey, { kind: 'app' }],
+    ...Object.entries(deps.tenantKeys).map(([tenantId, key]): [string, UsageReporter] => [key, { kind: 'tenant', tenantId }]),
+  ]);
+
+  app.post('/api/usage', { schema: { body: UsageBody } }, async (request, reply) => {
+    const reporter = bearerOf(request, keys);
+    if (!reporter) throw new ApiError(401, 'Unauthorized', 'Send the application API key, or your tenant key, as a Bearer token');
+    const many = Array.isArray(request.body);
+    const records = many ? (request.body as unknown[]) : [request.body];
+    const outcomes = await deps.metering.ingestion.ingest(records, reporter);
+    for (const outcome of outcomes) deps.metrics.usageRecords.inc({ result: outcome.status });
+    if (many) return { ...counts(outcomes), results: outcomes.map(toJson) };
+    const [outcome] = outcomes as [RecordOutcome];
+    if (outcome.status === 'refused') throw new ApiError(outcome.error.httpStatus, outcome.error.code, outcome.error.message, outcome.error.field);
+    return reply.status(outcome.status === 'accepted' ? 201 : 200).send(toJson(outcome));
+  });
+}
+
+function counts(outcomes: readonly RecordOutcome[]): { accepted: number; duplicates: number; refused: number } {
+  const count = (status: RecordOutcome['status']) => outcomes.filter((o) => o.status === status).length;
+  return { accepted: count('accepted'), duplicates: count('duplicate'), refused: count('refused') };
+}
+
+function toJson(outcome: RecordOutcome) {
+  if (outcome.status === 'refused') {
+    const { httpStatus: _, ...error } = outcome.error;
+    return { index: outcome.index, status: outcome.status, error };
+  }
+  return outcome;
+}
