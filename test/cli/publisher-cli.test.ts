@@ -68,6 +68,19 @@ describe('publisher command settings', () => {
     assert.match(unsigned.stderr, /PROVISIONING_SECRET \(or APP_EVENTS_SECRET\) must be set/);
     assert.match(runCli(['dev', '--port', '0'], { ...base, TRUST_PROXY: 'everyone' }).stderr, /TRUST_PROXY must be true, false or the proxies' addresses/);
   });
+
+  it('refuses a metering interval that could miss the 24-hour window, and tenant keys that are not tenantId=key pairs of secrets', () => {
+    const base = { ...PRODUCTION_ENV, ADMIN_PASSWORD: 'long enough password', APP_API_KEY: 'app-key-0123456789' };
+    for (const interval of ['P1D', 'PT2H', 'PT1S', 'often']) {
+      const refused = runCli(['dev', '--port', '0'], { ...base, METERING_INTERVAL: interval });
+      assert.equal(refused.status, 2, interval);
+      assert.match(refused.stderr, /METERING_INTERVAL must be an ISO 8601 duration from PT10S to PT1H/);
+    }
+    const tenant = '77777777-7777-4777-8777-777777777777';
+    assert.match(runCli(['dev', '--port', '0'], { ...base, TENANT_API_KEYS: 'contoso=abcdefghijklmnopq' }).stderr, /'contoso' is not a tenant id/);
+    assert.match(runCli(['dev', '--port', '0'], { ...base, TENANT_API_KEYS: `${tenant}=short` }).stderr, /at least 16 characters/);
+    assert.match(runCli(['dev', '--port', '0'], { ...base, TENANT_API_KEYS: `${tenant}=app-key-0123456789` }).stderr, /used twice \(or is APP_API_KEY\)/);
+  });
 });
 
 describe('dev command', () => {

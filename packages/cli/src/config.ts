@@ -179,6 +179,12 @@ export interface PublisherConfig {
   eventsUrl: string | undefined;
   eventsSecret: string | undefined;
   reconcileIntervalMs: number;
+  /** Usage hours are sent this often (METERING_INTERVAL). */
+  meteringIntervalMs: number;
+  /** METERING_LEASE: how long a process holds the hours it sends before another may take them over. */
+  meteringLeaseMs: number;
+  /** TENANT_API_KEYS: keys that report usage for one customer tenant's subscriptions only. */
+  tenantApiKeys: Record<string, string>;
   publicUrl: string | undefined;
   trustProxy: boolean | string[];
   logLevel: string;
@@ -229,6 +235,16 @@ export function publisherConfig(
   const reconcile = parseDuration(env.RECONCILE_INTERVAL?.trim() || 'PT1H');
   const reconcileMs = reconcile && fixedDurationMs(reconcile);
   if (reconcileMs === undefined) throw new ConfigError('RECONCILE_INTERVAL must be an ISO 8601 duration without months or years, such as PT1H or PT15M');
+  const metering = parseDuration(env.METERING_INTERVAL?.trim() || 'PT5M');
+  const meteringMs = metering && fixedDurationMs(metering);
+  if (meteringMs === undefined || meteringMs < 10_000 || meteringMs > 60 * 60_000)
+    throw new ConfigError(
+      'METERING_INTERVAL must be an ISO 8601 duration from PT10S to PT1H, such as PT5M: hours must be sent well within their 24-hour window',
+    );
+  const lease = parseDuration(env.METERING_LEASE?.trim() || 'PT1M');
+  const leaseMs = lease && fixedDurationMs(lease);
+  if (leaseMs === undefined || leaseMs < 1000 || leaseMs > 60 * 60_000)
+    throw new ConfigError('METERING_LEASE must be an ISO 8601 duration from PT1S to PT1H, such as PT1M');
   const tenantId = required('TENANT_ID', emulated ? DEV_PUBLISHER.tenantId : undefined);
   const clientId = required('CLIENT_ID', emulated ? DEV_PUBLISHER.clientId : undefined);
   const clientSecret = required('CLIENT_SECRET', emulated ? DEV_PUBLISHER.clientSecret : undefined);
@@ -264,11 +280,34 @@ export function publisherConfig(
     eventsUrl,
     eventsSecret,
     reconcileIntervalMs: reconcileMs,
+    meteringIntervalMs: meteringMs,
+    meteringLeaseMs: leaseMs,
+    tenantApiKeys: tenantApiKeys(env, appApiKey),
     publicUrl: publicUrl(flags, env),
     trustProxy: trustProxy(env),
     logLevel: logLevel(flags, env),
     branding,
   };
+}
+
+/** TENANT_API_KEYS: `tenantId=key` pairs separated by commas; each key long enough to be a secret, and unique. */
+function tenantApiKeys(env: Env, appApiKey: string): Record<string, string> {
+  const keys: Record<string, string> = {};
+  const seen = new Set([appApiKey]);
+  for (const pair of (env.TENANT_API_KEYS ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const [tenantId = '', key = ''] = pair.split('=').map((part) => part.trim());
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(tenantId)) {
+      throw new ConfigError(`TENANT_API_KEYS: '${tenantId.slice(0, 40)}' is not a tenant id (a GUID); write tenantId=key pairs separated by commas`);
+    }
+    if (key.length < 16) throw new ConfigError(`TENANT_API_KEYS: the key for tenant ${tenantId} must be at least 16 characters`);
+    if (seen.has(key)) throw new ConfigError(`TENANT_API_KEYS: the key for tenant ${tenantId} is used twice (or is APP_API_KEY)`);
+    seen.add(key);
+    keys[tenantId.toLowerCase()] = key;
+  }
+  return keys;
 }
 
 /** PROVISIONING_URL, signed with PROVISIONING_SECRET (else the app events' secret): the endpoint must be able to check who calls. */

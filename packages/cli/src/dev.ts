@@ -38,7 +38,7 @@ export async function startDev(flags: Flags, env: Env): Promise<{ summary: strin
     throw portProblem(error, marketplacePort, '--marketplace-port');
   });
   try {
-    const publisher = await startPublisherService(pubConfig).catch((error: unknown) => {
+    const publisher = await startPublisherService(pubConfig, { meteringClock: marketplace.app.marketplace.clock }).catch((error: unknown) => {
       throw portProblem(error, publisherPort, '--port');
     });
     return {

@@ -1,6 +1,7 @@
 // `saas-fulfillment publisher`: the vendor's fulfillment service, against production or an emulator.
 import pino from 'pino';
 import { ClientSecretCredential, MarketplaceClient } from '@saas-fulfillment/client';
+import type { Clock } from '@saas-fulfillment/contract';
 import type { PublisherConfig } from './config.js';
 import { buildPublisher, type PublisherApp } from '@saas-fulfillment/publisher';
 import { loadHooks } from '@saas-fulfillment/publisher';
@@ -27,7 +28,8 @@ export interface RunningPublisher {
   close(): Promise<void>;
 }
 
-export async function startPublisherService(config: PublisherConfig): Promise<RunningPublisher> {
+/** `meteringClock`: in dev, the simulator's clock, so usage hours follow it when it is moved forward. */
+export async function startPublisherService(config: PublisherConfig, options: { meteringClock?: Clock } = {}): Promise<RunningPublisher> {
   const logger = pino({ level: config.logLevel, name: 'publisher', redact: { paths: REDACT, censor: '[redacted]' } });
   const { store, database } = await openPublisherStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const client = new MarketplaceClient({
@@ -54,6 +56,10 @@ export async function startPublisherService(config: PublisherConfig): Promise<Ru
       events: { url: config.eventsUrl, secret: config.eventsSecret },
       logger,
       reconcileIntervalMs: config.reconcileIntervalMs,
+      meteringIntervalMs: config.meteringIntervalMs,
+      meteringLeaseMs: config.meteringLeaseMs,
+      tenantApiKeys: config.tenantApiKeys,
+      ...(options.meteringClock ? { meteringClock: options.meteringClock } : {}),
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
       trustProxy: config.trustProxy,
       ...(config.signIn ? { signIn: { settings: config.signIn, landing: config.signIn.landing, adminUsers: config.signIn.adminUsers } } : {}),

@@ -43,6 +43,13 @@ export interface PublisherOptions {
   tenantApiKeys?: Readonly<Record<string, string>>;
   /** Send closed usage hours at this interval (METERING_INTERVAL, default 5 minutes; 0: only on demand). */
   meteringIntervalMs?: number;
+  /**
+   * The marketplace's time, which usage hours and their 24-hour window follow (default: `clock`). In dev it
+   * is the simulator's, moved forward with it, while sign-in and sessions keep real time.
+   */
+  meteringClock?: Clock;
+  /** How long a process holds the usage hours it is sending (METERING_LEASE, default 1 minute). */
+  meteringLeaseMs?: number;
   /** When set, /metrics answers only requests bearing it (METRICS_TOKEN). */
   metricsToken?: string;
   events?: OutboundConfig;
@@ -95,7 +102,7 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
 
-  const metrics = createMetrics(store, clock);
+  const metrics = createMetrics(store, options.meteringClock ?? clock);
   const events = new OutboundEvents(options.events ?? { url: undefined, secret: undefined }, clock, options.fetch);
   let worker: JobWorker | undefined;
   const wake = () => worker?.wake();
@@ -125,7 +132,15 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
     },
   );
   const plans = new PlanDirectory(options.client, clock, app.log);
-  const metering = new Metering({ store, client: options.client, plans, clock, metrics, log: app.log });
+  const metering = new Metering({
+    store,
+    client: options.client,
+    plans,
+    clock: options.meteringClock ?? clock,
+    metrics,
+    log: app.log,
+    ...(options.meteringLeaseMs ? { leaseMs: options.meteringLeaseMs } : {}),
+  });
   app.decorate('publisher', { fulfillment, worker, store, metrics, metering } satisfies PublisherHandles);
 
   const cookieSecret = await store.settings.setOnce('cookie-secret', randomBytes(32).toString('base64url'));

@@ -45,19 +45,25 @@ export class JobQueue {
    * waiting on each other or taking the same job.
    */
   async claim(worker: string, now: string, lockUntil: string, limit: number): Promise<JobRecord[]> {
-    let due = this.db
-      .selectFrom('pub_jobs')
-      .select('id')
-      .where((eb) =>
-        eb.or([eb.and([eb('status', '=', 'pending'), eb('run_at', '<=', now)]), eb.and([eb('status', '=', 'running'), eb('locked_until', '<', now)])]),
-      )
-      .orderBy('run_at')
-      .limit(limit);
-    if (this.dialect === 'postgres') due = due.forUpdate().skipLocked();
     const rows = await this.db
+      // Materialized: PostgreSQL may otherwise run a LIMIT ... SKIP LOCKED subquery once per row and claim more than `limit`.
+      .with(
+        (cte) => cte('due').materialized(),
+        (db) => {
+          const due = db
+            .selectFrom('pub_jobs')
+            .select('id')
+            .where((eb) =>
+              eb.or([eb.and([eb('status', '=', 'pending'), eb('run_at', '<=', now)]), eb.and([eb('status', '=', 'running'), eb('locked_until', '<', now)])]),
+            )
+            .orderBy('run_at')
+            .limit(limit);
+          return this.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
+        },
+      )
       .updateTable('pub_jobs')
       .set((eb) => ({ status: 'running', locked_by: worker, locked_until: lockUntil, attempts: eb('attempts', '+', 1), updated: now }))
-      .where('id', 'in', due)
+      .where('id', 'in', (eb) => eb.selectFrom('due').select('due.id'))
       .returningAll()
       .execute();
     return rows.map(rowToJob);

@@ -28,6 +28,7 @@ export interface MeteringDeps {
   clock: Clock;
   metrics: PublisherMetrics;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  leaseMs?: number;
 }
 
 export class Metering {
@@ -40,21 +41,32 @@ export class Metering {
     this.store = deps.store;
     const { store, client, plans, clock, metrics, log } = deps;
     this.ingestion = new UsageIngestion(store, plans, clock);
-    this.submitter = new UsageSubmitter(store, client, plans, clock, {
-      settled: (hour, outcome) => {
-        const result = outcome.status === 'accepted' ? (outcome.duplicate ? 'duplicate' : 'accepted') : outcome.status === 'ready' ? 'failed' : outcome.status;
-        metrics.usageHours.inc({ result });
-        if (outcome.status !== 'accepted')
-          log.warn({ subscriptionId: hour.subscriptionId, dimension: hour.dimension, hour: hour.hour, result, error: outcome.error }, 'usage hour not billed');
+    this.submitter = new UsageSubmitter(
+      store,
+      client,
+      plans,
+      clock,
+      {
+        settled: (hour, outcome) => {
+          const result =
+            outcome.status === 'accepted' ? (outcome.duplicate ? 'duplicate' : 'accepted') : outcome.status === 'ready' ? 'failed' : outcome.status;
+          metrics.usageHours.inc({ result });
+          if (outcome.status !== 'accepted')
+            log.warn(
+              { subscriptionId: hour.subscriptionId, dimension: hour.dimension, hour: hour.hour, result, error: outcome.error },
+              'usage hour not billed',
+            );
+        },
+        expired: (hour) => {
+          metrics.usageHours.inc({ result: 'expired' });
+          log.error(
+            { subscriptionId: hour.subscriptionId, dimension: hour.dimension, hour: hour.hour, billable: hour.billable },
+            'usage hour expired unsent: it can no longer be billed',
+          );
+        },
       },
-      expired: (hour) => {
-        metrics.usageHours.inc({ result: 'expired' });
-        log.error(
-          { subscriptionId: hour.subscriptionId, dimension: hour.dimension, hour: hour.hour, billable: hour.billable },
-          'usage hour expired unsent: it can no longer be billed',
-        );
-      },
-    });
+      deps.leaseMs,
+    );
   }
 
   /** Runs a submission pass, or joins the one already running in this process. */

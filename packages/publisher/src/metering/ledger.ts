@@ -170,19 +170,25 @@ export class UsageLedger {
    * sender died (lease expired). On PostgreSQL, SKIP LOCKED keeps two processes from taking the same hour.
    */
   async claim(owner: string, now: string, leaseUntil: string, limit: number): Promise<UsageHour[]> {
-    let due = this.db
-      .selectFrom('pub_usage_hours')
-      .select('id')
-      .where('status', '=', 'ready')
-      .where('next_attempt_at', '<=', now)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-      .orderBy('hour')
-      .limit(limit);
-    if (this.dialect === 'postgres') due = due.forUpdate().skipLocked();
     const rows = await this.db
+      // Materialized: PostgreSQL may otherwise run a LIMIT ... SKIP LOCKED subquery once per row and lease them all.
+      .with(
+        (cte) => cte('due').materialized(),
+        (db) => {
+          const due = db
+            .selectFrom('pub_usage_hours')
+            .select('id')
+            .where('status', '=', 'ready')
+            .where('next_attempt_at', '<=', now)
+            .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+            .orderBy('hour')
+            .limit(limit);
+          return this.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
+        },
+      )
       .updateTable('pub_usage_hours')
       .set((eb) => ({ lease_owner: owner, lease_until: leaseUntil, attempts: eb('attempts', '+', 1), updated: now }))
-      .where('id', 'in', due)
+      .where('id', 'in', (eb) => eb.selectFrom('due').select('due.id'))
       .where('status', '=', 'ready')
       .returningAll()
       .execute();

@@ -12,8 +12,6 @@ import type { PublisherStore } from '../store/repository.js';
 import type { HourOutcome, HourPrice } from './ledger.js';
 import { priceHours } from './pricing.js';
 
-/** A sender holds its hours this long; a sender that dies is replaced once it runs out. */
-const LEASE_MS = 60_000;
 const PRICE_LIMIT = 50_000;
 /** Failed sends retry from 30 s up to 15 min apart, always within the 24-hour window. */
 const RETRY = { baseDelayMs: 30_000, maxDelayMs: 15 * 60_000 };
@@ -46,6 +44,8 @@ export class UsageSubmitter {
     private readonly plans: PlanDirectory,
     private readonly clock: Clock,
     private readonly events: SubmitterEvents,
+    /** A sender holds the hours it sends this long; hours of a sender that died are taken back once it runs out. */
+    private readonly leaseMs = 60_000,
   ) {}
 
   /** One full pass: price, expire, send. Safe to run in several processes at once. */
@@ -94,7 +94,7 @@ export class UsageSubmitter {
 
   private async claimBatch(): Promise<UsageHour[]> {
     const now = this.clock.now();
-    return this.store.usage.claim(this.owner, now.toISOString(), new Date(now.getTime() + LEASE_MS).toISOString(), MAX_BATCH_EVENTS);
+    return this.store.usage.claim(this.owner, now.toISOString(), new Date(now.getTime() + this.leaseMs).toISOString(), MAX_BATCH_EVENTS);
   }
 
   private async send(hours: UsageHour[], report: SubmissionReport): Promise<void> {
