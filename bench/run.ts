@@ -66,6 +66,84 @@ try {
 
 await benchIngest(undefined);
 await benchIngest(process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
+await benchMetering(undefined);
+await benchMetering(process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
+
+/**
+ * Usage ingestion (records/s until the durable answer, 1,000 records per request) for one hour of
+ * BENCH_METERING_RECORDS records (default 1,000,000) over 1,000 subscriptions, then the time to price
+ * that hour and send it to the emulator; checked: one event per subscription, the total billed exact.
+ */
+async function benchMetering(databaseUrl: string | undefined): Promise<void> {
+  const total = Number(process.env.BENCH_METERING_RECORDS ?? 1_000_000);
+  const perRequest = 1000;
+  const child = fork(path.join(here, 'metering-server.ts'), {
+    execArgv: ['--import', 'tsx', '--conditions=source'],
+    env: { ...process.env, BENCH_DATABASE_URL: databaseUrl ?? '' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = <T>() =>
+    new Promise<T>((resolve, reject) => {
+      child.once('message', (message) => resolve(message as T));
+      child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
+    });
+  let server: { url: string; appKey: string; subscriptionIds: string[]; rawCommitsPerSecond: number; dialect: string };
+  try {
+    server = await next();
+  } catch (error) {
+    console.log(`\nmetering on ${databaseUrl ? 'PostgreSQL' : 'SQLite'}: not measured (${(error as Error).message}; is the database running?)`);
+    return;
+  }
+  try {
+    // Every record falls in the hour before this one, so the whole hour is closed and inside the 24-hour window.
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
+    let sent = 0;
+    const body = () => {
+      const records = Array.from({ length: perRequest }, (_, i) => ({
+        subscriptionId: server.subscriptionIds[(sent + i) % server.subscriptionIds.length],
+        dimension: 'api_calls',
+        quantity: 1,
+        timestamp: new Date(hour + ((sent + i) % 3_600_000)).toISOString(),
+      }));
+      sent += perRequest;
+      return JSON.stringify(records);
+    };
+    const begun = performance.now();
+    const result = await autocannon({
+      url: `${server.url}/api/usage`,
+      method: 'POST',
+      connections: 4,
+      amount: total / perRequest,
+      timeout: 60,
+      headers: { authorization: `Bearer ${server.appKey}`, 'content-type': 'application/json' },
+      requests: [{ method: 'POST', setupRequest: (request) => ({ ...request, body: body() }) }],
+    });
+    const ingestSeconds = (performance.now() - begun) / 1000;
+    const failed = result.errors + result.timeouts + result.non2xx;
+    child.send({ command: 'submit' });
+    const submitted = await next<{ submitMs: number; report: { sent: number; accepted: number }; events: number; quantity: number }>();
+    const recordsPerSecond = total / ingestSeconds;
+    console.log(
+      [
+        '',
+        `metering on ${server.dialect}: ${total.toLocaleString('en-US')} records of one hour over ${server.subscriptionIds.length} subscriptions, ${perRequest} per request, 4 connections`,
+        `| ${'measure'.padEnd(52)} | ${'value'.padStart(12)} |`,
+        `|${'-'.repeat(54)}|${'-'.repeat(14)}|`,
+        `| ${'raw durable commits per s (1-row transactions)'.padEnd(52)} | ${server.rawCommitsPerSecond.toFixed(0).padStart(12)} |`,
+        `| ${'usage records ingested per s (durable answer)'.padEnd(52)} | ${recordsPerSecond.toFixed(0).padStart(12)} |`,
+        `| ${'ingestion vs raw commits (records per commit time)'.padEnd(52)} | ${`${(recordsPerSecond / server.rawCommitsPerSecond).toFixed(1)}x`.padStart(12)} |`,
+        `| ${'requests failed'.padEnd(52)} | ${String(failed).padStart(12)} |`,
+        `| ${'price and send the hour (ms)'.padEnd(52)} | ${submitted.submitMs.toFixed(0).padStart(12)} |`,
+        `| ${'events accepted by the emulator'.padEnd(52)} | ${String(submitted.events).padStart(12)} |`,
+        `| ${'quantity billed (must equal the records)'.padEnd(52)} | ${String(submitted.quantity).padStart(12)} |`,
+      ].join('\n'),
+    );
+    if (submitted.quantity !== total - failed * perRequest || failed > 0) console.log('metering check: NOT met (records lost or failed)');
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+}
 
 /** Webhooks/s and p99 until the durable 200, beside the same store's raw durable commit rate. */
 async function benchIngest(databaseUrl: string | undefined): Promise<void> {

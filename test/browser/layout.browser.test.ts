@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { after, before, describe, it } from 'node:test';
 import { browserUnavailable, launchBrowser } from '../helpers/browser.js';
-import { ADMIN_PASSWORD, startTestStack, type TestStack } from '../helpers/stack.js';
+import { ADMIN_PASSWORD, APP_API_KEY, startTestStack, type TestStack } from '../helpers/stack.js';
 import { DEV_PUBLISHER, startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
 
 const SHOTS = mkdtempSync(path.join(tmpdir(), 'layout-'));
@@ -30,6 +30,9 @@ const FOR_DOCS = new Set([
   'console-subscriptions-1280',
   'console-subscription-1280',
   'console-subscription-390',
+  'console-usage-1280',
+  'console-usage-390',
+  'console-reconciliation-1280',
 ]);
 const WIDTHS = [1280, 390] as const;
 const LAYOUT_PROBE = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '../helpers/layout-probe.js'), 'utf8');
@@ -61,6 +64,20 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
     await stack.publisher.publisher.fulfillment.projection.sync(id, 'test');
     await stack.mp.http('POST', `/simulator/subscriptions/${id}/actions`, { body: { action: 'ChangeQuantity', quantity: 9 } });
     await stack.settle();
+    // Usage: an hour billed (and read back from the emulator), the current one still collecting.
+    const usage = (hoursAgo: number, quantity: number) => ({
+      subscriptionId: id,
+      dimension: 'api_calls',
+      quantity,
+      timestamp: new Date(Date.now() - hoursAgo * 3_600_000).toISOString(),
+    });
+    const reported = await fetch(`${stack.publisherUrl}/api/usage`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${APP_API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify([usage(2, 1250), usage(1, 4800.5), usage(0, 310)]),
+    });
+    assert.equal(reported.status, 200, await reported.text());
+    await stack.publisher.publisher.metering.submit();
     const landings = await Promise.all(WIDTHS.map(() => stack.mp.purchase({ planId: 'enterprise', quantity: 25, name: 'Contoso Pharmaceuticals research' })));
     const aloneId = await alone.subscribe({ quantity: 3, name: 'Emulator alone' });
     await alone.http('POST', `/simulator/subscriptions/${aloneId}/actions`, { body: { action: 'Suspend' } });
@@ -78,6 +95,8 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
       ...Object.fromEntries(WIDTHS.map((width, i) => [`landing-confirm@${width}`, landings[i]!.landingPageUrl])),
       'console-subscriptions': `${stack.publisherUrl}/admin`,
       'console-subscription': `${stack.publisherUrl}/admin/subscriptions/${id}`,
+      'console-usage': `${stack.publisherUrl}/admin/metering`,
+      'console-reconciliation': `${stack.publisherUrl}/admin/metering/reconciliation`,
       'console-jobs': `${stack.publisherUrl}/admin/jobs`,
       'console-drift': `${stack.publisherUrl}/admin/drift`,
       'entra-sign-in': `${alone.url}/${DEV_PUBLISHER.tenantId}/oauth2/v2.0/authorize?${new URLSearchParams({ client_id: DEV_PUBLISHER.clientId, response_type: 'code', redirect_uri: `${alone.url}/auth/callback`, scope: 'openid profile', state: 's', code_challenge: 'c'.repeat(43), code_challenge_method: 'S256' })}`,
@@ -163,7 +182,7 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
           [await page.getAttribute('#quantity', 'min'), await page.getAttribute('#quantity', 'max'), await page.inputValue('#quantity')],
           ['10', '10000', '10'],
         );
-        assert.deepEqual(await optionValues(page, '#termUnit'), ['P1Y', 'P3Y']);
+        assert.deepEqual(await optionValues(page, '#termUnit'), ['P1M', 'P1Y', 'P3Y']);
         assert.equal(await page.isDisabled('#isFreeTrial'), true, 'Enterprise has no free trial');
         await page.selectOption('#plan', 'contoso-saas/basic');
         assert.equal(await page.isVisible('#quantity'), false, 'a flat plan has no seats');

@@ -86,7 +86,7 @@ export const DEV_PUBLISHER = {
 } as const;
 
 /** Billed per call above what the plan's term includes (Partner Center: "quantity included in base"). */
-const API_CALLS = { id: 'api_calls', displayName: 'API calls', unitOfMeasure: 'call', pricePerUnit: 0.001 };
+const API_CALLS = { id: 'api_calls', displayName: 'API calls', unitOfMeasure: 'calls', pricePerUnit: 0.001 };
 
 /**
  * The demo catalog. Included quantities are per billing term, as Partner Center sets them per term:
@@ -134,9 +134,9 @@ export const DEMO_CATALOG: CatalogConfig = {
               minQuantity: 10,
               maxQuantity: 10000,
               billingTerms: [
+                { termUnit: 'P1M', price: 30, meteredQuantityIncluded: [{ dimensionId: 'api_calls', units: 10_000 }] },
                 { termUnit: 'P1Y', price: 300, meteredQuantityIncluded: [{ dimensionId: 'api_calls', units: 120_000 }] },
                 { termUnit: 'P3Y', price: 800, meteredQuantityIncluded: [{ dimensionId: 'api_calls', units: 360_000 }] },
-                { termUnit: 'P1M', price: 30, meteredQuantityIncluded: [{ dimensionId: 'api_calls', units: 10_000 }] },
               ],
               meteringDimensions: [API_CALLS, { id: 'storage_gb', displayName: 'Storage', unitOfMeasure: 'GB-month', pricePerUnit: 0.1 }],
             },

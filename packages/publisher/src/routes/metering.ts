@@ -40,7 +40,12 @@ async function overview(metering: Metering, query: { subscription?: string | und
     metering.alerts(),
     usage.summary(),
   ]);
-  return { hours, alerts, summary };
+  return { hours, alerts, summary, names: await namesOf(metering, [...hours.map((h) => h.subscriptionId), ...alerts.map((a) => a.hour.subscriptionId)]) };
+}
+
+async function namesOf(metering: Metering, ids: readonly string[]): Promise<Map<string, string>> {
+  const subscriptions = await metering.store.subscriptionsById([...new Set(ids)]);
+  return new Map([...subscriptions].map(([id, s]) => [id, s.name]));
 }
 
 export async function meteringPages(instance: FastifyInstance, deps: MeteringPageDeps): Promise<void> {
@@ -50,8 +55,8 @@ export async function meteringPages(instance: FastifyInstance, deps: MeteringPag
   await guardForms(instance, deps.forms);
 
   app.get('/admin/metering', { schema: { querystring: UsageQuery } }, async (request, reply) => {
-    const { hours, alerts, summary } = await overview(metering, request.query);
-    const body = meteringPage(hours, alerts, summary.byStatus, request.query);
+    const { hours, alerts, summary, names } = await overview(metering, request.query);
+    const body = meteringPage({ hours, alerts, summary: summary.byStatus, names }, request.query);
     return reply
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-store')
@@ -72,7 +77,21 @@ export async function meteringPages(instance: FastifyInstance, deps: MeteringPag
     return reply
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-store')
-      .send(consolePage(deps.productName, { title: 'Reconciliation' }, reconciliationPage(day, lines, unavailable)));
+      .send(
+        consolePage(
+          deps.productName,
+          { title: 'Reconciliation' },
+          reconciliationPage(
+            day,
+            lines,
+            await namesOf(
+              metering,
+              lines.map((l) => l.subscriptionId),
+            ),
+            unavailable,
+          ),
+        ),
+      );
   });
 }
 

@@ -21,49 +21,67 @@ const ALERT: Record<MeteringAlert['kind'], string> = {
   mismatch: 'Microsoft holds another quantity for this hour',
 };
 
+/** Microsoft's reconciliation statuses in words. */
+const RECON: Record<string, string> = {
+  Submitted: 'received, not processed yet',
+  Accepted: 'processed',
+  Rejected: 'rejected',
+  Mismatch: 'processed at another quantity',
+  TestHeaders: 'test call, not billed',
+  DryRun: 'dry run, not billed',
+};
+
 const QUANTITY = new Intl.NumberFormat('en-US', { maximumFractionDigits: 6 });
 const number = (value: number | undefined) => html`<td class="number">${value === undefined ? '—' : QUANTITY.format(value)}</td>`;
 const hourBadge = (status: UsageHourStatus) => badge(...STATUS[status]);
-const subscriptionLink = (id: string) => html`<a href="/admin/subscriptions/${id}">${idCode(id.slice(0, 8))}</a>`;
+/** Subscription names by id, for the tables (an id alone says little to a person). */
+export type SubscriptionNames = ReadonlyMap<string, string>;
+const subscriptionLink = (id: string, names: SubscriptionNames) => html`<a href="/admin/subscriptions/${id}">${names.get(id) || idCode(id.slice(0, 8))}</a>`;
+const shortId = (id: string | undefined) => (id ? html`<code class="id" title="${id}">${id.slice(0, 8)}</code>` : html`<span class="muted">—</span>`);
 
 export interface UsageFilter {
   subscription?: string | undefined;
   status?: UsageHourStatus | undefined;
 }
 
-export function meteringPage(hours: UsageHour[], alerts: MeteringAlert[], summary: Record<string, number>, filter: UsageFilter): SafeHtml {
+export function meteringPage(
+  data: { hours: UsageHour[]; alerts: MeteringAlert[]; summary: Record<string, number>; names: SubscriptionNames },
+  filter: UsageFilter,
+): SafeHtml {
+  const { hours, alerts, summary, names } = data;
   const counts = (Object.keys(STATUS) as UsageHourStatus[]).map(
-    (status) => html`<a class="nowrap" href="/admin/metering?status=${status}">${hourBadge(status)} ${summary[status] ?? 0}</a>`,
+    (status) => html`<li><a class="nowrap" href="/admin/metering?status=${status}">${hourBadge(status)} <strong>${summary[status] ?? 0}</strong></a></li>`,
   );
+  const scope = filter.subscription ? html` · ${names.get(filter.subscription) || idCode(filter.subscription)}` : '';
   return html`<h1>Usage</h1>
-<section><p>${counts}</p>
-<form method="post" action="/admin/metering/submit"><button type="submit" id="submit-usage">Send closed hours now</button>
-<span class="muted">Hours are also sent on a timer. Each hour is billed once: the plan's included quantity first, the rest as overage.</span></form>
-<p><a href="/admin/metering/reconciliation">Reconciliation with Microsoft</a></p></section>
-<section><h2>Needs attention</h2>${alertTable(alerts)}</section>
-<section><h2>Hours${filter.status ? html` · ${STATUS[filter.status][1]}` : ''}${filter.subscription ? html` · subscription ${idCode(filter.subscription)}` : ''}</h2>
-${filter.status || filter.subscription ? html`<p><a href="/admin/metering">Show all hours</a></p>` : ''}${hourTable(hours, !filter.subscription)}</section>`;
+<section><ul class="counts" aria-label="Hours by status">${counts}</ul>
+<form method="post" action="/admin/metering/submit"><button type="submit" id="submit-usage">Send closed hours now</button></form>
+<p class="muted">Closed hours are also sent every few minutes. Each hour is billed once: the plan's included quantity first, the rest as overage.</p>
+<p><a href="/admin/metering/reconciliation">Compare with Microsoft's record</a></p></section>
+<section><h2>Needs attention</h2>${alerts.length ? alertTable(alerts, names) : html`<p class="muted" id="no-alerts">Nothing needs attention: every closed hour is billed or on its way.</p>`}</section>
+<section><h2>Hours${filter.status ? html` · ${STATUS[filter.status][1]}` : ''}${scope}</h2>
+${filter.status || filter.subscription ? html`<p><a href="/admin/metering">Show all hours</a></p>` : ''}${hourTable(hours, names, !filter.subscription)}</section>`;
 }
 
-function alertTable(alerts: MeteringAlert[]): SafeHtml {
+function alertTable(alerts: MeteringAlert[], names: SubscriptionNames): SafeHtml {
   return table(
     ['Hour', 'Subscription', 'Dimension', 'To bill', 'What happened', 'Deadline'],
     alerts.map(
       (a) =>
-        html`<tr class="alert"><td>${when(a.hour.hour)}</td><td>${subscriptionLink(a.hour.subscriptionId)}</td><td>${a.hour.dimension}</td>${number(a.hour.billable || a.hour.quantity)}<td>${ALERT[a.kind]}${a.hour.lastError ? html`<div class="muted">${a.hour.lastError}</div>` : ''}</td><td>${a.kind === 'at-risk' ? when(a.deadline) : html`<span class="muted">passed</span>`}</td></tr>`,
+        html`<tr class="alert"><td>${when(a.hour.hour)}</td><td>${subscriptionLink(a.hour.subscriptionId, names)}</td><td>${a.hour.dimension}</td>${number(a.hour.billable || a.hour.quantity)}<td>${ALERT[a.kind]}${a.hour.lastError ? html`<div class="muted">${a.hour.lastError}</div>` : ''}</td><td>${a.kind === 'at-risk' ? when(a.deadline) : html`<span class="muted">passed</span>`}</td></tr>`,
     ),
     'Nothing needs attention: every closed hour is billed or on its way.',
   );
 }
 
 /** Hours with what was recorded, what the plan covered, what was billed and Microsoft's answer. */
-function hourTable(hours: UsageHour[], withSubscription = true): SafeHtml {
+function hourTable(hours: UsageHour[], names: SubscriptionNames, withSubscription: boolean): SafeHtml {
   const head = ['Hour', ...(withSubscription ? ['Subscription'] : []), 'Dimension', 'Recorded', 'Included', 'Billed', 'Status', 'Usage event'];
   return table(
     head,
     hours.map(
       (h) =>
-        html`<tr><td>${when(h.hour)}</td>${withSubscription ? html`<td>${subscriptionLink(h.subscriptionId)}</td>` : ''}<td>${h.dimension}</td>${number(h.quantity)}${number(h.status === 'open' ? undefined : h.included)}${number(h.status === 'accepted' ? h.acceptedQuantity : undefined)}<td>${hourBadge(h.status)}${h.duplicate ? html` <span class="muted">(sent before)</span>` : ''}${h.lastError && h.status !== 'accepted' ? html`<div class="muted">${h.lastError}</div>` : ''}</td><td>${h.usageEventId ? idCode(h.usageEventId) : html`<span class="muted">—</span>`}</td></tr>`,
+        html`<tr><td>${when(h.hour)}</td>${withSubscription ? html`<td>${subscriptionLink(h.subscriptionId, names)}</td>` : ''}<td>${h.dimension}</td>${number(h.quantity)}${number(h.status === 'open' ? undefined : h.included)}${number(h.status === 'accepted' ? h.acceptedQuantity : undefined)}<td>${hourBadge(h.status)}${h.duplicate ? html` <span class="muted">(sent before)</span>` : ''}${h.lastError && h.status !== 'accepted' ? html`<div class="muted">${h.lastError}</div>` : ''}</td><td>${shortId(h.usageEventId)}</td></tr>`,
     ),
     'No usage recorded yet. The application reports it to POST /api/usage.',
   );
@@ -78,7 +96,7 @@ export interface ReconciliationLine {
   theirs: GetUsageEvent | undefined;
 }
 
-export function reconciliationPage(day: string, lines: ReconciliationLine[], unavailable: string | undefined): SafeHtml {
+export function reconciliationPage(day: string, lines: ReconciliationLine[], names: SubscriptionNames, unavailable: string | undefined): SafeHtml {
   const verdict = (line: ReconciliationLine) => {
     if (!line.theirs) return badge('Failed', 'Missing at Microsoft');
     if (line.theirs.submittedQuantity !== line.ours) return badge('Rejected', 'Quantities differ');
@@ -92,7 +110,7 @@ ${unavailable ? html`<div class="notice error" role="alert">${unavailable}</div>
     ['Subscription', 'Dimension', 'We billed', 'Microsoft holds', 'Processed', 'Status at Microsoft', 'Verdict'],
     lines.map(
       (l) =>
-        html`<tr><td>${subscriptionLink(l.subscriptionId)}</td><td>${l.dimension}</td>${number(l.ours)}${number(l.theirs?.submittedQuantity)}${number(l.theirs?.processedQuantity)}<td>${l.theirs?.reconStatus ?? '—'}</td><td>${verdict(l)}</td></tr>`,
+        html`<tr><td>${subscriptionLink(l.subscriptionId, names)}</td><td>${l.dimension}</td>${number(l.ours)}${number(l.theirs?.submittedQuantity)}${number(l.theirs?.reconStatus === 'Submitted' ? undefined : l.theirs?.processedQuantity)}<td>${l.theirs ? (RECON[l.theirs.reconStatus] ?? l.theirs.reconStatus) : '—'}</td><td>${verdict(l)}</td></tr>`,
     ),
     'Nothing billed that day.',
   )}</section>`;

@@ -1,0 +1,85 @@
+// Child process of the benchmark: an emulator (in memory) with 1,000 active subscriptions and a publisher
+// that knows them, on the dialect named by BENCH_DATABASE_URL (SQLite if unset), its submitter driven
+// by the parent over IPC; and, in the same process, the store's raw durable commit rate.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ClientSecretCredential, MarketplaceClient } from '../packages/client/src/index.js';
+import { buildMarketplace } from '../packages/marketplace/src/app.js';
+import { Catalog, DEMO_CATALOG, DEV_PUBLISHER } from '../packages/marketplace/src/catalog.js';
+import { openMarketplaceStore } from '../packages/marketplace/src/store/repository.js';
+import { buildPublisher } from '../packages/publisher/src/app.js';
+import { createWebhookVerifier } from '../packages/publisher/src/auth/webhook-verifier.js';
+import { loadHooks } from '../packages/publisher/src/fulfillment/hooks.js';
+import { openPublisherStore } from '../packages/publisher/src/store/repository.js';
+import { dropSchema } from '../packages/store/src/database.js';
+
+const SUBSCRIPTIONS = Number(process.env.BENCH_METERING_SUBSCRIPTIONS ?? 1000);
+const APP_KEY = 'bench-app-key-0123456789';
+
+const databaseUrl = process.env.BENCH_DATABASE_URL || undefined;
+const schema = databaseUrl ? `bench_${randomUUID().slice(0, 8)}` : undefined;
+
+const mpStore = await openMarketplaceStore({ inMemory: true, dataDir: tmpdir() });
+const marketplace = await buildMarketplace({ store: mpStore.store, catalog: Catalog.parse(structuredClone(DEMO_CATALOG)), runWorker: false });
+const mpUrl = await marketplace.listen({ host: '127.0.0.1', port: 0 });
+const { purchases, api } = marketplace.marketplace.fulfillment;
+const publisherConfig = marketplace.marketplace.catalog.publisher(DEV_PUBLISHER.publisherId);
+if (!publisherConfig) throw new Error('the demo catalog has no dev publisher');
+for (let i = 0; i < SUBSCRIPTIONS; i++) {
+  const { subscriptionId } = await purchases.purchase({ offerId: 'contoso-saas', planId: 'pro', quantity: 1 });
+  await api.activate(publisherConfig, subscriptionId, { planId: 'pro', quantity: 1 });
+}
+
+const { store, database } = await openPublisherStore({ dataDir: mkdtempSync(path.join(tmpdir(), 'saas-metering-')), databaseUrl, schema, poolSize: 10 });
+const started = performance.now();
+let commits = 0;
+while (performance.now() - started < 2000) {
+  await store.transaction((tx) => tx.settings.setOnce(`bench-${commits}`, 'x'));
+  commits++;
+}
+const rawCommitsPerSecond = commits / ((performance.now() - started) / 1000);
+
+const client = new MarketplaceClient({
+  baseUrl: `${mpUrl}/api`,
+  credential: new ClientSecretCredential({ ...DEV_PUBLISHER, authorityHost: mpUrl }),
+});
+const publisher = await buildPublisher({
+  store,
+  client,
+  verifier: createWebhookVerifier({ authority: mpUrl, tenantId: DEV_PUBLISHER.tenantId, clientId: DEV_PUBLISHER.clientId }),
+  hooks: await loadHooks({}),
+  branding: { productName: 'Bench' },
+  adminPassword: 'bench-password',
+  appApiKey: APP_KEY,
+  runWorker: false,
+  meteringIntervalMs: 0,
+});
+await publisher.publisher.fulfillment.projection.reconcile();
+const url = await publisher.listen({ host: '127.0.0.1', port: 0 });
+const subscriptionIds = (await mpStore.store.recentSubscriptions(SUBSCRIPTIONS)).map((s) => s.id);
+
+process.on('message', (message: { command: string }) => {
+  if (message.command !== 'submit') return;
+  void (async () => {
+    const begun = performance.now();
+    const report = await publisher.publisher.metering.submit();
+    const submitMs = performance.now() - begun;
+    const billed = await mpStore.store.usage.daily({ publisherId: DEV_PUBLISHER.publisherId, from: '2000-01-01T00:00:00.000Z', to: '2100-01-01T00:00:00.000Z' });
+    const events = billed.reduce((n, d) => n + d.events, 0);
+    const quantity = billed.reduce((n, d) => n + d.quantity, 0);
+    process.send?.({ submitMs, report, events, quantity });
+  })();
+});
+process.send?.({ url, appKey: APP_KEY, subscriptionIds, rawCommitsPerSecond, dialect: store.dialect });
+process.on('SIGTERM', () => {
+  void (async () => {
+    await publisher.close();
+    await marketplace.close();
+    await database.close().catch(() => undefined);
+    await mpStore.database.close();
+    if (databaseUrl && schema) await dropSchema(databaseUrl, schema);
+    process.exit(0);
+  })();
+});
