@@ -66,7 +66,11 @@ process.on('message', (message: { command: string }) => {
     const begun = performance.now();
     const report = await publisher.publisher.metering.submit();
     const submitMs = performance.now() - begun;
-    const billed = await mpStore.store.usage.daily({ publisherId: DEV_PUBLISHER.publisherId, from: '2000-01-01T00:00:00.000Z', to: '2100-01-01T00:00:00.000Z' });
+    const billed = await mpStore.store.usage.daily({
+      publisherId: DEV_PUBLISHER.publisherId,
+      from: '2000-01-01T00:00:00.000Z',
+      to: '2100-01-01T00:00:00.000Z',
+    });
     const events = billed.reduce((n, d) => n + d.events, 0);
     const quantity = billed.reduce((n, d) => n + d.quantity, 0);
     process.send?.({ submitMs, report, events, quantity });

@@ -27,47 +27,53 @@ interface Row {
   errors: number;
 }
 
-const child = fork(path.join(here, 'servers.ts'), { execArgv: ['--import', 'tsx', '--conditions=source'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-const ready = await new Promise<Ready>((resolve, reject) => {
-  child.once('message', (message) => resolve(message as Ready));
-  child.once('exit', (code) => reject(new Error(`bench servers exited with ${code}`)));
-});
-
-try {
-  const token = await accessToken(ready.marketplaceUrl);
-  const auth = { authorization: `Bearer ${token}` };
-  const api = (p: string) => `${ready.marketplaceUrl}/api${p}${p.includes('?') ? '&' : '?'}api-version=2018-08-31`;
-  const pages = await allPages(api('/saas/subscriptions'), auth);
-  const someId = pages.ids[Math.floor(pages.ids.length / 2)]!;
-
-  const rows: Row[] = [];
-  const listing = {
-    url: pages.links[0]!,
-    headers: auth,
-    requests: pages.links.map((link) => ({ method: 'GET' as const, path: new URL(link).pathname + new URL(link).search })),
-  };
-  rows.push(await measure('bare Fastify route, same-size body', { url: `${ready.bareUrl}/subscription` }));
-  rows.push(await measure('bare Fastify route, 17-byte body', { url: `${ready.bareUrl}/hello` }));
-  rows.push(await measure('get-subscription', { url: api(`/saas/subscriptions/${someId}`), headers: auth }));
-  rows.push(await measure(`list-subscriptions, ${pages.ids.length} subs`, listing));
-  // A client pages by following @nextLink, one page after the other: that is the latency that counts.
-  rows.push(await measure(`list-subscriptions, sequential paging`, listing, 1));
-  rows.push(
-    await measure('resolve', {
-      url: api('/saas/subscriptions/resolve'),
-      method: 'POST',
-      headers: { ...auth, 'x-ms-marketplace-token': ready.landingToken, 'content-type': 'application/json' },
-    }),
-  );
-  print(rows, ready.dialect);
-} finally {
-  child.kill();
-}
-
-await benchIngest(undefined);
-await benchIngest(process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
+/** BENCH_ONLY=metering runs the metering part alone. */
+const only = process.env.BENCH_ONLY;
+if (only !== 'metering') await benchEmulatorAndIngest();
 await benchMetering(undefined);
 await benchMetering(process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
+
+async function benchEmulatorAndIngest(): Promise<void> {
+  const child = fork(path.join(here, 'servers.ts'), { execArgv: ['--import', 'tsx', '--conditions=source'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ready = await new Promise<Ready>((resolve, reject) => {
+    child.once('message', (message) => resolve(message as Ready));
+    child.once('exit', (code) => reject(new Error(`bench servers exited with ${code}`)));
+  });
+
+  try {
+    const token = await accessToken(ready.marketplaceUrl);
+    const auth = { authorization: `Bearer ${token}` };
+    const api = (p: string) => `${ready.marketplaceUrl}/api${p}${p.includes('?') ? '&' : '?'}api-version=2018-08-31`;
+    const pages = await allPages(api('/saas/subscriptions'), auth);
+    const someId = pages.ids[Math.floor(pages.ids.length / 2)]!;
+
+    const rows: Row[] = [];
+    const listing = {
+      url: pages.links[0]!,
+      headers: auth,
+      requests: pages.links.map((link) => ({ method: 'GET' as const, path: new URL(link).pathname + new URL(link).search })),
+    };
+    rows.push(await measure('bare Fastify route, same-size body', { url: `${ready.bareUrl}/subscription` }));
+    rows.push(await measure('bare Fastify route, 17-byte body', { url: `${ready.bareUrl}/hello` }));
+    rows.push(await measure('get-subscription', { url: api(`/saas/subscriptions/${someId}`), headers: auth }));
+    rows.push(await measure(`list-subscriptions, ${pages.ids.length} subs`, listing));
+    // A client pages by following @nextLink, one page after the other: that is the latency that counts.
+    rows.push(await measure(`list-subscriptions, sequential paging`, listing, 1));
+    rows.push(
+      await measure('resolve', {
+        url: api('/saas/subscriptions/resolve'),
+        method: 'POST',
+        headers: { ...auth, 'x-ms-marketplace-token': ready.landingToken, 'content-type': 'application/json' },
+      }),
+    );
+    print(rows, ready.dialect);
+  } finally {
+    child.kill();
+  }
+
+  await benchIngest(undefined);
+  await benchIngest(process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
+}
 
 /**
  * Usage ingestion (records/s until the durable answer, 1,000 records per request) for one hour of
