@@ -308,9 +308,9 @@ export const publisherMigrations: Record<string, Migration> = {
         .addColumn('received_at', 'text', (c) => c.notNull())
         .addColumn('source', 'text', (c) => c.notNull())
         .execute();
-      // The idempotency key is the caller's, per subscription: a record sent twice is stored once.
+      // The idempotency key is the caller's, per subscription: a record sent twice is stored once. The
+      // index also serves a subscription's records; no other index slows the inserts down.
       await db.schema.createIndex('pub_usage_records_key').on('pub_usage_records').columns(['subscription_id', 'idempotency_key']).unique().execute();
-      await db.schema.createIndex('pub_usage_records_hour').on('pub_usage_records').columns(['subscription_id', 'billing_hour']).execute();
 
       await db.schema
         .createTable('pub_usage_hours')
