@@ -27,13 +27,19 @@ interface Row {
   errors: number;
 }
 
-/** BENCH_ONLY=metering runs the metering part alone. */
+/** BENCH_ONLY=emulator, webhooks or metering runs that part alone. */
 const only = process.env.BENCH_ONLY;
-if (only !== 'metering') await benchEmulatorAndIngest();
-await benchMetering(undefined);
-await benchMetering(process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
+if (!only || only === 'emulator') await benchEmulator();
+if (!only || only === 'webhooks') {
+  await benchIngest(undefined);
+  await benchIngest(process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
+}
+if (!only || only === 'metering') {
+  await benchMetering(undefined);
+  await benchMetering(process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
+}
 
-async function benchEmulatorAndIngest(): Promise<void> {
+async function benchEmulator(): Promise<void> {
   const child = fork(path.join(here, 'servers.ts'), { execArgv: ['--import', 'tsx', '--conditions=source'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ready = await new Promise<Ready>((resolve, reject) => {
     child.once('message', (message) => resolve(message as Ready));

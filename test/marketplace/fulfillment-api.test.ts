@@ -88,6 +88,14 @@ for (const dialect of await testDialects())
         assert.equal(denied.headers.get('x-ms-requestid'), 'req-2');
       });
 
+      it('sends JSON with nosniff and a policy that lets nothing run; pages get the full policy', async () => {
+        const json = await mp.api('GET', '/saas/subscriptions');
+        assert.equal(json.headers.get('x-content-type-options'), 'nosniff');
+        assert.equal(json.headers.get('content-security-policy'), "default-src 'none'; frame-ancestors 'none'");
+        const page = await mp.http('GET', '/subscriptions');
+        assert.match(page.headers.get('content-security-policy') ?? '', /style-src 'sha256-[^']+'.*form-action 'self'/);
+      });
+
       it('answers 403, not 401, without a bearer token', async () => {
         const r = await mp.api('GET', '/saas/subscriptions', { token: null });
         assert.equal(r.status, 403);

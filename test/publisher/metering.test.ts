@@ -165,9 +165,11 @@ for (const dialect of await testDialects())
         ],
       );
       assert.equal((await report(Array.from({ length: 1001 }, () => calls(id, 1, now)))).status, 400);
+      const full = await report(Array.from({ length: 1000 }, (_, i) => calls(id, 0.5, now, `${'k'.repeat(190)}-${i}`)));
+      assert.deepEqual([full.status, full.body.accepted], [200, 1000], 'the largest batch, with long keys, fits');
       assert.equal((await report([])).status, 400);
-      const stored = await stack.publisher.publisher.store.usage.recordsOf(id, 100);
-      assert.equal(stored.length, 1, 'only the accepted record is stored');
+      const stored = await stack.publisher.publisher.store.usage.recordsOf(id, 2000);
+      assert.equal(stored.length, 1001, 'only the accepted records are stored');
     });
 
     it('warns before an unsent hour expires, retries while Microsoft fails, and marks the hour expired when the window closes', async () => {
@@ -190,6 +192,7 @@ for (const dialect of await testDialects())
         [['at-risk', '2026-09-11T07:00:00.000Z']],
       );
       assert.match((await admin.get('/admin/metering')).text, /the 24-hour window closes soon/);
+      assert.match(await fetch(`${stack.publisherUrl}/metrics`).then((r) => r.text()), /saas_usage_hours_at_risk [1-9]/);
 
       const expiredCount = async () => {
         const metrics = await fetch(`${stack.publisherUrl}/metrics`).then((r) => r.text());

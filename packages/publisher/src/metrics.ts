@@ -1,6 +1,7 @@
 // Prometheus metrics of one publisher app (its own registry: no process-wide state).
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Clock } from '@saas-fulfillment/contract';
+import { USAGE_WINDOW_MS, type Clock } from '@saas-fulfillment/contract';
+import { AT_RISK_MS } from './metering/ledger.js';
 import type { PublisherStore } from './store/repository.js';
 
 export interface PublisherMetrics {
@@ -80,6 +81,14 @@ export function createMetrics(store: PublisherStore, clock: Clock): PublisherMet
     async collect() {
       const { oldestUnsent } = await store.usage.summary();
       this.set(oldestUnsent ? Math.max(0, (clock.now().getTime() - Date.parse(oldestUnsent)) / 1000) : 0);
+    },
+  });
+  new Gauge({
+    name: 'saas_usage_hours_at_risk',
+    help: 'Usage hours not billed yet whose 24-hour window closes within 6 hours: alert on anything above 0',
+    registers: [registry],
+    async collect() {
+      this.set(await store.usage.countUnsentBefore(new Date(clock.now().getTime() - USAGE_WINDOW_MS + AT_RISK_MS).toISOString()));
     },
   });
   return { registry, webhooks, jobs, logins, usageRecords, usageHours };

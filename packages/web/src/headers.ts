@@ -37,7 +37,13 @@ export async function securityHeaders(app: FastifyInstance, options: { hsts: boo
     hsts: options.hsts ? { maxAge: 31_536_000 } : false,
     referrerPolicy: { policy: 'same-origin' },
   });
-  app.addHook('onRequest', async (_request, reply) => {
-    reply.header('content-security-policy', contentSecurityPolicy(options.formTargets?.()));
+  // Pages get the full policy (worked out when one is sent: the form targets may change at run time);
+  // anything else a fixed one that forbids everything, which costs nothing per answer.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    const page = String(reply.getHeader('content-type') ?? '').startsWith('text/html');
+    reply.header('content-security-policy', page ? contentSecurityPolicy(options.formTargets?.()) : NOT_A_PAGE);
+    done(null, payload);
   });
 }
+
+const NOT_A_PAGE = "default-src 'none'; frame-ancestors 'none'";

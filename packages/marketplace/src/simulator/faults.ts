@@ -34,12 +34,14 @@ interface Fault extends FaultRequest {
 /** Calls carried out whose answer a fault holds back or loses. */
 const afterCall = new WeakMap<FastifyRequest, Fault>();
 
-/** What happens to a call's answer once it was carried out (an onSend hook of the API). */
-export async function holdBackAnswer(request: FastifyRequest): Promise<void> {
+/** What happens to a call's answer once it was carried out (an onSend hook of the API; most calls pass straight on). */
+export function holdBackAnswer(request: FastifyRequest, _reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void): void {
   const fault = afterCall.get(request);
-  if (!fault) return;
-  if (fault.answerDelayMs) await sleep(fault.answerDelayMs);
-  if (fault.lostAnswer) request.raw.socket.destroy();
+  if (!fault) return done(null, payload);
+  void sleep(fault.answerDelayMs ?? 0).then(() => {
+    if (fault.lostAnswer) request.raw.socket.destroy();
+    done(null, payload);
+  });
 }
 
 /** Longer paths are never matched: a bound on the matcher's work, far above any real API path. */

@@ -9,10 +9,8 @@ import type { UsageHour } from '../model.js';
 import type { ReconciliationLine } from '../views/metering.js';
 import type { PublisherStore } from '../store/repository.js';
 import { UsageIngestion } from './ingestion.js';
+import { AT_RISK_MS } from './ledger.js';
 import { UsageSubmitter, type SubmissionReport } from './submitter.js';
-
-/** An unsent hour this close to the end of its window is an alert (the default interval gives it 70 more passes). */
-const AT_RISK_MS = 6 * 60 * 60_000;
 
 export interface MeteringAlert {
   kind: 'at-risk' | 'rejected' | 'expired' | 'mismatch';

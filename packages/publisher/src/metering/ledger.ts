@@ -25,6 +25,9 @@ export type HourOutcome =
   | { status: 'rejected' | 'expired'; marketplaceStatus: string; error: string }
   | { status: 'ready'; error: string; retryAt: string };
 
+/** An unsent hour this close to the end of its window is an alert (the default interval leaves it 70 more passes). */
+export const AT_RISK_MS = 6 * 60 * 60_000;
+
 const INSERT_CHUNK = 500;
 const UNSENT: UsageHourStatus[] = ['open', 'ready'];
 
@@ -256,6 +259,17 @@ export class UsageLedger {
       .execute();
     const unsent = rows.filter((r) => UNSENT.includes(r.status)).map((r) => r.oldest);
     return { byStatus: Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])), oldestUnsent: unsent.sort()[0] };
+  }
+
+  /** Hours not billed yet (open or to send) that started before `hour`. */
+  async countUnsentBefore(hour: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('pub_usage_hours')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('status', 'in', UNSENT)
+      .where('hour', '<', hour)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   /** Records of one subscription, newest first. */

@@ -28,7 +28,8 @@ export async function usageRoutes(instance: FastifyInstance, deps: UsageRouteDep
     ...Object.entries(deps.tenantKeys).map(([tenantId, key]): [string, UsageReporter] => [key, { kind: 'tenant', tenantId }]),
   ]);
 
-  app.post('/api/usage', { schema: { body: UsageBody } }, async (request, reply) => {
+  // 1,000 records with long idempotency keys are about 500 KB: more than the service's default body limit.
+  app.post('/api/usage', { bodyLimit: 1024 * 1024, schema: { body: UsageBody } }, async (request, reply) => {
     const reporter = bearerOf(request, keys);
     if (!reporter) throw new ApiError(401, 'Unauthorized', 'Send the application API key, or your tenant key, as a Bearer token');
     const many = Array.isArray(request.body);
