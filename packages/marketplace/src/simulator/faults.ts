@@ -37,7 +37,10 @@ const afterCall = new WeakMap<FastifyRequest, Fault>();
 /** What happens to a call's answer once it was carried out (an onSend hook of the API; most calls pass straight on). */
 export function holdBackAnswer(request: FastifyRequest, _reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void): void {
   const fault = afterCall.get(request);
-  if (!fault) return done(null, payload);
+  if (!fault) {
+    done(null, payload);
+    return;
+  }
   void sleep(fault.answerDelayMs ?? 0).then(() => {
     if (fault.lostAnswer) request.raw.socket.destroy();
     done(null, payload);
