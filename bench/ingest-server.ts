@@ -14,19 +14,13 @@ import { loadHooks } from '../packages/publisher/src/fulfillment/hooks.js';
 import { openPublisherStore } from '../packages/publisher/src/store/repository.js';
 import { createWebhookVerifier } from '../packages/publisher/src/auth/webhook-verifier.js';
 import { dropSchema } from '../packages/store/src/database.js';
+import { rawCommitsPerSecond } from './commits.js';
 
 const databaseUrl = process.env.BENCH_DATABASE_URL || undefined;
 const schema = databaseUrl ? `bench_${randomUUID().slice(0, 8)}` : undefined;
 const { store, database } = await openPublisherStore({ dataDir: mkdtempSync(path.join(tmpdir(), 'saas-ingest-')), databaseUrl, schema, poolSize: 10 });
 
-// Raw durable commits: one-row transactions, one after the other, for two seconds.
-const started = performance.now();
-let commits = 0;
-while (performance.now() - started < 2000) {
-  await store.transaction((tx) => tx.settings.setOnce(`bench-${commits}`, 'x'));
-  commits++;
-}
-const rawCommitsPerSecond = commits / ((performance.now() - started) / 1000);
+const commitsPerSecond = await rawCommitsPerSecond(store);
 
 const authority = 'https://login.example.test';
 const { privateKey, publicKey } = await generateKeyPair('RS256');
@@ -50,7 +44,7 @@ const app = await buildPublisher({
   runWorker: false,
 });
 const url = await app.listen({ host: '127.0.0.1', port: 0 });
-process.send?.({ url, token, rawCommitsPerSecond, dialect: store.dialect });
+process.send?.({ url, token, rawCommitsPerSecond: commitsPerSecond, dialect: store.dialect });
 process.on('SIGTERM', () => {
   void app.close().then(async () => {
     await database.close().catch(() => undefined);

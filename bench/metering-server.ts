@@ -14,6 +14,7 @@ import { createWebhookVerifier } from '../packages/publisher/src/auth/webhook-ve
 import { loadHooks } from '../packages/publisher/src/fulfillment/hooks.js';
 import { openPublisherStore } from '../packages/publisher/src/store/repository.js';
 import { dropSchema } from '../packages/store/src/database.js';
+import { rawCommitsPerSecond } from './commits.js';
 
 const SUBSCRIPTIONS = Number(process.env.BENCH_METERING_SUBSCRIPTIONS ?? 1000);
 const APP_KEY = 'bench-app-key-0123456789';
@@ -33,13 +34,7 @@ for (let i = 0; i < SUBSCRIPTIONS; i++) {
 }
 
 const { store, database } = await openPublisherStore({ dataDir: mkdtempSync(path.join(tmpdir(), 'saas-metering-')), databaseUrl, schema, poolSize: 10 });
-const started = performance.now();
-let commits = 0;
-while (performance.now() - started < 2000) {
-  await store.transaction((tx) => tx.settings.setOnce(`bench-${commits}`, 'x'));
-  commits++;
-}
-const rawCommitsPerSecond = commits / ((performance.now() - started) / 1000);
+const commitsPerSecond = await rawCommitsPerSecond(store);
 
 const client = new MarketplaceClient({
   baseUrl: `${mpUrl}/api`,
@@ -76,7 +71,7 @@ process.on('message', (message: { command: string }) => {
     process.send?.({ submitMs, report, events, quantity });
   })();
 });
-process.send?.({ url, appKey: APP_KEY, subscriptionIds, rawCommitsPerSecond, dialect: store.dialect });
+process.send?.({ url, appKey: APP_KEY, subscriptionIds, rawCommitsPerSecond: commitsPerSecond, dialect: store.dialect });
 process.on('SIGTERM', () => {
   void (async () => {
     await publisher.close();

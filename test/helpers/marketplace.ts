@@ -11,6 +11,50 @@ import { assertMatchesContract } from './contract.js';
 
 export { DEV_PUBLISHER };
 
+/** A second publisher (its own Entra app and offer), for what one publisher must not see of another's. */
+const OTHER_PUBLISHER = {
+  publisherId: 'fabrikam',
+  tenantId: '44444444-4444-4444-8444-444444444444',
+  clientId: '55555555-5555-4555-8555-555555555555',
+  clientSecret: 'other-secret',
+} as const;
+
+/** The demo catalog plus the other publisher, whose one plan meters `api_calls` too. */
+export function catalogWithOtherPublisher(): CatalogConfig {
+  return {
+    publishers: [
+      ...structuredClone(DEMO_CATALOG).publishers,
+      {
+        ...OTHER_PUBLISHER,
+        offers: [
+          {
+            offerId: 'fabrikam-app',
+            displayName: 'Fabrikam',
+            plans: [
+              {
+                planId: 'std',
+                displayName: 'Standard',
+                pricing: 'flat',
+                billingTerms: [{ termUnit: 'P1M', price: 5 }],
+                meteringDimensions: [{ id: 'api_calls', displayName: 'Calls', unitOfMeasure: 'calls', pricePerUnit: 0.01 }],
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** An access token for the other publisher's app from the emulator's token endpoint. */
+export async function otherPublisherToken(mp: TestMarketplace): Promise<string> {
+  const { tenantId, clientId, clientSecret } = OTHER_PUBLISHER;
+  const response = await mp.http('POST', `/${tenantId}/oauth2/v2.0/token`, {
+    form: { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: `${MARKETPLACE_RESOURCE_ID}/.default` },
+  });
+  return (response.body as { access_token: string }).access_token;
+}
+
 /** A clock that starts at a fixed instant and moves only when told to, and can be advanced like the real one. */
 export class TestClock extends ManualClock implements AdjustableClock {
   private advanced = 0;

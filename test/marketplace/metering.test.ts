@@ -2,41 +2,10 @@
 // every answer is checked against the official metering OpenAPI file by the harness.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { MARKETPLACE_RESOURCE_ID } from '../../packages/contract/src/schemas.js';
-import { DEMO_CATALOG, type CatalogConfig } from '../../packages/marketplace/src/catalog.js';
 import { testDialects } from '../helpers/databases.js';
-import { startTestMarketplace, TestClock, type TestMarketplace } from '../helpers/marketplace.js';
+import { catalogWithOtherPublisher, otherPublisherToken, startTestMarketplace, TestClock, type TestMarketplace } from '../helpers/marketplace.js';
 
-const OTHER = {
-  publisherId: 'fabrikam',
-  tenantId: '44444444-4444-4444-8444-444444444444',
-  clientId: '55555555-5555-4555-8555-555555555555',
-  clientSecret: 'other-secret',
-};
-
-const catalog: CatalogConfig = {
-  publishers: [
-    ...structuredClone(DEMO_CATALOG).publishers,
-    {
-      ...OTHER,
-      offers: [
-        {
-          offerId: 'fabrikam-app',
-          displayName: 'Fabrikam',
-          plans: [
-            {
-              planId: 'std',
-              displayName: 'Standard',
-              pricing: 'flat',
-              billingTerms: [{ termUnit: 'P1M', price: 5 }],
-              meteringDimensions: [{ id: 'api_calls', displayName: 'Calls', unitOfMeasure: 'call', pricePerUnit: 0.01 }],
-            },
-          ],
-        },
-      ],
-    },
-  ],
-};
+const catalog = catalogWithOtherPublisher();
 
 type Body = Record<string, unknown>;
 const START = '2026-03-10T12:30:00.000Z';
@@ -51,10 +20,7 @@ for (const dialect of await testDialects())
     before(async () => {
       clock = new TestClock(START);
       mp = await startTestMarketplace({ dialect, catalog, clock });
-      const response = await mp.http('POST', `/${OTHER.tenantId}/oauth2/v2.0/token`, {
-        form: { grant_type: 'client_credentials', client_id: OTHER.clientId, client_secret: OTHER.clientSecret, scope: `${MARKETPLACE_RESOURCE_ID}/.default` },
-      });
-      otherToken = (response.body as { access_token: string }).access_token;
+      otherToken = await otherPublisherToken(mp);
     });
     after(() => mp.close());
 
