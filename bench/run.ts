@@ -76,9 +76,6 @@ async function benchEmulator(): Promise<void> {
   } finally {
     child.kill();
   }
-
-  await benchIngest(undefined);
-  await benchIngest(process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
 }
 
 /**

@@ -83,6 +83,7 @@ export function describePublisher(running: RunningPublisher, config: PublisherCo
     `  Webhook             ${running.url}/webhook`,
     `  Admin console       ${running.url}/admin`,
     `  Entitlements API    ${running.url}/api/entitlements/{subscriptionId}`,
+    `  Usage API           POST ${running.url}/api/usage   (metered billing; Bearer the app key)`,
     `  Marketplace API     ${config.marketplaceApi}`,
   ];
   // Generated in dev only and shown on the start that made them, so a newcomer can sign in; never logged.
