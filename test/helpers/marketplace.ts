@@ -77,6 +77,8 @@ export interface TestMarketplaceOptions extends Partial<Omit<MarketplaceOptions,
   /** Patches applied to the dev publisher (webhookUrl, landingPageUrl...). */
   publisher?: Partial<CatalogConfig['publishers'][number]>;
   listen?: boolean;
+  /** Listen on this port (a test that must name the emulator's origin in its catalog); default any free one. */
+  port?: number;
 }
 
 export interface TestMarketplace {
@@ -135,7 +137,7 @@ export async function startTestMarketplace(options: TestMarketplaceOptions = {})
     },
   });
   let url = 'http://127.0.0.1';
-  if (options.listen ?? true) url = await app.listen({ host: '127.0.0.1', port: 0 });
+  if (options.listen ?? true) url = await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   else await app.ready();
 
   const http: TestMarketplace['http'] = async (method, path, init = {}) => {

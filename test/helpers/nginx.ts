@@ -1,10 +1,10 @@
 // Debian's nginx as the TLS-terminating reverse proxy in front of the publisher, with a certificate made
 // for the run (openssl): what docs/deploy.md describes, on loopback. Missing nginx fails under CI.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { makeCertificate } from './certificates.js';
 
 const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
 
@@ -40,30 +40,8 @@ export function proxyConfig(options: { serverName: string; listen: string; upstr
 }
 
 export async function startTlsProxy(options: { serverName: string; port: number; upstream: string }): Promise<TlsProxy> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'nginx-'));
-  const certificate = path.join(dir, 'cert.pem');
-  const key = path.join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-keyout',
-      key,
-      '-out',
-      certificate,
-      '-subj',
-      `/CN=${options.serverName}`,
-      '-addext',
-      `subjectAltName=DNS:${options.serverName}`,
-    ],
-    { stdio: 'ignore' },
-  );
+  const tls = makeCertificate({ commonName: options.serverName, dnsName: options.serverName });
+  const { dir, certificatePath: certificate, keyPath: key } = tls;
   for (const temp of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(path.join(dir, temp));
   const asRoot = process.getuid?.() === 0;
   const conf = path.join(dir, 'nginx.conf');

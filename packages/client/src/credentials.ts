@@ -1,5 +1,6 @@
 // Access tokens for the marketplace APIs: Entra ID client credentials (v2.0 endpoint, or v1 on request),
-// cached and refreshed before they expire with one request in flight; or a fixed token.
+// cached and refreshed before they expire with one request in flight; or a fixed token. The app proves
+// itself with a secret here, or with a certificate or a federated token (assertions.ts).
 import { systemClock, type Clock } from '@saas-fulfillment/contract';
 import { MARKETPLACE_RESOURCE_ID } from '@saas-fulfillment/contract';
 import { AuthenticationError } from './errors.js';
@@ -17,10 +18,23 @@ export class StaticTokenCredential implements TokenCredential {
   }
 }
 
-export interface ClientSecretCredentialOptions {
+/** What a credential is and how it fares, for a health view: never the secret itself. */
+export interface CredentialHealth {
+  kind: 'client-secret' | 'certificate' | 'federated';
+  clientId: string;
+  tenantId: string;
+  lastTokenAt?: string;
+  tokenExpiresAt?: string;
+  /** The last token request's failure, until one succeeds again. */
+  lastError?: string;
+  /** Certificates only: when it stops working, and which one it is. */
+  certificateExpiresAt?: string;
+  certificateThumbprint?: string;
+}
+
+export interface EntraCredentialOptions {
   tenantId: string;
   clientId: string;
-  clientSecret: string;
   /** `https://login.microsoftonline.com` in production; the emulator's origin in development. */
   authorityHost?: string;
   /** Entra endpoint: `v2` (scope `…/.default`, the default) or `v1` (resource), as the spec documents. */
@@ -31,27 +45,37 @@ export interface ClientSecretCredentialOptions {
   clock?: Clock;
 }
 
+export interface ClientSecretCredentialOptions extends EntraCredentialOptions {
+  clientSecret: string;
+}
+
 export const PRODUCTION_AUTHORITY = 'https://login.microsoftonline.com';
 
 /**
- * Client-credentials tokens from Entra ID for resource `20e940b3-4c77-4b0b-9a53-9e16a1b010a7`.
- *
- * @example
- * const credential = new ClientSecretCredential({ tenantId, clientId, clientSecret: process.env.CLIENT_SECRET! });
+ * Client-credentials tokens from Entra ID for resource `20e940b3-4c77-4b0b-9a53-9e16a1b010a7`, cached and
+ * refreshed before they expire, one request in flight. Subclasses say how the app proves itself.
  */
-export class ClientSecretCredential implements TokenCredential {
+export abstract class EntraCredential implements TokenCredential {
   private cached: { token: string; refreshAt: number; expiresAt: number } | undefined;
   private inFlight: Promise<string> | undefined;
+  private lastError: string | undefined;
+  private lastTokenAt: string | undefined;
   private readonly fetch: typeof fetch;
-  private readonly clock: Clock;
+  protected readonly clock: Clock;
 
-  constructor(private readonly options: ClientSecretCredentialOptions) {
-    for (const field of ['tenantId', 'clientId', 'clientSecret'] as const) {
-      if (!options[field]) throw new TypeError(`ClientSecretCredential: ${field} is required`);
+  protected constructor(
+    private readonly options: EntraCredentialOptions,
+    readonly kind: CredentialHealth['kind'],
+  ) {
+    for (const field of ['tenantId', 'clientId'] as const) {
+      if (!options[field]) throw new TypeError(`${this.constructor.name}: ${field} is required`);
     }
     this.fetch = options.fetch ?? globalThis.fetch;
     this.clock = options.clock ?? systemClock;
   }
+
+  /** The form fields that authenticate the app at `tokenUrl` (a secret, or a signed assertion). */
+  protected abstract clientAuthentication(tokenUrl: string): Promise<Record<string, string>>;
 
   async getToken(options: { forceRefresh?: boolean; signal?: AbortSignal } = {}): Promise<string> {
     const now = this.clock.now().getTime();
@@ -69,12 +93,35 @@ export class ClientSecretCredential implements TokenCredential {
     }
   }
 
+  health(): CredentialHealth {
+    const { clientId, tenantId } = this.options;
+    const at = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+    return {
+      kind: this.kind,
+      clientId,
+      tenantId,
+      ...(this.cached ? { lastTokenAt: this.lastTokenAt, tokenExpiresAt: at(this.cached.expiresAt) } : {}),
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+    };
+  }
+
   private async requestToken(signal: AbortSignal | undefined): Promise<string> {
-    const { tenantId, clientId, clientSecret } = this.options;
+    try {
+      const token = await this.fetchToken(signal);
+      this.lastError = undefined;
+      return token;
+    } catch (error) {
+      this.lastError = (error as Error).message;
+      throw error;
+    }
+  }
+
+  private async fetchToken(signal: AbortSignal | undefined): Promise<string> {
+    const { tenantId, clientId } = this.options;
     const v1 = this.options.endpoint === 'v1';
     const authority = (this.options.authorityHost ?? PRODUCTION_AUTHORITY).replace(/\/+$/, '');
     const url = `${authority}/${encodeURIComponent(tenantId)}/oauth2/${v1 ? '' : 'v2.0/'}token`;
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret });
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, ...(await this.clientAuthentication(url)) });
     if (v1) form.set('resource', MARKETPLACE_RESOURCE_ID);
     else form.set('scope', `${MARKETPLACE_RESOURCE_ID}/.default`);
 
@@ -102,7 +149,26 @@ export class ClientSecretCredential implements TokenCredential {
     const lifetimeMs = Number(body.expires_in ?? 3599) * 1000;
     const margin = Math.min(this.options.refreshMarginMs ?? 5 * 60_000, lifetimeMs / 2);
     this.cached = { token: body.access_token, expiresAt: requestedAt + lifetimeMs, refreshAt: requestedAt + lifetimeMs - margin };
+    this.lastTokenAt = new Date(requestedAt).toISOString();
     return body.access_token;
+  }
+}
+
+/**
+ * A client secret. It expires (Entra: at most two years), silently for whoever forgot it: prefer a
+ * certificate or a federated credential in production.
+ *
+ * @example
+ * const credential = new ClientSecretCredential({ tenantId, clientId, clientSecret: process.env.CLIENT_SECRET! });
+ */
+export class ClientSecretCredential extends EntraCredential {
+  constructor(private readonly secretOptions: ClientSecretCredentialOptions) {
+    if (!secretOptions.clientSecret) throw new TypeError('ClientSecretCredential: clientSecret is required');
+    super(secretOptions, 'client-secret');
+  }
+
+  protected async clientAuthentication(): Promise<Record<string, string>> {
+    return { client_secret: this.secretOptions.clientSecret };
   }
 }
 
@@ -114,6 +180,13 @@ const HINTS: Record<number, string> = {
   90002: 'The tenant does not exist: check tenantId.',
   500011: 'The marketplace API resource is not known to the tenant: the app needs a service principal there.',
   1002012: 'The scope must be 20e940b3-4c77-4b0b-9a53-9e16a1b010a7/.default.',
+  700027: "The certificate is not registered on the app, or does not match its key: upload the certificate's public part to the app registration.",
+  700024: "The client assertion is expired or not yet valid: check this machine's clock.",
+  700023: 'The client assertion was made for another token endpoint: check authorityHost and tenantId.',
+  700211: "No federated credential on the app trusts this token's issuer: add one (issuer, subject) to the app registration.",
+  700212: "No federated credential on the app accepts this token's audience (api://AzureADTokenExchange).",
+  700213: "No federated credential on the app matches this token's subject: check the subject in the app registration.",
+  50027: 'The client assertion is not a valid signed JWT.',
 };
 
 function tokenError(status: number, body: Record<string, unknown>, clientId: string, tenantId: string): AuthenticationError {

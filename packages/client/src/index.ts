@@ -11,11 +11,20 @@ export {
 export type { UsageEventResult } from './metering.js';
 export {
   ClientSecretCredential,
+  EntraCredential,
   StaticTokenCredential,
   PRODUCTION_AUTHORITY,
   type ClientSecretCredentialOptions,
+  type CredentialHealth,
+  type EntraCredentialOptions,
   type TokenCredential,
 } from './credentials.js';
+export {
+  ClientCertificateCredential,
+  WorkloadIdentityCredential,
+  type ClientCertificateCredentialOptions,
+  type WorkloadIdentityCredentialOptions,
+} from './assertions.js';
 export { AuthenticationError, MarketplaceError } from './errors.js';
 export { landingPageToken } from './landing.js';
 export { DEFAULT_RETRY, type RetryPolicy } from './retry.js';

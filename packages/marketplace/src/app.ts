@@ -18,7 +18,8 @@ import { SignInService } from './identity/sign-in.js';
 import { TokenService } from './identity/tokens.js';
 import { apiRoutes } from './routes/api.js';
 import { Metering } from './metering/metering.js';
-import { identityRoutes } from './routes/identity.js';
+import { identityRoutes, workloadIssuer } from './routes/identity.js';
+import { issueWorkloadToken, type WorkloadTokenRequest } from './identity/workload-tokens.js';
 import { simulatorRoutes } from './routes/simulator.js';
 import { withDefaults, type MarketplaceSettings } from './settings.js';
 import type { MarketplaceStore } from './store/repository.js';
@@ -149,7 +150,8 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
     secureCookies: options.publicUrl?.startsWith('https://') ?? false,
   };
   const advanceClock = clockAdvancer(clock, store, () => worker.drain());
-  const simulator = { fulfillment, store, catalog, clock, advanceClock, faults, endpoints, inbox, reset, localTool, forms };
+  const workloadToken = (request: WorkloadTokenRequest) => issueWorkloadToken(key, workloadIssuer(origin()), request, identityClock.now());
+  const simulator = { fulfillment, store, catalog, clock, advanceClock, faults, endpoints, inbox, reset, localTool, forms, workloadToken };
   await app.register(simulatorRoutes, { prefix: '/simulator', ...simulator });
   await app.register(simulatorPages, simulator);
   app.get('/healthz', async () => ({ status: 'ok' }));

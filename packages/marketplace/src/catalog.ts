@@ -1,5 +1,6 @@
 // The emulator's catalog: publishers (each an Entra app registered on its offers), their offers and plans.
 // Read from a JSON file or the built-in demo; validated once at start with errors that name the field.
+import { X509Certificate } from 'node:crypto';
 import Type from 'typebox';
 import { MARKETPLACE_RESOURCE_ID, TERM_UNITS, Uuid, type Plan, type TermUnit } from '@saas-fulfillment/contract';
 import { describeErrors, validate } from '@saas-fulfillment/contract';
@@ -60,6 +61,21 @@ const PublisherConfig = Type.Object({
   tenantId: Uuid,
   clientId: Uuid,
   clientSecret: Type.String({ minLength: 1 }),
+  /**
+   * Certificates registered on the app (Entra: Certificates & secrets), as PEM: a client assertion signed
+   * with one of their keys, naming it by thumbprint, authenticates the app without a secret.
+   */
+  certificates: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+  /** Federated credentials (workload identity): tokens from `issuer` for `subject` are exchanged for the app's. */
+  federatedCredentials: Type.Optional(
+    Type.Array(
+      Type.Object({
+        issuer: Type.String({ format: 'uri' }),
+        subject: Type.String({ minLength: 1 }),
+        audiences: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+      }),
+    ),
+  ),
   /** Connection webhook and landing page of the offers ("Technical configuration" in Partner Center). */
   webhookUrl: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://' })),
   landingPageUrl: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://' })),
@@ -281,6 +297,13 @@ function semanticProblems(config: CatalogConfig): string[] {
     if (seen.client.has(publisher.clientId)) problems.push(`${at}.clientId is registered to another publisher`);
     if (publisher.clientId === MARKETPLACE_RESOURCE_ID) problems.push(`${at}.clientId must not be the marketplace's own app id`);
     seen.publisher.add(publisher.publisherId);
+    (publisher.certificates ?? []).forEach((pem, c) => {
+      try {
+        new X509Certificate(pem);
+      } catch {
+        problems.push(`${at}.certificates[${c}] is not a PEM certificate`);
+      }
+    });
     seen.client.add(publisher.clientId);
     publisher.offers.forEach((offer, o) => {
       const offerAt = `${at}.offers[${o}]`;

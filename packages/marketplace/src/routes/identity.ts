@@ -5,11 +5,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { MARKETPLACE_RESOURCE_ID, type Clock } from '@saas-fulfillment/contract';
-import type { Catalog, PublisherConfig } from '../catalog.js';
+import type { Catalog } from '../catalog.js';
 import type { SigningKey } from '../identity/keys.js';
 import type { PublisherEndpoints } from '../endpoints.js';
 import { SignInError, type AuthorizationRequest, type SignInService } from '../identity/sign-in.js';
 import { issuerFor, type TokenService, type TokenVersion } from '../identity/tokens.js';
+import { ClientAuthenticator, EntraError, type TokenForm } from '../identity/client-auth.js';
 import { contentSecurityPolicy, type SafeHtml } from '@saas-fulfillment/web';
 import { entraPage, signInForm, signInRefused } from '../views/sign-in.js';
 
@@ -25,19 +26,6 @@ export interface IdentityRouteDeps {
   publicUrl: () => string;
 }
 
-class EntraError extends Error {
-  constructor(
-    readonly status: number,
-    readonly error: string,
-    readonly aadsts: number,
-    description: string,
-  ) {
-    super(description);
-  }
-}
-
-type TokenForm = Record<string, string | undefined>;
-
 const TenantParams = Type.Object({ tenantId: Type.String({ minLength: 1, maxLength: 100 }) });
 
 // Bodies and queries are read by `readForm`, not by a schema: Entra answers a malformed request with its
@@ -45,6 +33,16 @@ const TenantParams = Type.Object({ tenantId: Type.String({ minLength: 1, maxLeng
 export async function identityRoutes(instance: FastifyInstance, deps: IdentityRouteDeps): Promise<void> {
   const { catalog, tokens, key } = deps;
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+  const clients = new ClientAuthenticator(
+    catalog,
+    deps.clock,
+    key,
+    () => workloadIssuer(deps.publicUrl()),
+    (tenantId) => {
+      const origin = deps.publicUrl();
+      return [`${origin}/${tenantId}/oauth2/v2.0/token`, `${origin}/${tenantId}/oauth2/token`];
+    },
+  );
 
   const tokenEndpoint = (version: TokenVersion) => async (request: FastifyRequest<{ Params: { tenantId: string } }>, reply: FastifyReply) => {
     const { tenantId } = request.params;
@@ -53,11 +51,11 @@ export async function identityRoutes(instance: FastifyInstance, deps: IdentityRo
       const isForm = request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') ?? false;
       const form = readForm(isForm ? request.body : undefined);
       if (version === 'v2' && form.grant_type === 'authorization_code') {
-        const publisher = authenticateClient(catalog, tenantId, form, 'authorization_code');
+        const publisher = await clients.authenticate(tenantId, form, 'authorization_code');
         reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
         return await deps.signIn.redeem(form, publisher);
       }
-      const publisher = authenticateClient(catalog, tenantId, form, 'client_credentials');
+      const publisher = await clients.authenticate(tenantId, form, 'client_credentials');
       checkAudience(form, version);
       const issued = await tokens.issueAccessToken(publisher, version);
       const lifetime = issued.expiresAt - issued.issuedAt;
@@ -101,6 +99,20 @@ export async function identityRoutes(instance: FastifyInstance, deps: IdentityRo
   const jwks = { keys: [{ ...key.publicJwk, kty: 'RSA', use: 'sig', alg: 'RS256', kid: key.kid }] };
   app.get('/:tenantId/discovery/v2.0/keys', tenant, async () => jwks);
   app.get('/:tenantId/discovery/keys', tenant, async () => jwks);
+
+  // The simulator as an external identity provider (a workload identity: a Kubernetes service account,
+  // a CI job): its tokens, exchanged for marketplace tokens through an app's federated credential.
+  app.get('/workload-identity/.well-known/openid-configuration', async () => {
+    const issuer = workloadIssuer(deps.publicUrl());
+    return {
+      issuer,
+      jwks_uri: `${issuer}/keys`,
+      id_token_signing_alg_values_supported: ['RS256'],
+      subject_types_supported: ['public'],
+      response_types_supported: ['id_token'],
+    };
+  });
+  app.get('/workload-identity/keys', async () => jwks);
 
   // User sign-in (OpenID Connect code flow): the sign-in page, then a redirect back with a code.
   const authorization = (tenantId: string, query: Record<string, string | undefined>): AuthorizationRequest => ({
@@ -166,7 +178,7 @@ export async function identityRoutes(instance: FastifyInstance, deps: IdentityRo
       token_endpoint: `${origin}/${tenantId}/oauth2/v2.0/token`,
       jwks_uri: `${origin}/${tenantId}/discovery/v2.0/keys`,
       authorization_endpoint: `${origin}/${tenantId}/oauth2/v2.0/authorize`,
-      token_endpoint_auth_methods_supported: ['client_secret_post'],
+      token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt'],
       grant_types_supported: ['client_credentials', 'authorization_code'],
       response_types_supported: ['code'],
       code_challenge_methods_supported: ['S256'],
@@ -200,38 +212,6 @@ function readForm(body: unknown): TokenForm {
   return form;
 }
 
-function authenticateClient(catalog: Catalog, tenantId: string, form: TokenForm, grant: 'client_credentials' | 'authorization_code'): PublisherConfig {
-  for (const name of ['grant_type', 'client_id'] as const) {
-    if (!form[name]) throw new EntraError(400, 'invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`);
-  }
-  if (form.grant_type !== grant) {
-    throw new EntraError(
-      400,
-      'unsupported_grant_type',
-      70003,
-      `The app requested an unsupported grant type '${form.grant_type}'. Supported: client_credentials (v1 and v2.0), authorization_code (v2.0).`,
-    );
-  }
-  const tenantKnown = catalog.publishers.some((p) => p.tenantId === tenantId);
-  if (!tenantKnown) throw new EntraError(400, 'invalid_request', 90002, `Tenant '${tenantId}' not found. Check the tenant id in the token URL.`);
-  const publisher = catalog.publisherByClientId(form.client_id ?? '');
-  if (!publisher || publisher.tenantId !== tenantId) {
-    throw new EntraError(400, 'unauthorized_client', 700016, `Application with identifier '${form.client_id}' was not found in the directory '${tenantId}'.`);
-  }
-  if (!form.client_secret) {
-    throw new EntraError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
-  }
-  if (form.client_secret !== publisher.clientSecret) {
-    throw new EntraError(
-      401,
-      'invalid_client',
-      7000215,
-      `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${publisher.clientId}'.`,
-    );
-  }
-  return publisher;
-}
-
 function checkAudience(form: TokenForm, version: TokenVersion): void {
   if (version === 'v1') {
     if (!form.resource) throw new EntraError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'resource'.");
@@ -254,4 +234,9 @@ function checkAudience(form: TokenForm, version: TokenVersion): void {
       `The provided value for scope ${form.scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (${MARKETPLACE_RESOURCE_ID}/.default).`,
     );
   }
+}
+
+/** The issuer of the simulator's workload-identity tokens. */
+export function workloadIssuer(origin: string): string {
+  return `${origin}/workload-identity`;
 }

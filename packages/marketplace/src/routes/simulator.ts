@@ -18,6 +18,7 @@ import type { ClockAdvance } from '../simulator/clock.js';
 import type { Catalog, PublisherConfig } from '../catalog.js';
 import { EndpointsBody, type PublisherEndpoints } from '../endpoints.js';
 import { AnswerBody, type WebhookInbox } from '../webhooks/inbox.js';
+import { WorkloadTokenRequest } from '../identity/workload-tokens.js';
 
 export interface SimulatorRouteDeps {
   fulfillment: Fulfillment;
@@ -31,6 +32,8 @@ export interface SimulatorRouteDeps {
   reset: () => Promise<void>;
   localTool: LocalTool;
   forms: FormGuardOptions;
+  /** Signs workload-identity tokens (the simulator as an external identity provider). */
+  workloadToken: (request: WorkloadTokenRequest) => Promise<{ token: string; issuer: string; subject: string; expiresAt: string }>;
 }
 
 const ClockBody = Type.Object({ advanceBy: Type.String({ minLength: 2, maxLength: 40 }) });
@@ -131,6 +134,11 @@ export async function simulatorRoutes(instance: FastifyInstance, deps: Simulator
 
   app.post('/inbox/entries/:entryId/acknowledge', { schema: { params: EntryParams, body: AcknowledgeBody } }, async (request) =>
     inboxToJson(await deps.inbox.acknowledge(request.params.entryId, request.body.status)),
+  );
+
+  // A token from the simulator's workload identity provider, for an app's federated credential.
+  app.post('/workload-identity/tokens', { schema: { body: WorkloadTokenRequest } }, async (request, reply) =>
+    reply.status(201).send(await deps.workloadToken(request.body)),
   );
 
   app.post('/reset', async (_request, reply) => {

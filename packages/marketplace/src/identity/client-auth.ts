@@ -1,0 +1,174 @@
+// How an app proves itself at the token endpoint, as Entra checks it: a client secret; a client assertion
+// signed with a certificate registered on the app (found by its thumbprint, `x5t` or `x5t#S256`); or a
+// federated credential: a token from a trusted external issuer (a workload identity) whose issuer,
+// subject and audience match one the app registered. Each refusal carries Entra's own AADSTS code.
+import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type CryptoKey, type JWTVerifyGetKey } from 'jose';
+import type { Clock } from '@saas-fulfillment/contract';
+import type { Catalog, PublisherConfig } from '../catalog.js';
+import type { SigningKey } from './keys.js';
+
+export class EntraError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    readonly aadsts: number,
+    description: string,
+  ) {
+    super(description);
+  }
+}
+
+export type TokenForm = Record<string, string | undefined>;
+
+export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+/** The audience a federated (workload identity) token carries for Entra. */
+export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
+
+const invalidClient = (aadsts: number, description: string) => new EntraError(401, 'invalid_client', aadsts, description);
+
+export class ClientAuthenticator {
+  private readonly remoteKeys = new Map<string, JWTVerifyGetKey>();
+
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly clock: Clock,
+    private readonly ownKey: SigningKey,
+    /** The issuer of the simulator's workload-identity tokens (verified with the emulator's own key). */
+    private readonly workloadIssuer: () => string,
+    /** The token endpoint URLs an assertion's audience may name (v1 and v2.0, this origin). */
+    private readonly tokenUrls: (tenantId: string) => string[],
+  ) {}
+
+  /** The app the request authenticates as; throws an EntraError naming the problem. */
+  async authenticate(tenantId: string, form: TokenForm, grant: 'client_credentials' | 'authorization_code'): Promise<PublisherConfig> {
+    for (const name of ['grant_type', 'client_id'] as const) {
+      if (!form[name]) throw new EntraError(400, 'invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`);
+    }
+    if (form.grant_type !== grant) {
+      throw new EntraError(
+        400,
+        'unsupported_grant_type',
+        70003,
+        `The app requested an unsupported grant type '${form.grant_type}'. Supported: client_credentials (v1 and v2.0), authorization_code (v2.0).`,
+      );
+    }
+    if (!this.catalog.publishers.some((p) => p.tenantId === tenantId)) {
+      throw new EntraError(400, 'invalid_request', 90002, `Tenant '${tenantId}' not found. Check to make sure you have the correct tenant ID.`);
+    }
+    const publisher = this.catalog.publisherByClientId(form.client_id ?? '');
+    if (!publisher || publisher.tenantId !== tenantId) {
+      throw new EntraError(400, 'unauthorized_client', 700016, `Application with identifier '${form.client_id}' was not found in the directory '${tenantId}'.`);
+    }
+    if (form.client_assertion !== undefined || form.client_assertion_type !== undefined) {
+      await this.checkAssertion(publisher, tenantId, form);
+      return publisher;
+    }
+    if (!form.client_secret) throw invalidClient(7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+    if (form.client_secret !== publisher.clientSecret) {
+      throw invalidClient(
+        7000215,
+        `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${publisher.clientId}'.`,
+      );
+    }
+    return publisher;
+  }
+
+  private async checkAssertion(publisher: PublisherConfig, tenantId: string, form: TokenForm): Promise<void> {
+    if (form.client_assertion_type !== JWT_BEARER) {
+      throw new EntraError(400, 'invalid_request', 50027, `client_assertion_type must be '${JWT_BEARER}'.`);
+    }
+    const assertion = form.client_assertion ?? '';
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    let claims: ReturnType<typeof decodeJwt>;
+    try {
+      header = decodeProtectedHeader(assertion);
+      claims = decodeJwt(assertion);
+    } catch {
+      throw invalidClient(50027, 'JWT token is invalid or malformed: client_assertion is not a signed JWT.');
+    }
+    const thumbprint = (header['x5t#S256'] ?? header.x5t) as string | undefined;
+    if (thumbprint !== undefined) await this.checkCertificateAssertion(publisher, tenantId, assertion, thumbprint, header['x5t#S256'] !== undefined);
+    else await this.checkFederatedAssertion(publisher, assertion, claims);
+  }
+
+  private async checkCertificateAssertion(publisher: PublisherConfig, tenantId: string, assertion: string, thumbprint: string, sha256: boolean) {
+    const certificate = (publisher.certificates ?? []).map((pem) => new X509Certificate(pem)).find((c) => thumbprintOf(c, sha256) === thumbprint);
+    if (!certificate) {
+      throw invalidClient(
+        700027,
+        `Client assertion failed signature validation: the certificate with thumbprint '${thumbprint}' is not registered on app '${publisher.clientId}'.`,
+      );
+    }
+    await this.verify(assertion, certificate.publicKey, { audience: this.tokenUrls(tenantId), issuer: publisher.clientId, subject: publisher.clientId });
+    if (this.clock.now().getTime() > Date.parse(certificate.validTo)) {
+      throw invalidClient(700027, `Client assertion failed signature validation: the certificate expired on ${new Date(certificate.validTo).toISOString()}.`);
+    }
+  }
+
+  private async checkFederatedAssertion(publisher: PublisherConfig, assertion: string, claims: ReturnType<typeof decodeJwt>) {
+    const issuer = String(claims.iss ?? '');
+    const candidates = (publisher.federatedCredentials ?? []).filter((f) => f.issuer === issuer);
+    if (candidates.length === 0) {
+      throw invalidClient(700211, `No matching federated identity record found for presented assertion issuer '${issuer.slice(0, 200)}'.`);
+    }
+    const bySubject = candidates.filter((f) => f.subject === claims.sub);
+    if (bySubject.length === 0) {
+      throw invalidClient(700213, `No matching federated identity record found for presented assertion subject '${String(claims.sub ?? '').slice(0, 200)}'.`);
+    }
+    const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    if (!bySubject.some((f) => (f.audiences ?? [TOKEN_EXCHANGE_AUDIENCE]).some((a) => audiences.includes(a)))) {
+      throw invalidClient(700212, `No matching federated identity record found for presented assertion audience '${audiences.join(', ').slice(0, 200)}'.`);
+    }
+    const keys = issuer === this.workloadIssuer() ? this.ownKey.publicKey : this.remoteKeysOf(issuer);
+    await this.verify(assertion, keys, { issuer });
+  }
+
+  private remoteKeysOf(issuer: string): JWTVerifyGetKey {
+    let keys = this.remoteKeys.get(issuer);
+    if (!keys) {
+      // The issuer's keys from its OpenID metadata, as Entra finds them; fetched when first needed.
+      let resolved: Promise<JWTVerifyGetKey> | undefined;
+      const load = async () => {
+        const metadata = (await (await fetch(`${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`)).json()) as { jwks_uri?: string };
+        if (!metadata.jwks_uri) throw new Error('no jwks_uri');
+        return createRemoteJWKSet(new URL(metadata.jwks_uri));
+      };
+      keys = async (header, token) => {
+        resolved ??= load().catch((error: unknown) => {
+          resolved = undefined;
+          throw error;
+        });
+        return (await resolved)(header, token);
+      };
+      this.remoteKeys.set(issuer, keys);
+    }
+    return keys;
+  }
+
+  private async verify(assertion: string, key: CryptoKey | KeyObject | JWTVerifyGetKey, expected: { audience?: string[]; issuer: string; subject?: string }) {
+    try {
+      await jwtVerify(assertion, key as Parameters<typeof jwtVerify>[1], {
+        ...expected,
+        algorithms: ['RS256', 'PS256', 'ES256'],
+        currentDate: this.clock.now(),
+        clockTolerance: 300,
+      });
+    } catch (error) {
+      if (error instanceof errors.JWTExpired) throw invalidClient(700024, 'Client assertion is not within its valid time range.');
+      if (error instanceof errors.JWTClaimValidationFailed) {
+        if (error.claim === 'aud')
+          throw invalidClient(700023, `Client assertion audience claim does not match the token endpoint ${expected.audience?.[0] ?? ''}.`);
+        throw invalidClient(700021, `Client assertion ${error.claim} claim does not match: expected '${expected.issuer}'.`);
+      }
+      throw invalidClient(700027, `Client assertion failed signature validation (${(error as Error).message}).`);
+    }
+  }
+}
+
+/** A certificate's thumbprint as Entra matches it: base64url of its SHA-1 (`x5t`) or SHA-256 (`x5t#S256`) digest. */
+export function thumbprintOf(certificate: X509Certificate, sha256: boolean): string {
+  return createHash(sha256 ? 'sha256' : 'sha1')
+    .update(certificate.raw)
+    .digest('base64url');
+}
