@@ -21,7 +21,7 @@ export class EntraError extends Error {
 
 export type TokenForm = Record<string, string | undefined>;
 
-export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** The audience a federated (workload identity) token carries for Entra. */
 export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
 
@@ -167,7 +167,7 @@ export class ClientAuthenticator {
 }
 
 /** A certificate's thumbprint as Entra matches it: base64url of its SHA-1 (`x5t`) or SHA-256 (`x5t#S256`) digest. */
-export function thumbprintOf(certificate: X509Certificate, sha256: boolean): string {
+function thumbprintOf(certificate: X509Certificate, sha256: boolean): string {
   return createHash(sha256 ? 'sha256' : 'sha1')
     .update(certificate.raw)
     .digest('base64url');
