@@ -33,6 +33,7 @@ const FOR_DOCS = new Set([
   'console-usage-1280',
   'console-usage-390',
   'console-reconciliation-1280',
+  'console-connection-1280',
 ]);
 const WIDTHS = [1280, 390] as const;
 const LAYOUT_PROBE = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '../helpers/layout-probe.js'), 'utf8');
@@ -99,6 +100,7 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
       'console-reconciliation': `${stack.publisherUrl}/admin/metering/reconciliation`,
       'console-jobs': `${stack.publisherUrl}/admin/jobs`,
       'console-drift': `${stack.publisherUrl}/admin/drift`,
+      'console-connection': `${stack.publisherUrl}/admin/connection`,
       'entra-sign-in': `${alone.url}/${DEV_PUBLISHER.tenantId}/oauth2/v2.0/authorize?${new URLSearchParams({ client_id: DEV_PUBLISHER.clientId, response_type: 'code', redirect_uri: `${alone.url}/auth/callback`, scope: 'openid profile', state: 's', code_challenge: 'c'.repeat(43), code_challenge_method: 'S256' })}`,
       'entra-sign-in-refused': `${alone.url}/${DEV_PUBLISHER.tenantId}/oauth2/v2.0/authorize?response_type=code&client_id=${DEV_PUBLISHER.clientId}`,
     });

@@ -53,19 +53,17 @@ export async function startPublisher(
 ): Promise<{ publisher: PublisherApp; url: string; client: MarketplaceClient }> {
   const location = options.location ?? testLocation(options.dialect ?? 'sqlite');
   const { store, database } = await openPublisherStore({ dataDir: location.dataDir, databaseUrl: location.databaseUrl, schema: location.schema });
-  const client = new MarketplaceClient({
-    baseUrl: `${mpUrl}/api`,
-    credential: new ClientSecretCredential({
-      tenantId: DEV_PUBLISHER.tenantId,
-      clientId: DEV_PUBLISHER.clientId,
-      clientSecret: DEV_PUBLISHER.clientSecret,
-      authorityHost: mpUrl,
-    }),
-    retry: { baseDelayMs: 50, maxDelayMs: 200 },
+  const credential = new ClientSecretCredential({
+    tenantId: DEV_PUBLISHER.tenantId,
+    clientId: DEV_PUBLISHER.clientId,
+    clientSecret: DEV_PUBLISHER.clientSecret,
+    authorityHost: mpUrl,
   });
+  const client = new MarketplaceClient({ baseUrl: `${mpUrl}/api`, credential, retry: { baseDelayMs: 50, maxDelayMs: 200 } });
   const publisher = await buildPublisher({
     store,
     client,
+    credential,
     verifier: createWebhookVerifier({ authority: mpUrl, tenantId: DEV_PUBLISHER.tenantId, clientId: DEV_PUBLISHER.clientId }),
     hooks: await loadHooks({}, options.hooks),
     branding: { productName: 'Contoso Cloud' },

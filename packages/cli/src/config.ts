@@ -1,7 +1,7 @@
 // Every setting of the commands, read once from flags and environment, validated with messages that
 // name the flag or variable; the embedded defaults live here.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PRODUCTION_AUTHORITY } from '@saas-fulfillment/client';
 import { PRODUCTION_API } from '@saas-fulfillment/client';
@@ -168,7 +168,8 @@ export interface PublisherConfig {
   authority: string;
   tenantId: string;
   clientId: string;
-  clientSecret: string;
+  /** How the app proves itself to Entra: a secret, a certificate (CLIENT_CERTIFICATE_PATH) or a federated token file (AZURE_FEDERATED_TOKEN_FILE). */
+  credential: { kind: 'client-secret'; clientSecret: string } | { kind: 'certificate'; certificatePath: string } | { kind: 'federated'; tokenFilePath: string };
   adminPassword: string;
   appApiKey: string;
   metricsToken: string | undefined;
@@ -247,7 +248,8 @@ export function publisherConfig(
     throw new ConfigError('METERING_LEASE must be an ISO 8601 duration from PT1S to PT1H, such as PT1M');
   const tenantId = required('TENANT_ID', emulated ? DEV_PUBLISHER.tenantId : undefined);
   const clientId = required('CLIENT_ID', emulated ? DEV_PUBLISHER.clientId : undefined);
-  const clientSecret = required('CLIENT_SECRET', emulated ? DEV_PUBLISHER.clientSecret : undefined);
+  const credential = credentialFrom(env, emulated);
+  const clientSecret = credential.kind === 'client-secret' ? credential.clientSecret : undefined;
   const branding = brandingFrom(env, emulated);
   const authority = origin ?? (env.ENTRA_AUTHORITY?.trim() || PRODUCTION.authority);
   const signIn =
@@ -255,7 +257,7 @@ export function publisherConfig(
       ? {
           issuer: env.OIDC_ISSUER?.trim() || `${authority}/${tenantId}/v2.0`,
           clientId: env.OIDC_CLIENT_ID?.trim() || clientId,
-          clientSecret: env.OIDC_CLIENT_SECRET?.trim() || clientSecret,
+          clientSecret: env.OIDC_CLIENT_SECRET?.trim() || clientSecret || required('OIDC_CLIENT_SECRET', undefined),
           landing: landingSignIn,
           adminUsers,
         }
@@ -270,7 +272,7 @@ export function publisherConfig(
     authority,
     tenantId,
     clientId,
-    clientSecret,
+    credential,
     adminPassword,
     appApiKey,
     metricsToken: env.METRICS_TOKEN?.trim() || undefined,
@@ -288,6 +290,34 @@ export function publisherConfig(
     logLevel: logLevel(flags, env),
     branding,
   };
+}
+
+/**
+ * The app's credential: a certificate (CLIENT_CERTIFICATE_PATH, a PEM with the certificate and its key) or
+ * a federated token file (AZURE_FEDERATED_TOKEN_FILE, workload identity) when set, else CLIENT_SECRET.
+ * Against the emulator the well-known dev secret is the default.
+ */
+function credentialFrom(env: Env, emulated: boolean): PublisherConfig['credential'] {
+  const certificatePath = env.CLIENT_CERTIFICATE_PATH?.trim();
+  const tokenFilePath = env.AZURE_FEDERATED_TOKEN_FILE?.trim();
+  const secret = env.CLIENT_SECRET?.trim();
+  const chosen = [certificatePath && 'CLIENT_CERTIFICATE_PATH', tokenFilePath && 'AZURE_FEDERATED_TOKEN_FILE', secret && 'CLIENT_SECRET'].filter(Boolean);
+  if (chosen.length > 1) throw new ConfigError(`Set one credential, not ${chosen.join(' and ')}`);
+  if (certificatePath) {
+    if (!existsSync(certificatePath)) throw new ConfigError(`CLIENT_CERTIFICATE_PATH: no file at ${certificatePath}`);
+    return { kind: 'certificate', certificatePath };
+  }
+  if (tokenFilePath) {
+    if (!existsSync(tokenFilePath)) throw new ConfigError(`AZURE_FEDERATED_TOKEN_FILE: no file at ${tokenFilePath}`);
+    return { kind: 'federated', tokenFilePath };
+  }
+  const clientSecret = secret || (emulated ? DEV_PUBLISHER.clientSecret : undefined);
+  if (!clientSecret) {
+    throw new ConfigError(
+      'Set the app credential: CLIENT_CERTIFICATE_PATH (recommended), AZURE_FEDERATED_TOKEN_FILE, or CLIENT_SECRET (see the README, "Running in production")',
+    );
+  }
+  return { kind: 'client-secret', clientSecret };
 }
 
 /** TENANT_API_KEYS: `tenantId=key` pairs separated by commas; each key long enough to be a secret, and unique. */

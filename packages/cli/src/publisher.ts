@@ -1,6 +1,12 @@
 // `saas-fulfillment publisher`: the vendor's fulfillment service, against production or an emulator.
 import pino from 'pino';
-import { ClientSecretCredential, MarketplaceClient } from '@saas-fulfillment/client';
+import {
+  ClientCertificateCredential,
+  ClientSecretCredential,
+  type EntraCredential,
+  MarketplaceClient,
+  WorkloadIdentityCredential,
+} from '@saas-fulfillment/client';
 import type { Clock } from '@saas-fulfillment/contract';
 import type { PublisherConfig } from './config.js';
 import { buildPublisher, type PublisherApp } from '@saas-fulfillment/publisher';
@@ -28,20 +34,21 @@ export interface RunningPublisher {
   close(): Promise<void>;
 }
 
+/** The app's credential as configured: certificate, federated token file, or secret. */
+function credentialOf(config: PublisherConfig): EntraCredential {
+  const common = { tenantId: config.tenantId, clientId: config.clientId, authorityHost: config.authority };
+  const { credential } = config;
+  if (credential.kind === 'certificate') return new ClientCertificateCredential({ ...common, certificatePath: credential.certificatePath });
+  if (credential.kind === 'federated') return new WorkloadIdentityCredential({ ...common, tokenFilePath: credential.tokenFilePath });
+  return new ClientSecretCredential({ ...common, clientSecret: credential.clientSecret });
+}
+
 /** `meteringClock`: in dev, the simulator's clock, so usage hours follow it when it is moved forward. */
 export async function startPublisherService(config: PublisherConfig, options: { meteringClock?: Clock } = {}): Promise<RunningPublisher> {
   const logger = pino({ level: config.logLevel, name: 'publisher', redact: { paths: REDACT, censor: '[redacted]' } });
   const { store, database } = await openPublisherStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const client = new MarketplaceClient({
-    baseUrl: config.marketplaceApi,
-    credential: new ClientSecretCredential({
-      tenantId: config.tenantId,
-      clientId: config.clientId,
-      clientSecret: config.clientSecret,
-      authorityHost: config.authority,
-    }),
-    logger,
-  });
+  const credential = credentialOf(config);
+  const client = new MarketplaceClient({ baseUrl: config.marketplaceApi, credential, logger });
   let app: PublisherApp;
   try {
     app = await buildPublisher({
@@ -50,6 +57,7 @@ export async function startPublisherService(config: PublisherConfig, options: { 
       verifier: createWebhookVerifier({ authority: config.authority, tenantId: config.tenantId, clientId: config.clientId }),
       hooks: await loadHooks({ module: config.hooksModule, provisioning: config.provisioning }),
       branding: config.branding,
+      credential,
       adminPassword: config.adminPassword,
       appApiKey: config.appApiKey,
       ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),

@@ -5,7 +5,7 @@ import formbody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from '@saas-fulfillment/contract';
-import type { MarketplaceClient } from '@saas-fulfillment/client';
+import type { CredentialHealth, MarketplaceClient } from '@saas-fulfillment/client';
 import { allowEmptyJsonBodies, installErrorHandling, requireBearer, securityHeaders } from '@saas-fulfillment/web';
 import { AdminAuth } from './auth/admin.js';
 import { registerSessions } from './auth/sessions.js';
@@ -33,6 +33,8 @@ import type { WebhookVerifier } from './auth/webhook-verifier.js';
 export interface PublisherOptions {
   store: PublisherStore;
   client: MarketplaceClient;
+  /** The client's credential, for its health on the console's Connection page and in the metrics. */
+  credential?: { health(): CredentialHealth };
   verifier: WebhookVerifier;
   hooks: PublisherHooks;
   /** The console's password (hashed at start, never kept or logged). */
@@ -102,7 +104,7 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
 
-  const metrics = createMetrics(store, options.meteringClock ?? clock);
+  const metrics = createMetrics(store, options.meteringClock ?? clock, options.credential);
   const events = new OutboundEvents(options.events ?? { url: undefined, secret: undefined }, clock, options.fetch);
   let worker: JobWorker | undefined;
   const wake = () => worker?.wake();
@@ -185,6 +187,8 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
     productName: branding.productName,
     metrics,
     forms,
+    credential: options.credential,
+    clock,
   });
   await app.register(adminApi, { auth, console: adminConsole, plans, ownOrigin });
   await app.register(entitlementRoutes, { store, apiKey: options.appApiKey });

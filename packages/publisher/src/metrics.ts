@@ -1,5 +1,6 @@
 // Prometheus metrics of one publisher app (its own registry: no process-wide state).
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CredentialHealth } from '@saas-fulfillment/client';
 import { USAGE_WINDOW_MS, type Clock } from '@saas-fulfillment/contract';
 import { AT_RISK_MS } from './metering/ledger.js';
 import type { PublisherStore } from './store/repository.js';
@@ -16,7 +17,7 @@ export interface PublisherMetrics {
   usageHours: Counter<'result'>;
 }
 
-export function createMetrics(store: PublisherStore, clock: Clock): PublisherMetrics {
+export function createMetrics(store: PublisherStore, clock: Clock, credential?: { health(): CredentialHealth }): PublisherMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const webhooks = new Counter({
@@ -91,5 +92,24 @@ export function createMetrics(store: PublisherStore, clock: Clock): PublisherMet
       this.set(await store.usage.countUnsentBefore(new Date(clock.now().getTime() - USAGE_WINDOW_MS + AT_RISK_MS).toISOString()));
     },
   });
+  if (credential) {
+    new Gauge({
+      name: 'saas_credential_ok',
+      help: "1 while the app's last token request succeeded (or none was made yet), 0 after a failure",
+      registers: [registry],
+      collect() {
+        this.set(credential.health().lastError ? 0 : 1);
+      },
+    });
+    new Gauge({
+      name: 'saas_credential_certificate_expiry_seconds',
+      help: "Seconds until the app's certificate expires (certificate credentials only): alert under 30 days (2592000)",
+      registers: [registry],
+      collect() {
+        const expiresAt = credential.health().certificateExpiresAt;
+        if (expiresAt) this.set((Date.parse(expiresAt) - clock.now().getTime()) / 1000);
+      },
+    });
+  }
   return { registry, webhooks, jobs, logins, usageRecords, usageHours };
 }

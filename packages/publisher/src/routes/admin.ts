@@ -3,6 +3,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { act, guardForms, html, localPath, wholeNumber, withQuery, type FormGuardOptions, type SafeHtml } from '@saas-fulfillment/web';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { CredentialHealth } from '@saas-fulfillment/client';
+import type { Clock } from '@saas-fulfillment/contract';
 import Type from 'typebox';
 import { requireAdmin, type AdminAuth } from '../auth/admin.js';
 import { createLoginBrake } from '../auth/brake.js';
@@ -11,6 +13,7 @@ import type { AdminConsole } from '../console.js';
 import type { PlanDirectory } from '../fulfillment/plans.js';
 import { driftPage, jobsPage, loginPage, pendingWork, subscriptionPage, subscriptionsPage } from '../views/admin.js';
 import { consolePage, type FrameOptions } from '../views/layout.js';
+import { connectionPage } from '../views/connection.js';
 import { ConsoleQuery, IdParams, JobsQuery } from './admin-api.js';
 
 export interface AdminPageDeps {
@@ -20,6 +23,9 @@ export interface AdminPageDeps {
   productName: string;
   metrics: PublisherMetrics;
   forms: FormGuardOptions;
+  /** The marketplace client's credential, for the Connection page (absent: nothing to show). */
+  credential: { health(): CredentialHealth } | undefined;
+  clock: Clock;
 }
 
 const LoginForm = Type.Object({ password: Type.String({ maxLength: 1000 }), next: Type.Optional(Type.String({ maxLength: 500 })) });
@@ -118,6 +124,8 @@ export async function adminPages(instance: FastifyInstance, deps: AdminPageDeps)
     await console.reconcileNow();
     return reply.redirect(withQuery('/admin/drift', { notice: 'Reconciliation queued.' }), 303);
   });
+
+  app.get('/admin/connection', async (_request, reply) => show(reply, { title: 'Connection' }, connectionPage(deps.credential?.health(), deps.clock.now())));
 
   app.get('/admin/drift', { schema: { querystring: ConsoleQuery } }, async (request, reply) =>
     show(reply, { title: 'Drift repairs', ...request.query }, driftPage(await console.driftRepairs())),

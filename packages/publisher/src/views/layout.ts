@@ -8,6 +8,7 @@ const CONSOLE_NAV = [
   { href: '/admin/metering', label: 'Usage' },
   { href: '/admin/jobs', label: 'Jobs' },
   { href: '/admin/drift', label: 'Drift repairs' },
+  { href: '/admin/connection', label: 'Connection' },
   { href: '/admin/logout', label: 'Sign out', post: true },
 ];
 
