@@ -1,7 +1,8 @@
 // The `saas-fulfillment marketplace` command as a user runs it: flags, config errors with exit code 2,
 // state that survives a restart, and kill -9 in the middle of webhook traffic losing nothing.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -92,6 +93,27 @@ describe('marketplace command', () => {
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }
+  });
+
+  it('--https serves over TLS with a local certificate authority it makes once and reuses; --tls-cert needs --tls-key', async () => {
+    const tlsDir = mkdtempSync(path.join(dir, 'tls-'));
+    const serve = async () => {
+      const cli = startCli(['marketplace', '--https', '--port', '0', '--data-dir', tlsDir]);
+      try {
+        const [, url] = await cli.waitFor(/Marketplace emulator\s+(https:\/\/\S+)/);
+        const [, trust] = await cli.waitFor(/HTTPS: trust (\S+)/);
+        assert.equal(trust, path.join(tlsDir, 'tls', 'ca.pem'));
+        const metadata = await getJson(`${url}/${DEV_PUBLISHER.tenantId}/v2.0/.well-known/openid-configuration`, readFileSync(trust!, 'utf8'));
+        assert.equal(metadata.token_endpoint, `${url}/${DEV_PUBLISHER.tenantId}/oauth2/v2.0/token`, 'metadata follows the https origin');
+        return readFileSync(path.join(tlsDir, 'tls', 'cert.pem'), 'utf8');
+      } finally {
+        await cli.kill();
+      }
+    };
+    assert.equal(await serve(), await serve(), 'the certificate is made once');
+    const alone = runCli(['marketplace', '--tls-cert', path.join(tlsDir, 'tls', 'cert.pem')]);
+    assert.equal(alone.status, 2);
+    assert.match(alone.stderr, /--tls-cert and --tls-key go together/);
   });
 
   it('exits 2 for a DATABASE_URL that is not PostgreSQL', () => {
@@ -188,4 +210,15 @@ async function waitUntil<T>(probe: () => Promise<T | undefined>, timeoutMs: numb
     if (Date.now() > deadline) throw new Error('timed out');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** A JSON document over HTTPS from a server whose certificate `ca` signed. */
+function getJson(url: string, ca: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    get(url, { ca }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve(JSON.parse(body) as Record<string, unknown>));
+    }).on('error', reject);
+  });
 }

@@ -35,6 +35,8 @@ export interface MarketplaceConfig {
   simulatorAllowRemote: boolean;
   /** Keep everything in memory: no files, nothing survives the process (test suites). */
   inMemory: boolean;
+  /** HTTPS: the user's certificate and key (--tls-cert, --tls-key), or a local one made in the data folder (--https). */
+  tls: { certFile: string; keyFile: string } | 'local' | undefined;
 }
 
 export type Flags = Record<string, string | boolean | undefined>;
@@ -57,7 +59,21 @@ export function marketplaceConfig(flags: Flags, env: Env): MarketplaceConfig {
     logLevel: logLevel(flags, env),
     simulatorAllowRemote: flags['simulator-remote'] === true,
     inMemory: flags['in-memory'] === true,
+    tls: tlsFrom(flags),
   };
+}
+
+function tlsFrom(flags: Flags): MarketplaceConfig['tls'] {
+  const certFile = stringFlag(flags, 'tls-cert');
+  const keyFile = stringFlag(flags, 'tls-key');
+  if ((certFile === undefined) !== (keyFile === undefined))
+    throw new ConfigError('--tls-cert and --tls-key go together: the certificate and its private key (PEM files)');
+  if (certFile && keyFile) {
+    for (const file of [certFile, keyFile]) if (!existsSync(file)) throw new ConfigError(`no file at ${file}`);
+    if (flags.https === true) throw new ConfigError('--https makes a local certificate: give it, or --tls-cert and --tls-key, not both');
+    return { certFile, keyFile };
+  }
+  return flags.https === true ? 'local' : undefined;
 }
 
 /** The catalog from a JSON file, or the demo catalog; a bad file is a ConfigError naming the field. */

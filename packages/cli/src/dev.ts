@@ -1,6 +1,7 @@
 // `saas-fulfillment dev` (what `npm start` runs): the emulator and the publisher wired together on
 // embedded defaults: the emulator's landing page and webhook point at the publisher, and the publisher's
 // client and token validation at the emulator.
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import {
@@ -18,6 +19,7 @@ import {
 import { portProblem } from './command.js';
 import { describeMarketplace, startMarketplace } from './marketplace.js';
 import { describePublisher, startPublisherService } from './publisher.js';
+import { trustInProcess } from './tls.js';
 
 export async function startDev(flags: Flags, env: Env): Promise<{ summary: string; close(): Promise<void> }> {
   // The publisher would keep subscriptions an in-memory marketplace forgets at every restart.
@@ -31,12 +33,14 @@ export async function startDev(flags: Flags, env: Env): Promise<{ summary: strin
   const needsSecrets = !env.ADMIN_PASSWORD?.trim() || !env.APP_API_KEY?.trim();
   const devSecrets = needsSecrets ? loadOrCreateDevSecrets(path.resolve(stringFlag(flags, 'data-dir') ?? DEFAULTS.dataDir)) : undefined;
   const pubConfig = publisherConfig({ ...flags, port: String(publisherPort), 'marketplace-port': undefined }, env, 'dev', {
-    marketplaceUrl: `http://${host}:${marketplacePort}`,
+    marketplaceUrl: `${mpConfig.tls ? 'https' : 'http'}://${host}:${marketplacePort}`,
     ...(devSecrets ? { devSecrets } : {}),
   });
   const marketplace = await startMarketplace(mpConfig).catch((error: unknown) => {
     throw portProblem(error, marketplacePort, '--marketplace-port');
   });
+  // The publisher in this process calls the emulator over HTTPS: it trusts the emulator's certificate.
+  if (marketplace.trust) trustInProcess(readFileSync(marketplace.trust, 'utf8'));
   try {
     const publisher = await startPublisherService(pubConfig, { meteringClock: marketplace.app.marketplace.clock }).catch((error: unknown) => {
       throw portProblem(error, publisherPort, '--port');

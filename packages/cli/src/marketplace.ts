@@ -1,6 +1,8 @@
 // `saas-fulfillment marketplace`: the emulator on its own, on the embedded store or PostgreSQL.
 import pino from 'pino';
+import { readFileSync } from 'node:fs';
 import type { MarketplaceConfig } from './config.js';
+import { localCertificate, type TlsFiles } from './tls.js';
 import { buildMarketplace, type MarketplaceApp } from '@saas-fulfillment/marketplace';
 import { DEV_PUBLISHER } from '@saas-fulfillment/marketplace';
 import { openMarketplaceStore } from '@saas-fulfillment/marketplace';
@@ -8,11 +10,14 @@ import { openMarketplaceStore } from '@saas-fulfillment/marketplace';
 export interface RunningMarketplace {
   app: MarketplaceApp;
   url: string;
+  /** With HTTPS: the certificate file a client must trust (NODE_EXTRA_CA_CERTS). */
+  trust: string | undefined;
   close(): Promise<void>;
 }
 
 export async function startMarketplace(config: MarketplaceConfig): Promise<RunningMarketplace> {
   const logger = pino({ level: config.logLevel, name: 'marketplace', redact: ['req.headers.authorization', 'headers.authorization'] });
+  const tls = await tlsFiles(config);
   const { store, database } = await openMarketplaceStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, inMemory: config.inMemory });
   let app: MarketplaceApp;
   try {
@@ -22,6 +27,7 @@ export async function startMarketplace(config: MarketplaceConfig): Promise<Runni
       publicUrl: config.publicUrl,
       logger,
       simulatorAllowRemote: config.simulatorAllowRemote,
+      ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
       onClose: () => database.close(),
     });
   } catch (error) {
@@ -31,7 +37,14 @@ export async function startMarketplace(config: MarketplaceConfig): Promise<Runni
   await app.listen({ host: config.host, port: config.port });
   const url = app.marketplace.publicUrl();
   logger.info({ store: database.location, catalog: config.catalogSource }, `marketplace emulator listening on ${url}`);
-  return { app, url, close: () => app.close() };
+  return { app, url, trust: tls?.caFile, close: () => app.close() };
+}
+
+/** The certificate and key to serve HTTPS with, and the file to trust; none without TLS settings. */
+async function tlsFiles(config: MarketplaceConfig): Promise<TlsFiles | undefined> {
+  if (config.tls === undefined) return undefined;
+  if (config.tls === 'local') return localCertificate(config.dataDir, config.host);
+  return { cert: readFileSync(config.tls.certFile, 'utf8'), key: readFileSync(config.tls.keyFile, 'utf8'), caFile: config.tls.certFile };
 }
 
 /** What a newcomer needs to point a publisher at the emulator. */
@@ -44,6 +57,7 @@ export function describeMarketplace(running: RunningMarketplace): string {
     `  Fulfillment API     ${url}/api/saas/subscriptions?api-version=2018-08-31`,
     `  Control API         ${url}/simulator/purchases`,
   ];
+  if (running.trust) lines.push(`  HTTPS: trust ${running.trust} (NODE_EXTRA_CA_CERTS=${running.trust} for Node, or your system's store)`);
   for (const publisher of catalog.publishers) {
     const endpoints = running.app.marketplace.endpoints.view(publisher);
     const source = (kind: string) => (kind === 'built-in' ? ' (built in)' : '');

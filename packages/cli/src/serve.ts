@@ -17,6 +17,9 @@ const EMULATOR: Options = {
   'webhook-url': { type: 'string' },
   'landing-page-url': { type: 'string' },
   'simulator-remote': { type: 'boolean' },
+  https: { type: 'boolean' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
 };
 const PUBLISHER: Options = { 'marketplace-url': { type: 'string' }, hooks: { type: 'string' } };
 
@@ -30,8 +33,10 @@ const EMULATOR_HELP = `  --config <file>          catalog of publishers, offers 
   --webhook-url <url>      connection webhook of the first publisher (default: the emulator's own inbox)
   --landing-page-url <url> landing page of the first publisher (default: the emulator's own page)
   --simulator-remote       let non-loopback callers use the simulator API and pages
+  --https                  serve HTTPS with a local certificate authority made in the data folder (trust data/tls/ca.pem)
+  --tls-cert <file> --tls-key <file>   serve HTTPS with your certificate and key (PEM)
 `;
-const PUBLISHER_ENV = `Environment: ADMIN_PASSWORD, APP_API_KEY, TENANT_ID, CLIENT_ID, CLIENT_SECRET, PUBLIC_URL, TRUST_PROXY, METRICS_TOKEN, MARKETPLACE_API_URL,
+const PUBLISHER_ENV = `Environment: ADMIN_PASSWORD, APP_API_KEY, TENANT_ID, CLIENT_ID, CLIENT_SECRET, CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE, PUBLIC_URL, TRUST_PROXY, METRICS_TOKEN, MARKETPLACE_API_URL,
 ENTRA_AUTHORITY, DATABASE_URL, PROVISIONING_URL, PROVISIONING_SECRET, APP_EVENTS_URL, APP_EVENTS_SECRET, RECONCILE_INTERVAL,
 METERING_INTERVAL, METERING_LEASE, TENANT_API_KEYS,
 LANDING_SIGN_IN, ADMIN_OIDC_USERS, OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, PRODUCT_NAME,
@@ -98,6 +103,8 @@ token checks at the emulator. A generated admin password and app key are kept in
 ${COMMON_HELP}  --marketplace-port <n>   the emulator's port (default 4010)
   --config <file>          catalog of publishers, offers and plans (JSON; default: the built-in demo catalog)
   --simulator-remote       let non-loopback callers use the simulator API and pages
+  --https                  the emulator over HTTPS, with a local certificate authority made in the data folder
+  --tls-cert <file> --tls-key <file>   the emulator over HTTPS with your certificate and key (PEM)
   --hooks <module>         JS module exporting provision / decide / restore (env HOOKS_MODULE)
 
 ${PUBLISHER_ENV}`,
@@ -105,6 +112,9 @@ ${PUBLISHER_ENV}`,
     ...COMMON,
     config: { type: 'string' },
     'simulator-remote': { type: 'boolean' },
+    https: { type: 'boolean' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
     hooks: { type: 'string' },
     'marketplace-port': { type: 'string' },
     // Refused with a reason rather than as an unknown flag.

@@ -39,6 +39,8 @@ export interface MarketplaceOptions {
   settings?: Parameters<typeof withDefaults>[0];
   /** Origin the emulator is reached at; by default the address it listens on. */
   publicUrl?: string;
+  /** Serve HTTPS with this certificate and key (PEM): Microsoft's identity SDKs refuse an http authority. */
+  https?: { cert: string; key: string };
   key?: SigningKey;
   fetch?: typeof fetch;
   logger?: FastifyBaseLogger | boolean;
@@ -80,6 +82,7 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
   const app = Fastify({
     ...(typeof options.logger === 'object' ? { loggerInstance: options.logger } : { logger: options.logger ?? false }),
     bodyLimit,
+    ...(options.https ? { https: options.https } : {}),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     // Per-request lines would drown the webhook and operation log lines that matter.
@@ -91,7 +94,8 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
   app.addHook('onListen', async () => {
     if (publicUrl) return;
     const address = app.server.address() as AddressInfo | null;
-    if (address) publicUrl = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+    const scheme = options.https ? 'https' : 'http';
+    if (address) publicUrl = `${scheme}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   });
 
   const identityClock = options.identityClock ?? systemClock;
@@ -147,7 +151,7 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
   const forms: FormGuardOptions = {
     ownOrigin: (request) => `${request.protocol}://${request.host}`,
     secretIn: 'cookie',
-    secureCookies: options.publicUrl?.startsWith('https://') ?? false,
+    secureCookies: options.https !== undefined || (options.publicUrl?.startsWith('https://') ?? false),
   };
   const advanceClock = clockAdvancer(clock, store, () => worker.drain());
   const workloadToken = (request: WorkloadTokenRequest) => issueWorkloadToken(key, workloadIssuer(origin()), request, identityClock.now());
