@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { openPublisherStore } from '../../packages/publisher/src/store/repository.js';
 import { runCli, startCli, type CliProcess } from '../helpers/cli.js';
 import { startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
+import { trustInProcess } from '../../packages/cli/src/tls.js';
 import { freePort } from '../helpers/stack.js';
 import { hiddenFields, WebSession } from '../helpers/web-session.js';
 
@@ -90,49 +91,58 @@ describe('dev command', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('runs a purchase end to end and writes no secret to its logs', async () => {
-    const dev = startCli(['dev', '--port', '0', '--marketplace-port', '0', '--data-dir', dir], { ...PRODUCTION_ENV, LOG_LEVEL: 'debug' });
-    try {
-      const [, mpUrl] = await dev.waitFor(/Marketplace emulator\s+(http:\/\/\S+)/);
-      const [, pubUrl] = await dev.waitFor(/Publisher service\s+(http:\/\/\S+)/);
-      const [, password] = await dev.waitFor(/Admin password\s+(\S+)/);
-      const bought = (await (
-        await fetch(`${mpUrl}/simulator/purchases`, {
+  for (const https of [false, true])
+    it(`runs a purchase end to end${https ? ' with the emulator on HTTPS (--https)' : ''} and writes no secret to its logs`, async () => {
+      const dataDir = https ? mkdtempSync(path.join(dir, 'https-')) : dir;
+      const dev = startCli(['dev', '--port', '0', '--marketplace-port', '0', '--data-dir', dataDir, ...(https ? ['--https'] : [])], {
+        ...PRODUCTION_ENV,
+        LOG_LEVEL: 'debug',
+      });
+      try {
+        const [, mpUrl] = await dev.waitFor(https ? /Marketplace emulator\s+(https:\/\/\S+)/ : /Marketplace emulator\s+(http:\/\/\S+)/);
+        // This test calls the emulator too, so it trusts the certificate the command made, as a user would.
+        if (https) trustInProcess(readFileSync((await dev.waitFor(/HTTPS: trust (\S+)/))[1]!, 'utf8'));
+        const [, pubUrl] = await dev.waitFor(/Publisher service\s+(http:\/\/\S+)/);
+        const [, password] = await dev.waitFor(/Admin password\s+(\S+)/);
+        const bought = (await (
+          await fetch(`${mpUrl}/simulator/purchases`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ offerId: 'contoso-saas', planId: 'pro', quantity: 3 }),
+          })
+        ).json()) as Body;
+        const buyer = new WebSession(pubUrl!);
+        const landing = await buyer.get(String(bought.landingPageUrl));
+        const activated = await buyer.post('/landing/activate', hiddenFields(landing.text, '/landing/activate'));
+        assert.match((await buyer.get(activated.location!)).text, /Your subscription is active/);
+        await fetch(`${mpUrl}/simulator/subscriptions/${String(bought.subscriptionId)}/actions`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ offerId: 'contoso-saas', planId: 'pro', quantity: 3 }),
-        })
-      ).json()) as Body;
-      const buyer = new WebSession(pubUrl!);
-      const landing = await buyer.get(String(bought.landingPageUrl));
-      const activated = await buyer.post('/landing/activate', hiddenFields(landing.text, '/landing/activate'));
-      assert.match((await buyer.get(activated.location!)).text, /Your subscription is active/);
-      await fetch(`${mpUrl}/simulator/subscriptions/${String(bought.subscriptionId)}/actions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ action: 'ChangeQuantity', quantity: 4 }),
-      });
-      const admin = new WebSession(pubUrl!);
-      await admin.submit('/admin/login', '/admin/login', { password: password! });
-      const { cookie } = admin;
-      let seats: unknown;
-      for (let i = 0; i < 50 && seats !== 4; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        seats = (
-          (await (await fetch(`${pubUrl}/api/admin/subscriptions/${String(bought.subscriptionId)}`, { headers: { cookie } })).json()) as { subscription: Body }
-        ).subscription.quantity;
+          body: JSON.stringify({ action: 'ChangeQuantity', quantity: 4 }),
+        });
+        const admin = new WebSession(pubUrl!);
+        await admin.submit('/admin/login', '/admin/login', { password: password! });
+        const { cookie } = admin;
+        let seats: unknown;
+        for (let i = 0; i < 50 && seats !== 4; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          seats = (
+            (await (await fetch(`${pubUrl}/api/admin/subscriptions/${String(bought.subscriptionId)}`, { headers: { cookie } })).json()) as {
+              subscription: Body;
+            }
+          ).subscription.quantity;
+        }
+        assert.equal(seats, 4, 'the customer change reached the console');
+        const output = dev.output();
+        assert.ok(output.includes('"level":20'), 'debug logging was on');
+        assert.equal(output.split(password!).length - 1, 1, 'the generated admin password is printed once, at start, and never logged');
+        assert.ok(!/dev-secret(?!s\.json)/.test(output), 'the client secret is never written');
+        assert.ok(!/eyJ[\w-]+\.[\w-]+\.[\w-]+/.test(output), 'no token is written');
+        assert.ok(!output.includes(String(bought.token)), 'no landing token is written');
+      } finally {
+        await dev.kill();
       }
-      assert.equal(seats, 4, 'the customer change reached the console');
-      const output = dev.output();
-      assert.ok(output.includes('"level":20'), 'debug logging was on');
-      assert.equal(output.split(password!).length - 1, 1, 'the generated admin password is printed once, at start, and never logged');
-      assert.ok(!/dev-secret(?!s\.json)/.test(output), 'the client secret is never written');
-      assert.ok(!/eyJ[\w-]+\.[\w-]+\.[\w-]+/.test(output), 'no token is written');
-      assert.ok(!output.includes(String(bought.token)), 'no landing token is written');
-    } finally {
-      await dev.kill();
-    }
-  });
+    });
 
   it('keeps its generated admin password in the data folder and reuses it on restart without printing it', async () => {
     const file = path.join(dir, 'dev-secrets.json');
