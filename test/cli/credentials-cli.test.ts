@@ -7,16 +7,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DEMO_CATALOG } from '../../packages/marketplace/src/catalog.js';
 import { makeCertificate, type TestCertificate } from '../helpers/certificates.js';
 import { runCli, startCli, type CliProcess } from '../helpers/cli.js';
-import { startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
-import { freePort } from '../helpers/stack.js';
+import { startMarketplaceTrusting, type TestMarketplace, WORKLOAD_SUBJECT } from '../helpers/marketplace.js';
 import { until } from '../helpers/wait.js';
 import { WebSession } from '../helpers/web-session.js';
 
 const ADMIN_PASSWORD = 'credential test password';
-const SUBJECT = 'system:serviceaccount:billing:publisher';
+const SUBJECT = WORKLOAD_SUBJECT;
 
 describe('publisher command credentials', () => {
   let mp: TestMarketplace;
@@ -28,13 +26,7 @@ describe('publisher command credentials', () => {
     certificate = makeCertificate({ commonName: 'contoso-marketplace', days: 10 });
     dir = mkdtempSync(path.join(tmpdir(), 'saas-credentials-'));
     writeFileSync(path.join(dir, 'client.pem'), certificate.combinedPem);
-    const port = await freePort();
-    const catalog = structuredClone(DEMO_CATALOG);
-    Object.assign(catalog.publishers[0]!, {
-      certificates: [certificate.certificatePem],
-      federatedCredentials: [{ issuer: `http://127.0.0.1:${port}/workload-identity`, subject: SUBJECT }],
-    });
-    mp = await startTestMarketplace({ catalog, port });
+    mp = await startMarketplaceTrusting(certificate.certificatePem);
     await mp.subscribe();
   });
   after(async () => {

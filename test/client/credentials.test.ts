@@ -13,12 +13,10 @@ import {
   type TokenCredential,
   WorkloadIdentityCredential,
 } from '../../packages/client/src/index.js';
-import { DEMO_CATALOG } from '../../packages/marketplace/src/catalog.js';
 import { makeCertificate, type TestCertificate } from '../helpers/certificates.js';
-import { DEV_PUBLISHER, startTestMarketplace, TestClock, type TestMarketplace } from '../helpers/marketplace.js';
-import { freePort } from '../helpers/stack.js';
+import { DEV_PUBLISHER, startMarketplaceTrusting, TestClock, type TestMarketplace, WORKLOAD_SUBJECT } from '../helpers/marketplace.js';
 
-const SUBJECT = 'system:serviceaccount:billing:publisher';
+const SUBJECT = WORKLOAD_SUBJECT;
 
 describe('certificate and federated credentials against the emulator', () => {
   let mp: TestMarketplace;
@@ -28,13 +26,7 @@ describe('certificate and federated credentials against the emulator', () => {
   before(async () => {
     registered = makeCertificate({ commonName: 'contoso-marketplace', days: 90 });
     stranger = makeCertificate({ commonName: 'not-registered' });
-    const port = await freePort();
-    const catalog = structuredClone(DEMO_CATALOG);
-    Object.assign(catalog.publishers[0]!, {
-      certificates: [registered.certificatePem],
-      federatedCredentials: [{ issuer: `http://127.0.0.1:${port}/workload-identity`, subject: SUBJECT }],
-    });
-    mp = await startTestMarketplace({ catalog, port });
+    mp = await startMarketplaceTrusting(registered.certificatePem);
   });
   after(async () => {
     await mp.close();

@@ -1,5 +1,6 @@
 // Starts a real emulator for a test (port 0, its own store) and talks to it over HTTP; every answer
 // from the fulfillment API is checked against the project's contract on the way back.
+import { createServer } from 'node:net';
 import { ManualClock, OffsetClock, type AdjustableClock } from '../../packages/contract/src/clock.js';
 import { API_VERSION, MARKETPLACE_RESOURCE_ID } from '../../packages/contract/src/schemas.js';
 import { buildMarketplace, type MarketplaceApp, type MarketplaceOptions } from '../../packages/marketplace/src/app.js';
@@ -44,6 +45,33 @@ export function catalogWithOtherPublisher(): CatalogConfig {
       },
     ],
   };
+}
+
+/** The workload identity subject the credential tests use. */
+export const WORKLOAD_SUBJECT = 'system:serviceaccount:billing:publisher';
+
+/**
+ * An emulator whose dev app trusts `certificatePem` and, as a federated credential, the simulator's own
+ * workload identity tokens for WORKLOAD_SUBJECT (the issuer names the emulator's origin, so the port is
+ * chosen first).
+ */
+export async function startMarketplaceTrusting(certificatePem: string): Promise<TestMarketplace> {
+  const port = await freePort();
+  const catalog = structuredClone(DEMO_CATALOG);
+  Object.assign(catalog.publishers[0]!, {
+    certificates: [certificatePem],
+    federatedCredentials: [{ issuer: `http://127.0.0.1:${port}/workload-identity`, subject: WORKLOAD_SUBJECT }],
+  });
+  return startTestMarketplace({ catalog, port });
+}
+
+/** A free loopback port (closed again before it is returned). */
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 /** An access token for the other publisher's app from the emulator's token endpoint. */

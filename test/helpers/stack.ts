@@ -1,6 +1,5 @@
 // Both apps wired together for end-to-end tests, each on its own port: the emulator's webhook and landing
 // page point at the publisher, the publisher's client and token validation point at the emulator.
-import { createServer } from 'node:net';
 import { ClientSecretCredential, MarketplaceClient } from '../../packages/client/src/index.js';
 import type { DialectName } from '../../packages/store/src/database.js';
 import { buildPublisher, type PublisherApp, type PublisherOptions } from '../../packages/publisher/src/app.js';
@@ -8,7 +7,9 @@ import { loadHooks, type PublisherHooks } from '../../packages/publisher/src/ful
 import { openPublisherStore } from '../../packages/publisher/src/store/repository.js';
 import { createWebhookVerifier } from '../../packages/publisher/src/auth/webhook-verifier.js';
 import { testLocation } from './databases.js';
-import { DEV_PUBLISHER, startTestMarketplace, type TestMarketplace, type TestMarketplaceOptions } from './marketplace.js';
+import { DEV_PUBLISHER, freePort, startTestMarketplace, type TestMarketplace, type TestMarketplaceOptions } from './marketplace.js';
+
+export { freePort };
 import { hiddenFields, WebSession } from './web-session.js';
 
 export const ADMIN_PASSWORD = 'correct horse battery staple';
@@ -37,14 +38,6 @@ export interface TestStackOptions {
   publisher?: Partial<PublisherOptions>;
   /** Use this database location (schema/dir) instead of a fresh one: for two publishers on one database. */
   location?: ReturnType<typeof testLocation>;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export async function startPublisher(
