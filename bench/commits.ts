@@ -1,13 +1,15 @@
-// The store's own durable commit rate, the yardstick the ingest benchmarks are read against: one-row
+// The store's own durable commit rate, the yardstick ingest and purchase rates are read against: one-row
 // transactions, one after the other, for two seconds.
-import type { PublisherStore } from '../packages/publisher/src/store/repository.js';
 
-export async function rawCommitsPerSecond(store: PublisherStore): Promise<number> {
+/** `commit(i)` commits one small row in its own transaction. */
+export async function rawCommitsPerSecond(commit: (i: number) => Promise<unknown>): Promise<number> {
   const started = performance.now();
   let commits = 0;
-  while (performance.now() - started < 2000) {
-    await store.transaction((tx) => tx.settings.setOnce(`bench-${commits}`, 'x'));
-    commits++;
-  }
+  while (performance.now() - started < 2000) await commit(commits++);
   return commits / ((performance.now() - started) / 1000);
 }
+
+/** A one-row transaction on a store with a settings table (both apps' stores have one). */
+export const settingsCommit =
+  (store: { transaction<T>(work: (tx: { settings: { setOnce(key: string, value: string): Promise<string> } }) => Promise<T>): Promise<T> }) => (i: number) =>
+    store.transaction((tx) => tx.settings.setOnce(`bench-${i}`, 'x'));

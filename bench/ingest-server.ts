@@ -14,13 +14,13 @@ import { loadHooks } from '../packages/publisher/src/fulfillment/hooks.js';
 import { openPublisherStore } from '../packages/publisher/src/store/repository.js';
 import { createWebhookVerifier } from '../packages/publisher/src/auth/webhook-verifier.js';
 import { dropSchema } from '../packages/store/src/database.js';
-import { rawCommitsPerSecond } from './commits.js';
+import { rawCommitsPerSecond, settingsCommit } from './commits.js';
 
 const databaseUrl = process.env.BENCH_DATABASE_URL || undefined;
 const schema = databaseUrl ? `bench_${randomUUID().slice(0, 8)}` : undefined;
 const { store, database } = await openPublisherStore({ dataDir: mkdtempSync(path.join(tmpdir(), 'saas-ingest-')), databaseUrl, schema, poolSize: 10 });
 
-const commitsPerSecond = await rawCommitsPerSecond(store);
+const commitsPerSecond = await rawCommitsPerSecond(settingsCommit(store));
 
 const authority = 'https://login.example.test';
 const { privateKey, publicKey } = await generateKeyPair('RS256');

@@ -1,178 +1,128 @@
-// `npm run bench`: load on loopback against the emulator, beside a bare Fastify route measured in the
-// same run, printed as a table. Targets: get-subscription >= 50% of the bare route's rate; list p99 < 5 ms.
-import { fork } from 'node:child_process';
+// `npm run bench [-- --json]`: every measure beside its baseline from the same run on the same machine
+// (a bare Fastify route, the store's raw durable commit rate, the same measure at another size), with its
+// target; one table (or JSON rows), and bench/results/bench.json and bench.svg written.
+// BENCH_ONLY=emulator|webhooks|metering|dev runs one part; BENCH_SECONDS sets each load's length.
+import { execFileSync, fork, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { ClientSecretCredential } from '../packages/client/src/index.js';
 import { DEV_PUBLISHER } from '../packages/marketplace/src/catalog.js';
+import { bounded, printTable, row, writeResults, type Row } from './report.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const POSTGRES = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const asJson = process.argv.includes('--json');
+const only = process.env.BENCH_ONLY;
+const progress = (line: string) => process.stderr.write(`${line}\n`);
 
-interface Ready {
-  marketplaceUrl: string;
-  bareUrl: string;
-  landingToken: string;
-  dialect: string;
-}
-
-interface Row {
-  name: string;
+interface Load {
   rps: number;
-  p50: number;
   p99: number;
   errors: number;
 }
 
-/** BENCH_ONLY=emulator, webhooks or metering runs that part alone. */
-const only = process.env.BENCH_ONLY;
-if (!only || only === 'emulator') await benchEmulator();
-if (!only || only === 'webhooks') {
-  await benchIngest(undefined);
-  await benchIngest(process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
-}
-if (!only || only === 'metering') {
-  await benchMetering(undefined);
-  await benchMetering(process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
-}
+const rows: Row[] = [];
+if (!only || only === 'emulator') rows.push(...(await benchEmulator()));
+if (!only || only === 'webhooks') rows.push(...(await benchIngest(undefined)), ...(await benchIngest(POSTGRES)));
+if (!only || only === 'metering') rows.push(...(await benchMetering(undefined)), ...(await benchMetering(POSTGRES)));
+if (!only || only === 'dev') rows.push(...(await benchDev()));
 
-async function benchEmulator(): Promise<void> {
-  const child = fork(path.join(here, 'servers.ts'), { execArgv: ['--import', 'tsx', '--conditions=source'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const ready = await new Promise<Ready>((resolve, reject) => {
-    child.once('message', (message) => resolve(message as Ready));
-    child.once('exit', (code) => reject(new Error(`bench servers exited with ${code}`)));
+const meta = { run: new Date().toISOString(), node: process.version, cpus: String((await import('node:os')).cpus().length), seconds: String(DURATION) };
+const files = writeResults(path.join(here, 'results'), rows, meta);
+if (asJson) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+else process.stdout.write(`\n${printTable(rows)}\n\nwritten: ${path.relative(root, files.json)}, ${path.relative(root, files.svg)}\n`);
+
+/** A seeded emulator beside bare routes; get, resolve, a list page and a purchase, then the same at 1,000 and 100,000 subscriptions. */
+async function benchEmulator(): Promise<Row[]> {
+  const main = await withServers(10_000, async (s) => {
+    const bare = await load({ url: `${s.bareUrl}/subscription` });
+    const get = await load({ url: s.api(`/saas/subscriptions/${s.someId}`), headers: s.auth });
+    const resolve = await load({
+      url: s.api('/saas/subscriptions/resolve'),
+      method: 'POST',
+      headers: { ...s.auth, 'x-ms-marketplace-token': s.landingToken, 'content-type': 'application/json' },
+    });
+    const barePage = await load({ url: `${s.bareUrl}/page` });
+    const page = await load({ url: s.firstPage, headers: s.auth });
+    const purchase = await load(s.purchase);
+    return [
+      row('get-subscription', get.rps, 'req/s', { baseline: bare.rps, name: 'bare route, same body', atLeast: 0.75 }),
+      row('resolve', resolve.rps, 'req/s', { baseline: bare.rps, name: 'bare route, same body', atLeast: 0.5 }),
+      row('list-page', page.rps, 'req/s', { baseline: barePage.rps, name: 'bare route, same page bytes', atLeast: 0.5 }),
+      row('purchase', purchase.rps, 'req/s', { baseline: s.rawCommitsPerSecond, name: 'raw sequential durable commits', atLeast: 1 }),
+    ];
   });
+  const short = { duration: 2 };
+  const at = async (count: number) =>
+    withServers(count, async (s) => ({
+      get: await load({ url: s.api(`/saas/subscriptions/${s.someId}`), headers: s.auth, ...short }),
+      page: await load({ url: s.firstPage, headers: s.auth, ...short }),
+      purchase: await load({ ...s.purchase, ...short }),
+    }));
+  const small = await at(1000);
+  const large = await at(100_000);
+  const scaling = (id: string, key: keyof typeof small) =>
+    row(`${id}-100k-vs-1k`, large[key].rps, 'req/s', { baseline: small[key].rps, name: 'the same at 1,000 subscriptions', atLeast: 0.8 });
+  return [...main, scaling('get-subscription', 'get'), scaling('list-page', 'page'), scaling('purchase', 'purchase')];
+}
 
+interface Servers {
+  bareUrl: string;
+  api: (p: string) => string;
+  auth: Record<string, string>;
+  someId: string;
+  firstPage: string;
+  landingToken: string;
+  rawCommitsPerSecond: number;
+  purchase: autocannon.Options;
+}
+
+async function withServers<T>(count: number, work: (s: Servers) => Promise<T>): Promise<T> {
+  progress(`emulator with ${count.toLocaleString('en-US')} subscriptions…`);
+  const child = fork(path.join(here, 'servers.ts'), {
+    execArgv: ['--import', 'tsx', '--conditions=source'],
+    env: { ...process.env, BENCH_SUBSCRIPTIONS: String(count) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   try {
-    const token = await accessToken(ready.marketplaceUrl);
+    const ready = await new Promise<{ marketplaceUrl: string; bareUrl: string; landingToken: string; rawCommitsPerSecond: number }>((resolve, reject) => {
+      child.once('message', (message) => resolve(message as never));
+      child.once('exit', (code) => reject(new Error(`bench servers exited with ${code}`)));
+    });
+    const { tenantId, clientId, clientSecret } = DEV_PUBLISHER;
+    const token = await new ClientSecretCredential({ tenantId, clientId, clientSecret, authorityHost: ready.marketplaceUrl }).getToken();
     const auth = { authorization: `Bearer ${token}` };
     const api = (p: string) => `${ready.marketplaceUrl}/api${p}${p.includes('?') ? '&' : '?'}api-version=2018-08-31`;
-    const pages = await allPages(api('/saas/subscriptions'), auth);
-    const someId = pages.ids[Math.floor(pages.ids.length / 2)]!;
-
-    const rows: Row[] = [];
-    const listing = {
-      url: pages.links[0]!,
-      headers: auth,
-      requests: pages.links.map((link) => ({ method: 'GET' as const, path: new URL(link).pathname + new URL(link).search })),
+    const firstPage = api('/saas/subscriptions');
+    const pageText = await (await fetch(firstPage, { headers: auth })).text();
+    const ids = (JSON.parse(pageText) as { subscriptions: { id: string }[] }).subscriptions.map((s) => s.id);
+    // The bare route serves the very bytes of that page.
+    await fetch(`${ready.bareUrl}/page`, { method: 'PUT', body: pageText });
+    const purchase: autocannon.Options = {
+      url: `${ready.marketplaceUrl}/simulator/purchases`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ offerId: 'contoso-saas', planId: 'basic' }),
     };
-    rows.push(await measure('bare Fastify route, same-size body', { url: `${ready.bareUrl}/subscription` }));
-    rows.push(await measure('bare Fastify route, 17-byte body', { url: `${ready.bareUrl}/hello` }));
-    rows.push(await measure('get-subscription', { url: api(`/saas/subscriptions/${someId}`), headers: auth }));
-    rows.push(await measure(`list-subscriptions, ${pages.ids.length} subs`, listing));
-    // A client pages by following @nextLink, one page after the other: that is the latency that counts.
-    rows.push(await measure(`list-subscriptions, sequential paging`, listing, 1));
-    rows.push(
-      await measure('resolve', {
-        url: api('/saas/subscriptions/resolve'),
-        method: 'POST',
-        headers: { ...auth, 'x-ms-marketplace-token': ready.landingToken, 'content-type': 'application/json' },
-      }),
-    );
-    print(rows, ready.dialect);
+    return await work({ ...ready, api, auth, someId: ids[Math.floor(ids.length / 2)] ?? '', firstPage, purchase });
   } finally {
     child.kill();
   }
 }
 
-/**
- * Usage ingestion (records/s until the durable answer, 1,000 records per request) for one hour of
- * BENCH_METERING_RECORDS records (default 1,000,000) over 1,000 subscriptions, then the time to price
- * that hour and send it to the emulator; checked: one event per subscription, the total billed exact.
- */
-async function benchMetering(databaseUrl: string | undefined): Promise<void> {
-  const total = Number(process.env.BENCH_METERING_RECORDS ?? 1_000_000);
-  const perRequest = 1000;
-  const child = fork(path.join(here, 'metering-server.ts'), {
-    execArgv: ['--import', 'tsx', '--conditions=source'],
-    env: { ...process.env, BENCH_DATABASE_URL: databaseUrl ?? '' },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const next = <T>() =>
-    new Promise<T>((resolve, reject) => {
-      child.once('message', (message) => resolve(message as T));
-      child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
-    });
-  let server: { url: string; appKey: string; subscriptionIds: string[]; rawCommitsPerSecond: number; dialect: string };
-  try {
-    server = await next();
-  } catch (error) {
-    console.log(`\nmetering on ${databaseUrl ? 'PostgreSQL' : 'SQLite'}: not measured (${(error as Error).message}; is the database running?)`);
-    return;
-  }
-  try {
-    // Every record falls in the hour before this one, so the whole hour is closed and inside the 24-hour window.
-    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
-    let sent = 0;
-    const body = () => {
-      const records = Array.from({ length: perRequest }, (_, i) => ({
-        subscriptionId: server.subscriptionIds[(sent + i) % server.subscriptionIds.length],
-        dimension: 'api_calls',
-        quantity: 1,
-        timestamp: new Date(hour + ((sent + i) % 3_600_000)).toISOString(),
-      }));
-      sent += perRequest;
-      return JSON.stringify(records);
-    };
-    const begun = performance.now();
-    const result = await autocannon({
-      url: `${server.url}/api/usage`,
-      method: 'POST',
-      connections: 4,
-      amount: total / perRequest,
-      timeout: 60,
-      headers: { authorization: `Bearer ${server.appKey}`, 'content-type': 'application/json' },
-      requests: [{ method: 'POST', setupRequest: (request) => ({ ...request, body: body() }) }],
-    });
-    const ingestSeconds = (performance.now() - begun) / 1000;
-    const failed = result.errors + result.timeouts + result.non2xx;
-    child.send({ command: 'submit' });
-    const submitted = await next<{ submitMs: number; report: { sent: number; accepted: number }; events: number; quantity: number }>();
-    const recordsPerSecond = total / ingestSeconds;
-    console.log(
-      [
-        '',
-        `metering on ${server.dialect}: ${total.toLocaleString('en-US')} records of one hour over ${server.subscriptionIds.length} subscriptions, ${perRequest} per request, 4 connections`,
-        `| ${'measure'.padEnd(52)} | ${'value'.padStart(12)} |`,
-        `|${'-'.repeat(54)}|${'-'.repeat(14)}|`,
-        `| ${'raw durable commits per s (1-row transactions)'.padEnd(52)} | ${server.rawCommitsPerSecond.toFixed(0).padStart(12)} |`,
-        `| ${'usage records ingested per s (durable answer)'.padEnd(52)} | ${recordsPerSecond.toFixed(0).padStart(12)} |`,
-        `| ${'ingestion vs raw commits (records per commit time)'.padEnd(52)} | ${`${(recordsPerSecond / server.rawCommitsPerSecond).toFixed(1)}x`.padStart(12)} |`,
-        `| ${'requests failed'.padEnd(52)} | ${String(failed).padStart(12)} |`,
-        `| ${'price and send the hour (ms)'.padEnd(52)} | ${submitted.submitMs.toFixed(0).padStart(12)} |`,
-        `| ${'events accepted by the emulator'.padEnd(52)} | ${String(submitted.events).padStart(12)} |`,
-        `| ${'quantity billed (must equal the records)'.padEnd(52)} | ${String(submitted.quantity).padStart(12)} |`,
-      ].join('\n'),
-    );
-    if (submitted.quantity !== total - failed * perRequest || failed > 0) console.log('metering check: NOT met (records lost or failed)');
-  } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
-  }
-}
-
-/** Webhooks/s and p99 until the durable 200, beside the same store's raw durable commit rate. */
-async function benchIngest(databaseUrl: string | undefined): Promise<void> {
-  const ingest = fork(path.join(here, 'ingest-server.ts'), {
-    execArgv: ['--import', 'tsx', '--conditions=source'],
-    env: { ...process.env, BENCH_DATABASE_URL: databaseUrl ?? '' },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  let server: { url: string; token: string; rawCommitsPerSecond: number; dialect: string };
-  try {
-    server = await new Promise((resolve, reject) => {
-      ingest.once('message', (message) => resolve(message as typeof server));
-      ingest.once('exit', (code) => reject(new Error(`exited with ${code}`)));
-    });
-  } catch (error) {
-    console.log(`\nwebhook ingest on ${databaseUrl ? 'PostgreSQL' : 'SQLite'}: not measured (${(error as Error).message}; is the database running?)`);
-    return;
-  }
-  try {
-    const options: autocannon.Options = {
+/** Webhooks/s until the durable 200 (a real RS256 token checked per request), beside the store's raw commits. */
+async function benchIngest(databaseUrl: string | undefined): Promise<Row[]> {
+  const dialect = databaseUrl ? 'postgres' : 'sqlite';
+  progress(`webhook ingest on ${dialect}…`);
+  return withChild('ingest-server.ts', databaseUrl, async (server: { url: string; token: string; rawCommitsPerSecond: number }) => {
+    const ingest = await load({
       url: `${server.url}/webhook`,
       method: 'POST',
       headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
@@ -192,63 +142,163 @@ async function benchIngest(databaseUrl: string | undefined): Promise<void> {
           }),
         },
       ],
-    };
-    const row = await measure('webhook ingest (verified JWT, durable 200)', options);
-    console.log(
-      [
-        '',
-        `webhook ingest on ${server.dialect}: ${CONNECTIONS} connections, ${DURATION} s`,
-        `| ${'measure'.padEnd(52)} | ${'per s'.padStart(8)} | ${'p50 ms'.padStart(7)} | ${'p99 ms'.padStart(7)} | errors |`,
-        `|${'-'.repeat(54)}|${'-'.repeat(10)}|${'-'.repeat(9)}|${'-'.repeat(9)}|--------|`,
-        `| ${'raw durable commits (1-row transactions, sequential)'.padEnd(52)} | ${server.rawCommitsPerSecond.toFixed(0).padStart(8)} | ${'-'.padStart(7)} | ${'-'.padStart(7)} |      - |`,
-        `| ${row.name.padEnd(52)} | ${row.rps.toFixed(0).padStart(8)} | ${row.p50.toFixed(1).padStart(7)} | ${row.p99.toFixed(1).padStart(7)} | ${String(row.errors).padStart(6)} |`,
-      ].join('\n'),
-    );
+    });
+    const against = { baseline: server.rawCommitsPerSecond, name: 'raw sequential durable commits', atLeast: databaseUrl ? 3 : 1.5 };
+    const rate = row(`webhook-ingest-${dialect}`, ingest.rps, 'req/s', against);
+    return databaseUrl ? [rate] : [rate, bounded('webhook-ingest-sqlite-p99', ingest.p99, 'ms', 10)];
+  });
+}
+
+/**
+ * One hour of BENCH_METERING_RECORDS usage records (default 1,000,000) over 1,000 subscriptions through
+ * POST /api/usage (1,000 per request, each answer after its commit), then the hour priced and sent to the
+ * emulator; checked: one event per subscription and the exact total billed.
+ */
+async function benchMetering(databaseUrl: string | undefined): Promise<Row[]> {
+  const dialect = databaseUrl ? 'postgres' : 'sqlite';
+  const total = Number(process.env.BENCH_METERING_RECORDS ?? 1_000_000);
+  const perRequest = 1000;
+  progress(`metering on ${dialect}: ${total.toLocaleString('en-US')} records…`);
+  return withChild(
+    'metering-server.ts',
+    databaseUrl,
+    async (server: { url: string; appKey: string; subscriptionIds: string[]; rawCommitsPerSecond: number }, child) => {
+      // Every record falls in the hour before this one: the whole hour is closed and inside the 24-hour window.
+      const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
+      let sent = 0;
+      const body = () => {
+        const records = Array.from({ length: perRequest }, (_, i) => ({
+          subscriptionId: server.subscriptionIds[(sent + i) % server.subscriptionIds.length],
+          dimension: 'api_calls',
+          quantity: 1,
+          timestamp: new Date(hour + ((sent + i) % 3_600_000)).toISOString(),
+        }));
+        sent += perRequest;
+        return JSON.stringify(records);
+      };
+      const begun = performance.now();
+      const result = await autocannon({
+        url: `${server.url}/api/usage`,
+        method: 'POST',
+        connections: 4,
+        amount: total / perRequest,
+        timeout: 60,
+        headers: { authorization: `Bearer ${server.appKey}`, 'content-type': 'application/json' },
+        requests: [{ method: 'POST', setupRequest: (request) => ({ ...request, body: body() }) }],
+      });
+      const recordsPerSecond = total / ((performance.now() - begun) / 1000);
+      const failed = result.errors + result.timeouts + result.non2xx;
+      child.send({ command: 'submit' });
+      const submitted = await new Promise<{ submitMs: number; events: number; quantity: number }>((resolve) =>
+        child.once('message', (m) => resolve(m as never)),
+      );
+      const exact = failed === 0 && submitted.quantity === total && submitted.events === server.subscriptionIds.length;
+      return [
+        {
+          ...row(`metering-ingest-${dialect}`, recordsPerSecond, 'records/s', { baseline: server.rawCommitsPerSecond, name: 'raw sequential durable commits' }),
+          note: exact ? 'billed exactly' : 'NOT exact',
+        },
+        { ...row(`metering-submit-1m-s-${dialect}`, submitted.submitMs / 1000, 's'), note: `${submitted.events} events, ${submitted.quantity} units` },
+      ];
+    },
+  );
+}
+
+/** `dev` as a newcomer starts it (built): its memory at rest, and a customer's plan change until the publisher has applied it. */
+async function benchDev(): Promise<Row[]> {
+  progress('building, then dev…');
+  execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-b', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'saas-bench-dev-'));
+  const dev = spawn(process.execPath, [path.join(root, 'packages/cli/dist/main.js'), 'dev', '--port', '0', '--marketplace-port', '0', '--data-dir', dataDir], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ADMIN_PASSWORD: '', APP_API_KEY: '' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    let output = '';
+    dev.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const started = Date.now();
+    while (!/Publisher service\s+http/.test(output)) {
+      if (Date.now() - started > 30_000 || dev.exitCode !== null) throw new Error(`dev did not start:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const mpUrl = /Marketplace emulator\s+(http\S+)/.exec(output)?.[1] ?? '';
+    const pubUrl = /Publisher service\s+(http\S+)/.exec(output)?.[1] ?? '';
+    const appKey = /App API key\s+(\S+)/.exec(output)?.[1] ?? '';
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const rssMb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${dev.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+    const changes = await changePlanLatencies(mpUrl, pubUrl, appKey, 15);
+    const median = changes.sort((a, b) => a - b)[Math.floor(changes.length / 2)] ?? Number.NaN;
+    return [bounded('rss-at-rest-mb', rssMb, 'MB', 120), bounded('e2e-change-plan-median-ms', median, 'ms', 50)];
   } finally {
-    ingest.kill('SIGTERM');
-    await new Promise((resolve) => ingest.once('exit', resolve));
+    dev.kill();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-async function measure(name: string, options: autocannon.Options, connections = CONNECTIONS): Promise<Row> {
+/** An auto-activated purchase, then `times` customer plan changes, each timed until the entitlement API shows the new plan. */
+async function changePlanLatencies(mpUrl: string, pubUrl: string, appKey: string, times: number): Promise<number[]> {
+  const json = { 'content-type': 'application/json' };
+  const bought = (await (
+    await fetch(`${mpUrl}/simulator/purchases`, { method: 'POST', headers: json, body: JSON.stringify({ offerId: 'contoso-saas', planId: 'instant' }) })
+  ).json()) as {
+    subscriptionId: string;
+  };
+  const planNow = async () => {
+    const response = await fetch(`${pubUrl}/api/entitlements/${bought.subscriptionId}`, { headers: { authorization: `Bearer ${appKey}` } });
+    return response.ok ? ((await response.json()) as { planId: string; status: string }) : undefined;
+  };
+  const until = async (check: (e: { planId: string; status: string } | undefined) => boolean) => {
+    const deadline = Date.now() + 15_000;
+    while (!check(await planNow())) {
+      if (Date.now() > deadline) throw new Error('the publisher did not apply the change within 15 s');
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  };
+  await until((e) => e?.status === 'Subscribed');
+  const latencies: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const planId = i % 2 === 0 ? 'basic' : 'instant';
+    const begun = performance.now();
+    await fetch(`${mpUrl}/simulator/subscriptions/${bought.subscriptionId}/actions`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ action: 'ChangePlan', planId }),
+    });
+    await until((e) => e?.planId === planId);
+    latencies.push(performance.now() - begun);
+  }
+  return latencies;
+}
+
+/** A bench child process (on SQLite, or on `databaseUrl`), its ready message, and `work` against it. */
+async function withChild<T, R>(
+  script: string,
+  databaseUrl: string | undefined,
+  work: (ready: T, child: ReturnType<typeof fork>) => Promise<R[]>,
+): Promise<R[]> {
+  const child = fork(path.join(here, script), {
+    execArgv: ['--import', 'tsx', '--conditions=source'],
+    env: { ...process.env, BENCH_DATABASE_URL: databaseUrl ?? '' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  try {
+    const ready = await new Promise<T>((resolve, reject) => {
+      child.once('message', (message) => resolve(message as T));
+      child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
+    });
+    return await work(ready, child);
+  } catch (error) {
+    progress(`${script} on ${databaseUrl ? 'PostgreSQL' : 'SQLite'}: not measured (${(error as Error).message}; is the database running?)`);
+    return [];
+  } finally {
+    child.kill('SIGTERM');
+    if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
+  }
+}
+
+async function load(options: autocannon.Options): Promise<Load> {
+  const connections = options.connections ?? CONNECTIONS;
   await autocannon({ ...options, connections, duration: 1 }); // warm-up
-  const result = await autocannon({ ...options, connections, duration: DURATION });
-  const errors = result.errors + result.timeouts + result.non2xx;
-  return { name: `${name} (${connections} conn)`, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors };
-}
-
-function print(rows: Row[], dialect: string): void {
-  const bare = rows[0]!.rps;
-  const lines = [
-    `emulator benchmark: ${CONNECTIONS} connections, ${DURATION} s per row, store ${dialect}, node ${process.version}`,
-    '',
-    `| ${'endpoint'.padEnd(52)} | ${'req/s'.padStart(8)} | ${'p50 ms'.padStart(7)} | ${'p99 ms'.padStart(7)} | ${'vs bare'.padStart(7)} | errors |`,
-    `|${'-'.repeat(54)}|${'-'.repeat(10)}|${'-'.repeat(9)}|${'-'.repeat(9)}|${'-'.repeat(9)}|--------|`,
-    ...rows.map(
-      (r) =>
-        `| ${r.name.padEnd(52)} | ${r.rps.toFixed(0).padStart(8)} | ${r.p50.toFixed(1).padStart(7)} | ${r.p99.toFixed(1).padStart(7)} | ${`${((r.rps / bare) * 100).toFixed(0)}%`.padStart(7)} | ${String(r.errors).padStart(6)} |`,
-    ),
-    '',
-    `targets: get-subscription >= 50% of the bare route with the same body: ${rows[2]!.rps / bare >= 0.5 ? 'met' : 'NOT met'}; ` +
-      `list page p99 < 5 ms when paging: ${rows[4]!.p99 < 5 ? 'met' : 'NOT met'}`,
-  ];
-  console.log(lines.join('\n'));
-}
-
-function accessToken(url: string): Promise<string> {
-  const { tenantId, clientId, clientSecret } = DEV_PUBLISHER;
-  return new ClientSecretCredential({ tenantId, clientId, clientSecret, authorityHost: url }).getToken();
-}
-
-async function allPages(first: string, headers: Record<string, string>): Promise<{ links: string[]; ids: string[] }> {
-  const links: string[] = [];
-  const ids: string[] = [];
-  let next: string | undefined = first;
-  while (next) {
-    links.push(next);
-    const body = (await (await fetch(next, { headers })).json()) as { subscriptions: { id: string }[]; '@nextLink'?: string };
-    ids.push(...body.subscriptions.map((s) => s.id));
-    next = body['@nextLink'];
-  }
-  return { links, ids };
+  const result = await autocannon({ ...options, connections, duration: options.duration ?? DURATION });
+  return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.timeouts + result.non2xx };
 }

@@ -1,5 +1,6 @@
-// Child process of the benchmark: a seeded emulator and a bare Fastify route, side by side on loopback,
-// so the load generator in the parent does not share their event loop.
+// Child process of the benchmark: a seeded emulator (BENCH_SUBSCRIPTIONS) and bare Fastify routes, side by
+// side on loopback, so the load generator in the parent does not share their event loop; and the store's
+// raw durable commit rate, the purchase's baseline.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { Catalog, DEMO_CATALOG } from '../packages/marketplace/src/catalog.js';
 import { openMarketplaceStore } from '../packages/marketplace/src/store/repository.js';
 import type { SubscriptionRecord } from '../packages/marketplace/src/model.js';
 import { subscriptionToWire } from '../packages/marketplace/src/wire.js';
+import { rawCommitsPerSecond, settingsCommit } from './commits.js';
 
 const count = Number(process.env.BENCH_SUBSCRIPTIONS ?? 10_000);
 const dataDir = mkdtempSync(path.join(tmpdir(), 'saas-bench-'));
@@ -45,6 +47,8 @@ for (let start = 0; start < count; start += 1000) {
   });
 }
 
+const commitsPerSecond = await rawCommitsPerSecond(settingsCommit(store));
+
 const marketplace = await buildMarketplace({ store, catalog: new Catalog(structuredClone(DEMO_CATALOG)) });
 const marketplaceUrl = await marketplace.listen({ host: '127.0.0.1', port: 0 });
 const purchase = await marketplace.marketplace.fulfillment.purchases.purchase({ offerId: 'contoso-saas', planId: 'pro', quantity: 3 });
@@ -54,7 +58,15 @@ const sampleBody = JSON.stringify(subscriptionToWire(seed(0)));
 const bare = Fastify();
 bare.get('/hello', async () => ({ hello: 'world' }));
 bare.get('/subscription', async (_request, reply) => reply.type('application/json; charset=utf-8').send(sampleBody));
+// The parent puts a list page here, so the bare route serves the very bytes the API does.
+let pageBody = '{}';
+bare.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: 10 * 1024 * 1024 }, (_request, body, done) => done(null, body));
+bare.put('/page', async (request) => {
+  pageBody = String(request.body);
+  return { length: pageBody.length };
+});
+bare.get('/page', async (_request, reply) => reply.type('application/json; charset=utf-8').send(pageBody));
 const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
 
-process.send?.({ marketplaceUrl, bareUrl, landingToken: purchase.token, dialect: store.dialect });
+process.send?.({ marketplaceUrl, bareUrl, landingToken: purchase.token, rawCommitsPerSecond: commitsPerSecond, dialect: store.dialect });
 process.on('SIGTERM', () => process.exit(0));
