@@ -93,6 +93,7 @@ function chart(rows: readonly Row[], meta: Record<string, string>): string {
     ].join('');
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="system-ui, sans-serif" font-size="13">
+<title>npm run bench: each ratio to its same-run baseline against its target</title>
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="12" y="22" font-weight="600">npm run bench: ratio to the same-run baseline (bar) and target (line); green met, red missed</text>
 ${bars.join('\n')}

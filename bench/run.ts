@@ -34,7 +34,12 @@ if (!only || only === 'webhooks') rows.push(...(await benchIngest(undefined)), .
 if (!only || only === 'metering') rows.push(...(await benchMetering(undefined)), ...(await benchMetering(POSTGRES)));
 if (!only || only === 'dev') rows.push(...(await benchDev()));
 
-const meta = { run: new Date().toISOString(), node: process.version, cpus: String((await import('node:os')).cpus().length), seconds: String(DURATION) };
+const meta = {
+  run: new Date().toISOString(),
+  node: `node ${process.version}`,
+  cpus: `${(await import('node:os')).cpus().length} CPUs`,
+  seconds: `${DURATION} s per load`,
+};
 const files = writeResults(path.join(here, 'results'), rows, meta);
 if (asJson) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
 else process.stdout.write(`\n${printTable(rows)}\n\nwritten: ${path.relative(root, files.json)}, ${path.relative(root, files.svg)}\n`);

@@ -19,7 +19,6 @@ import {
 import { portProblem } from './command.js';
 import { describeMarketplace, startMarketplace } from './marketplace.js';
 import { describePublisher, startPublisherService } from './publisher.js';
-import { trustInProcess } from './tls.js';
 
 export async function startDev(flags: Flags, env: Env): Promise<{ summary: string; close(): Promise<void> }> {
   // The publisher would keep subscriptions an in-memory marketplace forgets at every restart.
@@ -40,7 +39,7 @@ export async function startDev(flags: Flags, env: Env): Promise<{ summary: strin
     throw portProblem(error, marketplacePort, '--marketplace-port');
   });
   // The publisher in this process calls the emulator over HTTPS: it trusts the emulator's certificate.
-  if (marketplace.trust) trustInProcess(readFileSync(marketplace.trust, 'utf8'));
+  if (marketplace.trust) (await import('./tls.js')).trustInProcess(readFileSync(marketplace.trust, 'utf8'));
   try {
     const publisher = await startPublisherService(pubConfig, { meteringClock: marketplace.app.marketplace.clock }).catch((error: unknown) => {
       throw portProblem(error, publisherPort, '--port');

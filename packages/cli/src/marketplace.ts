@@ -2,7 +2,7 @@
 import pino from 'pino';
 import { readFileSync } from 'node:fs';
 import type { MarketplaceConfig } from './config.js';
-import { localCertificate, type TlsFiles } from './tls.js';
+import type { TlsFiles } from './tls.js';
 import { buildMarketplace, type MarketplaceApp } from '@saas-fulfillment/marketplace';
 import { DEV_PUBLISHER } from '@saas-fulfillment/marketplace';
 import { openMarketplaceStore } from '@saas-fulfillment/marketplace';
@@ -43,7 +43,8 @@ export async function startMarketplace(config: MarketplaceConfig): Promise<Runni
 /** The certificate and key to serve HTTPS with, and the file to trust; none without TLS settings. */
 async function tlsFiles(config: MarketplaceConfig): Promise<TlsFiles | undefined> {
   if (config.tls === undefined) return undefined;
-  if (config.tls === 'local') return localCertificate(config.dataDir, config.host);
+  // The certificate library is loaded only when a certificate is to be made: it is not small.
+  if (config.tls === 'local') return (await import('./tls.js')).localCertificate(config.dataDir, config.host);
   return { cert: readFileSync(config.tls.certFile, 'utf8'), key: readFileSync(config.tls.keyFile, 'utf8'), caFile: config.tls.certFile };
 }
 
