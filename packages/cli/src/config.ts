@@ -5,8 +5,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PRODUCTION_AUTHORITY } from '@saas-fulfillment/client';
 import { PRODUCTION_API } from '@saas-fulfillment/client';
-import { fixedDurationMs, parseDuration } from '@saas-fulfillment/contract';
-import { Catalog, CatalogError, DEMO_CATALOG, DEV_PUBLISHER } from '@saas-fulfillment/marketplace';
+import { describeErrors, fixedDurationMs, parseDuration, validate } from '@saas-fulfillment/contract';
+import { Catalog, CatalogError, ChaosSettings, DEMO_CATALOG, DEV_PUBLISHER } from '@saas-fulfillment/marketplace';
 import type { Branding } from '@saas-fulfillment/publisher';
 
 export class ConfigError extends Error {
@@ -37,6 +37,8 @@ export interface MarketplaceConfig {
   inMemory: boolean;
   /** HTTPS: the user's certificate and key (--tls-cert, --tls-key), or a local one made in the data folder (--https). */
   tls: { certFile: string; keyFile: string } | 'local' | undefined;
+  /** Chaos from the start (--chaos <file>): seeded failures on a schedule. */
+  chaos: ChaosSettings | undefined;
 }
 
 export type Flags = Record<string, string | boolean | undefined>;
@@ -60,7 +62,22 @@ export function marketplaceConfig(flags: Flags, env: Env): MarketplaceConfig {
     simulatorAllowRemote: flags['simulator-remote'] === true,
     inMemory: flags['in-memory'] === true,
     tls: tlsFrom(flags),
+    chaos: chaosFrom(stringFlag(flags, 'chaos')),
   };
+}
+
+/** --chaos <file>: the settings of PUT /simulator/chaos, as JSON; a bad file names the field. */
+function chaosFrom(file: string | undefined): ChaosSettings | undefined {
+  if (file === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`--chaos: cannot read ${file} as JSON: ${(error as Error).message}`);
+  }
+  const errors = validate(ChaosSettings, value);
+  if (errors.length > 0) throw new ConfigError(describeErrors(`--chaos ${file}`, errors));
+  return value as ChaosSettings;
 }
 
 function tlsFrom(flags: Flags): MarketplaceConfig['tls'] {

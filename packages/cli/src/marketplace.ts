@@ -28,6 +28,7 @@ export async function startMarketplace(config: MarketplaceConfig): Promise<Runni
       logger,
       simulatorAllowRemote: config.simulatorAllowRemote,
       ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
+      ...(config.chaos ? { chaos: config.chaos } : {}),
       onClose: () => database.close(),
     });
   } catch (error) {
@@ -58,6 +59,8 @@ export function describeMarketplace(running: RunningMarketplace): string {
     `  Fulfillment API     ${url}/api/saas/subscriptions?api-version=2018-08-31`,
     `  Control API         ${url}/simulator/purchases`,
   ];
+  const chaos = running.app.marketplace.chaos.get();
+  if (chaos) lines.push(`  Chaos               on, seed ${chaos.seed} (replay: "seed": ${chaos.seed} in the --chaos file)`);
   if (running.trust) lines.push(`  HTTPS: trust ${running.trust} (NODE_EXTRA_CA_CERTS=${running.trust} for Node, or your system's store)`);
   for (const publisher of catalog.publishers) {
     const endpoints = running.app.marketplace.endpoints.view(publisher);

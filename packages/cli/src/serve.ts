@@ -20,6 +20,7 @@ const EMULATOR: Options = {
   https: { type: 'boolean' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
+  chaos: { type: 'string' },
 };
 const PUBLISHER: Options = { 'marketplace-url': { type: 'string' }, hooks: { type: 'string' } };
 
@@ -35,6 +36,7 @@ const EMULATOR_HELP = `  --config <file>          catalog of publishers, offers 
   --simulator-remote       let non-loopback callers use the simulator API and pages
   --https                  serve HTTPS with a local certificate authority made in the data folder (trust data/tls/ca.pem)
   --tls-cert <file> --tls-key <file>   serve HTTPS with your certificate and key (PEM)
+  --chaos <file>           seeded failures on a schedule from the start (JSON, as PUT /simulator/chaos takes)
 `;
 const PUBLISHER_ENV = `Environment: ADMIN_PASSWORD, APP_API_KEY, TENANT_ID, CLIENT_ID, CLIENT_SECRET, CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE, PUBLIC_URL, TRUST_PROXY, METRICS_TOKEN, MARKETPLACE_API_URL,
 ENTRA_AUTHORITY, DATABASE_URL, PROVISIONING_URL, PROVISIONING_SECRET, APP_EVENTS_URL, APP_EVENTS_SECRET, RECONCILE_INTERVAL,
@@ -105,6 +107,7 @@ ${COMMON_HELP}  --marketplace-port <n>   the emulator's port (default 4010)
   --simulator-remote       let non-loopback callers use the simulator API and pages
   --https                  the emulator over HTTPS, with a local certificate authority made in the data folder
   --tls-cert <file> --tls-key <file>   the emulator over HTTPS with your certificate and key (PEM)
+  --chaos <file>           the emulator's seeded failures from the start (JSON, as PUT /simulator/chaos takes)
   --hooks <module>         JS module exporting provision / decide / restore (env HOOKS_MODULE)
 
 ${PUBLISHER_ENV}`,
@@ -115,6 +118,7 @@ ${PUBLISHER_ENV}`,
     https: { type: 'boolean' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
+    chaos: { type: 'string' },
     hooks: { type: 'string' },
     'marketplace-port': { type: 'string' },
     // Refused with a reason rather than as an unknown flag.

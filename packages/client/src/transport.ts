@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { API_VERSION } from '@saas-fulfillment/contract';
 import type { TokenCredential } from './credentials.js';
-import { MarketplaceError } from './errors.js';
+import { AuthenticationError, MarketplaceError } from './errors.js';
 import { isRetryable, retryDelay, type Failure, type RetryPolicy } from './retry.js';
 
 /** Anything with pino's `debug`/`warn` (pino, console...). Tokens and secrets are never passed to it. */
@@ -83,7 +83,11 @@ export class Transport {
         attempt < this.options.retry.maxAttempts &&
         Date.now() - started + delay <= this.options.retry.maxElapsedMs &&
         !call.signal?.aborted;
-      if (!retry) throw this.failure(call, outcome, { ...context, attempts: attempt });
+      if (!retry) {
+        // Entra stayed down: the caller learns that from Entra's own error, not as a network failure.
+        if (!('response' in outcome) && outcome.error instanceof AuthenticationError) throw outcome.error;
+        throw this.failure(call, outcome, { ...context, attempts: attempt });
+      }
       forceRefresh = refreshToken;
       this.options.logger?.warn(
         { ...context, status: failure.kind === 'status' ? failure.status : failure.kind, delayMs: delay },
@@ -100,7 +104,14 @@ export class Transport {
     correlationId: string,
     forceRefresh: boolean,
   ): Promise<{ response: Response; body: unknown } | { failure: Exclude<Failure, { kind: 'status' }>; error: unknown }> {
-    const token = await this.options.credential.getToken({ forceRefresh, ...(call.signal ? { signal: call.signal } : {}) });
+    let token: string;
+    try {
+      token = await this.options.credential.getToken({ forceRefresh, ...(call.signal ? { signal: call.signal } : {}) });
+    } catch (error) {
+      // Entra down or unreachable is worth another try: the call itself was never sent. A refusal is not.
+      if (error instanceof AuthenticationError && (error.status === 0 || error.status >= 500)) return { failure: { kind: 'not-sent' }, error };
+      throw error;
+    }
     const headers: Record<string, string> = {
       authorization: `Bearer ${token}`,
       'x-ms-requestid': requestId,

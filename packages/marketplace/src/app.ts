@@ -11,6 +11,7 @@ import type { Catalog } from './catalog.js';
 import { PublisherEndpoints } from './endpoints.js';
 import { clockAdvancer, CLOCK_OFFSET } from './simulator/clock.js';
 import { FaultInjector } from './simulator/faults.js';
+import { Chaos, type ChaosSettings } from './simulator/chaos.js';
 import { createFulfillment, type Fulfillment } from './fulfillment/index.js';
 import { FulfillmentContext } from './fulfillment/context.js';
 import { loadOrCreateSigningKey, type SigningKey } from './identity/keys.js';
@@ -49,6 +50,8 @@ export interface MarketplaceOptions {
   /** Run the background worker (default true; tests may drive it by hand with `marketplace.worker.drain()`). */
   runWorker?: boolean;
   bodyLimit?: number;
+  /** Chaos from the start (`--chaos <file>`); the simulator can turn it on, change it or off at run time. */
+  chaos?: ChaosSettings;
   /** Called when the app closes (the CLI closes the database here). */
   onClose?: () => Promise<void>;
 }
@@ -65,7 +68,8 @@ export interface MarketplaceHandles {
   catalog: Catalog;
   endpoints: PublisherEndpoints;
   inbox: WebhookInbox;
-  /** Empties subscriptions, usage, operations, tokens, deliveries, the inbox and faults, and returns the clock to real time. */
+  chaos: Chaos;
+  /** Empties subscriptions, usage, operations, tokens, deliveries, the inbox, faults and chaos, and returns the clock to real time. */
   reset(): Promise<void>;
   publicUrl(): string;
 }
@@ -105,7 +109,9 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
   const context = new FulfillmentContext(store, catalog, clock, settings, endpoints, { webhookQueued: () => worker?.wake() });
   const fulfillment = createFulfillment(context);
   const metering = new Metering(context);
-  const dispatcher = new WebhookDispatcher({ store, catalog, tokens, clock, settings, fetch: options.fetch ?? fetch, log: app.log });
+  const chaos = new Chaos();
+  if (options.chaos) app.log.warn({ seed: chaos.set(options.chaos).seed }, 'chaos is on: replay this run with its seed');
+  const dispatcher = new WebhookDispatcher({ store, catalog, tokens, clock, settings, fetch: options.fetch ?? fetch, log: app.log, chaos });
   worker = new MarketplaceWorker(fulfillment, dispatcher, settings.pollIntervalMs, (error) => app.log.error({ err: error }, 'background work failed'));
   const closing = new AbortController();
   const inbox = await WebhookInbox.load({ store, catalog, tokens, api: fulfillment.api, settings, clock, log: app.log, closing: closing.signal });
@@ -114,6 +120,7 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
   const reset = async () => {
     await store.clearState();
     faults.clear();
+    chaos.clear();
     clock.reset();
     await store.settings.set(CLOCK_OFFSET, '0');
     app.log.info('marketplace state reset');
@@ -130,6 +137,7 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
     catalog,
     endpoints,
     inbox,
+    chaos,
     reset,
     publicUrl: origin,
   };
@@ -143,8 +151,8 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
   await securityHeaders(app, { hsts: false, formTargets: landingOrigins });
 
   const signIn = new SignInService(key, identityClock, origin);
-  await app.register(identityRoutes, { catalog, tokens, signIn, key, clock: identityClock, endpoints, publicUrl: origin });
-  await app.register(apiRoutes, { prefix: '/api', api: fulfillment.api, metering, tokens, faults, publicUrl: origin });
+  await app.register(identityRoutes, { catalog, tokens, signIn, key, clock: identityClock, endpoints, publicUrl: origin, chaos });
+  await app.register(apiRoutes, { prefix: '/api', api: fulfillment.api, metering, tokens, faults, chaos, publicUrl: origin });
   await app.register(inboxRoutes, { inbox });
   const localTool: LocalTool = { allowRemote: options.simulatorAllowRemote ?? false, hosts: () => hostsOf(app.server.address(), options.publicUrl) };
   // The Host is checked first (localTool), so the request's own origin is one of the simulator's.
@@ -155,7 +163,7 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
   };
   const advanceClock = clockAdvancer(clock, store, () => worker.drain());
   const workloadToken = (request: WorkloadTokenRequest) => issueWorkloadToken(key, workloadIssuer(origin()), request, identityClock.now());
-  const simulator = { fulfillment, store, catalog, clock, advanceClock, faults, endpoints, inbox, reset, localTool, forms, workloadToken };
+  const simulator = { fulfillment, store, catalog, clock, advanceClock, faults, chaos, endpoints, inbox, reset, localTool, forms, workloadToken };
   await app.register(simulatorRoutes, { prefix: '/simulator', ...simulator });
   await app.register(simulatorPages, simulator);
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -3,5 +3,6 @@ export { buildMarketplace, type MarketplaceApp, type MarketplaceHandles, type Ma
 export { Catalog, CatalogError, DEMO_CATALOG, DEV_PUBLISHER, type CatalogConfig } from './catalog.js';
 export { openMarketplaceStore } from './store/repository.js';
 export { DEFAULT_SETTINGS, type MarketplaceSettings } from './settings.js';
+export { ChaosSettings } from './simulator/chaos.js';
 export { OffsetClock, ManualClock, systemClock, type AdjustableClock, type Clock } from '@saas-fulfillment/contract';
 export { SimulatorClient, EmulatorUnreachable, type DeliveryView, type PurchaseRequest, type CustomerActionRequest } from './simulator/client.js';

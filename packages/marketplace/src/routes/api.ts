@@ -2,12 +2,14 @@
 // every call passes first: injected faults, the api-version, and an access token for a registered app;
 // request and correlation ids are echoed on every answer, errors included.
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { API_VERSION } from '@saas-fulfillment/contract';
 import type { PublisherConfig } from '../catalog.js';
 import { MarketplaceErrors as E } from '../errors.js';
 import { AccessDenied, type TokenService } from '../identity/tokens.js';
 import { holdBackAnswer, type FaultInjector } from '../simulator/faults.js';
+import { type Chaos, withUnknownValues } from '../simulator/chaos.js';
 import { fulfillmentRoutes, type FulfillmentRouteDeps } from './fulfillment.js';
 import { meteringRoutes, type MeteringRouteDeps } from './metering.js';
 
@@ -21,6 +23,7 @@ declare module 'fastify' {
 export interface ApiRouteDeps extends FulfillmentRouteDeps, MeteringRouteDeps {
   tokens: TokenService;
   faults: FaultInjector;
+  chaos: Chaos;
 }
 
 export async function apiRoutes(app: FastifyInstance, deps: ApiRouteDeps): Promise<void> {
@@ -28,6 +31,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiRouteDeps): Promi
   app.addHook('onRequest', async (request, reply) => {
     echoRequestIds(request, reply);
     if (deps.faults.pending && (await deps.faults.apply(request, reply))) return reply;
+    if (deps.chaos.active && (await applyChaos(deps.chaos, reply))) return reply;
     checkApiVersion(request);
     try {
       request.marketplaceCaller = await deps.tokens.authenticate(request.headers.authorization);
@@ -37,6 +41,11 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiRouteDeps): Promi
     }
   });
   app.addHook('onSend', holdBackAnswer);
+  // Chaos may dress a subscription answer in fields and values newer than the spec.
+  app.addHook('onSend', async (request, _reply, payload) => {
+    if (!deps.chaos.active || request.method !== 'GET' || typeof payload !== 'string' || !request.url.includes('/saas/subscriptions')) return payload;
+    return deps.chaos.unknownValues() ? dressUp(payload) : payload;
+  });
   await app.register(fulfillmentRoutes, { api: deps.api, publicUrl: deps.publicUrl });
   await app.register(meteringRoutes, { metering: deps.metering });
 }
@@ -45,6 +54,26 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiRouteDeps): Promi
 export function caller(request: FastifyRequest): PublisherConfig {
   if (!request.marketplaceCaller) throw E.forbidden('The request was not authenticated');
   return request.marketplaceCaller;
+}
+
+/** Answers the call with the failure chaos drew for it, if any; true when it did. */
+async function applyChaos(chaos: Chaos, reply: FastifyReply): Promise<boolean> {
+  const drawn = chaos.api();
+  if (!drawn) return false;
+  if (drawn.kind === 'hang') await sleep(drawn.ms);
+  else if (drawn.kind !== '500') reply.header('retry-after', String(drawn.retryAfterSeconds));
+  const status = drawn.kind === 'hang' ? 503 : Number(drawn.kind);
+  const message = `Chaos: ${drawn.kind === 'hang' ? `no answer for ${drawn.ms} ms` : `injected ${status}`}`;
+  await reply.status(status).send(status >= 500 ? { error: { code: 'ChaosFault', message } } : { code: 'TooManyRequests', message });
+  return true;
+}
+
+/** A subscription answer (one, or a page) with values newer than the spec added. */
+function dressUp(payload: string): string {
+  const body = JSON.parse(payload) as Record<string, unknown>;
+  if (Array.isArray(body.subscriptions))
+    return JSON.stringify({ ...body, subscriptions: body.subscriptions.map((s) => withUnknownValues(s as Record<string, unknown>)) });
+  return typeof body.id === 'string' ? JSON.stringify(withUnknownValues(body)) : payload;
 }
 
 function echoRequestIds(request: FastifyRequest, reply: FastifyReply): void {

@@ -11,6 +11,7 @@ import type { PublisherEndpoints } from '../endpoints.js';
 import { SignInError, type AuthorizationRequest, type SignInService } from '../identity/sign-in.js';
 import { issuerFor, type TokenService, type TokenVersion } from '../identity/tokens.js';
 import { ClientAuthenticator, EntraError, type TokenForm } from '../identity/client-auth.js';
+import type { Chaos } from '../simulator/chaos.js';
 import { contentSecurityPolicy, type SafeHtml } from '@saas-fulfillment/web';
 import { entraPage, signInForm, signInRefused } from '../views/sign-in.js';
 
@@ -24,6 +25,8 @@ export interface IdentityRouteDeps {
   /** Where each app's redirect URIs come from. */
   endpoints: PublisherEndpoints;
   publicUrl: () => string;
+  /** Token outages on a schedule (simulator chaos). */
+  chaos?: Chaos;
 }
 
 const TenantParams = Type.Object({ tenantId: Type.String({ minLength: 1, maxLength: 100 }) });
@@ -47,6 +50,7 @@ export async function identityRoutes(instance: FastifyInstance, deps: IdentityRo
   const tokenEndpoint = (version: TokenVersion) => async (request: FastifyRequest<{ Params: { tenantId: string } }>, reply: FastifyReply) => {
     const { tenantId } = request.params;
     try {
+      if (deps.chaos?.tokenOutage()) throw new EntraError(503, 'temporarily_unavailable', 90033, 'A transient error has occurred. Please try again. (chaos)');
       // Entra reads only form bodies: a JSON body is as good as no body.
       const isForm = request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') ?? false;
       const form = readForm(isForm ? request.body : undefined);

@@ -11,6 +11,7 @@ import { CustomerActionRequest } from '../fulfillment/operations.js';
 import { PurchaseRequest } from '../fulfillment/purchases.js';
 import { operationToWire, subscriptionToWire } from '../wire.js';
 import { FaultBody, type FaultInjector } from '../simulator/faults.js';
+import { type Chaos, ChaosSettings } from '../simulator/chaos.js';
 import type { MarketplaceStore } from '../store/repository.js';
 import type { DeliveryAttempt, DeliveryRecord, InboxEntry } from '../model.js';
 import type { AdjustableClock } from '@saas-fulfillment/contract';
@@ -27,6 +28,7 @@ export interface SimulatorRouteDeps {
   clock: AdjustableClock;
   advanceClock: (advanceBy: string) => Promise<ClockAdvance>;
   faults: FaultInjector;
+  chaos: Chaos;
   endpoints: PublisherEndpoints;
   inbox: WebhookInbox;
   reset: () => Promise<void>;
@@ -105,6 +107,14 @@ export async function simulatorRoutes(instance: FastifyInstance, deps: Simulator
 
   app.post('/faults', { schema: { body: FaultBody } }, async (request, reply) => reply.status(201).send(deps.faults.add(request.body)));
   app.get('/faults', async () => ({ faults: deps.faults.list() }));
+
+  // Chaos on a schedule, seeded: PUT turns it on or changes it (the answer holds the seed to replay with).
+  app.put('/chaos', { schema: { body: ChaosSettings } }, async (request) => ({ chaos: deps.chaos.set(request.body) }));
+  app.get('/chaos', async () => ({ chaos: deps.chaos.get() ?? null }));
+  app.delete('/chaos', async (_request, reply) => {
+    deps.chaos.clear();
+    return reply.status(204).send();
+  });
   app.delete('/faults', async (_request, reply) => {
     deps.faults.clear();
     return reply.status(204).send();

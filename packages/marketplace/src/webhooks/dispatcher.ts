@@ -6,6 +6,7 @@ import type { TokenService } from '../identity/tokens.js';
 import type { MarketplaceSettings } from '../settings.js';
 import type { MarketplaceStore } from '../store/repository.js';
 import type { DeliveryRecord, DeliveryStatus } from '../model.js';
+import type { Chaos } from '../simulator/chaos.js';
 
 export interface DeliveryOutcome {
   delivery: DeliveryRecord;
@@ -21,7 +22,12 @@ export interface DispatcherDeps {
   settings: MarketplaceSettings;
   fetch: typeof fetch;
   log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+  /** Webhooks dropped, doubled, late or out of order on a schedule (simulator chaos). */
+  chaos?: Chaos;
 }
+
+/** The mark of a delivery chaos held back once: it is not drawn for again. */
+const HELD_BACK = 'held back by chaos';
 
 const BATCH = 16;
 
@@ -31,7 +37,26 @@ export class WebhookDispatcher {
   /** Attempts every delivery that is due, a batch at a time, in parallel; returns the outcomes. */
   async deliverDue(): Promise<DeliveryOutcome[]> {
     const due = await this.deps.store.deliveriesDue(this.deps.clock.now().toISOString(), BATCH);
-    return Promise.all(due.map((delivery) => this.attempt(delivery)));
+    return Promise.all(due.map((delivery) => this.withChaos(delivery)));
+  }
+
+  /** A first attempt may be dropped, doubled or held back when chaos is on; otherwise it is just made. */
+  private async withChaos(delivery: DeliveryRecord): Promise<DeliveryOutcome> {
+    const drawn = this.deps.chaos?.active && delivery.attempts === 0 && delivery.lastError !== HELD_BACK ? this.deps.chaos.webhook() : undefined;
+    if (!drawn) return this.attempt(delivery);
+    const { clock } = this.deps;
+    const now = clock.now().toISOString();
+    if (drawn.kind === 'duplicate') {
+      await this.post(delivery).catch(() => undefined);
+      return this.attempt(delivery);
+    }
+    const held: DeliveryRecord =
+      drawn.kind === 'drop'
+        ? { ...delivery, status: 'Abandoned', lastError: 'dropped by chaos: never sent', finishedAt: now }
+        : { ...delivery, lastError: HELD_BACK, nextAttemptAt: new Date(clock.now().getTime() + drawn.ms).toISOString() };
+    await this.deps.store.transaction((tx) => tx.updateDelivery(held, { attempt: 0, at: now, statusCode: undefined, error: held.lastError, latencyMs: 0 }));
+    this.deps.log.warn({ deliveryId: delivery.id, operationId: delivery.operationId, chaos: drawn }, 'webhook delivery changed by chaos');
+    return { delivery: held, settled: drawn.kind === 'drop' ? 'Abandoned' : undefined };
   }
 
   private async attempt(delivery: DeliveryRecord): Promise<DeliveryOutcome> {
