@@ -227,4 +227,22 @@ for (const dialect of await testDialects())
       const repairs = (await (await fetch(`${stack.publisherUrl}/api/admin/drift`, { headers: { cookie } })).json()) as { repairs: Body[] };
       assert.ok(repairs.repairs.some((r) => r.subscriptionId === id && /status: Subscribed → Suspended/.test(String(r.detail))));
     });
+
+    it('takes in a Reinstate whose webhook never came, so a customer who paid does not stay suspended', async () => {
+      const id = await subscribe();
+      await stack.mp.http('POST', `/simulator/subscriptions/${id}/actions`, { body: { action: 'Suspend' } });
+      await stack.settle();
+      relay.hold(true);
+      await stack.mp.http('POST', `/simulator/subscriptions/${id}/actions`, { body: { action: 'Reinstate' } });
+      await stack.mp.app.marketplace.worker.drain();
+      relay.hold(false);
+      const waiting = (await stack.mp.api('GET', `/saas/subscriptions/${id}/operations`)).body as { operations: Body[] };
+      assert.equal(waiting.operations[0]?.action, 'Reinstate', 'the marketplace waits on the publisher');
+      const result = await stack.publisher.publisher.fulfillment.reconcile();
+      assert.equal(result.adopted, 1);
+      await stack.settle();
+      assert.equal(((await stack.mp.api('GET', `/saas/subscriptions/${id}`)).body as Body).saasSubscriptionStatus, 'Subscribed');
+      assert.equal((await store().getSubscription(id))!.status, 'Subscribed');
+      assert.equal((await stack.publisher.publisher.fulfillment.reconcile()).adopted, 0, 'taken in once');
+    });
   });

@@ -117,7 +117,7 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
       provision: (job) => fulfillment.activation.provision(job),
       webhook: (job) => fulfillment.inbox.processWebhook(job),
       'await-operation': (job) => fulfillment.changes.awaitOperation(job),
-      reconcile: async () => void (await fulfillment.projection.reconcile()),
+      reconcile: async () => void (await fulfillment.reconcile()),
       'deliver-event': (job) => events.deliver(store, job),
     },
     {

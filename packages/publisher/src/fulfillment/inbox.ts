@@ -43,6 +43,25 @@ export class WebhookInbox extends FulfillmentPart {
   }
 
   /**
+   * Takes in the operations still waiting on us that no webhook brought (a delivery lost for good): for
+   * the given subscriptions, List Operations (O1), and each one it names is handled as if its webhook
+   * had come. A Reinstate waits on the publisher without end, so a lost one would leave a customer who
+   * paid suspended. Returns how many were new.
+   */
+  async adoptOutstanding(subscriptionIds: readonly string[]): Promise<number> {
+    let adopted = 0;
+    for (const subscriptionId of subscriptionIds) {
+      for (const operation of await this.deps.client.listOperations(subscriptionId)) {
+        if (operation.status !== 'InProgress') continue;
+        const fresh = await this.receiveWebhook({ id: operation.id, subscriptionId, action: operation.action, raw: JSON.stringify(operation) });
+        if (fresh) adopted++;
+      }
+    }
+    if (adopted > 0) this.deps.log.warn({ adopted }, 'took in operations whose webhook never came');
+    return adopted;
+  }
+
+  /**
    * Job: checks the operation with Get Operation (a webhook proves nothing by itself), decides and
    * acknowledges what waits on us, then brings the local subscription to the marketplace's state.
    */

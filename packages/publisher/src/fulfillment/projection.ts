@@ -60,17 +60,19 @@ export class Projection extends FulfillmentPart {
   }
 
   /** Pages through every marketplace subscription and repairs local drift; returns how many were repaired. */
-  async reconcile(): Promise<{ checked: number; repaired: number }> {
+  async reconcile(): Promise<{ checked: number; repaired: number; suspended: string[] }> {
     let checked = 0;
     let repaired = 0;
+    const suspended: string[] = [];
     for await (const snapshot of this.deps.client.listSubscriptions()) {
       checked++;
+      if (snapshot.saasSubscriptionStatus === 'Suspended') suspended.push(snapshot.id);
       const before = await this.store.getSubscription(snapshot.id);
       const after = await this.applySnapshot(snapshot, { cause: 'reconciliation', kind: 'drift-repair', version: this.now() });
       if (before === undefined || before.updated !== after.updated) repaired++;
     }
     this.deps.log.info({ checked, repaired }, 'reconciliation finished');
-    return { checked, repaired };
+    return { checked, repaired, suspended };
   }
 }
 
