@@ -116,7 +116,7 @@ export function withUnknownValues(document: Record<string, unknown>): Record<str
 }
 
 /** A small, fast, seedable generator (Mulberry32): the same seed gives the same sequence. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
