@@ -52,6 +52,17 @@ describe('the simulator against web pages the developer opens', () => {
     const reset = await fetch(`${mp.url}/simulator/reset`, { method: 'POST', headers: { origin: 'http://evil.example' } });
     assert.equal(reset.status, 403, 'a bodiless post from another origin');
     assert.equal(await now(), 0, 'the clock did not move');
+    // Chaos and workload identity tokens are simulator routes: the same guards hold.
+    for (const [method, route, body] of [
+      ['PUT', '/simulator/chaos', '{"api":{"rate":1}}'],
+      ['POST', '/simulator/workload-identity/tokens', '{"subject":"attacker"}'],
+    ] as const) {
+      const foreign = await fetch(`${mp.url}${route}`, { method, headers: { 'content-type': 'application/json', origin: 'http://evil.example' }, body });
+      assert.equal(foreign.status, 403, `${route} from another origin`);
+      const asText = await fetch(`${mp.url}${route}`, { method, headers: { 'content-type': 'text/plain' }, body });
+      assert.equal(asText.status, 415, `${route} with a text body`);
+    }
+    assert.equal(((await mp.http('GET', '/simulator/chaos')).body as { chaos: unknown }).chaos, null, 'chaos stayed off');
   });
 
   it('answers only the names it is bound to: a rebinding page is turned away, pages and API alike', async () => {
