@@ -4,7 +4,6 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type SqliteDatabase } from 'kysely';
-import pg from 'pg';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -83,7 +82,7 @@ function withStatementCache(connection: SQLite.Database): SqliteDatabase {
 async function openPostgres<Tables>(url: string, options: DatabaseOptions): Promise<Database<Tables>> {
   const schema = options.schema;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid PostgreSQL schema name: ${schema}`);
-  const pool = new pg.Pool({
+  const pool = new (await postgresDriver()).Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
@@ -125,7 +124,7 @@ export async function migrate<Tables>(database: Database<Tables>, migrations: Re
 
 /** Drops a PostgreSQL schema and everything in it (tests clean up after themselves). */
 export async function dropSchema(url: string, schema: string): Promise<void> {
-  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  const pool = new (await postgresDriver()).Pool({ connectionString: url, max: 1 });
   try {
     await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   } finally {
@@ -145,4 +144,9 @@ export async function openMigrated<Tables>(options: DatabaseOptions, migrations:
     throw error;
   }
   return database;
+}
+
+/** The PostgreSQL driver, loaded only when PostgreSQL is used: a process on SQLite never pays for it. */
+async function postgresDriver(): Promise<typeof import('pg')['default']> {
+  return (await import('pg')).default;
 }
