@@ -40,9 +40,13 @@ const meta = {
   cpus: `${(await import('node:os')).cpus().length} CPUs`,
   seconds: `${DURATION} s per load`,
 };
-const files = writeResults(path.join(here, 'results'), rows, meta);
+// Only a full run replaces the results the README links; a part is printed, not written.
+const files = only ? undefined : writeResults(path.join(here, 'results'), rows, meta);
 if (asJson) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-else process.stdout.write(`\n${printTable(rows)}\n\nwritten: ${path.relative(root, files.json)}, ${path.relative(root, files.svg)}\n`);
+else
+  process.stdout.write(
+    `\n${printTable(rows)}\n\n${files ? `written: ${path.relative(root, files.json)}, ${path.relative(root, files.svg)}` : 'a part only: bench/results left as it was'}\n`,
+  );
 
 /** A seeded emulator beside bare routes; get, resolve, a list page and a purchase, then the same at 1,000 and 100,000 subscriptions. */
 async function benchEmulator(): Promise<Row[]> {
