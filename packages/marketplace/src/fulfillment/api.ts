@@ -1,6 +1,6 @@
 // The SaaS Fulfillment API v2 as the publisher's calls reach it (the routes under /api call this):
 // resolve, read, list, plans, activate, change, cancel, and the operations with their acknowledgement.
-import type { ResolvedSubscription, SaaSOperation, SubscriberPlan, UpdateOperation } from '@saas-fulfillment/contract';
+import type { SaaSOperation, SubscriberPlan, UpdateOperation } from '@saas-fulfillment/contract';
 import type { PlanConfig, PublisherConfig } from '../catalog.js';
 import { MarketplaceErrors as E } from '../errors.js';
 import type { OperationRecord } from '../model.js';
@@ -17,8 +17,9 @@ export class FulfillmentApi {
     private readonly operations: OperationEngine,
   ) {}
 
-  resolve(publisher: PublisherConfig, token: string | undefined): Promise<ResolvedSubscription> {
-    return this.purchases.resolve(publisher, token);
+  /** The resolved subscription as the API returns it, serialized (ResolvedSubscription JSON). */
+  resolveJson(publisher: PublisherConfig, token: string | undefined): Promise<string> {
+    return this.purchases.resolveJson(publisher, token);
   }
 
   /** The subscription as the API returns it, serialized (Subscription JSON). */

@@ -6,7 +6,6 @@ import Type from 'typebox';
 import {
   API_VERSION,
   OperationList,
-  ResolvedSubscription,
   SaaSOperation,
   SubscriberPlan,
   SubscriptionPlans,
@@ -36,9 +35,9 @@ export async function fulfillmentRoutes(instance: FastifyInstance, deps: Fulfill
   const { api: fulfillment } = deps;
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.post('/saas/subscriptions/resolve', { schema: { response: { 200: ResolvedSubscription } } }, async (request) => {
+  app.post('/saas/subscriptions/resolve', async (request, reply) => {
     const header = request.headers['x-ms-marketplace-token'];
-    return fulfillment.resolve(caller(request), Array.isArray(header) ? header[0] : header);
+    return reply.type(JSON_TYPE).send(await fulfillment.resolveJson(caller(request), Array.isArray(header) ? header[0] : header));
   });
 
   app.get('/saas/subscriptions', { schema: { querystring: ListQuery } }, async (request, reply) => {
