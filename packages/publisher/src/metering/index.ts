@@ -98,9 +98,9 @@ export class Metering {
     const now = this.deps.clock.now().getTime();
     const deadline = (hour: UsageHour) => new Date(Date.parse(hour.hour) + USAGE_WINDOW_MS).toISOString();
     const currentHour = usageHour(new Date(now));
-    const unsent = (await usage.hoursOf({ status: ['open', 'ready'], limit: 10_000, oldestFirst: true })).filter(
-      (h) => h.hour < currentHour && Date.parse(deadline(h)) - now <= AT_RISK_MS,
-    );
+    // At risk: unsent hours whose window closes within AT_RISK_MS, found by the database, not by a scan.
+    const before = new Date(now - USAGE_WINDOW_MS + AT_RISK_MS + 1).toISOString();
+    const unsent = await usage.hoursOf({ status: ['open', 'ready'], before: before < currentHour ? before : currentHour, limit, oldestFirst: true });
     const settled = await usage.hoursOf({ status: ['rejected', 'expired', 'accepted'], limit: 1000 });
     const alerts: MeteringAlert[] = [
       ...unsent.map((hour) => ({ kind: 'at-risk' as const, hour, deadline: deadline(hour) })),

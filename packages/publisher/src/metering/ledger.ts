@@ -222,6 +222,8 @@ export class UsageLedger {
   async hoursOf(filter: {
     subscriptionId?: string | undefined;
     status?: readonly UsageHourStatus[] | undefined;
+    /** Only hours that start before this one. */
+    before?: string;
     limit: number;
     oldestFirst?: boolean;
   }): Promise<UsageHour[]> {
@@ -234,6 +236,7 @@ export class UsageLedger {
       .limit(filter.limit);
     if (filter.subscriptionId !== undefined) query = query.where('subscription_id', '=', filter.subscriptionId);
     if (filter.status !== undefined) query = query.where('status', 'in', [...filter.status]);
+    if (filter.before !== undefined) query = query.where('hour', '<', filter.before);
     return (await query.execute()).map(rowToHour);
   }
 
