@@ -97,7 +97,8 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
       'console-subscriptions': `${stack.publisherUrl}/admin`,
       'console-subscription': `${stack.publisherUrl}/admin/subscriptions/${id}`,
       'console-usage': `${stack.publisherUrl}/admin/metering`,
-      'console-reconciliation': `${stack.publisherUrl}/admin/metering/reconciliation`,
+      // The day of the billed hours (they may fall on yesterday just after midnight).
+      'console-reconciliation': `${stack.publisherUrl}/admin/metering/reconciliation?day=${new Date(Date.now() - 2 * 3_600_000).toISOString().slice(0, 10)}`,
       'console-jobs': `${stack.publisherUrl}/admin/jobs`,
       'console-drift': `${stack.publisherUrl}/admin/drift`,
       'console-connection': `${stack.publisherUrl}/admin/connection`,

@@ -106,12 +106,15 @@ export function reconciliationPage(day: string, lines: ReconciliationLine[], nam
 <section><form class="inline" method="get" action="/admin/metering/reconciliation"><label for="day">Day (UTC)</label><input id="day" name="day" type="date" value="${day}"><button type="submit">Compare</button></form>
 <p class="muted">What we billed for each subscription and dimension that day, against what Microsoft's Metering API holds (GET /usageEvents) and its reconciliation status.</p></section>
 ${unavailable ? html`<div class="notice error" role="alert">${unavailable}</div>` : ''}
-<section>${table(
-    ['Subscription', 'Dimension', 'We billed', 'Microsoft holds', 'Processed', 'Status at Microsoft', 'Verdict'],
-    lines.map(
-      (l) =>
-        html`<tr><td>${subscriptionLink(l.subscriptionId, names)}</td><td>${l.dimension}</td>${number(l.ours)}${number(l.theirs?.submittedQuantity)}${number(l.theirs?.reconStatus === 'Submitted' ? undefined : l.theirs?.processedQuantity)}<td>${l.theirs ? (RECON[l.theirs.reconStatus] ?? l.theirs.reconStatus) : '—'}</td><td>${verdict(l)}</td></tr>`,
-    ),
-    'Nothing billed that day.',
-  )}</section>`;
+<section>${
+    lines.length === 0
+      ? html`<p class="muted" id="nothing-billed">Nothing billed that day, here or at Microsoft.</p>`
+      : table(
+          ['Subscription', 'Dimension', 'We billed', 'Microsoft holds', 'Processed', 'Status at Microsoft', 'Verdict'],
+          lines.map(
+            (l) =>
+              html`<tr><td>${subscriptionLink(l.subscriptionId, names)}</td><td>${l.dimension}</td>${number(l.ours)}${number(l.theirs?.submittedQuantity)}${number(l.theirs?.reconStatus === 'Submitted' ? undefined : l.theirs?.processedQuantity)}<td>${l.theirs ? (RECON[l.theirs.reconStatus] ?? l.theirs.reconStatus) : '—'}</td><td>${verdict(l)}</td></tr>`,
+          ),
+        )
+  }</section>`;
 }
