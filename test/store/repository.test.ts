@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Kysely, Migration } from 'kysely';
 import { openMigrated, type Database } from '../../packages/store/src/database.js';
+import type { Transact } from '../../packages/store/src/group-commit.js';
 import { fromColumn, fromFlag, fromJson, Repository, SettingsTable, toColumn, toFlag, toJson, type Json } from '../../packages/store/src/repository.js';
 import { testDialects, testLocation, type TestLocation } from '../helpers/databases.js';
 
@@ -33,8 +34,8 @@ const migrations: Record<string, Migration> = {
 
 class ProbeStore extends Repository<Tables, ProbeStore> {
   readonly settings: SettingsTable;
-  constructor(db: Kysely<Tables>, dialect: 'sqlite' | 'postgres') {
-    super(db, dialect);
+  constructor(db: Kysely<Tables>, dialect: 'sqlite' | 'postgres', transact?: Transact<Tables>) {
+    super(db, dialect, transact);
     this.settings = new SettingsTable(db, 'probe_settings');
   }
   protected on(db: Kysely<Tables>): ProbeStore {
@@ -65,7 +66,7 @@ for (const dialect of await testDialects()) {
         migrations,
         'probe',
       );
-      store = new ProbeStore(database.db, database.dialect);
+      store = new ProbeStore(database.db, database.dialect, database.transact);
     });
     after(async () => {
       await database.close();

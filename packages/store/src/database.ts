@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type SqliteDatabase } from 'kysely';
+import { eachAlone, groupCommit, type Transact } from './group-commit.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -29,6 +30,8 @@ export interface Database<Tables> {
   readonly location: string;
   /** PostgreSQL schema the tables live in (migrations look for their own tables there only). */
   readonly schema: string | undefined;
+  /** How the repositories run their transactions on this dialect (grouped commits on SQLite). */
+  readonly transact: Transact<Tables>;
   close(): Promise<void>;
 }
 
@@ -54,7 +57,14 @@ function openSqlite<Tables>(options: DatabaseOptions): Database<Tables> {
   connection.pragma('busy_timeout = 5000');
   connection.pragma('foreign_keys = ON');
   const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
-  return { db, dialect: 'sqlite', location: options.inMemory ? 'in memory (nothing is kept)' : file, schema: undefined, close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'sqlite',
+    location: options.inMemory ? 'in memory (nothing is kept)' : file,
+    schema: undefined,
+    transact: groupCommit(db),
+    close: () => db.destroy(),
+  };
 }
 
 const STATEMENT_CACHE_LIMIT = 500;
@@ -91,7 +101,7 @@ async function openPostgres<Tables>(url: string, options: DatabaseOptions): Prom
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   const location = redactUrl(url) + (schema ? ` (schema ${schema})` : '');
   const current = schema ?? (await pool.query<{ schema: string }>('select current_schema() as schema')).rows[0]?.schema;
-  return { db, dialect: 'postgres', location, schema: current, close: () => db.destroy() };
+  return { db, dialect: 'postgres', location, schema: current, transact: eachAlone(db), close: () => db.destroy() };
 }
 
 /** A database URL fit for a log line: the password replaced. */

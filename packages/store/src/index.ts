@@ -1,4 +1,5 @@
 // `@saas-fulfillment/store`: the storage both apps build on.
 export * from './database.js';
 export * from './repository.js';
+export * from './group-commit.js';
 export * from './polling-loop.js';

@@ -2,19 +2,25 @@
 // the row-lock idiom, a key-value settings table, and how booleans, JSON and absent values are stored.
 import { sql, type Kysely, type QueryExecutorProvider } from 'kysely';
 import type { DialectName } from './database.js';
+import { eachAlone, type Transact } from './group-commit.js';
 
 export abstract class Repository<Tables, Self> {
   protected constructor(
     protected readonly db: Kysely<Tables>,
     readonly dialect: DialectName,
+    /** The database's way of running transactions (`Database.transact`); one per call if not given. */
+    protected readonly transact: Transact<Tables> = eachAlone(db),
   ) {}
 
   /** This repository on another connection (a transaction's). */
   protected abstract on(db: Kysely<Tables>): Self;
 
-  /** Runs `work` in one transaction: all of its writes land together or none do. */
+  /**
+   * Runs `work` in one transaction: all of its writes land together or none do, and they are durable
+   * when it resolves. `work` must not wait on another transaction (on SQLite it would wait for itself).
+   */
   transaction<T>(work: (store: Self) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(this.on(trx)));
+    return this.transact((trx) => work(this.on(trx)));
   }
 
   /**

@@ -2,7 +2,7 @@
 // inbox and settings. The only module of the emulator that knows the tables (rows.ts maps them).
 import { sql, type Kysely } from 'kysely';
 import type { OperationStatus } from '@saas-fulfillment/contract';
-import { openMigrated, Repository, SettingsTable, type Database, type DatabaseOptions, type DialectName } from '@saas-fulfillment/store';
+import { openMigrated, Repository, SettingsTable, type Database, type DatabaseOptions, type DialectName, type Transact } from '@saas-fulfillment/store';
 import type { DeliveryAttempt, DeliveryRecord, InboxEntry, OperationRecord, SubscriptionRecord } from '../model.js';
 import { DocumentCache, type CachedDocument } from './document-cache.js';
 import { deliveryToRow, inboxToRow, operationToRow, rowToDelivery, rowToInbox, rowToOperation, rowToSubscription, subscriptionToRow } from './rows.js';
@@ -22,8 +22,9 @@ export class MarketplaceStore extends Repository<MarketplaceTables, MarketplaceS
     private readonly cache?: DocumentCache,
     /** In a transaction: the subscriptions it wrote, dropped from the cache once it commits. */
     private readonly written?: Set<string>,
+    transact?: Transact<MarketplaceTables>,
   ) {
-    super(db, dialect);
+    super(db, dialect, transact);
     this.settings = new SettingsTable(db, 'mp_settings');
     this.usage = new UsageEvents(db);
   }
@@ -35,7 +36,7 @@ export class MarketplaceStore extends Repository<MarketplaceTables, MarketplaceS
   /** Runs `work` in one transaction; the cached documents it changed are dropped once it commits. */
   override async transaction<T>(work: (store: MarketplaceStore) => Promise<T>): Promise<T> {
     const written = new Set<string>();
-    const result = await this.db.transaction().execute((trx) => work(new MarketplaceStore(trx, this.dialect, this.cache, written)));
+    const result = await this.transact((trx) => work(new MarketplaceStore(trx, this.dialect, this.cache, written)));
     if (written.size > 0) this.cache?.invalidate(written);
     return result;
   }
@@ -309,5 +310,5 @@ export async function openMarketplaceStore(options: Omit<DatabaseOptions, 'fileN
   const database = await openMigrated<MarketplaceTables>({ fileName: 'marketplace.sqlite', ...options }, marketplaceMigrations, 'mp');
   // Only the embedded file has a single writer; PostgreSQL may be shared by several emulators.
   const cache = database.dialect === 'sqlite' ? new DocumentCache() : undefined;
-  return { store: new MarketplaceStore(database.db, database.dialect, cache), database };
+  return { store: new MarketplaceStore(database.db, database.dialect, cache, undefined, database.transact), database };
 }

@@ -2,7 +2,16 @@
 // outbound events and settings; the jobs queue rides on the same connection (jobs/queue.ts).
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type SqlBool } from 'kysely';
-import { openMigrated, Repository, SettingsTable, toColumn, type Database, type DatabaseOptions, type DialectName } from '@saas-fulfillment/store';
+import {
+  openMigrated,
+  Repository,
+  SettingsTable,
+  toColumn,
+  type Database,
+  type DatabaseOptions,
+  type DialectName,
+  type Transact,
+} from '@saas-fulfillment/store';
 import { JobQueue } from '../jobs/queue.js';
 import { UsageLedger } from '../metering/ledger.js';
 import type { AuditEntry, InboxReceipt, LocalOperation, LocalSubscription, OutboundEvent, SubscriptionFilter } from '../model.js';
@@ -19,8 +28,8 @@ export class PublisherStore extends Repository<PublisherTables, PublisherStore> 
   /** Usage records and hours (metering), on the same connection. */
   readonly usage: UsageLedger;
 
-  constructor(db: Kysely<PublisherTables>, dialect: DialectName) {
-    super(db, dialect);
+  constructor(db: Kysely<PublisherTables>, dialect: DialectName, transact?: Transact<PublisherTables>) {
+    super(db, dialect, transact);
     this.jobs = new JobQueue(db, dialect);
     this.settings = new SettingsTable(db, 'pub_settings');
     this.sessions = new SessionTable(db);
@@ -216,5 +225,5 @@ export async function openPublisherStore(
   options: Omit<DatabaseOptions, 'fileName'> & { fileName?: string },
 ): Promise<{ store: PublisherStore; database: Database<PublisherTables> }> {
   const database = await openMigrated<PublisherTables>({ fileName: 'publisher.sqlite', ...options }, publisherMigrations, 'pub');
-  return { store: new PublisherStore(database.db, database.dialect), database };
+  return { store: new PublisherStore(database.db, database.dialect, database.transact), database };
 }
