@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { systemClock } from '../../packages/contract/src/clock.js';
 import type { JobHandlers } from '../../packages/publisher/src/jobs/job.js';
+import { timeOrderedId } from '../../packages/publisher/src/jobs/queue.js';
 import { JobWorker } from '../../packages/publisher/src/jobs/worker.js';
 import { openPublisherStore, type PublisherStore } from '../../packages/publisher/src/store/repository.js';
 import type { Database } from '../../packages/store/src/database.js';
@@ -27,6 +28,14 @@ describe('jobs queue', () => {
     const unexpected = async () => assert.fail('no other kind of job runs here');
     return { activate: unexpected, provision: unexpected, webhook: unexpected, 'await-operation': unexpected, 'deliver-event': unexpected, reconcile: work };
   };
+
+  it('gives jobs ids in UUID version 7 layout that sort by the time they were made', () => {
+    const ids = [1_700_000_000_000, 1_700_000_000_001, 1_800_000_000_000].map((ms) => timeOrderedId(ms));
+    for (const id of ids) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.deepEqual([...ids].sort(), ids);
+    assert.equal(ids[0]?.slice(0, 13), '018bcfe5-6800', 'the first 48 bits are the millisecond time');
+    assert.notEqual(timeOrderedId(1), timeOrderedId(1), 'the rest is random');
+  });
 
   it('renews the claim of a job that runs longer than the lock, so no other worker runs it too', async () => {
     let runs = 0;

@@ -152,50 +152,53 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
   const publicOrigin = options.publicUrl && new URL(options.publicUrl).origin;
   const ownOrigin = (request: FastifyRequest) => publicOrigin || `${request.protocol}://${request.host}`;
   const forms = { ownOrigin, secretIn: 'session', secureCookies } as const;
-  await app.register(cookie, { secret: cookieSecret });
-  await registerSessions(app, { table: store.sessions, secret: sessionSecret, secure: secureCookies });
-  await app.register(formbody, { bodyLimit: 64 * 1024 });
   allowEmptyJsonBodies(app);
   installErrorHandling(app);
   await securityHeaders(app, { hsts: secureCookies });
 
   const { branding } = options;
+  // Service-to-service routes first, outside the pages' context: no cookies, sessions or form parsing per call.
   await app.register(webhookRoutes, { verifier: options.verifier, fulfillment, metrics });
+  await app.register(entitlementRoutes, { store, apiKey: options.appApiKey });
+  await app.register(usageRoutes, { metering, metrics, appApiKey: options.appApiKey, tenantKeys: options.tenantApiKeys ?? {} });
   const auth = await AdminAuth.start(options.adminPassword, {
     secret: sessionSecret,
     adminUsers: options.signIn?.adminUsers ?? [],
     sessions: store.sessions,
   });
-  if (options.signIn) await app.register(signInRoutes, { signIn: new OidcSignIn(options.signIn.settings, clock, publicUrl), auth });
-  const landingSignIn = options.signIn?.landing ?? false;
-  await app.register(landingRoutes, {
-    fulfillment,
-    store,
-    plans,
-    clock,
-    formSecret: cookieSecret,
-    branding,
-    activationWaitMs: options.activationWaitMs ?? 3000,
-    requireSignIn: landingSignIn,
-    forms,
-  });
   const adminConsole = new AdminConsole(store, fulfillment, clock, wake);
-  await app.register(adminPages, {
-    auth,
-    console: adminConsole,
-    plans,
-    productName: branding.productName,
-    metrics,
-    forms,
-    credential: options.credential,
-    clock,
-  });
-  await app.register(adminApi, { auth, console: adminConsole, plans, ownOrigin });
-  await app.register(entitlementRoutes, { store, apiKey: options.appApiKey });
-  await app.register(usageRoutes, { metering, metrics, appApiKey: options.appApiKey, tenantKeys: options.tenantApiKeys ?? {} });
   const today = () => clock.now().toISOString().slice(0, 10);
-  await app.register(meteringPages, { auth, metering, productName: branding.productName, forms, ownOrigin, today });
-  await app.register(meteringApi, { auth, metering, ownOrigin, today });
+  // What people use in a browser (landing page, sign-in, console and its JSON API): cookies, sessions and forms.
+  await app.register(async (pages) => {
+    await pages.register(cookie, { secret: cookieSecret });
+    await registerSessions(pages, { table: store.sessions, secret: sessionSecret, secure: secureCookies });
+    await pages.register(formbody, { bodyLimit: 64 * 1024 });
+    if (options.signIn) await pages.register(signInRoutes, { signIn: new OidcSignIn(options.signIn.settings, clock, publicUrl), auth });
+    await pages.register(landingRoutes, {
+      fulfillment,
+      store,
+      plans,
+      clock,
+      formSecret: cookieSecret,
+      branding,
+      activationWaitMs: options.activationWaitMs ?? 3000,
+      requireSignIn: options.signIn?.landing ?? false,
+      forms,
+    });
+    await pages.register(adminPages, {
+      auth,
+      console: adminConsole,
+      plans,
+      productName: branding.productName,
+      metrics,
+      forms,
+      credential: options.credential,
+      clock,
+    });
+    await pages.register(adminApi, { auth, console: adminConsole, plans, ownOrigin });
+    await pages.register(meteringPages, { auth, metering, productName: branding.productName, forms, ownOrigin, today });
+    await pages.register(meteringApi, { auth, metering, ownOrigin, today });
+  });
 
   app.get('/', async (_request, reply) => reply.redirect('/admin', 302));
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -77,6 +77,14 @@ export interface SubscriptionFilter {
 }
 
 /** One webhook as the inbox holds it: the first delivery, and how many came for the same operation. */
+/** A verified webhook as it arrived: the fields acted on, and its body as sent. */
+export interface WebhookReceipt {
+  operationId: string;
+  subscriptionId: string;
+  action: string;
+  payload: string;
+}
+
 export interface InboxReceipt {
   operationId: string;
   action: string;

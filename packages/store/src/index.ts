@@ -2,4 +2,5 @@
 export * from './database.js';
 export * from './repository.js';
 export * from './group-commit.js';
+export * from './coalesce.js';
 export * from './polling-loop.js';

@@ -5,16 +5,13 @@ import { MarketplaceError } from '@saas-fulfillment/client';
 import type { SaaSOperation } from '@saas-fulfillment/contract';
 import type { Job } from '../jobs/job.js';
 import { GiveUp } from '../jobs/worker.js';
-import type { OperationOutcome } from '../model.js';
+import { coalesce } from '@saas-fulfillment/store';
+import type { OperationOutcome, WebhookReceipt } from '../model.js';
 import { FulfillmentPart, toLocalOperation, type FulfillmentDeps, type SeenOperation } from './context.js';
 import type { Projection } from './projection.js';
 
-export interface WebhookNotice {
-  id: string;
-  subscriptionId: string;
-  action: string;
-  raw: string;
-}
+/** The most webhooks one write takes in. */
+const MAX_BATCH = 64;
 
 export class WebhookInbox extends FulfillmentPart {
   constructor(
@@ -24,23 +21,29 @@ export class WebhookInbox extends FulfillmentPart {
     super(deps);
   }
 
-  /** Writes a verified webhook durably, deduplicated on the operation id; true when it was new. */
-  async receiveWebhook(notice: WebhookNotice): Promise<boolean> {
+  /**
+   * Writes a verified webhook durably, deduplicated on the operation id, with the job that handles it;
+   * resolves true when it was new, once it is on disk. Webhooks that arrive together share the write.
+   */
+  readonly receiveWebhook: (receipt: WebhookReceipt) => Promise<boolean> = coalesce(async (receipts) => {
     const fresh = await this.store.transaction(async (tx) => {
-      const isNew = await tx.recordWebhook(notice.id, notice.subscriptionId, notice.action, notice.raw, this.now());
-      if (isNew)
-        await tx.jobs.enqueue({
-          kind: 'webhook',
-          payload: { operationId: notice.id, subscriptionId: notice.subscriptionId, action: notice.action },
-          dedupeKey: `webhook:${notice.id}`,
-          runAt: this.now(),
-          maxAttempts: 10,
-        });
+      const at = this.now();
+      const isNew = await tx.recordWebhooks(receipts, at);
+      await tx.jobs.enqueueAll(
+        receipts
+          .filter((_, i) => isNew[i])
+          .map(({ operationId, subscriptionId, action }) => ({
+            kind: 'webhook' as const,
+            payload: { operationId, subscriptionId, action },
+            runAt: at,
+            maxAttempts: 10,
+          })),
+      );
       return isNew;
     });
-    if (fresh) this.deps.wake();
-    return fresh;
-  }
+    if (fresh.includes(true)) this.deps.wake();
+    return fresh.map((value) => ({ ok: true, value }));
+  }, MAX_BATCH);
 
   /**
    * Takes in the operations still waiting on us that no webhook brought (a delivery lost for good): for
@@ -53,7 +56,7 @@ export class WebhookInbox extends FulfillmentPart {
     for (const subscriptionId of subscriptionIds) {
       for (const operation of await this.deps.client.listOperations(subscriptionId)) {
         if (operation.status !== 'InProgress') continue;
-        const fresh = await this.receiveWebhook({ id: operation.id, subscriptionId, action: operation.action, raw: JSON.stringify(operation) });
+        const fresh = await this.receiveWebhook({ operationId: operation.id, subscriptionId, action: operation.action, payload: JSON.stringify(operation) });
         if (fresh) adopted++;
       }
     }

@@ -15,28 +15,18 @@ export class JobQueue {
 
   /** Queues a job; a job with the same dedupe key already queued (or done) wins, and undefined is returned. */
   async enqueue(job: NewJob): Promise<string | undefined> {
-    const id = randomUUID();
     const inserted = await this.db
       .insertInto('pub_jobs')
-      .values({
-        id,
-        kind: job.kind,
-        dedupe_key: toColumn(job.dedupeKey),
-        payload: toJson<unknown>(job.payload),
-        status: 'pending',
-        attempts: 0,
-        max_attempts: job.maxAttempts ?? 8,
-        run_at: job.runAt,
-        locked_by: null,
-        locked_until: null,
-        last_error: null,
-        created: job.runAt,
-        updated: job.runAt,
-      })
+      .values(newJobRow(job))
       .onConflict((oc) => oc.column('dedupe_key').doNothing())
       .returning('id')
       .executeTakeFirst();
     return inserted?.id;
+  }
+
+  /** Queues jobs that need no dedupe key (what they are for is unique already), in one statement. */
+  async enqueueAll(jobs: readonly Omit<NewJob, 'dedupeKey'>[]): Promise<void> {
+    if (jobs.length > 0) await this.db.insertInto('pub_jobs').values(jobs.map(newJobRow)).execute();
   }
 
   /**
@@ -149,4 +139,35 @@ function rowToJob(r: Selectable<PubJobRow>): JobRecord {
     created: r.created,
     updated: r.updated,
   };
+}
+
+/**
+ * A pending job's row. Its id is ordered by time, so new rows land at the end of the id index instead of
+ * on a random page of it: a commit of many jobs writes a few pages, not one per job.
+ */
+function newJobRow(job: NewJob | Omit<NewJob, 'dedupeKey'>) {
+  return {
+    id: timeOrderedId(),
+    kind: job.kind,
+    dedupe_key: 'dedupeKey' in job ? toColumn(job.dedupeKey) : null,
+    payload: toJson<unknown>(job.payload),
+    status: 'pending' as const,
+    attempts: 0,
+    max_attempts: job.maxAttempts ?? 8,
+    run_at: job.runAt,
+    locked_by: null,
+    locked_until: null,
+    last_error: null,
+    created: job.runAt,
+    updated: job.runAt,
+  };
+}
+
+/**
+ * A UUID in version 7's layout: the millisecond time in the first 48 bits, then random bits (taken from
+ * randomUUID, which draws from a pooled buffer: far cheaper per id than a fresh random read).
+ */
+export function timeOrderedId(now = Date.now()): string {
+  const time = now.toString(16).padStart(12, '0');
+  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${randomUUID().slice(15)}`;
 }

@@ -35,11 +35,11 @@ export async function webhookRoutes(instance: FastifyInstance, deps: WebhookRout
   });
 
   app.post('/webhook', { schema: { body: WebhookNotice } }, async (request, reply) => {
-    const notice = { id: request.body.id.trim(), subscriptionId: request.body.subscriptionId.trim(), action: request.body.action.trim() };
-    const fresh = await deps.fulfillment.inbox.receiveWebhook({ ...notice, raw: JSON.stringify(request.body) });
+    const notice = { operationId: request.body.id.trim(), subscriptionId: request.body.subscriptionId.trim(), action: request.body.action.trim() };
+    const fresh = await deps.fulfillment.inbox.receiveWebhook({ ...notice, payload: JSON.stringify(request.body) });
     deps.metrics.webhooks.inc({ action: actionLabel(notice.action), result: fresh ? 'accepted' : 'duplicate' });
-    request.log.debug({ operationId: notice.id, subscriptionId: notice.subscriptionId, action: notice.action, duplicate: !fresh }, 'webhook stored');
-    return reply.status(200).send({ received: notice.id, duplicate: !fresh });
+    request.log.debug({ operationId: notice.operationId, subscriptionId: notice.subscriptionId, action: notice.action, duplicate: !fresh }, 'webhook stored');
+    return reply.status(200).send({ received: notice.operationId, duplicate: !fresh });
   });
 }
 

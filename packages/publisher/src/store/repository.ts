@@ -14,7 +14,7 @@ import {
 } from '@saas-fulfillment/store';
 import { JobQueue } from '../jobs/queue.js';
 import { UsageLedger } from '../metering/ledger.js';
-import type { AuditEntry, InboxReceipt, LocalOperation, LocalSubscription, OutboundEvent, SubscriptionFilter } from '../model.js';
+import type { AuditEntry, InboxReceipt, WebhookReceipt, LocalOperation, LocalSubscription, OutboundEvent, SubscriptionFilter } from '../model.js';
 import { auditToRow, operationToRow, rowToAudit, rowToEvent, rowToOperation, rowToSubscription, subscriptionToRow } from './rows.js';
 import { publisherMigrations, type PublisherTables } from './schema.js';
 import { SessionTable } from './sessions.js';
@@ -128,14 +128,39 @@ export class PublisherStore extends Repository<PublisherTables, PublisherStore> 
    * Records a webhook delivery; true when it is the first for this operation id. A duplicate only
    * bumps the delivery count, so it never queues work twice.
    */
-  async recordWebhook(operationId: string, subscriptionId: string, action: string, payload: string, at: string): Promise<boolean> {
-    const inserted = await this.db
+  /**
+   * Stores webhooks received together, one row per operation (a repeat counts one more delivery); for each
+   * notice, in order, whether it is the operation's first delivery. Rows are written in operation order,
+   * so two writers on PostgreSQL never wait on each other's rows crosswise.
+   */
+  async recordWebhooks(notices: readonly WebhookReceipt[], at: string): Promise<boolean[]> {
+    const inBatch = new Map<string, { notice: WebhookReceipt; count: number }>();
+    for (const notice of notices) {
+      const entry = inBatch.get(notice.operationId);
+      if (entry) entry.count++;
+      else inBatch.set(notice.operationId, { notice, count: 1 });
+    }
+    const rows = [...inBatch.values()]
+      .sort((a, b) => (a.notice.operationId < b.notice.operationId ? -1 : 1))
+      .map(({ notice, count }) => ({
+        operation_id: notice.operationId,
+        subscription_id: notice.subscriptionId,
+        action: notice.action,
+        received_at: at,
+        deliveries: count,
+        payload: notice.payload,
+      }));
+    const stored = await this.db
       .insertInto('pub_webhook_inbox')
-      .values({ operation_id: operationId, subscription_id: subscriptionId, action, received_at: at, deliveries: 1, payload })
-      .onConflict((oc) => oc.column('operation_id').doUpdateSet((eb) => ({ deliveries: eb('pub_webhook_inbox.deliveries', '+', 1) })))
-      .returning('deliveries')
-      .executeTakeFirstOrThrow();
-    return Number(inserted.deliveries) === 1;
+      .values(rows)
+      .onConflict((oc) =>
+        oc.column('operation_id').doUpdateSet((eb) => ({ deliveries: eb('pub_webhook_inbox.deliveries', '+', eb.ref('excluded.deliveries')) })),
+      )
+      .returning(['operation_id', 'deliveries'])
+      .execute();
+    // New when the row holds exactly this batch's deliveries; then only its first notice is.
+    const fresh = new Set(stored.filter((row) => Number(row.deliveries) === inBatch.get(row.operation_id)?.count).map((row) => row.operation_id));
+    return notices.map((notice) => fresh.delete(notice.operationId));
   }
 
   async inboxOf(subscriptionId: string): Promise<InboxReceipt[]> {
