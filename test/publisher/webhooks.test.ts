@@ -187,6 +187,27 @@ for (const dialect of await testDialects())
       assert.equal(changes.length, 1);
     });
 
+    it('absorbs duplicates that arrive at the same moment, written in one batch: one first delivery, one job each', async () => {
+      const ids = [await subscribe(), await subscribe()];
+      const bodies = ids.map(sampleBody);
+      const bearer = await token();
+      // Five copies of the first webhook and two of the second, all in flight together.
+      const sends = [0, 0, 1, 0, 0, 1, 0].map((i) => bodies[i] as Body);
+      const answers = await Promise.all(sends.map(async (body) => ((await (await post(body, bearer)).json()) as Body).duplicate));
+      for (const [i, body] of bodies.entries()) {
+        const firsts = answers.filter((duplicate, k) => sends[k] === body && duplicate === false);
+        assert.equal(firsts.length, 1, `exactly one delivery of webhook ${i} is its first`);
+      }
+      await stack.settle();
+      for (const [i, id] of ids.entries()) {
+        assert.deepEqual(
+          (await store().inboxOf(id)).map((w) => w.deliveries),
+          [i === 0 ? 5 : 2],
+        );
+        assert.equal((await store().jobs.list({ subscriptionId: id, limit: 10 })).filter((j) => j.kind === 'webhook').length, 1);
+      }
+    });
+
     it('never moves state backwards when deliveries arrive late and out of order', async () => {
       const id = await subscribe();
       relay.hold(true);
