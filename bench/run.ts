@@ -51,20 +51,22 @@ else
 /** A seeded emulator beside bare routes; get, resolve, a list page and a purchase, then the same at 1,000 and 100,000 subscriptions. */
 async function benchEmulator(): Promise<Row[]> {
   const main = await withServers(10_000, async (s) => {
-    const bare = await load({ url: `${s.bareUrl}/subscription` });
-    const get = await load({ url: s.api(`/saas/subscriptions/${s.someId}`), headers: s.auth });
-    const resolve = await load({
-      url: s.api('/saas/subscriptions/resolve'),
-      method: 'POST',
-      headers: { ...s.auth, 'x-ms-marketplace-token': s.landingToken, 'content-type': 'application/json' },
-    });
-    const barePage = await load({ url: `${s.bareUrl}/page` });
-    const page = await load({ url: s.firstPage, headers: s.auth });
+    const bare = { url: `${s.bareUrl}/subscription` };
+    const get = await paired({ url: s.api(`/saas/subscriptions/${s.someId}`), headers: s.auth }, bare);
+    const resolve = await paired(
+      {
+        url: s.api('/saas/subscriptions/resolve'),
+        method: 'POST',
+        headers: { ...s.auth, 'x-ms-marketplace-token': s.landingToken, 'content-type': 'application/json' },
+      },
+      bare,
+    );
+    const page = await paired({ url: s.firstPage, headers: s.auth }, { url: `${s.bareUrl}/page` });
     const purchase = await load(s.purchase);
     return [
-      row('get-subscription', get.rps, 'req/s', { baseline: bare.rps, name: 'bare route, same body', atLeast: 0.75 }),
-      row('resolve', resolve.rps, 'req/s', { baseline: bare.rps, name: 'bare route, same body', atLeast: 0.5 }),
-      row('list-page', page.rps, 'req/s', { baseline: barePage.rps, name: 'bare route, same page bytes', atLeast: 0.5 }),
+      row('get-subscription', get.subject.rps, 'req/s', { baseline: get.baseline.rps, name: 'bare route, same body', atLeast: 0.75 }),
+      row('resolve', resolve.subject.rps, 'req/s', { baseline: resolve.baseline.rps, name: 'bare route, same body', atLeast: 0.5 }),
+      row('list-page', page.subject.rps, 'req/s', { baseline: page.baseline.rps, name: 'bare route, same page bytes', atLeast: 0.5 }),
       row('purchase', purchase.rps, 'req/s', { baseline: s.rawCommitsPerSecond, name: 'raw sequential durable commits', atLeast: 1 }),
     ];
   });
@@ -306,8 +308,31 @@ async function withChild<T, R>(
 }
 
 async function load(options: autocannon.Options): Promise<Load> {
-  const connections = options.connections ?? CONNECTIONS;
-  await autocannon({ ...options, connections, duration: 1 }); // warm-up
-  const result = await autocannon({ ...options, connections, duration: options.duration ?? DURATION });
+  await measure({ ...options, duration: 1 }); // warm-up
+  return measure(options);
+}
+
+async function measure(options: autocannon.Options): Promise<Load> {
+  const result = await autocannon({ ...options, connections: options.connections ?? CONNECTIONS, duration: options.duration ?? DURATION });
   return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.timeouts + result.non2xx };
+}
+
+/**
+ * A measure and its baseline in alternating one-second rounds (as many as BENCH_SECONDS), so that a
+ * machine whose speed drifts while the bench runs (a shared host) slows both alike and their ratio holds.
+ */
+async function paired(subject: autocannon.Options, baseline: autocannon.Options): Promise<{ subject: Load; baseline: Load }> {
+  const rounds: { subject: Load; baseline: Load }[] = [];
+  await measure({ ...baseline, duration: 1 }); // warm-up, both
+  await measure({ ...subject, duration: 1 });
+  for (let round = 0; round < DURATION; round++) {
+    const first = await measure({ ...baseline, duration: 1 });
+    rounds.push({ baseline: first, subject: await measure({ ...subject, duration: 1 }) });
+  }
+  const mean = (side: 'subject' | 'baseline'): Load => ({
+    rps: rounds.reduce((sum, r) => sum + r[side].rps, 0) / rounds.length,
+    p99: Math.max(...rounds.map((r) => r[side].p99)),
+    errors: rounds.reduce((sum, r) => sum + r[side].errors, 0),
+  });
+  return { subject: mean('subject'), baseline: mean('baseline') };
 }

@@ -6,7 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { OffsetClock, systemClock, type AdjustableClock, type Clock } from '@saas-fulfillment/contract';
-import { allowEmptyJsonBodies, hostsOf, installErrorHandling, securityHeaders, type FormGuardOptions, type LocalTool } from '@saas-fulfillment/web';
+import { allowEmptyJsonBodies, apiHeaders, hostsOf, installErrorHandling, securityHeaders, type FormGuardOptions, type LocalTool } from '@saas-fulfillment/web';
 import type { Catalog } from './catalog.js';
 import { PublisherEndpoints } from './endpoints.js';
 import { clockAdvancer, CLOCK_OFFSET } from './simulator/clock.js';
@@ -143,29 +143,35 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
   };
   app.decorate('marketplace', handles);
 
-  await app.register(cookie, { secret: await store.settings.setOnce('cookie-secret', randomBytes(32).toString('base64url')) });
-  await app.register(formbody, { bodyLimit });
   allowEmptyJsonBodies(app);
   installErrorHandling(app);
-  const landingOrigins = () => [...new Set(endpoints.list().map((view) => new URL(view.landingPageUrl).origin))];
-  await securityHeaders(app, { hsts: false, formTargets: landingOrigins });
-
-  const signIn = new SignInService(key, identityClock, origin);
-  await app.register(identityRoutes, { catalog, tokens, signIn, key, clock: identityClock, endpoints, publicUrl: origin, chaos });
+  // Every answer carries the API's headers; pages add a browser document's. The Fulfillment and Metering
+  // APIs sit outside the pages' context: no cookies, forms or page headers per call.
+  apiHeaders(app);
   await app.register(apiRoutes, { prefix: '/api', api: fulfillment.api, metering, tokens, faults, chaos, publicUrl: origin });
-  await app.register(inboxRoutes, { inbox });
-  const localTool: LocalTool = { allowRemote: options.simulatorAllowRemote ?? false, hosts: () => hostsOf(app.server.address(), options.publicUrl) };
-  // The Host is checked first (localTool), so the request's own origin is one of the simulator's.
-  const forms: FormGuardOptions = {
-    ownOrigin: (request) => `${request.protocol}://${request.host}`,
-    secretIn: 'cookie',
-    secureCookies: options.https !== undefined || (options.publicUrl?.startsWith('https://') ?? false),
-  };
-  const advanceClock = clockAdvancer(clock, store, () => worker.drain());
-  const workloadToken = (request: WorkloadTokenRequest) => issueWorkloadToken(key, workloadIssuer(origin()), request, identityClock.now());
-  const simulator = { fulfillment, store, catalog, clock, advanceClock, faults, chaos, endpoints, inbox, reset, localTool, forms, workloadToken };
-  await app.register(simulatorRoutes, { prefix: '/simulator', ...simulator });
-  await app.register(simulatorPages, simulator);
+  const cookieSecret = await store.settings.setOnce('cookie-secret', randomBytes(32).toString('base64url'));
+  await app.register(async (pages) => {
+    await pages.register(cookie, { secret: cookieSecret });
+    await pages.register(formbody, { bodyLimit });
+    const landingOrigins = () => [...new Set(endpoints.list().map((view) => new URL(view.landingPageUrl).origin))];
+    await securityHeaders(pages, { hsts: false, formTargets: landingOrigins });
+
+    const signIn = new SignInService(key, identityClock, origin);
+    await pages.register(identityRoutes, { catalog, tokens, signIn, key, clock: identityClock, endpoints, publicUrl: origin, chaos });
+    await pages.register(inboxRoutes, { inbox });
+    const localTool: LocalTool = { allowRemote: options.simulatorAllowRemote ?? false, hosts: () => hostsOf(app.server.address(), options.publicUrl) };
+    // The Host is checked first (localTool), so the request's own origin is one of the simulator's.
+    const forms: FormGuardOptions = {
+      ownOrigin: (request) => `${request.protocol}://${request.host}`,
+      secretIn: 'cookie',
+      secureCookies: options.https !== undefined || (options.publicUrl?.startsWith('https://') ?? false),
+    };
+    const advanceClock = clockAdvancer(clock, store, () => worker.drain());
+    const workloadToken = (request: WorkloadTokenRequest) => issueWorkloadToken(key, workloadIssuer(origin()), request, identityClock.now());
+    const simulator = { fulfillment, store, catalog, clock, advanceClock, faults, chaos, endpoints, inbox, reset, localTool, forms, workloadToken };
+    await pages.register(simulatorRoutes, { prefix: '/simulator', ...simulator });
+    await pages.register(simulatorPages, simulator);
+  });
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   if (options.runWorker ?? true) app.addHook('onReady', async () => worker.start());

@@ -6,7 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from '@saas-fulfillment/contract';
 import type { CredentialHealth, MarketplaceClient } from '@saas-fulfillment/client';
-import { allowEmptyJsonBodies, installErrorHandling, requireBearer, securityHeaders } from '@saas-fulfillment/web';
+import { allowEmptyJsonBodies, apiHeaders, installErrorHandling, requireBearer, securityHeaders } from '@saas-fulfillment/web';
 import { AdminAuth } from './auth/admin.js';
 import { registerSessions } from './auth/sessions.js';
 import type { Branding } from './branding.js';
@@ -154,13 +154,14 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
   const forms = { ownOrigin, secretIn: 'session', secureCookies } as const;
   allowEmptyJsonBodies(app);
   installErrorHandling(app);
-  await securityHeaders(app, { hsts: secureCookies });
-
-  const { branding } = options;
-  // Service-to-service routes first, outside the pages' context: no cookies, sessions or form parsing per call.
+  // Every answer carries the API's headers; pages add a browser document's (below). The service-to-service
+  // APIs sit outside the pages' context: no cookies, sessions, forms or page headers per call.
+  apiHeaders(app);
   await app.register(webhookRoutes, { verifier: options.verifier, fulfillment, metrics });
   await app.register(entitlementRoutes, { store, apiKey: options.appApiKey });
   await app.register(usageRoutes, { metering, metrics, appApiKey: options.appApiKey, tenantKeys: options.tenantApiKeys ?? {} });
+
+  const { branding } = options;
   const auth = await AdminAuth.start(options.adminPassword, {
     secret: sessionSecret,
     adminUsers: options.signIn?.adminUsers ?? [],
@@ -170,6 +171,7 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
   const today = () => clock.now().toISOString().slice(0, 10);
   // What people use in a browser (landing page, sign-in, console and its JSON API): cookies, sessions and forms.
   await app.register(async (pages) => {
+    await securityHeaders(pages, { hsts: secureCookies });
     await pages.register(cookie, { secret: cookieSecret });
     await registerSessions(pages, { table: store.sessions, secret: sessionSecret, secure: secureCookies });
     await pages.register(formbody, { bodyLimit: 64 * 1024 });
@@ -198,9 +200,9 @@ export async function buildPublisher(options: PublisherOptions): Promise<Publish
     await pages.register(adminApi, { auth, console: adminConsole, plans, ownOrigin });
     await pages.register(meteringPages, { auth, metering, productName: branding.productName, forms, ownOrigin, today });
     await pages.register(meteringApi, { auth, metering, ownOrigin, today });
+    pages.get('/', async (_request, reply) => reply.redirect('/admin', 302));
   });
 
-  app.get('/', async (_request, reply) => reply.redirect('/admin', 302));
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     try {

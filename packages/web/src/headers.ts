@@ -1,6 +1,7 @@
-// Security headers on every answer of both apps (@fastify/helmet), with one Content-Security-Policy: no
-// inline script at all, the pages' one stylesheet allowed by its hash, scripts and forms from the app's
-// own origin only, and no framing.
+// Security headers. Every answer of both apps: nosniff, a policy that lets nothing run or frame it, no
+// referrer (apiHeaders). The pages' contexts add @fastify/helmet's document protections and one
+// Content-Security-Policy: no inline script at all, the pages' one stylesheet allowed by its hash, scripts
+// and forms from the app's own origin only, and no framing.
 import { createHash } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
@@ -47,3 +48,17 @@ export async function securityHeaders(app: FastifyInstance, options: { hsts: boo
 }
 
 const NOT_A_PAGE = "default-src 'none'; frame-ancestors 'none'";
+
+/** What a JSON API answer carries: never sniffed as a page, nothing in it may run or be framed. */
+const API_HEADERS = { 'x-content-type-options': 'nosniff', 'content-security-policy': NOT_A_PAGE, 'referrer-policy': 'no-referrer' } as const;
+
+/**
+ * Headers for a context of service-to-service JSON APIs, set in one step. Helmet's document protections
+ * are for pages a browser renders; per answer they cost as much as the rest of a cached read.
+ */
+export function apiHeaders(app: FastifyInstance): void {
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(API_HEADERS);
+    done();
+  });
+}
