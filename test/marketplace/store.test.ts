@@ -104,12 +104,20 @@ for (const dialect of await testDialects()) {
       const first = await store.subscriptionPageJson({ publisherId, limit: 3 });
       assert.deepEqual(idsOf(first.json), ids.slice(0, 3));
       assert.equal(first.count, 3);
-      assert.equal(first.lastId, ids[2]);
-      assert.equal(await store.hasSubscriptionAfter(publisherId, first.lastId!), true);
-      const rest = await store.subscriptionPageJson({ publisherId, afterId: first.lastId, limit: 10 });
+      assert.equal(first.nextAfter, ids[2], 'more follow: the next page starts after the last id');
+      const rest = await store.subscriptionPageJson({ publisherId, afterId: first.nextAfter, limit: 4 });
       assert.deepEqual(idsOf(rest.json), ids.slice(3));
-      assert.equal(await store.hasSubscriptionAfter(publisherId, rest.lastId!), false);
-      assert.deepEqual(await store.subscriptionPageJson({ publisherId: 'nobody', limit: 10 }), { json: '', count: 0, lastId: undefined });
+      assert.equal(rest.nextAfter, undefined, 'a full last page says nothing follows');
+      assert.deepEqual(await store.subscriptionPageJson({ publisherId: 'nobody', limit: 10 }), { json: '', count: 0, nextAfter: undefined });
+
+      // A page read again is the same; a subscription written since changes it (no stale page is served).
+      assert.deepEqual(await store.subscriptionPageJson({ publisherId, limit: 3 }), first);
+      const changed = subscription({ publisherId, id: ids[1] });
+      await store.updateSubscription({ ...changed, name: 'Renamed since' });
+      assert.match((await store.subscriptionPageJson({ publisherId, limit: 3 })).json, /Renamed since/);
+      const earliest = subscription({ publisherId, id: '00000000-0000-4000-8000-000000000000' });
+      await store.transaction((tx) => tx.insertSubscription(earliest));
+      assert.deepEqual(idsOf((await store.subscriptionPageJson({ publisherId, limit: 3 })).json), [earliest.id, ...ids.slice(0, 2)]);
     });
 
     it('finds subscriptions whose term ended or whose grace period ran out', async () => {

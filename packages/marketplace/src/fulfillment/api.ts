@@ -38,8 +38,7 @@ export class FulfillmentApi {
   ): Promise<{ json: string; nextAfter: string | undefined }> {
     const { store } = this.ctx;
     const page = await store.subscriptionPageJson({ publisherId: publisher.publisherId, afterId, limit: pageSize });
-    const more = page.count === pageSize && page.lastId !== undefined && (await store.hasSubscriptionAfter(publisher.publisherId, page.lastId));
-    return { json: page.json, nextAfter: more ? page.lastId : undefined };
+    return { json: page.json, nextAfter: page.nextAfter };
   }
 
   async availablePlans(publisher: PublisherConfig, id: string, planId?: string): Promise<PlanConfig[]> {

@@ -1,14 +1,26 @@
-// Read-through cache of serialized subscriptions for the API's hot read path (get subscription).
-// Writers invalidate after commit; a reader stores what it read only if no write to that id committed
-// since it looked, so the cache never holds a document older than the database's.
+// Read-through cache of serialized subscriptions and list pages for the API's hot read paths (get
+// subscription, list subscriptions). Writers invalidate after commit; a reader stores what it read only
+// if no write committed since it looked, so the cache never holds a document older than the database's.
+// Any subscription written may change any page (a new one, a changed status), so a write drops them all.
 
 export interface CachedDocument {
   publisherId: string;
   doc: string;
 }
 
+/** One page of a publisher's subscriptions: the JSON array's inside, and the id to continue after. */
+export interface CachedPage {
+  json: string;
+  count: number;
+  nextAfter: string | undefined;
+}
+
+/** The most pages kept: a few per publisher and page size covers the pages clients walk. */
+const PAGE_LIMIT = 1000;
+
 export class DocumentCache {
   private readonly documents = new Map<string, CachedDocument>();
+  private readonly pages = new Map<string, CachedPage>();
   /** Bumped on every invalidation: a read that started before it must not fill the cache. */
   private generation = 0;
 
@@ -32,13 +44,25 @@ export class DocumentCache {
     this.documents.set(id, document);
   }
 
+  page(key: string): CachedPage | undefined {
+    return this.pages.get(key);
+  }
+
+  fillPage(key: string, page: CachedPage, snapshot: number): void {
+    if (snapshot !== this.generation) return;
+    if (this.pages.size >= PAGE_LIMIT) this.pages.clear();
+    this.pages.set(key, page);
+  }
+
   clear(): void {
     this.generation++;
     this.documents.clear();
+    this.pages.clear();
   }
 
   invalidate(ids: Iterable<string>): void {
     this.generation++;
     for (const id of ids) this.documents.delete(id);
+    this.pages.clear();
   }
 }

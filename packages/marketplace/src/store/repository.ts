@@ -4,7 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import type { OperationStatus } from '@saas-fulfillment/contract';
 import { openMigrated, Repository, SettingsTable, type Database, type DatabaseOptions, type DialectName, type Transact } from '@saas-fulfillment/store';
 import type { DeliveryAttempt, DeliveryRecord, InboxEntry, OperationRecord, SubscriptionRecord } from '../model.js';
-import { DocumentCache, type CachedDocument } from './document-cache.js';
+import { DocumentCache, type CachedDocument, type CachedPage } from './document-cache.js';
 import { deliveryToRow, inboxToRow, operationToRow, rowToDelivery, rowToInbox, rowToOperation, rowToSubscription, subscriptionToRow } from './rows.js';
 import { marketplaceMigrations, type MarketplaceTables } from './schema.js';
 import { UsageEvents } from './usage.js';
@@ -91,11 +91,12 @@ export class MarketplaceStore extends Repository<MarketplaceTables, MarketplaceS
    * `afterId`. The database joins the stored documents itself: one string crosses into JavaScript, not
    * a row object per subscription.
    */
-  async subscriptionPageJson(filter: {
-    publisherId: string;
-    afterId?: string | undefined;
-    limit: number;
-  }): Promise<{ json: string; count: number; lastId: string | undefined }> {
+  async subscriptionPageJson(filter: { publisherId: string; afterId?: string | undefined; limit: number }): Promise<CachedPage> {
+    const cache = this.written ? undefined : this.cache;
+    const key = `${filter.publisherId}\n${filter.afterId ?? ''}\n${filter.limit}`;
+    const cached = cache?.page(key);
+    if (cached) return cached;
+    const snapshot = cache?.snapshot() ?? 0;
     let page = this.db.selectFrom('mp_subscriptions').select(['id', 'doc']).where('publisher_id', '=', filter.publisherId).orderBy('id').limit(filter.limit);
     if (filter.afterId !== undefined) page = page.where('id', '>', filter.afterId);
     const joined =
@@ -106,11 +107,15 @@ export class MarketplaceStore extends Repository<MarketplaceTables, MarketplaceS
       .selectFrom(page.as('page'))
       .select((eb) => [joined.as('json'), eb.fn.countAll<number | string>().as('count'), eb.fn.max('page.id').as('lastId')])
       .executeTakeFirstOrThrow();
-    return { json: row.json ?? '', count: Number(row.count), lastId: row.lastId ?? undefined };
+    const count = Number(row.count);
+    const more = count === filter.limit && row.lastId !== null && (await this.hasSubscriptionAfter(filter.publisherId, row.lastId));
+    const result = { json: row.json ?? '', count, nextAfter: more ? (row.lastId ?? undefined) : undefined };
+    cache?.fillPage(key, result, snapshot);
+    return result;
   }
 
   /** True when the publisher has a subscription after `id` (is there another page?). */
-  async hasSubscriptionAfter(publisherId: string, id: string): Promise<boolean> {
+  private async hasSubscriptionAfter(publisherId: string, id: string): Promise<boolean> {
     const row = await this.db
       .selectFrom('mp_subscriptions')
       .select('id')
