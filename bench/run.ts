@@ -70,18 +70,25 @@ async function benchEmulator(): Promise<Row[]> {
       row('purchase', purchase.rps, 'req/s', { baseline: s.rawCommitsPerSecond, name: 'raw sequential durable commits', atLeast: 1 }),
     ];
   });
-  const short = { duration: 2 };
-  const at = async (count: number) =>
-    withServers(count, async (s) => ({
-      get: await load({ url: s.api(`/saas/subscriptions/${s.someId}`), headers: s.auth, ...short }),
-      page: await load({ url: s.firstPage, headers: s.auth, ...short }),
-      purchase: await load({ ...s.purchase, ...short }),
-    }));
-  const small = await at(1000);
-  const large = await at(100_000);
-  const scaling = (id: string, key: keyof typeof small) =>
-    row(`${id}-100k-vs-1k`, large[key].rps, 'req/s', { baseline: small[key].rps, name: 'the same at 1,000 subscriptions', atLeast: 0.8 });
-  return [...main, scaling('get-subscription', 'get'), scaling('list-page', 'page'), scaling('purchase', 'purchase')];
+  // Both sizes served side by side and measured in alternating rounds, each beside the other.
+  const scaling = await withServers(1000, (small) =>
+    withServers(100_000, async (large) => {
+      const get = (s: Servers) => ({ url: s.api(`/saas/subscriptions/${s.someId}`), headers: s.auth });
+      const page = (s: Servers) => ({ url: s.firstPage, headers: s.auth });
+      return {
+        get: await paired(get(large), get(small)),
+        page: await paired(page(large), page(small)),
+        purchase: await paired(large.purchase, small.purchase),
+      };
+    }),
+  );
+  const grows = (id: string, key: keyof typeof scaling) =>
+    row(`${id}-100k-vs-1k`, scaling[key].subject.rps, 'req/s', {
+      baseline: scaling[key].baseline.rps,
+      name: 'the same at 1,000 subscriptions',
+      atLeast: 0.8,
+    });
+  return [...main, grows('get-subscription', 'get'), grows('list-page', 'page'), grows('purchase', 'purchase')];
 }
 
 interface Servers {
