@@ -120,6 +120,18 @@ for (const dialect of await testDialects()) {
       assert.deepEqual(idsOf((await store.subscriptionPageJson({ publisherId, limit: 3 })).json), [earliest.id, ...ids.slice(0, 2)]);
     });
 
+    it('finds a landing token by its hash, again and again, and nothing once the state is cleared', async () => {
+      const s = subscription();
+      await store.insertSubscription(s);
+      await store.transaction((tx) => tx.insertLandingToken('hash-1', s.id, '2026-05-01T00:00:00.000Z'));
+      const expected = { subscriptionId: s.id, expiresAt: '2026-05-01T00:00:00.000Z' };
+      assert.deepEqual(await store.findLandingToken('hash-1'), expected);
+      assert.deepEqual(await store.findLandingToken('hash-1'), expected);
+      assert.equal(await store.findLandingToken('hash-2'), undefined);
+      await store.clearState();
+      assert.equal(await store.findLandingToken('hash-1'), undefined, 'a cleared store forgets its tokens');
+    });
+
     it('finds subscriptions whose term ended or whose grace period ran out', async () => {
       const ended = subscription({ termEnd: '2026-04-01T00:00:00.000Z' });
       const running = subscription({ termEnd: '2026-06-01T00:00:00.000Z' });

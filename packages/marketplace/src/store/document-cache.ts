@@ -2,6 +2,7 @@
 // subscription, list subscriptions). Writers invalidate after commit; a reader stores what it read only
 // if no write committed since it looked, so the cache never holds a document older than the database's.
 // Any subscription written may change any page (a new one, a changed status), so a write drops them all.
+// Landing tokens never change once issued, so a token found is kept until the state is cleared.
 
 export interface CachedDocument {
   publisherId: string;
@@ -17,10 +18,19 @@ export interface CachedPage {
 
 /** The most pages kept: a few per publisher and page size covers the pages clients walk. */
 const PAGE_LIMIT = 1000;
+/** The most landing tokens kept (found ones only). */
+const TOKEN_LIMIT = 10_000;
+
+/** What a landing token names, by the token's hash. */
+export interface CachedToken {
+  subscriptionId: string;
+  expiresAt: string;
+}
 
 export class DocumentCache {
   private readonly documents = new Map<string, CachedDocument>();
   private readonly pages = new Map<string, CachedPage>();
+  private readonly tokens = new Map<string, CachedToken>();
   /** Bumped on every invalidation: a read that started before it must not fill the cache. */
   private generation = 0;
 
@@ -54,10 +64,21 @@ export class DocumentCache {
     this.pages.set(key, page);
   }
 
+  token(hash: string): CachedToken | undefined {
+    return this.tokens.get(hash);
+  }
+
+  fillToken(hash: string, token: CachedToken, snapshot: number): void {
+    if (snapshot !== this.generation) return;
+    if (this.tokens.size >= TOKEN_LIMIT) this.tokens.clear();
+    this.tokens.set(hash, token);
+  }
+
   clear(): void {
     this.generation++;
     this.documents.clear();
     this.pages.clear();
+    this.tokens.clear();
   }
 
   invalidate(ids: Iterable<string>): void {

@@ -4,7 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import type { OperationStatus } from '@saas-fulfillment/contract';
 import { openMigrated, Repository, SettingsTable, type Database, type DatabaseOptions, type DialectName, type Transact } from '@saas-fulfillment/store';
 import type { DeliveryAttempt, DeliveryRecord, InboxEntry, OperationRecord, SubscriptionRecord } from '../model.js';
-import { DocumentCache, type CachedDocument, type CachedPage } from './document-cache.js';
+import { DocumentCache, type CachedDocument, type CachedPage, type CachedToken } from './document-cache.js';
 import { deliveryToRow, inboxToRow, operationToRow, rowToDelivery, rowToInbox, rowToOperation, rowToSubscription, subscriptionToRow } from './rows.js';
 import { marketplaceMigrations, type MarketplaceTables } from './schema.js';
 import { UsageEvents } from './usage.js';
@@ -155,9 +155,16 @@ export class MarketplaceStore extends Repository<MarketplaceTables, MarketplaceS
     await this.db.insertInto('mp_landing_tokens').values({ token_hash: tokenHash, subscription_id: subscriptionId, expires_at: expiresAt }).execute();
   }
 
-  async findLandingToken(tokenHash: string): Promise<{ subscriptionId: string; expiresAt: string } | undefined> {
+  async findLandingToken(tokenHash: string): Promise<CachedToken | undefined> {
+    const cache = this.written ? undefined : this.cache;
+    const cached = cache?.token(tokenHash);
+    if (cached) return cached;
+    const snapshot = cache?.snapshot() ?? 0;
     const row = await this.db.selectFrom('mp_landing_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
-    return row && { subscriptionId: row.subscription_id, expiresAt: row.expires_at };
+    if (!row) return undefined;
+    const found = { subscriptionId: row.subscription_id, expiresAt: row.expires_at };
+    cache?.fillToken(tokenHash, found, snapshot);
+    return found;
   }
 
   // Operations
