@@ -100,6 +100,7 @@ export class Metering {
     const currentHour = usageHour(new Date(now));
     // At risk: unsent hours whose window closes within AT_RISK_MS, found by the database, not by a scan.
     const before = new Date(now - USAGE_WINDOW_MS + AT_RISK_MS + 1).toISOString();
+    // biome-ignore lint/complexity/useMathMinMax: ISO timestamps compare as text; Math.min would make them NaN
     const unsent = await usage.hoursOf({ status: ['open', 'ready'], before: before < currentHour ? before : currentHour, limit, oldestFirst: true });
     const settled = await usage.hoursOf({ status: ['rejected', 'expired', 'accepted'], limit: 1000 });
     const alerts: MeteringAlert[] = [
