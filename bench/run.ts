@@ -62,12 +62,12 @@ async function benchEmulator(): Promise<Row[]> {
       bare,
     );
     const page = await paired({ url: s.firstPage, headers: s.auth }, { url: `${s.bareUrl}/page` });
-    const purchase = await load(s.purchase);
+    const purchase = await alternate(() => measure({ ...s.purchase, duration: 1 }), s.rawCommits, s.purchase);
     return [
       row('get-subscription', get.subject.rps, 'req/s', { baseline: get.baseline.rps, name: 'bare route, same body', atLeast: 0.75 }),
       row('resolve', resolve.subject.rps, 'req/s', { baseline: resolve.baseline.rps, name: 'bare route, same body', atLeast: 0.5 }),
       row('list-page', page.subject.rps, 'req/s', { baseline: page.baseline.rps, name: 'bare route, same page bytes', atLeast: 0.5 }),
-      row('purchase', purchase.rps, 'req/s', { baseline: s.rawCommitsPerSecond, name: 'raw sequential durable commits', atLeast: 1 }),
+      row('purchase', purchase.subject.rps, 'req/s', { baseline: purchase.baseline.rps, name: 'raw sequential durable commits', atLeast: 1 }),
     ];
   });
   // Both sizes served side by side and measured in alternating rounds, each beside the other.
@@ -98,7 +98,8 @@ interface Servers {
   someId: string;
   firstPage: string;
   landingToken: string;
-  rawCommitsPerSecond: number;
+  /** One second of the store's raw sequential commits, measured in the servers' process. */
+  rawCommits: () => Promise<Load>;
   purchase: autocannon.Options;
 }
 
@@ -110,7 +111,7 @@ async function withServers<T>(count: number, work: (s: Servers) => Promise<T>): 
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   try {
-    const ready = await new Promise<{ marketplaceUrl: string; bareUrl: string; landingToken: string; rawCommitsPerSecond: number }>((resolve, reject) => {
+    const ready = await new Promise<{ marketplaceUrl: string; bareUrl: string; landingToken: string }>((resolve, reject) => {
       child.once('message', (message) => resolve(message as never));
       child.once('exit', (code) => reject(new Error(`bench servers exited with ${code}`)));
     });
@@ -129,7 +130,7 @@ async function withServers<T>(count: number, work: (s: Servers) => Promise<T>): 
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ offerId: 'contoso-saas', planId: 'basic' }),
     };
-    return await work({ ...ready, api, auth, someId: ids[Math.floor(ids.length / 2)] ?? '', firstPage, purchase });
+    return await work({ ...ready, api, auth, someId: ids[Math.floor(ids.length / 2)] ?? '', firstPage, purchase, rawCommits: () => rawCommitsOf(child) });
   } finally {
     child.kill();
   }
@@ -139,8 +140,8 @@ async function withServers<T>(count: number, work: (s: Servers) => Promise<T>): 
 async function benchIngest(databaseUrl: string | undefined): Promise<Row[]> {
   const dialect = databaseUrl ? 'postgres' : 'sqlite';
   progress(`webhook ingest on ${dialect}…`);
-  return withChild('ingest-server.ts', databaseUrl, async (server: { url: string; token: string; rawCommitsPerSecond: number }) => {
-    const ingest = await load({
+  return withChild('ingest-server.ts', databaseUrl, async (server: { url: string; token: string }, child) => {
+    const webhooks: autocannon.Options = {
       url: `${server.url}/webhook`,
       method: 'POST',
       headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
@@ -160,10 +161,15 @@ async function benchIngest(databaseUrl: string | undefined): Promise<Row[]> {
           }),
         },
       ],
-    });
-    const against = { baseline: server.rawCommitsPerSecond, name: 'raw sequential durable commits', atLeast: databaseUrl ? 3 : 1.5 };
-    const rate = row(`webhook-ingest-${dialect}`, ingest.rps, 'req/s', against);
-    return databaseUrl ? [rate] : [rate, bounded('webhook-ingest-sqlite-p99', ingest.p99, 'ms', 10)];
+    };
+    const ingest = await alternate(
+      () => measure({ ...webhooks, duration: 1 }),
+      () => rawCommitsOf(child),
+      webhooks,
+    );
+    const against = { baseline: ingest.baseline.rps, name: 'raw sequential durable commits', atLeast: databaseUrl ? 3 : 1.5 };
+    const rate = row(`webhook-ingest-${dialect}`, ingest.subject.rps, 'req/s', against);
+    return databaseUrl ? [rate] : [rate, bounded('webhook-ingest-sqlite-p99', ingest.subject.p99, 'ms', 10)];
   });
 }
 
@@ -314,11 +320,6 @@ async function withChild<T, R>(
   }
 }
 
-async function load(options: autocannon.Options): Promise<Load> {
-  await measure({ ...options, duration: 1 }); // warm-up
-  return measure(options);
-}
-
 async function measure(options: autocannon.Options): Promise<Load> {
   const result = await autocannon({ ...options, connections: options.connections ?? CONNECTIONS, duration: options.duration ?? DURATION });
   return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.timeouts + result.non2xx };
@@ -328,13 +329,26 @@ async function measure(options: autocannon.Options): Promise<Load> {
  * A measure and its baseline in alternating one-second rounds (as many as BENCH_SECONDS), so that a
  * machine whose speed drifts while the bench runs (a shared host) slows both alike and their ratio holds.
  */
-async function paired(subject: autocannon.Options, baseline: autocannon.Options): Promise<{ subject: Load; baseline: Load }> {
+function paired(subject: autocannon.Options, baseline: autocannon.Options): Promise<{ subject: Load; baseline: Load }> {
+  return alternate(
+    () => measure({ ...subject, duration: 1 }),
+    () => measure({ ...baseline, duration: 1 }),
+    subject,
+    baseline,
+  );
+}
+
+/** One-second rounds of `subject` and `baseline` in turn, after a warm-up of the loads given; their means. */
+async function alternate(
+  subject: () => Promise<Load>,
+  baseline: () => Promise<Load>,
+  ...warmUp: autocannon.Options[]
+): Promise<{ subject: Load; baseline: Load }> {
+  for (const options of warmUp) await measure({ ...options, duration: 1 });
   const rounds: { subject: Load; baseline: Load }[] = [];
-  await measure({ ...baseline, duration: 1 }); // warm-up, both
-  await measure({ ...subject, duration: 1 });
   for (let round = 0; round < DURATION; round++) {
-    const first = await measure({ ...baseline, duration: 1 });
-    rounds.push({ baseline: first, subject: await measure({ ...subject, duration: 1 }) });
+    const first = await baseline();
+    rounds.push({ baseline: first, subject: await subject() });
   }
   const mean = (side: 'subject' | 'baseline'): Load => ({
     rps: rounds.reduce((sum, r) => sum + r[side].rps, 0) / rounds.length,
@@ -342,4 +356,17 @@ async function paired(subject: autocannon.Options, baseline: autocannon.Options)
     errors: rounds.reduce((sum, r) => sum + r[side].errors, 0),
   });
   return { subject: mean('subject'), baseline: mean('baseline') };
+}
+
+/** One second of raw sequential commits in a bench child (see commits.ts), as a load. */
+function rawCommitsOf(child: ReturnType<typeof fork>): Promise<Load> {
+  return new Promise((resolve) => {
+    const answer = (message: { rawCommits?: number }) => {
+      if (message.rawCommits === undefined) return;
+      child.off('message', answer);
+      resolve({ rps: message.rawCommits, p99: 0, errors: 0 });
+    };
+    child.on('message', answer);
+    child.send({ command: 'raw-commits' });
+  });
 }

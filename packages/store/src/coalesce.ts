@@ -9,35 +9,39 @@ export type Coalesced<In, Out> = (item: In) => Promise<Out>;
 
 /**
  * Gathers items until the next turn of the event loop, then hands at most `maxBatch` of them to `handle`,
- * which returns one outcome per item in order (or throws, failing all of them). Batches run one at a time.
+ * which returns one outcome per item in order (or throws, failing all of them). At most `concurrency`
+ * batches run at once; items that come meanwhile wait and form the next batch.
  */
-export function coalesce<In, Out>(handle: (items: In[]) => Promise<Outcome<Out>[]>, maxBatch: number): Coalesced<In, Out> {
+export function coalesce<In, Out>(handle: (items: In[]) => Promise<Outcome<Out>[]>, maxBatch: number, concurrency = 1): Coalesced<In, Out> {
   const waiting: { item: In; resolve: (value: Out) => void; reject: (error: unknown) => void }[] = [];
   let scheduled = false;
-  let running: Promise<void> = Promise.resolve();
+  let running = 0;
 
   const flush = async () => {
     scheduled = false;
+    if (running >= concurrency || waiting.length === 0) return;
     const batch = waiting.splice(0, maxBatch);
+    running++;
     if (waiting.length > 0) schedule();
     let outcomes: Outcome<Out>[];
     try {
       outcomes = await handle(batch.map((entry) => entry.item));
     } catch (error) {
       outcomes = batch.map(() => ({ ok: false, error }));
+    } finally {
+      running--;
     }
     for (const [i, entry] of batch.entries()) {
       const outcome = outcomes[i] ?? { ok: false, error: new Error('the batch gave no outcome for this item') };
       if (outcome.ok) entry.resolve(outcome.value);
       else entry.reject(outcome.error);
     }
+    if (waiting.length > 0 && !scheduled) schedule();
   };
 
   const schedule = () => {
     scheduled = true;
-    setImmediate(() => {
-      running = running.then(flush);
-    });
+    setImmediate(() => void flush());
   };
 
   return (item) =>

@@ -43,7 +43,8 @@ export class WebhookInbox extends FulfillmentPart {
     });
     if (fresh.includes(true)) this.deps.wake();
     return fresh.map((value) => ({ ok: true, value }));
-  }, MAX_BATCH);
+    // PostgreSQL commits batches side by side on its pool; SQLite has one writer.
+  }, MAX_BATCH, this.store.dialect === 'postgres' ? 4 : 1);
 
   /**
    * Takes in the operations still waiting on us that no webhook brought (a delivery lost for good): for
