@@ -5,7 +5,7 @@ import { MarketplaceError } from '@saas-fulfillment/client';
 import type { SaaSOperation } from '@saas-fulfillment/contract';
 import type { Job } from '../jobs/job.js';
 import { GiveUp } from '../jobs/worker.js';
-import { coalesce } from '@saas-fulfillment/store';
+import { coalesce, type Outcome } from '@saas-fulfillment/store';
 import type { OperationOutcome, WebhookReceipt } from '../model.js';
 import { FulfillmentPart, toLocalOperation, type FulfillmentDeps, type SeenOperation } from './context.js';
 import type { Projection } from './projection.js';
@@ -23,28 +23,33 @@ export class WebhookInbox extends FulfillmentPart {
 
   /**
    * Writes a verified webhook durably, deduplicated on the operation id, with the job that handles it;
-   * resolves true when it was new, once it is on disk. Webhooks that arrive together share the write.
+   * resolves true when it was new, once it is on disk. Webhooks that arrive together share the write;
+   * PostgreSQL commits batches side by side on its pool, SQLite has one writer.
    */
-  readonly receiveWebhook: (receipt: WebhookReceipt) => Promise<boolean> = coalesce(async (receipts) => {
+  readonly receiveWebhook: (receipt: WebhookReceipt) => Promise<boolean> = coalesce(
+    (receipts) => this.writeBatch(receipts),
+    MAX_BATCH,
+    this.store.dialect === 'postgres' ? 4 : 1,
+  );
+
+  private async writeBatch(receipts: WebhookReceipt[]): Promise<Outcome<boolean>[]> {
     const fresh = await this.store.transaction(async (tx) => {
       const at = this.now();
       const isNew = await tx.recordWebhooks(receipts, at);
-      await tx.jobs.enqueueAll(
-        receipts
-          .filter((_, i) => isNew[i])
-          .map(({ operationId, subscriptionId, action }) => ({
-            kind: 'webhook' as const,
-            payload: { operationId, subscriptionId, action },
-            runAt: at,
-            maxAttempts: 10,
-          })),
-      );
+      const jobs = receipts
+        .filter((_, i) => isNew[i])
+        .map(({ operationId, subscriptionId, action }) => ({
+          kind: 'webhook' as const,
+          payload: { operationId, subscriptionId, action },
+          runAt: at,
+          maxAttempts: 10,
+        }));
+      await tx.jobs.enqueueAll(jobs);
       return isNew;
     });
     if (fresh.includes(true)) this.deps.wake();
     return fresh.map((value) => ({ ok: true, value }));
-    // PostgreSQL commits batches side by side on its pool; SQLite has one writer.
-  }, MAX_BATCH, this.store.dialect === 'postgres' ? 4 : 1);
+  }
 
   /**
    * Takes in the operations still waiting on us that no webhook brought (a delivery lost for good): for
