@@ -27,63 +27,70 @@ export interface CachedToken {
   expiresAt: string;
 }
 
+/** One kind of entry, at most `limit` of them: past it, the oldest is dropped. */
+class Shelf<V> {
+  private readonly entries = new Map<string, V>();
+  constructor(private readonly limit: number) {}
+
+  get(key: string): V | undefined {
+    return this.entries.get(key);
+  }
+
+  put(key: string, value: V): void {
+    if (this.entries.size >= this.limit) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    this.entries.set(key, value);
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+/** What the cache keeps, by kind. */
+interface Kept {
+  documents: CachedDocument;
+  pages: CachedPage;
+  tokens: CachedToken;
+}
+
 export class DocumentCache {
-  private readonly documents = new Map<string, CachedDocument>();
-  private readonly pages = new Map<string, CachedPage>();
-  private readonly tokens = new Map<string, CachedToken>();
+  readonly shelves: { readonly [K in keyof Kept]: Shelf<Kept[K]> };
   /** Bumped on every invalidation: a read that started before it must not fill the cache. */
   private generation = 0;
 
-  constructor(private readonly limit = 50_000) {}
-
-  get(id: string): CachedDocument | undefined {
-    return this.documents.get(id);
+  constructor(documentLimit = 50_000) {
+    this.shelves = { documents: new Shelf(documentLimit), pages: new Shelf(PAGE_LIMIT), tokens: new Shelf(TOKEN_LIMIT) };
   }
 
-  /** Marks the start of a database read; pass the result to `fill`. */
-  snapshot(): number {
-    return this.generation;
-  }
-
-  fill(id: string, document: CachedDocument, snapshot: number): void {
-    if (snapshot !== this.generation) return;
-    if (this.documents.size >= this.limit) {
-      const oldest = this.documents.keys().next().value;
-      if (oldest !== undefined) this.documents.delete(oldest);
-    }
-    this.documents.set(id, document);
-  }
-
-  page(key: string): CachedPage | undefined {
-    return this.pages.get(key);
-  }
-
-  fillPage(key: string, page: CachedPage, snapshot: number): void {
-    if (snapshot !== this.generation) return;
-    if (this.pages.size >= PAGE_LIMIT) this.pages.clear();
-    this.pages.set(key, page);
-  }
-
-  token(hash: string): CachedToken | undefined {
-    return this.tokens.get(hash);
-  }
-
-  fillToken(hash: string, token: CachedToken, snapshot: number): void {
-    if (snapshot !== this.generation) return;
-    if (this.tokens.size >= TOKEN_LIMIT) this.tokens.clear();
-    this.tokens.set(hash, token);
+  /**
+   * The entry of that kind under `key`, or what `load` reads from the database, kept unless a write
+   * committed while it read (it might be older than that write).
+   */
+  async through<K extends keyof Kept>(kind: K, key: string, load: () => Promise<Kept[K] | undefined>): Promise<Kept[K] | undefined> {
+    const shelf: Shelf<Kept[K]> = this.shelves[kind];
+    const kept = shelf.get(key);
+    if (kept !== undefined) return kept;
+    const snapshot = this.generation;
+    const value = await load();
+    if (value !== undefined && snapshot === this.generation) shelf.put(key, value);
+    return value;
   }
 
   clear(): void {
     this.generation++;
-    this.documents.clear();
-    this.pages.clear();
-    this.tokens.clear();
+    for (const shelf of Object.values(this.shelves)) shelf.clear();
   }
 
   invalidate(ids: Iterable<string>): void {
     this.generation++;
-    for (const id of ids) this.documents.delete(id);
-    this.pages.clear();
+    for (const id of ids) this.shelves.documents.delete(id);
+    this.shelves.pages.clear();
   }
 }

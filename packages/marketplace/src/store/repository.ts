@@ -75,16 +75,17 @@ export class MarketplaceStore extends Repository<MarketplaceTables, MarketplaceS
    * and sends it, with no parsing or serializing per request.
    */
   async getSubscriptionDocument(id: string): Promise<CachedDocument | undefined> {
-    const cache = this.written ? undefined : this.cache;
-    const cached = cache?.get(id);
-    if (cached) return cached;
-    const snapshot = cache?.snapshot() ?? 0;
-    const row = await this.db.selectFrom('mp_subscriptions').select(['publisher_id', 'doc']).where('id', '=', id).executeTakeFirst();
-    if (!row) return undefined;
-    const document = { publisherId: row.publisher_id, doc: row.doc };
-    cache?.fill(id, document, snapshot);
-    return document;
+    return this.readThrough('documents', id, async () => {
+      const row = await this.db.selectFrom('mp_subscriptions').select(['publisher_id', 'doc']).where('id', '=', id).executeTakeFirst();
+      return row && { publisherId: row.publisher_id, doc: row.doc };
+    });
   }
+
+  /** Through the cache when this store has one and is not inside a transaction (whose writes are not committed). */
+  private readThrough: DocumentCache['through'] = (kind, key, load) => {
+    const cache = this.written ? undefined : this.cache;
+    return cache ? cache.through(kind, key, load) : load();
+  };
 
   /**
    * One page of a publisher's subscriptions as a JSON array body (without brackets), in id order after
@@ -92,26 +93,23 @@ export class MarketplaceStore extends Repository<MarketplaceTables, MarketplaceS
    * a row object per subscription.
    */
   async subscriptionPageJson(filter: { publisherId: string; afterId?: string | undefined; limit: number }): Promise<CachedPage> {
-    const cache = this.written ? undefined : this.cache;
     const key = `${filter.publisherId}\n${filter.afterId ?? ''}\n${filter.limit}`;
-    const cached = cache?.page(key);
-    if (cached) return cached;
-    const snapshot = cache?.snapshot() ?? 0;
-    let page = this.db.selectFrom('mp_subscriptions').select(['id', 'doc']).where('publisher_id', '=', filter.publisherId).orderBy('id').limit(filter.limit);
-    if (filter.afterId !== undefined) page = page.where('id', '>', filter.afterId);
-    const joined =
-      this.dialect === 'postgres'
-        ? sql<string | null>`string_agg(page.doc, ',' order by page.id)`
-        : sql<string | null>`group_concat(page.doc, ',' order by page.id)`;
-    const row = await this.db
-      .selectFrom(page.as('page'))
-      .select((eb) => [joined.as('json'), eb.fn.countAll<number | string>().as('count'), eb.fn.max('page.id').as('lastId')])
-      .executeTakeFirstOrThrow();
-    const count = Number(row.count);
-    const more = count === filter.limit && row.lastId !== null && (await this.hasSubscriptionAfter(filter.publisherId, row.lastId));
-    const result = { json: row.json ?? '', count, nextAfter: more ? (row.lastId ?? undefined) : undefined };
-    cache?.fillPage(key, result, snapshot);
-    return result;
+    const found = await this.readThrough('pages', key, async (): Promise<CachedPage> => {
+      let page = this.db.selectFrom('mp_subscriptions').select(['id', 'doc']).where('publisher_id', '=', filter.publisherId).orderBy('id').limit(filter.limit);
+      if (filter.afterId !== undefined) page = page.where('id', '>', filter.afterId);
+      const joined =
+        this.dialect === 'postgres'
+          ? sql<string | null>`string_agg(page.doc, ',' order by page.id)`
+          : sql<string | null>`group_concat(page.doc, ',' order by page.id)`;
+      const row = await this.db
+        .selectFrom(page.as('page'))
+        .select((eb) => [joined.as('json'), eb.fn.countAll<number | string>().as('count'), eb.fn.max('page.id').as('lastId')])
+        .executeTakeFirstOrThrow();
+      const count = Number(row.count);
+      const more = count === filter.limit && row.lastId !== null && (await this.hasSubscriptionAfter(filter.publisherId, row.lastId));
+      return { json: row.json ?? '', count, nextAfter: more ? (row.lastId ?? undefined) : undefined };
+    });
+    return found ?? { json: '', count: 0, nextAfter: undefined };
   }
 
   /** True when the publisher has a subscription after `id` (is there another page?). */
@@ -156,15 +154,10 @@ export class MarketplaceStore extends Repository<MarketplaceTables, MarketplaceS
   }
 
   async findLandingToken(tokenHash: string): Promise<CachedToken | undefined> {
-    const cache = this.written ? undefined : this.cache;
-    const cached = cache?.token(tokenHash);
-    if (cached) return cached;
-    const snapshot = cache?.snapshot() ?? 0;
-    const row = await this.db.selectFrom('mp_landing_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
-    if (!row) return undefined;
-    const found = { subscriptionId: row.subscription_id, expiresAt: row.expires_at };
-    cache?.fillToken(tokenHash, found, snapshot);
-    return found;
+    return this.readThrough('tokens', tokenHash, async () => {
+      const row = await this.db.selectFrom('mp_landing_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+      return row && { subscriptionId: row.subscription_id, expiresAt: row.expires_at };
+    });
   }
 
   // Operations
