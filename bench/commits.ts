@@ -1,6 +1,7 @@
 // The store's own durable commit rate, the yardstick ingest and purchase rates are read against: one-row
 // transactions, one after the other, for two seconds.
 
+// Keys run on across measures: a key written before would make a commit that writes nothing.
 let counter = 0;
 
 /** `commit(i)` commits one small row in its own transaction; measured for `ms`. */

@@ -187,7 +187,17 @@ for (const dialect of await testDialects())
       assert.equal(changes.length, 1);
     });
 
-    it('absorbs duplicates that arrive at the same moment, written in one batch: one first delivery, one job each', async () => {
+    it('counts a repeat inside one written batch as one more delivery, and only the first notice as new', async () => {
+      const receipt = (operationId: string) => ({ operationId, subscriptionId: 'sub-batch', action: 'Suspend', payload: '{}' });
+      const [a, b] = [crypto.randomUUID(), crypto.randomUUID()];
+      const at = new Date().toISOString();
+      assert.deepEqual(await store().recordWebhooks([receipt(a), receipt(a), receipt(b), receipt(a)], at), [true, false, true, false]);
+      assert.deepEqual(await store().recordWebhooks([receipt(b), receipt(a)], at), [false, false], 'both already stored');
+      const deliveries = Object.fromEntries((await store().inboxOf('sub-batch')).map((w) => [w.operationId, w.deliveries]));
+      assert.deepEqual(deliveries, { [a]: 4, [b]: 2 });
+    });
+
+    it('absorbs duplicates that arrive at the same moment: one first delivery, one job each', async () => {
       const ids = [await subscribe(), await subscribe()];
       const bodies = ids.map(sampleBody);
       const bearer = await token();

@@ -76,7 +76,6 @@ export interface SubscriptionFilter {
   limit: number;
 }
 
-/** One webhook as the inbox holds it: the first delivery, and how many came for the same operation. */
 /** A verified webhook as it arrived: the fields acted on, and its body as sent. */
 export interface WebhookReceipt {
   operationId: string;
@@ -85,6 +84,7 @@ export interface WebhookReceipt {
   payload: string;
 }
 
+/** One webhook as the inbox holds it: the first delivery, and how many came for the same operation. */
 export interface InboxReceipt {
   operationId: string;
   action: string;

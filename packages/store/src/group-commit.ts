@@ -26,18 +26,16 @@ type Work<Tables> = (trx: Transaction<Tables>) => Promise<unknown>;
  * unit must not wait on another transaction: it would wait for its own batch to end.
  */
 export function groupCommit<Tables>(db: Kysely<Tables>): Transact<Tables> {
-  const run = coalesce<Work<Tables>, unknown>(
-    (units) =>
-      db.transaction().execute(async (trx) => {
-        const outcomes: Outcome<unknown>[] = [];
-        for (const work of units) outcomes.push(units.length === 1 ? await outcomeOf(() => work(trx)) : await inSavepoint(work, trx));
-        // A lone unit's failure rolls the whole transaction back, as it would without grouping.
-        const only = outcomes[0];
-        if (units.length === 1 && only && !only.ok) throw only.error;
-        return outcomes;
-      }),
-    MAX_UNITS,
-  );
+  const run = coalesce<Work<Tables>, unknown>(async (units) => {
+    // A lone unit needs no savepoint: it is the whole transaction, as it would be without grouping.
+    const [only] = units;
+    if (units.length === 1 && only) return [await outcomeOf(() => db.transaction().execute(only))];
+    return db.transaction().execute(async (trx) => {
+      const outcomes: Outcome<unknown>[] = [];
+      for (const work of units) outcomes.push(await inSavepoint(work, trx));
+      return outcomes;
+    });
+  }, MAX_UNITS);
   return <T>(work: (trx: Transaction<Tables>) => Promise<T>) => run(work) as Promise<T>;
 }
 

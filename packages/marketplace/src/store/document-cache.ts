@@ -54,7 +54,7 @@ class Shelf<V> {
 }
 
 /** What the cache keeps, by kind. */
-interface Kept {
+export interface Kept {
   documents: CachedDocument;
   pages: CachedPage;
   tokens: CachedToken;
@@ -73,9 +73,10 @@ export class DocumentCache {
    * The entry of that kind under `key`, or what `load` reads from the database, kept unless a write
    * committed while it read (it might be older than that write).
    */
-  async through<K extends keyof Kept>(kind: K, key: string, load: () => Promise<Kept[K] | undefined>): Promise<Kept[K] | undefined> {
+  async through<K extends keyof Kept, Found extends Kept[K] | undefined>(kind: K, key: string, load: () => Promise<Found>): Promise<Found> {
     const shelf: Shelf<Kept[K]> = this.shelves[kind];
-    const kept = shelf.get(key);
+    // What is kept there came from a load of the same kind.
+    const kept = shelf.get(key) as Found | undefined;
     if (kept !== undefined) return kept;
     const snapshot = this.generation;
     const value = await load();

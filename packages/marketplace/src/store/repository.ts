@@ -4,7 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import type { OperationStatus } from '@saas-fulfillment/contract';
 import { openMigrated, Repository, SettingsTable, type Database, type DatabaseOptions, type DialectName, type Transact } from '@saas-fulfillment/store';
 import type { DeliveryAttempt, DeliveryRecord, InboxEntry, OperationRecord, SubscriptionRecord } from '../model.js';
-import { DocumentCache, type CachedDocument, type CachedPage, type CachedToken } from './document-cache.js';
+import { DocumentCache, type CachedDocument, type CachedPage, type CachedToken, type Kept } from './document-cache.js';
 import { deliveryToRow, inboxToRow, operationToRow, rowToDelivery, rowToInbox, rowToOperation, rowToSubscription, subscriptionToRow } from './rows.js';
 import { marketplaceMigrations, type MarketplaceTables } from './schema.js';
 import { UsageEvents } from './usage.js';
@@ -82,10 +82,10 @@ export class MarketplaceStore extends Repository<MarketplaceTables, MarketplaceS
   }
 
   /** Through the cache when this store has one and is not inside a transaction (whose writes are not committed). */
-  private readThrough: DocumentCache['through'] = (kind, key, load) => {
+  private readThrough<K extends keyof Kept, Found extends Kept[K] | undefined>(kind: K, key: string, load: () => Promise<Found>): Promise<Found> {
     const cache = this.written ? undefined : this.cache;
     return cache ? cache.through(kind, key, load) : load();
-  };
+  }
 
   /**
    * One page of a publisher's subscriptions as a JSON array body (without brackets), in id order after
@@ -94,7 +94,7 @@ export class MarketplaceStore extends Repository<MarketplaceTables, MarketplaceS
    */
   async subscriptionPageJson(filter: { publisherId: string; afterId?: string | undefined; limit: number }): Promise<CachedPage> {
     const key = `${filter.publisherId}\n${filter.afterId ?? ''}\n${filter.limit}`;
-    const found = await this.readThrough('pages', key, async (): Promise<CachedPage> => {
+    return this.readThrough('pages', key, async (): Promise<CachedPage> => {
       let page = this.db.selectFrom('mp_subscriptions').select(['id', 'doc']).where('publisher_id', '=', filter.publisherId).orderBy('id').limit(filter.limit);
       if (filter.afterId !== undefined) page = page.where('id', '>', filter.afterId);
       const joined =
@@ -109,7 +109,6 @@ export class MarketplaceStore extends Repository<MarketplaceTables, MarketplaceS
       const more = count === filter.limit && row.lastId !== null && (await this.hasSubscriptionAfter(filter.publisherId, row.lastId));
       return { json: row.json ?? '', count, nextAfter: more ? (row.lastId ?? undefined) : undefined };
     });
-    return found ?? { json: '', count: 0, nextAfter: undefined };
   }
 
   /** True when the publisher has a subscription after `id` (is there another page?). */

@@ -125,13 +125,10 @@ export class PublisherStore extends Repository<PublisherTables, PublisherStore> 
   }
 
   /**
-   * Records a webhook delivery; true when it is the first for this operation id. A duplicate only
-   * bumps the delivery count, so it never queues work twice.
-   */
-  /**
-   * Stores webhooks received together, one row per operation (a repeat counts one more delivery); for each
-   * notice, in order, whether it is the operation's first delivery. Rows are written in operation order,
-   * so two writers on PostgreSQL never wait on each other's rows crosswise.
+   * Stores webhooks received together, one row per operation (a repeat only bumps the delivery count, so
+   * it never queues work twice); for each notice, in order, whether it is the operation's first delivery.
+   * Rows are written in operation order, so two writers on PostgreSQL never wait on each other's rows
+   * crosswise.
    */
   async recordWebhooks(notices: readonly WebhookReceipt[], at: string): Promise<boolean[]> {
     const inBatch = new Map<string, { notice: WebhookReceipt; count: number }>();
