@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { systemClock } from '../../packages/contract/src/clock.js';
-import type { JobHandlers } from '../../packages/publisher/src/jobs/job.js';
-import { timeOrderedId } from '../../packages/publisher/src/jobs/queue.js';
-import { JobWorker } from '../../packages/publisher/src/jobs/worker.js';
+import type { JobHandlers } from '../../packages/publisher/src/model/jobs.js';
+import { timeOrderedId } from '../../packages/publisher/src/store/jobs.js';
+import { JobWorker } from '../../packages/publisher/src/worker.js';
 import { openPublisherStore, type PublisherStore } from '../../packages/publisher/src/store/repository.js';
 import type { Database } from '../../packages/store/src/database.js';
 import type { PublisherTables } from '../../packages/publisher/src/store/schema.js';

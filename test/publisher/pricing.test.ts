@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Plan } from '../../packages/contract/src/schemas.js';
-import type { UsageHour } from '../../packages/publisher/src/model.js';
+import type { UsageHour } from '../../packages/publisher/src/model/metering.js';
 import { includedQuantity, priceHours, termStartOf } from '../../packages/publisher/src/metering/pricing.js';
 
 const TERM = { start: '2026-01-31T09:00:00.000Z', end: '2026-02-28T09:00:00.000Z', unit: 'P1M' };

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { usageHour } from '../../packages/contract/src/metering.js';
-import type { NewUsageRecord } from '../../packages/publisher/src/metering/ledger.js';
+import type { NewUsageRecord } from '../../packages/publisher/src/store/usage.js';
 import { openPublisherStore } from '../../packages/publisher/src/store/repository.js';
 import { testDialects, testLocation } from '../helpers/databases.js';
 

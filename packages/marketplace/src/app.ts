@@ -1,33 +1,26 @@
-// buildMarketplace: the emulator as one Fastify instance (fulfillment API under /api, Entra-style identity
-// at the root, simulator control API and pages), its services wired from injected dependencies.
-import cookie from '@fastify/cookie';
-import formbody from '@fastify/formbody';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { randomBytes } from 'node:crypto';
+// buildMarketplace: the emulator as one Fastify instance (fulfillment and metering APIs under /api,
+// Entra-style identity at the root, simulator control API and pages) plus its background work. This file
+// wires the service graph from injected dependencies; http.ts registers what answers requests.
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { OffsetClock, systemClock, type AdjustableClock, type Clock } from '@saas-fulfillment/contract';
-import { allowEmptyJsonBodies, apiHeaders, hostsOf, installErrorHandling, securityHeaders, type FormGuardOptions, type LocalTool } from '@saas-fulfillment/web';
+import { createServer, drainOnClose } from '@saas-fulfillment/web';
 import type { Catalog } from './catalog.js';
 import { PublisherEndpoints } from './endpoints.js';
-import { clockAdvancer, CLOCK_OFFSET } from './simulator/clock.js';
-import { FaultInjector } from './simulator/faults.js';
-import { Chaos, type ChaosSettings } from './simulator/chaos.js';
 import { createFulfillment, type Fulfillment } from './fulfillment/index.js';
 import { FulfillmentContext } from './fulfillment/context.js';
+import { registerHttp } from './http.js';
 import { loadOrCreateSigningKey, type SigningKey } from './identity/keys.js';
 import { SignInService } from './identity/sign-in.js';
 import { TokenService } from './identity/tokens.js';
-import { apiRoutes } from './routes/api.js';
 import { Metering } from './metering/metering.js';
-import { identityRoutes, workloadIssuer } from './routes/identity.js';
-import { issueWorkloadToken, type WorkloadTokenRequest } from './identity/workload-tokens.js';
-import { simulatorRoutes } from './routes/simulator.js';
+import { Chaos, type ChaosSettings } from './simulator/chaos.js';
+import { CLOCK_OFFSET } from './simulator/clock.js';
+import { FaultInjector } from './simulator/faults.js';
 import { withDefaults, type MarketplaceSettings } from './settings.js';
 import type { MarketplaceStore } from './store/repository.js';
-import { simulatorPages } from './routes/pages/index.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { WebhookInbox } from './webhooks/inbox.js';
-import { inboxRoutes } from './routes/inbox.js';
 import { MarketplaceWorker } from './worker.js';
 
 export interface MarketplaceOptions {
@@ -52,7 +45,9 @@ export interface MarketplaceOptions {
   bodyLimit?: number;
   /** Chaos from the start (`--chaos <file>`); the simulator can turn it on, change it or off at run time. */
   chaos?: ChaosSettings;
-  /** Called when the app closes (the CLI closes the database here). */
+  /** How long work in flight gets to finish when the emulator closes (default 5 s). */
+  closeGraceMs?: number;
+  /** Called when the app closes, after its background work has stopped (the CLI closes the database here). */
   onClose?: () => Promise<void>;
 }
 
@@ -69,63 +64,69 @@ export interface MarketplaceHandles {
   endpoints: PublisherEndpoints;
   inbox: WebhookInbox;
   chaos: Chaos;
+  faults: FaultInjector;
   /** Empties subscriptions, usage, operations, tokens, deliveries, the inbox, faults and chaos, and returns the clock to real time. */
   reset(): Promise<void>;
   publicUrl(): string;
+  /** After close: the work that did not finish within the grace period (empty: none). */
+  cutShort(): readonly string[];
 }
 
 export type MarketplaceApp = FastifyInstance & { marketplace: MarketplaceHandles };
 
+/** The emulator's services, wired: the handles, and what only the HTTP side uses. */
+export interface MarketplaceServices extends Omit<MarketplaceHandles, 'cutShort'> {
+  /** Time as Entra states it in tokens. */
+  identityClock: Clock;
+  signIn: SignInService;
+  /** Aborted when the emulator starts closing: answers held on purpose let go. */
+  closing: AbortSignal;
+}
+
 export async function buildMarketplace(options: MarketplaceOptions): Promise<MarketplaceApp> {
+  const app = createServer({ logger: options.logger, bodyLimit: options.bodyLimit ?? 64 * 1024, https: options.https, maxParamLength: 200 });
+  const closing = new AbortController();
+  const services = await createServices(options, app, closing.signal);
+  const drain = drainOnClose(app, services.worker, { closing, graceMs: options.closeGraceMs, onClosed: options.onClose });
+  const { identityClock: _, signIn: __, closing: ___, ...handles } = services;
+  app.decorate('marketplace', { ...handles, cutShort: drain.cutShort } satisfies MarketplaceHandles);
+  await registerHttp(app, services, options);
+  if (options.runWorker ?? true) app.addHook('onReady', async () => services.worker.start());
+  return app as MarketplaceApp;
+}
+
+/** The service graph: clock, keys and tokens, the fulfillment engine, metering, webhooks, the simulator's tools. */
+async function createServices(options: MarketplaceOptions, app: FastifyInstance, closing: AbortSignal): Promise<MarketplaceServices> {
   const { store, catalog } = options;
+  const { log } = app;
   const settings = withDefaults(options.settings);
   const clock = options.clock ?? new OffsetClock(Number((await store.settings.get(CLOCK_OFFSET)) ?? 0));
   const key = options.key ?? (await loadOrCreateSigningKey(store));
-  const bodyLimit = options.bodyLimit ?? 64 * 1024;
-
-  const app = Fastify({
-    ...(typeof options.logger === 'object' ? { loggerInstance: options.logger } : { logger: options.logger ?? false }),
-    bodyLimit,
-    ...(options.https ? { https: options.https } : {}),
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-    // Per-request lines would drown the webhook and operation log lines that matter.
-    logController: new LogController({ disableRequestLogging: true }),
-  }) as unknown as FastifyInstance;
-
-  let publicUrl = options.publicUrl?.replace(/\/+$/, '');
-  const origin = () => publicUrl ?? 'http://127.0.0.1';
-  app.addHook('onListen', async () => {
-    if (publicUrl) return;
-    const address = app.server.address() as AddressInfo | null;
-    const scheme = options.https ? 'https' : 'http';
-    if (address) publicUrl = `${scheme}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  });
-
+  const publicUrl = listeningOrigin(app, options);
   const identityClock = options.identityClock ?? systemClock;
-  const tokens = new TokenService(key, catalog, identityClock, origin);
-  const endpoints = await PublisherEndpoints.load(store, catalog, origin);
-  let worker: MarketplaceWorker | undefined;
-  const context = new FulfillmentContext(store, catalog, clock, settings, endpoints, { webhookQueued: () => worker?.wake() });
+  const tokens = new TokenService(key, catalog, identityClock, publicUrl);
+  const endpoints = await PublisherEndpoints.load(store, catalog, publicUrl);
+  const context = new FulfillmentContext(store, catalog, clock, settings, endpoints, { webhookQueued: () => worker.wake() });
   const fulfillment = createFulfillment(context);
-  const metering = new Metering(context);
   const chaos = new Chaos();
-  if (options.chaos) app.log.warn({ seed: chaos.set(options.chaos).seed }, 'chaos is on: replay this run with its seed');
-  const dispatcher = new WebhookDispatcher({ store, catalog, tokens, clock, settings, fetch: options.fetch ?? fetch, log: app.log, chaos });
-  worker = new MarketplaceWorker(fulfillment, dispatcher, settings.pollIntervalMs, (error) => app.log.error({ err: error }, 'background work failed'));
-  const closing = new AbortController();
-  const inbox = await WebhookInbox.load({ store, catalog, tokens, api: fulfillment.api, settings, clock, log: app.log, closing: closing.signal });
+  if (options.chaos) log.warn({ seed: chaos.set(options.chaos).seed }, 'chaos is on: replay this run with its seed');
+  const dispatcher = new WebhookDispatcher({ store, catalog, tokens, clock, settings, fetch: options.fetch ?? fetch, log, chaos });
+  const worker: MarketplaceWorker = new MarketplaceWorker(fulfillment, dispatcher, settings.pollIntervalMs, (error) =>
+    log.error({ err: error }, 'background work failed'),
+  );
+  const inbox = await WebhookInbox.load({ store, catalog, tokens, api: fulfillment.api, settings, clock, log, closing });
   const faults = new FaultInjector();
-
   const reset = async () => {
     await store.clearState();
     faults.clear();
     chaos.clear();
     clock.reset();
     await store.settings.set(CLOCK_OFFSET, '0');
-    app.log.info('marketplace state reset');
+    log.info('marketplace state reset');
   };
-  const handles: MarketplaceHandles = {
+  const metering = new Metering(context);
+  const signIn = new SignInService(key, identityClock, publicUrl);
+  return {
     fulfillment,
     metering,
     worker,
@@ -138,47 +139,23 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
     endpoints,
     inbox,
     chaos,
+    faults,
     reset,
-    publicUrl: origin,
+    publicUrl,
+    identityClock,
+    signIn,
+    closing,
   };
-  app.decorate('marketplace', handles);
+}
 
-  allowEmptyJsonBodies(app);
-  installErrorHandling(app);
-  // Every answer carries the API's headers; pages add a browser document's. The Fulfillment and Metering
-  // APIs sit outside the pages' context: no cookies, forms or page headers per call.
-  apiHeaders(app);
-  await app.register(apiRoutes, { prefix: '/api', api: fulfillment.api, metering, tokens, faults, chaos, publicUrl: origin });
-  const cookieSecret = await store.settings.setOnce('cookie-secret', randomBytes(32).toString('base64url'));
-  await app.register(async (pages) => {
-    await pages.register(cookie, { secret: cookieSecret });
-    await pages.register(formbody, { bodyLimit });
-    const landingOrigins = () => [...new Set(endpoints.list().map((view) => new URL(view.landingPageUrl).origin))];
-    await securityHeaders(pages, { hsts: false, formTargets: landingOrigins });
-
-    const signIn = new SignInService(key, identityClock, origin);
-    await pages.register(identityRoutes, { catalog, tokens, signIn, key, clock: identityClock, endpoints, publicUrl: origin, chaos });
-    await pages.register(inboxRoutes, { inbox });
-    const localTool: LocalTool = { allowRemote: options.simulatorAllowRemote ?? false, hosts: () => hostsOf(app.server.address(), options.publicUrl) };
-    // The Host is checked first (localTool), so the request's own origin is one of the simulator's.
-    const forms: FormGuardOptions = {
-      ownOrigin: (request) => `${request.protocol}://${request.host}`,
-      secretIn: 'cookie',
-      secureCookies: options.https !== undefined || (options.publicUrl?.startsWith('https://') ?? false),
-    };
-    const advanceClock = clockAdvancer(clock, store, () => worker.drain());
-    const workloadToken = (request: WorkloadTokenRequest) => issueWorkloadToken(key, workloadIssuer(origin()), request, identityClock.now());
-    const simulator = { fulfillment, store, catalog, clock, advanceClock, faults, chaos, endpoints, inbox, reset, localTool, forms, workloadToken };
-    await pages.register(simulatorRoutes, { prefix: '/simulator', ...simulator });
-    await pages.register(simulatorPages, simulator);
+/** The origin the emulator is reached at: the public URL when given, else the address it listens on once it does. */
+function listeningOrigin(app: FastifyInstance, options: Pick<MarketplaceOptions, 'publicUrl' | 'https'>): () => string {
+  let origin = options.publicUrl?.replace(/\/+$/, '');
+  app.addHook('onListen', async () => {
+    if (origin) return;
+    const address = app.server.address() as AddressInfo | null;
+    const scheme = options.https ? 'https' : 'http';
+    if (address) origin = `${scheme}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   });
-  app.get('/healthz', async () => ({ status: 'ok' }));
-
-  if (options.runWorker ?? true) app.addHook('onReady', async () => worker.start());
-  app.addHook('onClose', async () => {
-    closing.abort();
-    await worker.stop();
-    await options.onClose?.();
-  });
-  return app as MarketplaceApp;
+  return () => origin ?? 'http://127.0.0.1';
 }

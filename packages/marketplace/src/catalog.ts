@@ -4,6 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import Type from 'typebox';
 import { MARKETPLACE_RESOURCE_ID, TERM_UNITS, Uuid, type Plan, type TermUnit } from '@saas-fulfillment/contract';
 import { describeErrors, validate } from '@saas-fulfillment/contract';
+import { MarketplaceErrors as E } from './errors.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 50, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' });
 
@@ -218,6 +219,13 @@ export class Catalog {
 
   publisher(publisherId: string): PublisherConfig | undefined {
     return this.byPublisherId.get(publisherId);
+  }
+
+  /** A publisher of the catalog, or a 404 naming the id. */
+  requirePublisher(publisherId: string): PublisherConfig {
+    const publisher = this.byPublisherId.get(publisherId);
+    if (!publisher) throw E.publisherNotFound(publisherId);
+    return publisher;
   }
 
   offer(offerId: string): { publisher: PublisherConfig; offer: OfferConfig } | undefined {

@@ -67,6 +67,7 @@ export const MarketplaceErrors = {
   ackMismatch: (field: 'planId' | 'quantity', sent: unknown, expected: unknown) =>
     new ApiError(400, 'BadArgument', `${field} ${String(sent)} does not match the operation's ${field} ${String(expected)}`, field),
 
+  publisherNotFound: (id: string) => new ApiError(404, 'EntityNotFound', `No publisher ${id} in the catalog`, 'publisherId'),
   invalidContinuation: () => new ApiError(400, 'BadArgument', 'continuationToken is not one this API issued; follow @nextLink as given', 'continuationToken'),
 } as const;
 

@@ -3,9 +3,9 @@
 import { MarketplaceError } from '@saas-fulfillment/client';
 import { ApiError, type Clock } from '@saas-fulfillment/contract';
 import type { PublisherFulfillment } from './fulfillment/index.js';
-import type { JobRecord, JobStatus } from './jobs/job.js';
+import type { JobRecord, JobStatus } from './model/jobs.js';
 import type { PublisherStore } from './store/repository.js';
-import { PAGE_SIZE, type SubscriptionTimeline } from './views/admin.js';
+import type { PublisherChange, SubscriptionPage, SubscriptionTimeline } from './model/subscription.js';
 
 export interface SubscriptionSearch {
   q?: string | undefined;
@@ -14,8 +14,8 @@ export interface SubscriptionSearch {
   page?: string | undefined;
 }
 
-/** A change the publisher asks for: a plan, a seat count, or cancellation. */
-export type ChangeRequest = { planId: string } | { quantity: number } | 'cancel';
+/** Subscriptions on one page of the console. */
+const PAGE_SIZE = 25;
 
 export class AdminConsole {
   constructor(
@@ -25,7 +25,7 @@ export class AdminConsole {
     private readonly wake: () => void,
   ) {}
 
-  async findSubscriptions(query: SubscriptionSearch) {
+  async findSubscriptions(query: SubscriptionSearch): Promise<SubscriptionPage> {
     const pageNumber = Math.max(1, Number(query.page ?? 1) || 1);
     const filter = {
       search: query.q?.trim() || undefined,
@@ -52,7 +52,7 @@ export class AdminConsole {
   }
 
   /** Asks the marketplace for a change; its refusal comes back as a 4xx naming the reason. */
-  async requestChange(id: string, change: ChangeRequest, actor: string): Promise<string> {
+  async requestChange(id: string, change: PublisherChange, actor: string): Promise<string> {
     try {
       return await this.fulfillment.changes.requestChange(id, change, actor);
     } catch (error) {

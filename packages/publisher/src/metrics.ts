@@ -2,7 +2,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CredentialHealth } from '@saas-fulfillment/client';
 import { USAGE_WINDOW_MS, type Clock } from '@saas-fulfillment/contract';
-import { AT_RISK_MS } from './metering/ledger.js';
+import { AT_RISK_MS } from './model/metering.js';
 import type { PublisherStore } from './store/repository.js';
 
 export interface PublisherMetrics {

@@ -1,15 +1,21 @@
 // A background loop that runs one pass of work at a time: at once when woken, else every poll interval,
-// and again straight away while passes keep finding work. Both apps' workers run on it.
+// and again straight away while passes keep finding work. Both apps' workers run on it. Stopping takes no
+// new pass at once and gives the one running a grace period; its `signal` then tells it to let go.
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** How long a pass told to let go gets before the loop stops waiting for it. */
+const LET_GO_MS = 1_000;
 
 export class PollingLoop {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
   private again = false;
   private stopped = true;
+  private stopping = new AbortController();
 
-  /** `pass` does what is due and returns how much it did (0: nothing was due). */
+  /** `pass` does what is due and returns how much it did (0: nothing was due); `signal` is aborted when the loop stops. */
   constructor(
-    private readonly pass: () => Promise<number>,
+    private readonly pass: (signal: AbortSignal) => Promise<number>,
     private readonly pollIntervalMs: number,
     private readonly onError: (error: unknown) => void,
   ) {}
@@ -17,13 +23,33 @@ export class PollingLoop {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    if (this.stopping.signal.aborted) this.stopping = new AbortController();
     this.schedule(0);
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Runs no new pass; the one running gets `graceMs` to finish, then its signal is aborted and it gets a
+   * moment to let go. Resolves true when it finished within the grace period (or none was running).
+   */
+  async stop(graceMs = Number.POSITIVE_INFINITY): Promise<boolean> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
+    const running = this.running?.then(
+      () => true,
+      () => true,
+    );
+    if (!running) return true;
+    const finished = Number.isFinite(graceMs) ? await Promise.race([running, sleep(graceMs, false, { ref: false })]) : await running;
+    if (!finished) {
+      this.stopping.abort();
+      await Promise.race([running, sleep(LET_GO_MS, false, { ref: false })]);
+    }
+    return finished;
+  }
+
+  /** Aborted once the loop is stopped and its grace period is over: a pass should let go of what it holds. */
+  get signal(): AbortSignal {
+    return this.stopping.signal;
   }
 
   /** Work was queued: run a pass now rather than at the next poll. */
@@ -65,7 +91,7 @@ export class PollingLoop {
   /** One pass; a caller arriving during a pass waits for it, then runs its own. */
   private async runPass(): Promise<number> {
     while (this.running) await this.running.catch(() => undefined);
-    this.running = this.pass();
+    this.running = this.pass(this.stopping.signal);
     try {
       return await this.running;
     } finally {

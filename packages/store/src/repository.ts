@@ -23,6 +23,11 @@ export abstract class Repository<Tables, Self> {
     return this.transact((trx) => work(this.on(trx)));
   }
 
+  /** A cheap query that proves the database answers (readiness). */
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
   /**
    * Keeps the rows a select reads locked until the transaction ends. PostgreSQL needs `FOR UPDATE`;
    * SQLite runs one write transaction at a time, so the rows are already ours there.

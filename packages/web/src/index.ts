@@ -7,3 +7,4 @@ export * from './forms.js';
 export * from './csrf.js';
 export * from './headers.js';
 export * from './bearer.js';
+export * from './server.js';

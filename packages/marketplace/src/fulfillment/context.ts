@@ -4,7 +4,7 @@ import { ApiError, type Clock } from '@saas-fulfillment/contract';
 import type { Catalog, PublisherConfig } from '../catalog.js';
 import type { PublisherEndpoints } from '../endpoints.js';
 import { MarketplaceErrors as E } from '../errors.js';
-import type { SubscriptionRecord } from '../model.js';
+import type { SubscriptionRecord } from '../model/records.js';
 import type { MarketplaceSettings } from '../settings.js';
 import type { MarketplaceStore } from '../store/repository.js';
 

@@ -7,7 +7,7 @@ import { ApiError, badRequest, canStart, LIFECYCLE, type OperationAction, type O
 import Type from 'typebox';
 import { isPlanVisibleTo, seatLimits, type PublisherConfig } from '../catalog.js';
 import { MarketplaceErrors as E } from '../errors.js';
-import type { DeliveryRecord, OperationRecord, SubscriptionRecord } from '../model.js';
+import type { DeliveryRecord, OperationRecord, SubscriptionRecord } from '../model/records.js';
 import type { MarketplaceStore } from '../store/repository.js';
 import { webhookPayload } from '../wire.js';
 import type { FulfillmentContext } from './context.js';

@@ -6,7 +6,7 @@ import { AadIdentifier, badRequest, TermUnit, type ResolvedSubscription } from '
 import Type from 'typebox';
 import { isPlanVisibleTo, type PublisherConfig } from '../catalog.js';
 import { MarketplaceErrors as E } from '../errors.js';
-import type { SubscriptionRecord } from '../model.js';
+import type { SubscriptionRecord } from '../model/records.js';
 import { subscriptionToWire } from '../wire.js';
 import type { FulfillmentContext } from './context.js';
 import type { OperationEngine } from './operations.js';

@@ -3,7 +3,7 @@
 import { addDuration, badRequest, durationOf, type TermUnit } from '@saas-fulfillment/contract';
 import { seatLimits, type PlanConfig } from '../catalog.js';
 import { MarketplaceErrors as E } from '../errors.js';
-import type { SubscriptionRecord } from '../model.js';
+import type { SubscriptionRecord } from '../model/records.js';
 
 const FREE_TRIAL = durationOf('P1M');
 

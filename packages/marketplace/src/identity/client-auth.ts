@@ -21,6 +21,26 @@ export class EntraError extends Error {
 
 export type TokenForm = Record<string, string | undefined>;
 
+/** A form body's or a query's parameters as strings (the first of a repeated one); undefined when there is none. */
+export function formOf(source: unknown): TokenForm | undefined {
+  if (source === null || typeof source !== 'object') return undefined;
+  const form: TokenForm = {};
+  for (const [name, value] of Object.entries(source as Record<string, unknown>)) form[name] = Array.isArray(value) ? String(value[0]) : String(value);
+  return form;
+}
+
+/** A form body's parameters; Entra reads only form bodies, so anything else is refused as having no parameters. */
+export function requireForm(body: unknown): TokenForm {
+  const form = formOf(body);
+  if (form) return form;
+  throw new EntraError(
+    400,
+    'invalid_request',
+    900144,
+    "The request body must contain the following parameter: 'grant_type'. Send it as application/x-www-form-urlencoded.",
+  );
+}
+
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** The audience a federated (workload identity) token carries for Entra. */
 export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';

@@ -1,11 +1,10 @@
-// The marketplace API under /api, both of its parts (SaaS fulfillment and metering) behind the checks
-// every call passes first: injected faults, the api-version, and an access token for a registered app;
-// request and correlation ids are echoed on every answer, errors included.
+// The marketplace API under /api: a guard every call passes first (injected faults, the api-version, and
+// an access token for a registered app; request and correlation ids echoed on every answer, errors
+// included), wrapped around both of its parts, SaaS fulfillment and metering.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { API_VERSION } from '@saas-fulfillment/contract';
-import type { PublisherConfig } from '../catalog.js';
 import { MarketplaceErrors as E } from '../errors.js';
 import { AccessDenied, type TokenService } from '../identity/tokens.js';
 import { holdBackAnswer, type FaultInjector } from '../simulator/faults.js';
@@ -13,17 +12,12 @@ import { type Chaos, withUnknownValues } from '../simulator/chaos.js';
 import { fulfillmentRoutes, type FulfillmentRouteDeps } from './fulfillment.js';
 import { meteringRoutes, type MeteringRouteDeps } from './metering.js';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The publisher app the request's access token speaks for (set by the auth hook). */
-    marketplaceCaller: PublisherConfig | null;
-  }
-}
-
 export interface ApiRouteDeps extends FulfillmentRouteDeps, MeteringRouteDeps {
   tokens: TokenService;
   faults: FaultInjector;
   chaos: Chaos;
+  /** Aborted when the emulator closes: a chaos hang lets go. */
+  closing: AbortSignal;
 }
 
 export async function apiRoutes(app: FastifyInstance, deps: ApiRouteDeps): Promise<void> {
@@ -31,7 +25,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiRouteDeps): Promi
   app.addHook('onRequest', async (request, reply) => {
     echoRequestIds(request, reply);
     if (deps.faults.pending && (await deps.faults.apply(request, reply))) return reply;
-    if (deps.chaos.active && (await applyChaos(deps.chaos, reply))) return reply;
+    if (deps.chaos.active && (await applyChaos(deps.chaos, reply, deps.closing))) return reply;
     checkApiVersion(request);
     try {
       request.marketplaceCaller = await deps.tokens.authenticate(request.headers.authorization);
@@ -51,17 +45,11 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiRouteDeps): Promi
   await app.register(meteringRoutes, { metering: deps.metering });
 }
 
-/** The publisher app that made the request (the auth hook has already refused any other). */
-export function caller(request: FastifyRequest): PublisherConfig {
-  if (!request.marketplaceCaller) throw E.forbidden('The request was not authenticated');
-  return request.marketplaceCaller;
-}
-
 /** Answers the call with the failure chaos drew for it, if any; true when it did. */
-async function applyChaos(chaos: Chaos, reply: FastifyReply): Promise<boolean> {
+async function applyChaos(chaos: Chaos, reply: FastifyReply, closing: AbortSignal): Promise<boolean> {
   const drawn = chaos.api();
   if (!drawn) return false;
-  if (drawn.kind === 'hang') await sleep(drawn.ms);
+  if (drawn.kind === 'hang') await sleep(drawn.ms, undefined, { signal: closing }).catch(() => undefined);
   else if (drawn.kind !== '500') reply.header('retry-after', String(drawn.retryAfterSeconds));
   const status = drawn.kind === 'hang' ? 503 : Number(drawn.kind);
   const message = `Chaos: ${drawn.kind === 'hang' ? `no answer for ${drawn.ms} ms` : `injected ${status}`}`;

@@ -16,7 +16,7 @@ import {
 import { planToWire } from '../catalog.js';
 import { MarketplaceErrors as E } from '../errors.js';
 import type { FulfillmentApi } from '../fulfillment/api.js';
-import { caller } from './api.js';
+import { caller } from './caller.js';
 
 const PAGE_SIZE = 100;
 const JSON_TYPE = 'application/json; charset=utf-8';

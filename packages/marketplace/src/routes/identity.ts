@@ -1,5 +1,7 @@
-// The Entra ID stand-in: client-credentials token endpoints (v1 and v2.0), the JWKS and OpenID metadata.
-// Errors follow Entra's shape (`error`, `error_description` with an AADSTS code) so clients learn the cause.
+// The Entra ID stand-in's API: token endpoints (v1 and v2.0: client credentials, and the code of a user
+// sign-in), the JWKS, OpenID metadata, and the workload identity provider's. Errors follow Entra's shape
+// (`error`, `error_description` with an AADSTS code) so clients learn the cause. The sign-in pages are
+// in pages/sign-in.ts.
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -7,13 +9,10 @@ import Type from 'typebox';
 import { MARKETPLACE_RESOURCE_ID, type Clock } from '@saas-fulfillment/contract';
 import type { Catalog } from '../catalog.js';
 import type { SigningKey } from '../identity/keys.js';
-import type { PublisherEndpoints } from '../endpoints.js';
-import { SignInError, type AuthorizationRequest, type SignInService } from '../identity/sign-in.js';
+import { SignInError, type SignInService } from '../identity/sign-in.js';
 import { issuerFor, type TokenService, type TokenVersion } from '../identity/tokens.js';
-import { ClientAuthenticator, EntraError, type TokenForm } from '../identity/client-auth.js';
+import { ClientAuthenticator, EntraError, requireForm, type TokenForm } from '../identity/client-auth.js';
 import type { Chaos } from '../simulator/chaos.js';
-import { contentSecurityPolicy, type SafeHtml } from '@saas-fulfillment/web';
-import { entraPage, signInForm, signInRefused } from '../views/sign-in.js';
 
 export interface IdentityRouteDeps {
   catalog: Catalog;
@@ -22,8 +21,6 @@ export interface IdentityRouteDeps {
   key: SigningKey;
   /** Time as Entra states it in tokens and error bodies. */
   clock: Clock;
-  /** Where each app's redirect URIs come from. */
-  endpoints: PublisherEndpoints;
   publicUrl: () => string;
   /** Token outages on a schedule (simulator chaos). */
   chaos?: Chaos;
@@ -31,8 +28,8 @@ export interface IdentityRouteDeps {
 
 const TenantParams = Type.Object({ tenantId: Type.String({ minLength: 1, maxLength: 100 }) });
 
-// Bodies and queries are read by `readForm`, not by a schema: Entra answers a malformed request with its
-// own error shape (`error`, `error_description` with an AADSTS code), which clients expect to parse.
+// Bodies are read by `requireForm`, not by a schema: Entra answers a malformed request with its own error
+// shape (`error`, `error_description` with an AADSTS code), which clients expect to parse.
 export async function identityRoutes(instance: FastifyInstance, deps: IdentityRouteDeps): Promise<void> {
   const { catalog, tokens, key } = deps;
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
@@ -53,7 +50,7 @@ export async function identityRoutes(instance: FastifyInstance, deps: IdentityRo
       if (deps.chaos?.tokenOutage()) throw new EntraError(503, 'temporarily_unavailable', 90033, 'A transient error has occurred. Please try again. (chaos)');
       // Entra reads only form bodies: a JSON body is as good as no body.
       const isForm = request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') ?? false;
-      const form = readForm(isForm ? request.body : undefined);
+      const form = requireForm(isForm ? request.body : undefined);
       if (version === 'v2' && form.grant_type === 'authorization_code') {
         const publisher = await clients.authenticate(tenantId, form, 'authorization_code');
         reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
@@ -118,62 +115,6 @@ export async function identityRoutes(instance: FastifyInstance, deps: IdentityRo
   });
   app.get('/workload-identity/keys', async () => jwks);
 
-  // User sign-in (OpenID Connect code flow): the sign-in page, then a redirect back with a code.
-  const authorization = (tenantId: string, query: Record<string, string | undefined>): AuthorizationRequest => ({
-    tenantId,
-    clientId: query.client_id ?? '',
-    redirectUri: query.redirect_uri ?? '',
-    state: query.state,
-    nonce: query.nonce,
-    codeChallenge: query.code_challenge_method === 'S256' ? query.code_challenge : undefined,
-    scope: query.scope ?? '',
-  });
-  const checkRequest = (auth: AuthorizationRequest) => {
-    const publisher = catalog.publisherByClientId(auth.clientId);
-    deps.signIn.check(auth, publisher, {
-      tenantKnown: catalog.publishers.some((p) => p.tenantId === auth.tenantId),
-      redirectUris: publisher ? deps.endpoints.redirectUris(publisher) : [],
-    });
-  };
-  const signInPage = (reply: FastifyReply, status: number, body: SafeHtml) =>
-    reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(entraPage(body));
-
-  app.get('/:tenantId/oauth2/v2.0/authorize', tenant, async (request, reply) => {
-    const { tenantId } = request.params;
-    const query = readQuery(request.query);
-    const auth = authorization(tenantId, query);
-    try {
-      checkRequest(auth);
-      if (query.response_type !== 'code') throw new SignInError('unsupported_response_type', 700054, "response_type must be 'code'.");
-    } catch (error) {
-      if (!(error instanceof SignInError)) throw error;
-      return signInPage(reply, 400, signInRefused('Sign-in request refused', error));
-    }
-    // The form's answer redirects to the app's (registered) redirect URI: the policy lets the form lead there.
-    reply.header('content-security-policy', contentSecurityPolicy([new URL(auth.redirectUri).origin]));
-    return signInPage(reply, 200, signInForm(auth, query));
-  });
-
-  app.post('/:tenantId/oauth2/v2.0/authorize', tenant, async (request, reply) => {
-    const { tenantId } = request.params;
-    let form: TokenForm;
-    let auth: AuthorizationRequest;
-    try {
-      form = readForm(request.body);
-      auth = authorization(tenantId, form);
-      checkRequest(auth);
-      if (!form.login_email || !/^[^@\s]+@[^@\s]+$/.test(form.login_email)) throw new SignInError('invalid_request', 50126, 'Enter a valid e-mail address.');
-    } catch (error) {
-      if (!(error instanceof SignInError || error instanceof EntraError)) throw error;
-      return signInPage(reply, 400, signInRefused('Sign-in refused', error));
-    }
-    const code = deps.signIn.issueCode(auth, { email: form.login_email, name: form.login_name || form.login_email });
-    const target = new URL(auth.redirectUri);
-    target.searchParams.set('code', code);
-    if (auth.state !== undefined) target.searchParams.set('state', auth.state);
-    return reply.redirect(target.toString(), 302);
-  });
-
   app.get('/:tenantId/v2.0/.well-known/openid-configuration', tenant, async (request) => {
     const { tenantId } = request.params;
     const origin = deps.publicUrl();
@@ -193,27 +134,6 @@ export async function identityRoutes(instance: FastifyInstance, deps: IdentityRo
       tenant_region_scope: 'NA',
     };
   });
-}
-
-/** A query's parameters as strings (the first of a repeated one). */
-function readQuery(query: unknown): TokenForm {
-  const form: TokenForm = {};
-  for (const [name, value] of Object.entries((query ?? {}) as Record<string, unknown>)) form[name] = Array.isArray(value) ? String(value[0]) : String(value);
-  return form;
-}
-
-function readForm(body: unknown): TokenForm {
-  if (body === null || typeof body !== 'object') {
-    throw new EntraError(
-      400,
-      'invalid_request',
-      900144,
-      "The request body must contain the following parameter: 'grant_type'. Send it as application/x-www-form-urlencoded.",
-    );
-  }
-  const form: TokenForm = {};
-  for (const [name, value] of Object.entries(body as Record<string, unknown>)) form[name] = Array.isArray(value) ? String(value[0]) : String(value);
-  return form;
 }
 
 function checkAudience(form: TokenForm, version: TokenVersion): void {

@@ -17,8 +17,8 @@ import {
   type UsageEventOkResponse,
 } from '@saas-fulfillment/contract';
 import { endOfToday, type Metering, type UsageOutcome } from '../metering/metering.js';
-import type { UsageEventRecord } from '../model.js';
-import { caller } from './api.js';
+import type { UsageEventRecord } from '../model/records.js';
+import { caller } from './caller.js';
 
 export interface MeteringRouteDeps {
   metering: Metering;

@@ -13,10 +13,10 @@ import { operationToWire, subscriptionToWire } from '../wire.js';
 import { FaultBody, type FaultInjector } from '../simulator/faults.js';
 import { type Chaos, ChaosSettings } from '../simulator/chaos.js';
 import type { MarketplaceStore } from '../store/repository.js';
-import type { DeliveryAttempt, DeliveryRecord, InboxEntry } from '../model.js';
+import type { DeliveryAttempt, DeliveryRecord, InboxEntry } from '../model/records.js';
 import type { AdjustableClock } from '@saas-fulfillment/contract';
 import type { ClockAdvance } from '../simulator/clock.js';
-import type { Catalog, PublisherConfig } from '../catalog.js';
+import type { Catalog } from '../catalog.js';
 import { EndpointsBody, type PublisherEndpoints } from '../endpoints.js';
 import { AnswerBody, type WebhookInbox } from '../webhooks/inbox.js';
 import { WorkloadTokenRequest } from '../identity/workload-tokens.js';
@@ -49,13 +49,6 @@ const DeliveryParams = Type.Object({ deliveryId: Uuid });
 const EntryParams = Type.Object({ entryId: Uuid });
 const AcknowledgeBody = Type.Object({ status: StringEnum(['Success', 'Failure']) });
 const InboxQuery = Type.Object({ publisherId: Type.Optional(Type.String({ maxLength: 50 })), limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })) });
-
-/** A publisher of the catalog, or 404 naming the id. */
-export function requirePublisher(catalog: Catalog, publisherId: string): PublisherConfig {
-  const publisher = catalog.publisher(publisherId);
-  if (!publisher) throw new ApiError(404, 'EntityNotFound', `No publisher ${publisherId} in the catalog`, 'publisherId');
-  return publisher;
-}
 
 /** An inbox entry as the control API lists it: the payload parsed. */
 function inboxToJson(entry: InboxEntry) {
@@ -123,7 +116,7 @@ export async function simulatorRoutes(instance: FastifyInstance, deps: Simulator
   app.get('/publishers', async () => ({ publishers: deps.endpoints.list() }));
 
   app.put('/publishers/:publisherId', { schema: { params: PublisherParams, body: EndpointsBody } }, async (request) =>
-    deps.endpoints.update(requirePublisher(deps.catalog, request.params.publisherId), request.body),
+    deps.endpoints.update(deps.catalog.requirePublisher(request.params.publisherId), request.body),
   );
 
   app.post('/webhooks/:deliveryId/redeliver', { schema: { params: DeliveryParams } }, async (request, reply) => {
@@ -139,7 +132,7 @@ export async function simulatorRoutes(instance: FastifyInstance, deps: Simulator
   });
 
   app.put('/inbox/:publisherId', { schema: { params: PublisherParams, body: AnswerBody } }, async (request) =>
-    deps.inbox.setAnswer(requirePublisher(deps.catalog, request.params.publisherId), request.body),
+    deps.inbox.setAnswer(deps.catalog.requirePublisher(request.params.publisherId), request.body),
   );
 
   app.post('/inbox/entries/:entryId/acknowledge', { schema: { params: EntryParams, body: AcknowledgeBody } }, async (request) =>

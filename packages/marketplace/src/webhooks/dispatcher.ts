@@ -5,7 +5,7 @@ import type { Catalog } from '../catalog.js';
 import type { TokenService } from '../identity/tokens.js';
 import type { MarketplaceSettings } from '../settings.js';
 import type { MarketplaceStore } from '../store/repository.js';
-import type { DeliveryRecord, DeliveryStatus } from '../model.js';
+import type { DeliveryRecord, DeliveryStatus } from '../model/records.js';
 import type { Chaos } from '../simulator/chaos.js';
 
 export interface DeliveryOutcome {
@@ -34,21 +34,25 @@ const BATCH = 16;
 export class WebhookDispatcher {
   constructor(private readonly deps: DispatcherDeps) {}
 
-  /** Attempts every delivery that is due, a batch at a time, in parallel; returns the outcomes. */
-  async deliverDue(): Promise<DeliveryOutcome[]> {
+  /**
+   * Attempts every delivery that is due, a batch at a time, in parallel; returns the outcomes. Once
+   * `signal` is aborted (the emulator is closing) a delivery in flight is called off and left as it was.
+   */
+  async deliverDue(signal?: AbortSignal): Promise<DeliveryOutcome[]> {
     const due = await this.deps.store.deliveriesDue(this.deps.clock.now().toISOString(), BATCH);
-    return Promise.all(due.map((delivery) => this.withChaos(delivery)));
+    const outcomes = await Promise.all(due.map((delivery) => this.withChaos(delivery, signal)));
+    return outcomes.filter((outcome) => outcome !== undefined);
   }
 
   /** A first attempt may be dropped, doubled or held back when chaos is on; otherwise it is just made. */
-  private async withChaos(delivery: DeliveryRecord): Promise<DeliveryOutcome> {
+  private async withChaos(delivery: DeliveryRecord, signal: AbortSignal | undefined): Promise<DeliveryOutcome | undefined> {
     const drawn = this.deps.chaos?.active && delivery.attempts === 0 && delivery.lastError !== HELD_BACK ? this.deps.chaos.webhook() : undefined;
-    if (!drawn) return this.attempt(delivery);
+    if (!drawn) return this.attempt(delivery, signal);
     const { clock } = this.deps;
     const now = clock.now().toISOString();
     if (drawn.kind === 'duplicate') {
-      await this.post(delivery).catch(() => undefined);
-      return this.attempt(delivery);
+      await this.post(delivery, signal).catch(() => undefined);
+      return this.attempt(delivery, signal);
     }
     const held: DeliveryRecord =
       drawn.kind === 'drop'
@@ -59,7 +63,8 @@ export class WebhookDispatcher {
     return { delivery: held, settled: drawn.kind === 'drop' ? 'Abandoned' : undefined };
   }
 
-  private async attempt(delivery: DeliveryRecord): Promise<DeliveryOutcome> {
+  /** One attempt, logged; undefined when it was called off by `signal` (nothing is recorded then). */
+  private async attempt(delivery: DeliveryRecord, signal: AbortSignal | undefined): Promise<DeliveryOutcome | undefined> {
     const { clock, settings } = this.deps;
     const attempt = delivery.attempts + 1;
     const started = performance.now();
@@ -67,8 +72,9 @@ export class WebhookDispatcher {
     let statusCode: number | undefined;
     let error: string | undefined;
     try {
-      statusCode = await this.post(delivery);
+      statusCode = await this.post(delivery, signal);
     } catch (cause) {
+      if (signal?.aborted) return undefined;
       error = describeFailure(cause, settings.webhook.timeoutMs);
     }
     const latencyMs = performance.now() - started;
@@ -90,7 +96,7 @@ export class WebhookDispatcher {
     return { delivery: updated, settled };
   }
 
-  private async post(delivery: DeliveryRecord): Promise<number> {
+  private async post(delivery: DeliveryRecord, signal: AbortSignal | undefined): Promise<number> {
     const publisher = this.deps.catalog.publisher(delivery.publisherId);
     if (!publisher) throw new Error(`publisher ${delivery.publisherId} is no longer in the catalog`);
     const token = await this.deps.tokens.signWebhookToken(publisher);
@@ -98,7 +104,7 @@ export class WebhookDispatcher {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: delivery.payload,
-      signal: AbortSignal.timeout(this.deps.settings.webhook.timeoutMs),
+      signal: withTimeout(signal, this.deps.settings.webhook.timeoutMs),
       redirect: 'manual',
     });
     // The body is not read for meaning, but it must be drained so the connection can be reused.
@@ -121,6 +127,12 @@ function outcomeOf(statusCode: number | undefined, delivery: DeliveryRecord, att
 function isRejectable(delivery: DeliveryRecord): boolean {
   const { action, status } = JSON.parse(delivery.payload) as { action: string; status: string };
   return (action === 'ChangePlan' || action === 'ChangeQuantity') && status === 'InProgress';
+}
+
+/** A signal that aborts after `timeoutMs`, or sooner with `signal`. */
+function withTimeout(signal: AbortSignal | undefined, timeoutMs: number): AbortSignal {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return signal ? AbortSignal.any([signal, timeout]) : timeout;
 }
 
 function describeFailure(cause: unknown, timeoutMs: number): string {

@@ -12,7 +12,7 @@ import type { FulfillmentApi } from '../fulfillment/api.js';
 import type { TokenService } from '../identity/tokens.js';
 import type { MarketplaceSettings } from '../settings.js';
 import type { MarketplaceStore } from '../store/repository.js';
-import type { InboxAnswer, InboxEntry } from '../model.js';
+import type { InboxAnswer, InboxEntry } from '../model/records.js';
 
 export const INBOX_ANSWERS = ['ok', 'reject', 'timeout', 'patch-success', 'patch-failure'] as const satisfies readonly InboxAnswer[];
 

@@ -5,9 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { Clock } from '@saas-fulfillment/contract';
 import type { PublisherStore } from '../store/repository.js';
-import type { LocalSubscription } from '../model.js';
-import type { Job } from '../jobs/job.js';
-import { GiveUp } from '../jobs/worker.js';
+import type { LocalSubscription } from '../model/subscription.js';
+import type { Job } from '../model/jobs.js';
+import { GiveUp } from '../model/jobs.js';
 
 export interface OutboundConfig {
   /** The vendor app's endpoint for subscription events; unset: no events are sent. */

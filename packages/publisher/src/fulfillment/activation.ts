@@ -2,9 +2,9 @@
 // vendor's hook) and then the marketplace's Activate, through the jobs table. A subscription the
 // marketplace activated by itself (auto-activation, or found by reconciliation) is provisioned too.
 import { ApiError } from '@saas-fulfillment/contract';
-import type { Job } from '../jobs/job.js';
-import { GiveUp } from '../jobs/worker.js';
-import type { LocalSubscription } from '../model.js';
+import type { Job } from '../model/jobs.js';
+import { GiveUp } from '../model/jobs.js';
+import type { LocalSubscription } from '../model/subscription.js';
 import { FulfillmentPart, type FulfillmentDeps } from './context.js';
 import type { Projection } from './projection.js';
 

@@ -1,7 +1,8 @@
 // Publisher-initiated changes: a plan or seat change or a cancellation asked of the marketplace; the
 // local copy changes only when the operation succeeds, which a job follows until it is final.
-import type { Job } from '../jobs/job.js';
-import { GiveUp, RetryLater } from '../jobs/worker.js';
+import type { Job } from '../model/jobs.js';
+import type { PublisherChange } from '../model/subscription.js';
+import { GiveUp, RetryLater } from '../model/jobs.js';
 import { FulfillmentPart, toLocalOperation, type FulfillmentDeps } from './context.js';
 import type { Projection } from './projection.js';
 
@@ -14,7 +15,7 @@ export class PublisherChanges extends FulfillmentPart {
   }
 
   /** Asks the marketplace for a change; the local copy changes only when the operation succeeds. */
-  async requestChange(subscriptionId: string, change: { planId: string } | { quantity: number } | 'cancel', actor: string): Promise<string> {
+  async requestChange(subscriptionId: string, change: PublisherChange, actor: string): Promise<string> {
     const { client } = this.deps;
     const planId = change !== 'cancel' && 'planId' in change ? change.planId : undefined;
     const quantity = change !== 'cancel' && 'quantity' in change ? change.quantity : undefined;

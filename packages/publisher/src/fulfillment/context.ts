@@ -3,7 +3,7 @@
 import type { MarketplaceClient } from '@saas-fulfillment/client';
 import type { Clock, SaaSOperation } from '@saas-fulfillment/contract';
 import type { OutboundEvents } from '../events/outbound.js';
-import type { LocalOperation, OperationOutcome } from '../model.js';
+import type { LocalOperation, OperationOutcome } from '../model/subscription.js';
 import type { PublisherStore } from '../store/repository.js';
 import type { PublisherHooks } from './hooks.js';
 

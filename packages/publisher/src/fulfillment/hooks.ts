@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { systemClock } from '@saas-fulfillment/contract';
 import { Webhook } from 'standardwebhooks';
 import path from 'node:path';
-import type { LocalSubscription } from '../model.js';
+import type { LocalSubscription } from '../model/subscription.js';
 
 export interface ChangeRequest {
   subscription: LocalSubscription;

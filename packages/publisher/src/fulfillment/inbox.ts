@@ -3,10 +3,11 @@
 // itself), decides and acknowledges what waits on us inside the window, then syncs the subscription.
 import { MarketplaceError } from '@saas-fulfillment/client';
 import type { SaaSOperation } from '@saas-fulfillment/contract';
-import type { Job } from '../jobs/job.js';
-import { GiveUp } from '../jobs/worker.js';
+import type { Job } from '../model/jobs.js';
+import { GiveUp } from '../model/jobs.js';
 import { coalesce, type Outcome } from '@saas-fulfillment/store';
-import type { OperationOutcome, WebhookReceipt } from '../model.js';
+import type { OperationOutcome } from '../model/subscription.js';
+import type { WebhookReceipt } from '../model/webhooks.js';
 import { FulfillmentPart, toLocalOperation, type FulfillmentDeps, type SeenOperation } from './context.js';
 import type { Projection } from './projection.js';
 

@@ -2,7 +2,7 @@
 // backwards by a late or reordered delivery, every change audited and announced to the vendor's app;
 // reconciliation pages through the marketplace and repairs what drifted. The other parts call it.
 import type { Subscription } from '@saas-fulfillment/contract';
-import type { LocalSubscription } from '../model.js';
+import type { LocalSubscription } from '../model/subscription.js';
 import { FulfillmentPart } from './context.js';
 
 /** The fields whose change is a state change (audited, announced). */

@@ -5,19 +5,10 @@ import { usageHour, USAGE_WINDOW_MS, type Clock } from '@saas-fulfillment/contra
 import type { MarketplaceClient } from '@saas-fulfillment/client';
 import type { PlanDirectory } from '../fulfillment/plans.js';
 import type { PublisherMetrics } from '../metrics.js';
-import type { UsageHour } from '../model.js';
-import type { ReconciliationLine } from '../views/metering.js';
 import type { PublisherStore } from '../store/repository.js';
 import { UsageIngestion } from './ingestion.js';
-import { AT_RISK_MS } from './ledger.js';
+import { AT_RISK_MS, type MeteringAlert, type ReconciliationLine, type UsageHour, type UsageHourStatus } from '../model/metering.js';
 import { UsageSubmitter, type SubmissionReport } from './submitter.js';
-
-export interface MeteringAlert {
-  kind: 'at-risk' | 'rejected' | 'expired' | 'mismatch';
-  hour: UsageHour;
-  /** For an unsent hour: when it can no longer be billed. */
-  deadline: string;
-}
 
 export interface MeteringDeps {
   store: PublisherStore;
@@ -34,6 +25,7 @@ export class Metering {
   readonly submitter: UsageSubmitter;
   readonly store: PublisherStore;
   private running: Promise<SubmissionReport> | undefined;
+  private readonly stopping = new AbortController();
 
   constructor(private readonly deps: MeteringDeps) {
     this.store = deps.store;
@@ -69,10 +61,29 @@ export class Metering {
 
   /** Runs a submission pass, or joins the one already running in this process. */
   submit(): Promise<SubmissionReport> {
-    this.running ??= this.submitter.submit().finally(() => {
+    this.running ??= this.submitter.submit(this.stopping.signal).finally(() => {
       this.running = undefined;
     });
     return this.running;
+  }
+
+  /**
+   * Sends no further batch; a pass running gets `graceMs` to finish its batch, else the hours it holds are
+   * released for the next pass. Resolves with what was cut short.
+   */
+  async stop(graceMs: number): Promise<string[]> {
+    this.stopping.abort();
+    const running = this.running?.then(
+      () => true,
+      () => true,
+    );
+    if (!running) return [];
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([running, new Promise<false>((resolve) => (timer = setTimeout(resolve, graceMs, false)))]);
+    clearTimeout(timer);
+    if (finished) return [];
+    await this.submitter.release();
+    return ['usage submission (its hours are sent by the next pass; a resend is never billed twice)'];
   }
 
   /** Our billed total per subscription and dimension on `day` (YYYY-MM-DD, UTC) against what the marketplace holds. */
@@ -114,5 +125,23 @@ export class Metering {
         })),
     ];
     return alerts.slice(0, limit);
+  }
+
+  /** The hours shown (filtered, newest first), what needs attention, the count of hours per status, and subscription names. */
+  async overview(filter: { subscription?: string | undefined; status?: UsageHourStatus | undefined }, limit: number) {
+    const { usage } = this.store;
+    const [hours, alerts, summary] = await Promise.all([
+      usage.hoursOf({ subscriptionId: filter.subscription, status: filter.status ? [filter.status] : undefined, limit }),
+      this.alerts(),
+      usage.summary(),
+    ]);
+    const names = await this.namesOf([...hours.map((h) => h.subscriptionId), ...alerts.map((a) => a.hour.subscriptionId)]);
+    return { hours, alerts, summary, names };
+  }
+
+  /** Subscription names by id: an id alone says little to a person. */
+  async namesOf(ids: readonly string[]): Promise<Map<string, string>> {
+    const subscriptions = await this.store.subscriptionsById([...new Set(ids)]);
+    return new Map([...subscriptions].map(([id, s]) => [id, s.name]));
   }
 }

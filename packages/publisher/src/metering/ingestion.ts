@@ -6,9 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { usageHour, USAGE_WINDOW_MS, validate, type Clock } from '@saas-fulfillment/contract';
 import Type from 'typebox';
 import type { PlanDirectory } from '../fulfillment/plans.js';
-import type { LocalSubscription } from '../model.js';
+import type { LocalSubscription } from '../model/subscription.js';
 import type { PublisherStore } from '../store/repository.js';
-import type { NewUsageRecord } from './ledger.js';
+import type { NewUsageRecord } from '../store/usage.js';
 import { metersDimension } from './pricing.js';
 
 export const MAX_RECORDS = 1000;

@@ -2,8 +2,8 @@
 // that term is left, and so how much of the hour is overage to bill. Pure functions; the submitter feeds
 // them hours in order and the ledger stores what they decide.
 import { addDuration, durationOf, type Duration, type Plan } from '@saas-fulfillment/contract';
-import type { UsageHour } from '../model.js';
-import { termKey, type HourPrice } from './ledger.js';
+import type { UsageHour } from '../model/metering.js';
+import { termKey, type HourPrice } from '../model/metering.js';
 
 const HOUR_MS = 3_600_000;
 

@@ -7,9 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { backoffDelay, MAX_BATCH_EVENTS, usageHour, USAGE_WINDOW_MS, type Clock, type UsageEvent } from '@saas-fulfillment/contract';
 import type { MarketplaceClient, UsageEventResult } from '@saas-fulfillment/client';
 import type { PlanDirectory } from '../fulfillment/plans.js';
-import type { UsageHour } from '../model.js';
+import type { UsageHour } from '../model/metering.js';
 import type { PublisherStore } from '../store/repository.js';
-import type { HourOutcome, HourPrice } from './ledger.js';
+import type { HourOutcome, HourPrice } from '../model/metering.js';
 import { priceHours } from './pricing.js';
 
 const PRICE_LIMIT = 50_000;
@@ -48,8 +48,8 @@ export class UsageSubmitter {
     private readonly leaseMs = 60_000,
   ) {}
 
-  /** One full pass: price, expire, send. Safe to run in several processes at once. */
-  async submit(): Promise<SubmissionReport> {
+  /** One full pass: price, expire, send; sends no further batch once `signal` is aborted. Safe to run in several processes at once. */
+  async submit(signal?: AbortSignal): Promise<SubmissionReport> {
     const report: SubmissionReport = { priced: 0, included: 0, sent: 0, accepted: 0, duplicates: 0, rejected: 0, expired: 0, failed: 0 };
     const prices = await this.priceClosedHours();
     report.priced = prices.length;
@@ -59,7 +59,7 @@ export class UsageSubmitter {
     const expired = await this.store.usage.expireBefore(new Date(now.getTime() - USAGE_WINDOW_MS).toISOString(), now.toISOString());
     for (const hour of expired) this.events.expired(hour);
     report.expired = expired.length;
-    for (;;) {
+    while (!signal?.aborted) {
       const batch = await this.claimBatch();
       if (batch.length === 0) break;
       await this.send(batch, report);
@@ -90,6 +90,11 @@ export class UsageSubmitter {
       await tx.usage.price(prices, this.clock.now().toISOString());
       return prices;
     });
+  }
+
+  /** Gives back the hours this sender holds unsettled (a pass cut short): the next pass sends them. */
+  release(): Promise<void> {
+    return this.store.usage.releaseLeases(this.owner, this.clock.now().toISOString());
   }
 
   private async claimBatch(): Promise<UsageHour[]> {

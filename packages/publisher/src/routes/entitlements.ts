@@ -6,37 +6,7 @@ import Type from 'typebox';
 import { ApiError } from '@saas-fulfillment/contract';
 import { requireBearer } from '@saas-fulfillment/web';
 import type { PublisherStore } from '../store/repository.js';
-import type { LocalSubscription } from '../model.js';
-
-const DATA_RETENTION_DAYS = 7;
-
-export interface Entitlement {
-  subscriptionId: string;
-  offerId: string;
-  planId: string;
-  quantity: number | null;
-  status: string;
-  /** `full` while Subscribed; `limited` while Suspended (read-only, data kept); `none` otherwise. */
-  access: 'full' | 'limited' | 'none';
-  beneficiaryTenantId: string | null;
-  /** For an Unsubscribed subscription: until when its data must be kept. */
-  dataRetainedUntil: string | null;
-}
-
-function entitlementOf(s: LocalSubscription): Entitlement {
-  const access = s.status === 'Subscribed' ? 'full' : s.status === 'Suspended' ? 'limited' : 'none';
-  const retained = s.status === 'Unsubscribed' ? new Date(Date.parse(s.updated) + DATA_RETENTION_DAYS * 86_400_000).toISOString() : null;
-  return {
-    subscriptionId: s.id,
-    offerId: s.offerId,
-    planId: s.planId,
-    quantity: s.quantity ?? null,
-    status: s.status,
-    access,
-    beneficiaryTenantId: s.beneficiary.tenantId ?? null,
-    dataRetainedUntil: retained,
-  };
-}
+import { entitlementOf } from '../model/entitlements.js';
 
 const SubscriptionParams = Type.Object({ subscriptionId: Type.String({ minLength: 1, maxLength: 100 }) });
 const TenantQuery = Type.Object({ tenantId: Type.String({ minLength: 1, maxLength: 100 }) });

@@ -5,20 +5,16 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { OPERATION_ACTIONS } from '@saas-fulfillment/contract';
 import type { FastifyInstance } from 'fastify';
-import Type from 'typebox';
 import { WebhookAuthError, type WebhookVerifier } from '../auth/webhook-verifier.js';
 import type { PublisherFulfillment } from '../fulfillment/index.js';
 import type { PublisherMetrics } from '../metrics.js';
+import { receiptOf, WebhookNotice } from '../model/webhooks.js';
 
 export interface WebhookRouteDeps {
   verifier: WebhookVerifier;
   fulfillment: PublisherFulfillment;
   metrics: PublisherMetrics;
 }
-
-const Field = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
-/** The fields every notice has; extra ones are allowed and kept. */
-const WebhookNotice = Type.Object({ id: Field, subscriptionId: Field, action: Field });
 
 export async function webhookRoutes(instance: FastifyInstance, deps: WebhookRouteDeps): Promise<void> {
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
@@ -35,8 +31,8 @@ export async function webhookRoutes(instance: FastifyInstance, deps: WebhookRout
   });
 
   app.post('/webhook', { schema: { body: WebhookNotice } }, async (request, reply) => {
-    const notice = { operationId: request.body.id.trim(), subscriptionId: request.body.subscriptionId.trim(), action: request.body.action.trim() };
-    const fresh = await deps.fulfillment.inbox.receiveWebhook({ ...notice, payload: JSON.stringify(request.body) });
+    const notice = receiptOf(request.body);
+    const fresh = await deps.fulfillment.inbox.receiveWebhook(notice);
     deps.metrics.webhooks.inc({ action: actionLabel(notice.action), result: fresh ? 'accepted' : 'duplicate' });
     request.log.debug({ operationId: notice.operationId, subscriptionId: notice.subscriptionId, action: notice.action, duplicate: !fresh }, 'webhook stored');
     return reply.status(200).send({ received: notice.operationId, duplicate: !fresh });

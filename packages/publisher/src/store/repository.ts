@@ -12,9 +12,10 @@ import {
   type DialectName,
   type Transact,
 } from '@saas-fulfillment/store';
-import { JobQueue } from '../jobs/queue.js';
-import { UsageLedger } from '../metering/ledger.js';
-import type { AuditEntry, InboxReceipt, WebhookReceipt, LocalOperation, LocalSubscription, OutboundEvent, SubscriptionFilter } from '../model.js';
+import { JobQueue } from './jobs.js';
+import { UsageLedger } from './usage.js';
+import type { AuditEntry, LocalOperation, LocalSubscription, OutboundEvent, SubscriptionFilter } from '../model/subscription.js';
+import type { InboxReceipt, WebhookReceipt } from '../model/webhooks.js';
 import { auditToRow, operationToRow, rowToAudit, rowToEvent, rowToOperation, rowToSubscription, subscriptionToRow } from './rows.js';
 import { publisherMigrations, type PublisherTables } from './schema.js';
 import { SessionTable } from './sessions.js';
@@ -235,11 +236,6 @@ export class PublisherStore extends Repository<PublisherTables, PublisherStore> 
       .limit(limit)
       .execute();
     return rows.map(rowToEvent);
-  }
-
-  /** A cheap query that proves the database answers (readiness). */
-  async ping(): Promise<void> {
-    await this.db.selectFrom('pub_settings').select('key').limit(1).execute();
   }
 }
 

@@ -2,7 +2,7 @@
 // the records' unions, so nothing here casts.
 import type { Selectable } from 'kysely';
 import { fromColumn, fromFlag, fromJson, toColumn, toFlag, toJson } from '@saas-fulfillment/store';
-import type { AuditEntry, LocalOperation, LocalSubscription, OutboundEvent } from '../model.js';
+import type { AuditEntry, LocalOperation, LocalSubscription, OutboundEvent } from '../model/subscription.js';
 import type { PubAuditRow, PubEventRow, PubOperationRow, PubSubscriptionRow } from './schema.js';
 
 export function subscriptionToRow(s: LocalSubscription): PubSubscriptionRow {

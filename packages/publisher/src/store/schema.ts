@@ -3,8 +3,9 @@
 import type { AadIdentifier } from '@saas-fulfillment/contract';
 import type { Json } from '@saas-fulfillment/store';
 import type { Kysely, Migration } from 'kysely';
-import type { JobStatus } from '../jobs/job.js';
-import type { OperationOutcome, OutboundEvent, Provisioning, UsageHourStatus } from '../model.js';
+import type { JobStatus } from '../model/jobs.js';
+import type { UsageHourStatus } from '../model/metering.js';
+import type { OperationOutcome, OutboundEvent, Provisioning } from '../model/subscription.js';
 
 export interface PubSubscriptionRow {
   id: string;

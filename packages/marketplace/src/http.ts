@@ -1,0 +1,63 @@
+// What answers requests: Microsoft's APIs (fulfillment and metering under /api, the Entra stand-in's
+// tokens and keys), the built-in webhook inbox, health and the simulator's control API, outside any browser
+// context; then the browser's side (the Entra sign-in page, the purchase simulator) with cookies, forms
+// and page headers.
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import type { FastifyInstance } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import { hostsOf, securityHeaders, type FormGuardOptions, type LocalTool } from '@saas-fulfillment/web';
+import type { MarketplaceOptions, MarketplaceServices } from './app.js';
+import { issueWorkloadToken, type WorkloadTokenRequest } from './identity/workload-tokens.js';
+import { simulatorPages } from './pages/index.js';
+import { signInPages } from './pages/sign-in.js';
+import { apiRoutes } from './routes/api.js';
+import { healthRoutes } from './routes/health.js';
+import { identityRoutes, workloadIssuer } from './routes/identity.js';
+import { inboxRoutes } from './routes/inbox.js';
+import { simulatorRoutes, type SimulatorRouteDeps } from './routes/simulator.js';
+import { clockAdvancer } from './simulator/clock.js';
+
+export async function registerHttp(app: FastifyInstance, services: MarketplaceServices, options: MarketplaceOptions): Promise<void> {
+  const { fulfillment, metering, tokens, faults, chaos, publicUrl, closing } = services;
+  await app.register(apiRoutes, { prefix: '/api', api: fulfillment.api, metering, tokens, faults, chaos, publicUrl, closing });
+  await app.register(async (identity) => {
+    // Entra reads form bodies.
+    await identity.register(formbody, { bodyLimit: app.initialConfig.bodyLimit });
+    const { catalog, key, identityClock } = services;
+    await identity.register(identityRoutes, { catalog, tokens, signIn: services.signIn, key, clock: identityClock, publicUrl, chaos });
+  });
+  await app.register(inboxRoutes, { inbox: services.inbox });
+  await app.register(healthRoutes, { store: services.store });
+  const simulator = simulatorDeps(app, services, options);
+  await app.register(simulatorRoutes, { prefix: '/simulator', ...simulator });
+  await app.register(browserSide, { services, simulator });
+}
+
+/** What the simulator's control API and pages share: the services, the loopback guard and the form guard. */
+function simulatorDeps(app: FastifyInstance, services: MarketplaceServices, options: MarketplaceOptions): SimulatorRouteDeps {
+  const { store, clock, key, identityClock, worker } = services;
+  const localTool: LocalTool = { allowRemote: options.simulatorAllowRemote ?? false, hosts: () => hostsOf(app.server.address(), options.publicUrl) };
+  // The Host is checked first (localTool), so the request's own origin is one of the simulator's.
+  const forms: FormGuardOptions = {
+    ownOrigin: (request) => `${request.protocol}://${request.host}`,
+    secretIn: 'cookie',
+    secureCookies: options.https !== undefined || (options.publicUrl?.startsWith('https://') ?? false),
+  };
+  const advanceClock = clockAdvancer(clock, store, () => worker.drain());
+  const workloadToken = (request: WorkloadTokenRequest) => issueWorkloadToken(key, workloadIssuer(services.publicUrl()), request, identityClock.now());
+  return { ...services, advanceClock, localTool, forms, workloadToken };
+}
+
+/** The browser's side: one context with cookies, forms and page headers. */
+async function browserSide(pages: FastifyInstance, { services, simulator }: { services: MarketplaceServices; simulator: SimulatorRouteDeps }): Promise<void> {
+  const { store, endpoints } = services;
+  const cookieSecret = await store.settings.setOnce('cookie-secret', randomBytes(32).toString('base64url'));
+  await pages.register(cookie, { secret: cookieSecret });
+  await pages.register(formbody, { bodyLimit: pages.initialConfig.bodyLimit });
+  // "Configure account now" leads to a publisher's landing page: the forms may go there.
+  const landingOrigins = () => [...new Set(endpoints.list().map((view) => new URL(view.landingPageUrl).origin))];
+  await securityHeaders(pages, { hsts: false, formTargets: landingOrigins });
+  await pages.register(signInPages, { catalog: services.catalog, signIn: services.signIn, endpoints });
+  await pages.register(simulatorPages, simulator);
+}

@@ -1,0 +1,48 @@
+// The settings page and its forms: a publisher's landing page and webhook, and the reset.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { badRequest } from '@saas-fulfillment/contract';
+import { act, withQuery } from '@saas-fulfillment/web';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { settingsPage } from './views/settings.js';
+import { IdParams, PageQuery, sendPage, type SimulatorPageDeps } from './frame.js';
+
+const EndpointsForm = Type.Object({
+  webhookUrl: Type.Optional(Type.String({ maxLength: 2000 })),
+  landingPageUrl: Type.Optional(Type.String({ maxLength: 2000 })),
+});
+
+/** A URL field: empty goes back to the default; anything else must be an http(s) URL. */
+function endpoint(value: string | undefined, name: 'webhookUrl' | 'landingPageUrl'): string | null {
+  const url = value?.trim() ?? '';
+  if (url === '') return null;
+  if (!/^https?:\/\/\S+$/.test(url) || !URL.canParse(url)) {
+    throw badRequest('BadArgument', `${name === 'webhookUrl' ? 'Webhook' : 'Landing page'} must be an http(s) URL, or empty for the default`, name);
+  }
+  return url;
+}
+
+export async function settingsPages(instance: FastifyInstance, deps: SimulatorPageDeps): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get('/settings', { schema: { querystring: PageQuery } }, async (request, reply) =>
+    sendPage(reply, deps.clock, request.query, 'Settings', settingsPage(deps.endpoints.list())),
+  );
+
+  app.post('/ui/settings/:id', { schema: { params: IdParams, body: EndpointsForm } }, async (request, reply) =>
+    act(reply, '/settings', async () => {
+      const publisher = deps.catalog.requirePublisher(request.params.id);
+      const change = { webhookUrl: endpoint(request.body.webhookUrl, 'webhookUrl'), landingPageUrl: endpoint(request.body.landingPageUrl, 'landingPageUrl') };
+      await deps.endpoints.update(publisher, change);
+      return withQuery('/settings', { notice: `Saved for ${publisher.displayName ?? publisher.publisherId}.` });
+    }),
+  );
+
+  app.post('/ui/reset', async (_request, reply) => {
+    await deps.reset();
+    return reply.redirect(
+      withQuery('/', { notice: 'Everything was reset: no subscriptions, operations, webhooks or usage; the clock is back to real time.' }),
+      303,
+    );
+  });
+}

@@ -1,0 +1,16 @@
+// The Entra stand-in's pages: the sign-in form (type any e-mail) and a refused request.
+import { html, idCode, page, textWithIds, type SafeHtml } from '@saas-fulfillment/web';
+import type { AuthorizationRequest } from '../../identity/sign-in.js';
+
+export const entraPage = (body: SafeHtml) => page({ title: 'Sign in', app: 'Microsoft Entra ID (emulated)', nav: [], narrow: true }, body);
+
+export const signInRefused = (title: string, error: { aadsts: number; message: string }) =>
+  html`<h1>${title}</h1><section><p>AADSTS${error.aadsts}: ${textWithIds(error.message)}</p></section>`;
+
+/** The sign-in form; it posts the authorization request back with the user's e-mail and name. */
+export function signInForm(auth: AuthorizationRequest, query: Record<string, string | undefined>): SafeHtml {
+  const hidden = Object.entries(query).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value ?? ''}">`);
+  return html`<h1>Sign in</h1><section><p>to the application ${idCode(auth.clientId)} of tenant ${idCode(auth.tenantId)}</p>
+<form method="post" id="sign-in">${hidden}<label for="email">E-mail</label><input id="email" name="login_email" type="email" required value="${query.login_hint ?? 'admin@customer.example.com'}">
+<label for="name">Name</label><input id="name" name="login_name" value="Test User"><p><button type="submit">Sign in</button></p></form></section>`;
+}

@@ -1,0 +1,26 @@
+// What a platform asks of the service: /healthz (the process answers), /readyz (the database answers) and
+// /metrics for Prometheus (behind METRICS_TOKEN when it is set).
+import type { FastifyInstance } from 'fastify';
+import { requireBearer } from '@saas-fulfillment/web';
+import type { PublisherMetrics } from '../metrics.js';
+import type { PublisherStore } from '../store/repository.js';
+
+export interface HealthRouteDeps {
+  store: PublisherStore;
+  metrics: PublisherMetrics;
+  metricsToken: string | undefined;
+}
+
+export async function healthRoutes(app: FastifyInstance, deps: HealthRouteDeps): Promise<void> {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      await deps.store.ping();
+      return { status: 'ready' };
+    } catch {
+      return reply.status(503).send({ status: 'database unavailable' });
+    }
+  });
+  const guard = deps.metricsToken ? { onRequest: requireBearer(deps.metricsToken, 'METRICS_TOKEN') } : {};
+  app.get('/metrics', guard, async (_request, reply) => reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()));
+}
