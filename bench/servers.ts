@@ -9,7 +9,7 @@ import Fastify from 'fastify';
 import { buildMarketplace } from '../packages/marketplace/src/app.js';
 import { Catalog, DEMO_CATALOG } from '../packages/marketplace/src/catalog.js';
 import { openMarketplaceStore } from '../packages/marketplace/src/store/repository.js';
-import type { SubscriptionRecord } from '../packages/marketplace/src/model/records.js';
+import type { SubscriptionRecord } from '../packages/marketplace/src/model/subscriptions.js';
 import { subscriptionToWire } from '../packages/marketplace/src/wire.js';
 import { answerRawCommits, rawCommitsPerSecond, settingsCommit } from './commits.js';
 

@@ -68,9 +68,130 @@ export const MarketplaceErrors = {
     new ApiError(400, 'BadArgument', `${field} ${String(sent)} does not match the operation's ${field} ${String(expected)}`, field),
 
   publisherNotFound: (id: string) => new ApiError(404, 'EntityNotFound', `No publisher ${id} in the catalog`, 'publisherId'),
+  // The simulator's control API: a customer's purchase or action, and the tools.
+  offerNotInCatalog: (offerId: string) => new ApiError(400, 'BadArgument', `Offer '${truncate(offerId)}' is not in the catalog`, 'offerId'),
+  planNotInOffer: (planId: string, offerId: string) =>
+    new ApiError(400, 'BadArgument', `Plan '${truncate(planId)}' is not a plan of offer ${truncate(offerId)}`, 'planId'),
+  planStopSold: (planId: string) => new ApiError(400, 'BadArgument', `Plan '${planId}' is no longer sold`, 'planId'),
+  noBillingTerm: (planId: string) => new ApiError(400, 'BadArgument', `Plan '${planId}' has no billing term`, 'termUnit'),
+  termNotSold: (planId: string, termUnit: string) => new ApiError(400, 'BadArgument', `Plan '${planId}' is not sold with term ${termUnit}`, 'termUnit'),
+  noFreeTrial: (planId: string) => new ApiError(400, 'BadArgument', `Plan '${planId}' has no free trial`, 'isFreeTrial'),
+  privatePlan: (planId: string, tenantId: string | undefined) =>
+    new ApiError(400, 'BadArgument', `Plan '${planId}' is private and not offered to tenant ${tenantId}`, 'planId'),
+  flatPlanQuantity: (planId: string) => new ApiError(400, 'BadArgument', `Plan '${planId}' is not priced per seat; do not send quantity`, 'quantity'),
+  quantityRequired: () => new ApiError(400, 'BadArgument', 'quantity is required', 'quantity'),
+  actionNotPossible: (action: string, status: string) =>
+    new ApiError(400, 'BadRequest', `${action} is not possible while the subscription is ${status}`, 'action'),
+  simulatorSubscriptionNotFound: (id: string) => new ApiError(404, 'EntityNotFound', `Subscription ${id} not found`, 'subscriptionId'),
+  deliveryNotFound: (id: string) => new ApiError(404, 'EntityNotFound', `Delivery ${id} not found`, 'deliveryId'),
+  publisherGone: (id: string) => new ApiError(404, 'EntityNotFound', `Publisher ${id} is no longer in the catalog`, 'publisherId'),
+  inboxEntryNotFound: (id: string) => new ApiError(404, 'EntityNotFound', `No inbox entry ${id}`, 'entryId'),
+  nothingToAcknowledge: () => new ApiError(400, 'BadRequest', 'This delivery names no operation to acknowledge', 'entryId'),
+  faultEmpty: () => new ApiError(400, 'BadArgument', 'Give a status, a delayMs, an answerDelayMs or lostAnswer', 'status'),
+  faultStatusAndAfter: () => new ApiError(400, 'BadArgument', 'A call answered with a fault status is not carried out', 'status'),
+  badDuration: (advanceBy: string) =>
+    new ApiError(400, 'BadArgument', `advanceBy must be an ISO 8601 duration such as PT10S, P1D or P1M; got '${truncate(advanceBy)}'`, 'advanceBy'),
+  badEndpoint: (name: 'webhookUrl' | 'landingPageUrl') =>
+    new ApiError(400, 'BadArgument', `${name === 'webhookUrl' ? 'Webhook' : 'Landing page'} must be an http(s) URL, or empty for the default`, name),
+
+  // The Metering Service API.
+  usageForbidden: (message: string, target: string | undefined) => new ApiError(403, 'Forbidden', message, target),
+  usageRefused: (status: string, message: string, target: string | undefined) =>
+    new ApiError(400, status, message, target, [{ code: status, message, target }]),
+  usageStartRequired: () => new ApiError(400, 'BadArgument', 'usageStartDate is required', 'usageStartDate'),
+  usageRangeEmpty: () => new ApiError(400, 'BadArgument', 'UsageEndDate must be after usageStartDate', 'UsageEndDate'),
+  usageDate: (field: string) =>
+    new ApiError(400, 'BadArgument', `${field} must be an ISO 8601 date or date-time, such as 2020-12-03 or 2020-12-03T15:00`, field),
+
+  /** A fault of ours: a stored record names a publisher the catalog no longer has. */
+  catalogChanged: (publisherId: string) => new ApiError(500, 'InternalError', `Publisher ${publisherId} is no longer in the catalog`),
   invalidContinuation: () => new ApiError(400, 'BadArgument', 'continuationToken is not one this API issued; follow @nextLink as given', 'continuationToken'),
 } as const;
 
 function truncate(value: string, max = 80): string {
   return value.length > max ? `${value.slice(0, max)}…` : value;
 }
+
+/**
+ * A refusal in Entra's words: the OAuth `error`, the AADSTS code and its description, as Entra's token
+ * endpoint and sign-in page give them (clients written against Entra parse these).
+ */
+export class EntraError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    readonly aadsts: number,
+    description: string,
+  ) {
+    super(description);
+  }
+}
+
+const entra = (error: string, aadsts: number, description: string, status = 400) => new EntraError(status, error, aadsts, description);
+const invalidClient = (aadsts: number, description: string) => entra('invalid_client', aadsts, description, 401);
+
+/** Every refusal of the Entra stand-in (token endpoints and sign-in), with Entra's codes. */
+export const EntraErrors = {
+  missingParameter: (name: string) => entra('invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`),
+  notAForm: () =>
+    entra('invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'. Send it as application/x-www-form-urlencoded."),
+  unsupportedGrant: (grant: string | undefined) =>
+    entra(
+      'unsupported_grant_type',
+      70003,
+      `The app requested an unsupported grant type '${grant}'. Supported: client_credentials (v1 and v2.0), authorization_code (v2.0).`,
+    ),
+  tenantNotFound: (tenantId: string) => entra('invalid_request', 90002, `Tenant '${tenantId}' not found. Check to make sure you have the correct tenant ID.`),
+  appNotFound: (clientId: string | undefined, tenantId: string) =>
+    entra('unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory '${tenantId}'.`),
+  noClientCredential: () => invalidClient(7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."),
+  wrongClientSecret: (clientId: string) =>
+    invalidClient(
+      7000215,
+      `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
+    ),
+  assertionType: (expected: string) => entra('invalid_request', 50027, `client_assertion_type must be '${expected}'.`),
+  assertionMalformed: () => invalidClient(50027, 'JWT token is invalid or malformed: client_assertion is not a signed JWT.'),
+  certificateNotRegistered: (thumbprint: string, clientId: string) =>
+    invalidClient(
+      700027,
+      `Client assertion failed signature validation: the certificate with thumbprint '${thumbprint}' is not registered on app '${clientId}'.`,
+    ),
+  certificateExpired: (validTo: string) =>
+    invalidClient(700027, `Client assertion failed signature validation: the certificate expired on ${new Date(validTo).toISOString()}.`),
+  noFederatedMatch: (claim: 'issuer' | 'subject' | 'audience', value: string) =>
+    invalidClient(
+      { issuer: 700211, subject: 700213, audience: 700212 }[claim],
+      `No matching federated identity record found for presented assertion ${claim} '${value.slice(0, 200)}'.`,
+    ),
+  assertionExpired: () => invalidClient(700024, 'Client assertion is not within its valid time range.'),
+  assertionAudience: (endpoint: string) => invalidClient(700023, `Client assertion audience claim does not match the token endpoint ${endpoint}.`),
+  assertionClaim: (claim: string, expected: string | undefined) =>
+    invalidClient(700021, `Client assertion ${claim} claim does not match: expected '${expected}'.`),
+  assertionSignature: (reason: string) => invalidClient(700027, `Client assertion failed signature validation (${reason}).`),
+  resourceNotFound: (resource: string, marketplace: string) =>
+    entra('invalid_resource', 500011, `The resource principal named ${resource} was not found in the tenant. The marketplace API is ${marketplace}.`),
+  invalidScope: (scope: string, marketplace: string) =>
+    entra(
+      'invalid_scope',
+      1002012,
+      `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (${marketplace}/.default).`,
+    ),
+  outage: () => entra('temporarily_unavailable', 90033, 'A transient error has occurred. Please try again. (chaos)', 503),
+
+  // User sign-in (the authorize page and the code it hands out).
+  signInTenantNotFound: (tenantId: string) => entra('invalid_tenant', 90002, `Tenant '${tenantId}' not found. Check the tenant id in the sign-in URL.`),
+  redirectNotRegistered: (redirectUri: string, clientId: string, registered: readonly string[]) =>
+    entra(
+      'invalid_request',
+      50011,
+      `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${clientId}': ${registered.join(', ')}.`,
+    ),
+  scopeWithoutOpenId: () => entra('invalid_scope', 70011, "The scope must include 'openid'."),
+  responseType: () => entra('unsupported_response_type', 700054, "response_type must be 'code'."),
+  email: () => entra('invalid_request', 50126, 'Enter a valid e-mail address.'),
+  codeUnknown: () => entra('invalid_grant', 70008, 'The provided authorization code is expired, used or unknown.'),
+  codeOfAnotherApp: () => entra('invalid_grant', 70000, 'The code was issued to another application.'),
+  redirectMismatch: () => entra('invalid_grant', 50148, 'The redirect_uri does not match the one in the authorization request.'),
+  pkceMismatch: () => entra('invalid_grant', 501481, 'The code_verifier does not match the code_challenge.'),
+} as const;

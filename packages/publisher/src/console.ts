@@ -1,11 +1,12 @@
 // What the admin console does, for its pages and its JSON API alike: find subscriptions, show one's
 // timeline, ask the marketplace for a change, run a job again, reconcile now.
 import { MarketplaceError } from '@saas-fulfillment/client';
-import { ApiError, type Clock } from '@saas-fulfillment/contract';
+import type { Clock } from '@saas-fulfillment/contract';
 import type { PublisherFulfillment } from './fulfillment/index.js';
 import type { JobRecord, JobStatus } from './model/jobs.js';
 import type { PublisherStore } from './store/repository.js';
 import type { PublisherChange, SubscriptionPage, SubscriptionTimeline } from './model/subscription.js';
+import { PublisherErrors as E } from './errors.js';
 
 export interface SubscriptionSearch {
   q?: string | undefined;
@@ -40,7 +41,7 @@ export class AdminConsole {
   async timeline(id: string): Promise<SubscriptionTimeline> {
     const { store } = this;
     const subscription = await store.getSubscription(id);
-    if (!subscription) throw new ApiError(404, 'EntityNotFound', `No subscription ${id} is known here`, 'subscriptionId');
+    if (!subscription) throw E.subscriptionNotFound(id);
     const [operations, audit, webhooks, events, jobs] = await Promise.all([
       store.operationsOf(id),
       store.auditOf({ subscriptionId: id, limit: 200 }),
@@ -56,8 +57,7 @@ export class AdminConsole {
     try {
       return await this.fulfillment.changes.requestChange(id, change, actor);
     } catch (error) {
-      if (error instanceof MarketplaceError && error.status >= 400 && error.status < 500)
-        throw new ApiError(error.status === 404 ? 404 : 400, error.code, `The marketplace refused: ${error.message}`, error.target);
+      if (error instanceof MarketplaceError && error.status >= 400 && error.status < 500) throw E.marketplaceRefused(error);
       throw error;
     }
   }
@@ -68,8 +68,7 @@ export class AdminConsole {
   }
 
   async retryJob(id: string): Promise<void> {
-    if (!(await this.store.jobs.retry(id, this.clock.now().toISOString())))
-      throw new ApiError(404, 'EntityNotFound', `No waiting or failed job ${id}`, 'jobId');
+    if (!(await this.store.jobs.retry(id, this.clock.now().toISOString()))) throw E.jobNotFound(id);
     this.wake();
   }
 

@@ -3,7 +3,7 @@
 import type { SaaSOperation, SubscriberPlan, UpdateOperation } from '@saas-fulfillment/contract';
 import type { PlanConfig, PublisherConfig } from '../catalog.js';
 import { MarketplaceErrors as E } from '../errors.js';
-import type { OperationRecord } from '../model/records.js';
+import type { OperationRecord } from '../model/subscriptions.js';
 import { operationToWire } from '../wire.js';
 import type { FulfillmentContext } from './context.js';
 import type { OperationEngine } from './operations.js';

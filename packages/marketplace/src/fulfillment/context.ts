@@ -1,10 +1,10 @@
 // What the fulfillment services share: the store, catalog, clock, settings and endpoints, and the
 // lookups every one of them makes (a subscription, its publisher, "now").
-import { ApiError, type Clock } from '@saas-fulfillment/contract';
+import type { Clock } from '@saas-fulfillment/contract';
 import type { Catalog, PublisherConfig } from '../catalog.js';
 import type { PublisherEndpoints } from '../endpoints.js';
 import { MarketplaceErrors as E } from '../errors.js';
-import type { SubscriptionRecord } from '../model/records.js';
+import type { SubscriptionRecord } from '../model/subscriptions.js';
 import type { MarketplaceSettings } from '../settings.js';
 import type { MarketplaceStore } from '../store/repository.js';
 
@@ -47,7 +47,7 @@ export class FulfillmentContext {
 
   publisherOf(subscription: SubscriptionRecord): PublisherConfig {
     const publisher = this.catalog.publisher(subscription.publisherId);
-    if (!publisher) throw new ApiError(500, 'InternalError', `Publisher ${subscription.publisherId} is no longer in the catalog`);
+    if (!publisher) throw E.catalogChanged(subscription.publisherId);
     return publisher;
   }
 }

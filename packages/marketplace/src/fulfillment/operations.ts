@@ -3,11 +3,12 @@
 // webhook that tells the publisher, all in one transaction; it also takes the publisher's
 // acknowledgement and the outcome of each webhook delivery.
 import { randomUUID } from 'node:crypto';
-import { ApiError, badRequest, canStart, LIFECYCLE, type OperationAction, type OperationRequestSource, type UpdateOperation } from '@saas-fulfillment/contract';
+import { canStart, LIFECYCLE, type OperationAction, type OperationRequestSource, type UpdateOperation } from '@saas-fulfillment/contract';
 import Type from 'typebox';
 import { isPlanVisibleTo, seatLimits, type PublisherConfig } from '../catalog.js';
 import { MarketplaceErrors as E } from '../errors.js';
-import type { DeliveryRecord, OperationRecord, SubscriptionRecord } from '../model/records.js';
+import type { DeliveryRecord } from '../model/webhooks.js';
+import type { OperationRecord, SubscriptionRecord } from '../model/subscriptions.js';
 import type { MarketplaceStore } from '../store/repository.js';
 import { webhookPayload } from '../wire.js';
 import type { FulfillmentContext } from './context.js';
@@ -45,7 +46,7 @@ export class OperationEngine {
       if (!canStart(action, subscription.status)) {
         if (action === 'Unsubscribe') throw E.alreadyUnsubscribed(id);
         if (source === 'Partner') throw E.notActive(subscription.status);
-        throw badRequest('BadRequest', `${action} is not possible while the subscription is ${subscription.status}`, 'action');
+        throw E.actionNotPossible(action, subscription.status);
       }
       if (LIFECYCLE[action].awaitsPublisher && (await tx.listOperations(id, 'InProgress')).length > 0) throw E.locked();
       const operation = this.newOperation(subscription, action, source, this.changeTarget(subscription, request));
@@ -139,9 +140,9 @@ export class OperationEngine {
   async redeliver(deliveryId: string): Promise<DeliveryRecord> {
     const { ctx } = this;
     const past = await ctx.store.getDelivery(deliveryId);
-    if (!past) throw new ApiError(404, 'EntityNotFound', `Delivery ${deliveryId} not found`, 'deliveryId');
+    if (!past) throw E.deliveryNotFound(deliveryId);
     const publisher = ctx.catalog.publisher(past.publisherId);
-    if (!publisher) throw new ApiError(404, 'EntityNotFound', `Publisher ${past.publisherId} is no longer in the catalog`, 'publisherId');
+    if (!publisher) throw E.publisherGone(past.publisherId);
     const delivery = this.newDelivery(past.operationId, past.subscriptionId, publisher, past.payload);
     await ctx.store.insertDelivery(delivery);
     ctx.events.webhookQueued();
@@ -159,7 +160,7 @@ export class OperationEngine {
       return { planId: plan.planId, quantity: quantityOnPlan(plan, subscription.quantity) };
     }
     if (request.action === 'ChangeQuantity') {
-      if (request.quantity === undefined) throw badRequest('BadArgument', 'quantity is required', 'quantity');
+      if (request.quantity === undefined) throw E.quantityRequired();
       const plan = catalog.plan(subscription.offerId, subscription.planId);
       if (plan?.pricing !== 'perSeat') throw E.notPerSeat(subscription.planId);
       const { min, max } = seatLimits(plan);

@@ -2,11 +2,11 @@
 // announced with a Subscribe webhook), and "Configure account" / "Manage account" give the publisher's
 // landing page a token that resolves to the subscription.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { AadIdentifier, badRequest, TermUnit, type ResolvedSubscription } from '@saas-fulfillment/contract';
+import { AadIdentifier, TermUnit, type ResolvedSubscription } from '@saas-fulfillment/contract';
 import Type from 'typebox';
 import { isPlanVisibleTo, type PublisherConfig } from '../catalog.js';
 import { MarketplaceErrors as E } from '../errors.js';
-import type { SubscriptionRecord } from '../model/records.js';
+import type { SubscriptionRecord } from '../model/subscriptions.js';
 import { subscriptionToWire } from '../wire.js';
 import type { FulfillmentContext } from './context.js';
 import type { OperationEngine } from './operations.js';
@@ -45,23 +45,19 @@ export class Purchases {
   async purchase(request: PurchaseRequest): Promise<Purchase> {
     const { ctx } = this;
     const found = ctx.catalog.offer(request.offerId);
-    if (!found) throw badRequest('BadArgument', `Offer '${request.offerId}' is not in the catalog`, 'offerId');
+    if (!found) throw E.offerNotInCatalog(request.offerId);
     const plan = ctx.catalog.plan(request.offerId, request.planId);
-    if (!plan) throw badRequest('BadArgument', `Plan '${request.planId}' is not a plan of offer ${request.offerId}`, 'planId');
-    if (plan.isStopSell) throw badRequest('BadArgument', `Plan '${plan.planId}' is no longer sold`, 'planId');
+    if (!plan) throw E.planNotInOffer(request.planId, request.offerId);
+    if (plan.isStopSell) throw E.planStopSold(plan.planId);
     const quantity = purchaseQuantity(plan, request.quantity);
     const termUnit = request.termUnit ?? plan.billingTerms[0]?.termUnit;
-    if (termUnit === undefined) throw badRequest('BadArgument', `Plan '${plan.planId}' has no billing term`, 'termUnit');
-    if (!plan.billingTerms.some((t) => t.termUnit === termUnit)) {
-      throw badRequest('BadArgument', `Plan '${plan.planId}' is not sold with term ${termUnit}`, 'termUnit');
-    }
-    if (request.isFreeTrial && !plan.hasFreeTrial) throw badRequest('BadArgument', `Plan '${plan.planId}' has no free trial`, 'isFreeTrial');
+    if (termUnit === undefined) throw E.noBillingTerm(plan.planId);
+    if (!plan.billingTerms.some((t) => t.termUnit === termUnit)) throw E.termNotSold(plan.planId, termUnit);
+    if (request.isFreeTrial && !plan.hasFreeTrial) throw E.noFreeTrial(plan.planId);
 
     const beneficiary = identity(request.beneficiary, 'customer');
     const purchaser = request.csp ? identity(request.purchaser, 'reseller') : request.purchaser ? identity(request.purchaser, 'customer') : beneficiary;
-    if (!isPlanVisibleTo(plan, beneficiary.tenantId)) {
-      throw badRequest('BadArgument', `Plan '${plan.planId}' is private and not offered to tenant ${beneficiary.tenantId}`, 'planId');
-    }
+    if (!isPlanVisibleTo(plan, beneficiary.tenantId)) throw E.privatePlan(plan.planId, beneficiary.tenantId);
     const now = ctx.now();
     const subscription: SubscriptionRecord = {
       id: randomUUID(),

@@ -1,9 +1,9 @@
 // Seats and terms: how many seats a purchase or a plan change leaves a subscription with, and when a
 // term that starts now ends.
-import { addDuration, badRequest, durationOf, type TermUnit } from '@saas-fulfillment/contract';
+import { addDuration, durationOf, type TermUnit } from '@saas-fulfillment/contract';
 import { seatLimits, type PlanConfig } from '../catalog.js';
 import { MarketplaceErrors as E } from '../errors.js';
-import type { SubscriptionRecord } from '../model/records.js';
+import type { SubscriptionRecord } from '../model/subscriptions.js';
 
 const FREE_TRIAL = durationOf('P1M');
 
@@ -20,7 +20,7 @@ export function firstTermEnd(start: string, subscription: Pick<SubscriptionRecor
 /** The seats a purchase buys: none on a flat plan; the plan's minimum unless said, within its limits. */
 export function purchaseQuantity(plan: PlanConfig, quantity: number | undefined): number | undefined {
   if (plan.pricing === 'flat') {
-    if (quantity !== undefined) throw badRequest('BadArgument', `Plan '${plan.planId}' is not priced per seat; do not send quantity`, 'quantity');
+    if (quantity !== undefined) throw E.flatPlanQuantity(plan.planId);
     return undefined;
   }
   const { min, max } = seatLimits(plan);

@@ -7,17 +7,7 @@ import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify
 import type { Clock } from '@saas-fulfillment/contract';
 import type { Catalog, PublisherConfig } from '../catalog.js';
 import type { SigningKey } from './keys.js';
-
-export class EntraError extends Error {
-  constructor(
-    readonly status: number,
-    readonly error: string,
-    readonly aadsts: number,
-    description: string,
-  ) {
-    super(description);
-  }
-}
+import { EntraErrors } from '../errors.js';
 
 export type TokenForm = Record<string, string | undefined>;
 
@@ -33,19 +23,12 @@ export function formOf(source: unknown): TokenForm | undefined {
 export function requireForm(body: unknown): TokenForm {
   const form = formOf(body);
   if (form) return form;
-  throw new EntraError(
-    400,
-    'invalid_request',
-    900144,
-    "The request body must contain the following parameter: 'grant_type'. Send it as application/x-www-form-urlencoded.",
-  );
+  throw EntraErrors.notAForm();
 }
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** The audience a federated (workload identity) token carries for Entra. */
 export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
-
-const invalidClient = (aadsts: number, description: string) => new EntraError(401, 'invalid_client', aadsts, description);
 
 export class ClientAuthenticator {
   private readonly remoteKeys = new Map<string, JWTVerifyGetKey>();
@@ -63,40 +46,28 @@ export class ClientAuthenticator {
   /** The app the request authenticates as; throws an EntraError naming the problem. */
   async authenticate(tenantId: string, form: TokenForm, grant: 'client_credentials' | 'authorization_code'): Promise<PublisherConfig> {
     for (const name of ['grant_type', 'client_id'] as const) {
-      if (!form[name]) throw new EntraError(400, 'invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`);
+      if (!form[name]) throw EntraErrors.missingParameter(name);
     }
-    if (form.grant_type !== grant) {
-      throw new EntraError(
-        400,
-        'unsupported_grant_type',
-        70003,
-        `The app requested an unsupported grant type '${form.grant_type}'. Supported: client_credentials (v1 and v2.0), authorization_code (v2.0).`,
-      );
-    }
+    if (form.grant_type !== grant) throw EntraErrors.unsupportedGrant(form.grant_type);
     if (!this.catalog.publishers.some((p) => p.tenantId === tenantId)) {
-      throw new EntraError(400, 'invalid_request', 90002, `Tenant '${tenantId}' not found. Check to make sure you have the correct tenant ID.`);
+      throw EntraErrors.tenantNotFound(tenantId);
     }
     const publisher = this.catalog.publisherByClientId(form.client_id ?? '');
     if (!publisher || publisher.tenantId !== tenantId) {
-      throw new EntraError(400, 'unauthorized_client', 700016, `Application with identifier '${form.client_id}' was not found in the directory '${tenantId}'.`);
+      throw EntraErrors.appNotFound(form.client_id, tenantId);
     }
     if (form.client_assertion !== undefined || form.client_assertion_type !== undefined) {
       await this.checkAssertion(publisher, tenantId, form);
       return publisher;
     }
-    if (!form.client_secret) throw invalidClient(7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
-    if (form.client_secret !== publisher.clientSecret) {
-      throw invalidClient(
-        7000215,
-        `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${publisher.clientId}'.`,
-      );
-    }
+    if (!form.client_secret) throw EntraErrors.noClientCredential();
+    if (form.client_secret !== publisher.clientSecret) throw EntraErrors.wrongClientSecret(publisher.clientId);
     return publisher;
   }
 
   private async checkAssertion(publisher: PublisherConfig, tenantId: string, form: TokenForm): Promise<void> {
     if (form.client_assertion_type !== JWT_BEARER) {
-      throw new EntraError(400, 'invalid_request', 50027, `client_assertion_type must be '${JWT_BEARER}'.`);
+      throw EntraErrors.assertionType(JWT_BEARER);
     }
     const assertion = form.client_assertion ?? '';
     let header: ReturnType<typeof decodeProtectedHeader>;
@@ -105,7 +76,7 @@ export class ClientAuthenticator {
       header = decodeProtectedHeader(assertion);
       claims = decodeJwt(assertion);
     } catch {
-      throw invalidClient(50027, 'JWT token is invalid or malformed: client_assertion is not a signed JWT.');
+      throw EntraErrors.assertionMalformed();
     }
     const thumbprint = (header['x5t#S256'] ?? header.x5t) as string | undefined;
     if (thumbprint !== undefined) await this.checkCertificateAssertion(publisher, tenantId, assertion, thumbprint, header['x5t#S256'] !== undefined);
@@ -115,14 +86,11 @@ export class ClientAuthenticator {
   private async checkCertificateAssertion(publisher: PublisherConfig, tenantId: string, assertion: string, thumbprint: string, sha256: boolean) {
     const certificate = (publisher.certificates ?? []).map((pem) => new X509Certificate(pem)).find((c) => thumbprintOf(c, sha256) === thumbprint);
     if (!certificate) {
-      throw invalidClient(
-        700027,
-        `Client assertion failed signature validation: the certificate with thumbprint '${thumbprint}' is not registered on app '${publisher.clientId}'.`,
-      );
+      throw EntraErrors.certificateNotRegistered(thumbprint, publisher.clientId);
     }
     await this.verify(assertion, certificate.publicKey, { audience: this.tokenUrls(tenantId), issuer: publisher.clientId, subject: publisher.clientId });
     if (this.clock.now().getTime() > Date.parse(certificate.validTo)) {
-      throw invalidClient(700027, `Client assertion failed signature validation: the certificate expired on ${new Date(certificate.validTo).toISOString()}.`);
+      throw EntraErrors.certificateExpired(certificate.validTo);
     }
   }
 
@@ -130,15 +98,15 @@ export class ClientAuthenticator {
     const issuer = String(claims.iss ?? '');
     const candidates = (publisher.federatedCredentials ?? []).filter((f) => f.issuer === issuer);
     if (candidates.length === 0) {
-      throw invalidClient(700211, `No matching federated identity record found for presented assertion issuer '${issuer.slice(0, 200)}'.`);
+      throw EntraErrors.noFederatedMatch('issuer', issuer);
     }
     const bySubject = candidates.filter((f) => f.subject === claims.sub);
     if (bySubject.length === 0) {
-      throw invalidClient(700213, `No matching federated identity record found for presented assertion subject '${String(claims.sub ?? '').slice(0, 200)}'.`);
+      throw EntraErrors.noFederatedMatch('subject', String(claims.sub ?? ''));
     }
     const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     if (!bySubject.some((f) => (f.audiences ?? [TOKEN_EXCHANGE_AUDIENCE]).some((a) => audiences.includes(a)))) {
-      throw invalidClient(700212, `No matching federated identity record found for presented assertion audience '${audiences.join(', ').slice(0, 200)}'.`);
+      throw EntraErrors.noFederatedMatch('audience', audiences.join(', '));
     }
     const keys = issuer === this.workloadIssuer() ? this.ownKey.publicKey : this.remoteKeysOf(issuer);
     await this.verify(assertion, keys, { issuer });
@@ -175,13 +143,12 @@ export class ClientAuthenticator {
         clockTolerance: 300,
       });
     } catch (error) {
-      if (error instanceof errors.JWTExpired) throw invalidClient(700024, 'Client assertion is not within its valid time range.');
+      if (error instanceof errors.JWTExpired) throw EntraErrors.assertionExpired();
       if (error instanceof errors.JWTClaimValidationFailed) {
-        if (error.claim === 'aud')
-          throw invalidClient(700023, `Client assertion audience claim does not match the token endpoint ${expected.audience?.[0] ?? ''}.`);
-        throw invalidClient(700021, `Client assertion ${error.claim} claim does not match: expected '${expected.issuer}'.`);
+        if (error.claim === 'aud') throw EntraErrors.assertionAudience(expected.audience?.[0] ?? '');
+        throw EntraErrors.assertionClaim(error.claim, expected.issuer);
       }
-      throw invalidClient(700027, `Client assertion failed signature validation (${(error as Error).message}).`);
+      throw EntraErrors.assertionSignature((error as Error).message);
     }
   }
 }

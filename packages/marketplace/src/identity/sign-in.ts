@@ -7,6 +7,7 @@ import type { Clock } from '@saas-fulfillment/contract';
 import type { PublisherConfig } from '../catalog.js';
 import type { SigningKey } from './keys.js';
 import { issuerFor } from './tokens.js';
+import { EntraErrors } from '../errors.js';
 
 export interface AuthorizationRequest {
   tenantId: string;
@@ -30,16 +31,6 @@ interface PendingCode extends AuthorizationRequest {
 
 const CODE_LIFETIME_MS = 5 * 60_000;
 
-export class SignInError extends Error {
-  constructor(
-    readonly error: string,
-    readonly aadsts: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export class SignInService {
   /** Codes live in memory for minutes, as Entra's do; a restart simply means signing in again. */
   private readonly codes = new Map<string, PendingCode>();
@@ -56,21 +47,11 @@ export class SignInService {
    * link to the sign-in page could hand a user's code to anyone).
    */
   check(request: AuthorizationRequest, publisher: PublisherConfig | undefined, registry: { tenantKnown: boolean; redirectUris: readonly string[] }): void {
-    if (!registry.tenantKnown)
-      throw new SignInError('invalid_tenant', 90002, `Tenant '${request.tenantId}' not found. Check the tenant id in the sign-in URL.`);
-    if (!publisher || publisher.tenantId !== request.tenantId)
-      throw new SignInError(
-        'unauthorized_client',
-        700016,
-        `Application with identifier '${request.clientId}' was not found in the directory '${request.tenantId}'.`,
-      );
+    if (!registry.tenantKnown) throw EntraErrors.signInTenantNotFound(request.tenantId);
+    if (!publisher || publisher.tenantId !== request.tenantId) throw EntraErrors.appNotFound(request.clientId, request.tenantId);
     if (!registry.redirectUris.includes(request.redirectUri))
-      throw new SignInError(
-        'invalid_request',
-        50011,
-        `The redirect URI '${request.redirectUri}' specified in the request does not match the redirect URIs configured for the application '${publisher.clientId}': ${registry.redirectUris.join(', ')}.`,
-      );
-    if (!request.scope.split(/\s+/).includes('openid')) throw new SignInError('invalid_scope', 70011, "The scope must include 'openid'.");
+      throw EntraErrors.redirectNotRegistered(request.redirectUri, publisher.clientId, registry.redirectUris);
+    if (!request.scope.split(/\s+/).includes('openid')) throw EntraErrors.scopeWithoutOpenId();
   }
 
   /** The user confirmed who they are: a one-time code for the app's redirect URI. */
@@ -86,15 +67,13 @@ export class SignInService {
   async redeem(form: Record<string, string | undefined>, publisher: PublisherConfig): Promise<Record<string, unknown>> {
     const pending = form.code ? this.codes.get(form.code) : undefined;
     if (form.code) this.codes.delete(form.code);
-    if (!pending || pending.expiresAt < this.clock.now().getTime())
-      throw new SignInError('invalid_grant', 70008, 'The provided authorization code is expired, used or unknown.');
-    if (pending.clientId !== publisher.clientId) throw new SignInError('invalid_grant', 70000, 'The code was issued to another application.');
-    if (form.redirect_uri !== pending.redirectUri)
-      throw new SignInError('invalid_grant', 50148, 'The redirect_uri does not match the one in the authorization request.');
+    if (!pending || pending.expiresAt < this.clock.now().getTime()) throw EntraErrors.codeUnknown();
+    if (pending.clientId !== publisher.clientId) throw EntraErrors.codeOfAnotherApp();
+    if (form.redirect_uri !== pending.redirectUri) throw EntraErrors.redirectMismatch();
     if (pending.codeChallenge) {
       const verifier = form.code_verifier ?? '';
       const challenge = createHash('sha256').update(verifier).digest('base64url');
-      if (challenge !== pending.codeChallenge) throw new SignInError('invalid_grant', 501481, 'The code_verifier does not match the code_challenge.');
+      if (challenge !== pending.codeChallenge) throw EntraErrors.pkceMismatch();
     }
     const issuedAt = Math.floor(this.clock.now().getTime() / 1000);
     const oid = stableId(`${pending.tenantId}/${pending.user.email}`);

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { usageHour, USAGE_WINDOW_MS, type GetUsageEvent, type ReconStatus, type UsageEvent, type UsageEventStatus } from '@saas-fulfillment/contract';
 import type { PublisherConfig } from '../catalog.js';
 import type { FulfillmentContext } from '../fulfillment/context.js';
-import type { DailyUsage, UsageEventRecord } from '../model/records.js';
+import type { DailyUsage, UsageEventRecord } from '../model/usage.js';
 import type { MarketplaceStore } from '../store/repository.js';
 import type { UsageFilter } from '../store/usage.js';
 

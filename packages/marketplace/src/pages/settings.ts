@@ -1,11 +1,11 @@
 // The settings page and its forms: a publisher's landing page and webhook, and the reset.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { badRequest } from '@saas-fulfillment/contract';
 import { act, withQuery } from '@saas-fulfillment/web';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { settingsPage } from './views/settings.js';
 import { IdParams, PageQuery, sendPage, type SimulatorPageDeps } from './frame.js';
+import { MarketplaceErrors as E } from '../errors.js';
 
 const EndpointsForm = Type.Object({
   webhookUrl: Type.Optional(Type.String({ maxLength: 2000 })),
@@ -17,7 +17,7 @@ function endpoint(value: string | undefined, name: 'webhookUrl' | 'landingPageUr
   const url = value?.trim() ?? '';
   if (url === '') return null;
   if (!/^https?:\/\/\S+$/.test(url) || !URL.canParse(url)) {
-    throw badRequest('BadArgument', `${name === 'webhookUrl' ? 'Webhook' : 'Landing page'} must be an http(s) URL, or empty for the default`, name);
+    throw E.badEndpoint(name);
   }
   return url;
 }

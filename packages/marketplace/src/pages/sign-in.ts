@@ -6,8 +6,9 @@ import Type from 'typebox';
 import { contentSecurityPolicy, type SafeHtml } from '@saas-fulfillment/web';
 import type { Catalog } from '../catalog.js';
 import type { PublisherEndpoints } from '../endpoints.js';
-import { EntraError, formOf, requireForm, type TokenForm } from '../identity/client-auth.js';
-import { SignInError, type AuthorizationRequest, type SignInService } from '../identity/sign-in.js';
+import { formOf, requireForm, type TokenForm } from '../identity/client-auth.js';
+import { EntraError, EntraErrors } from '../errors.js';
+import type { AuthorizationRequest, SignInService } from '../identity/sign-in.js';
 import { entraPage, signInForm, signInRefused } from './views/sign-in.js';
 
 export interface SignInPageDeps {
@@ -50,9 +51,9 @@ export async function signInPages(instance: FastifyInstance, deps: SignInPageDep
     const auth = authorization(tenantId, query);
     try {
       checkRequest(auth);
-      if (query.response_type !== 'code') throw new SignInError('unsupported_response_type', 700054, "response_type must be 'code'.");
+      if (query.response_type !== 'code') throw EntraErrors.responseType();
     } catch (error) {
-      if (!(error instanceof SignInError)) throw error;
+      if (!(error instanceof EntraError)) throw error;
       return signInPage(reply, 400, signInRefused('Sign-in request refused', error));
     }
     // The form's answer redirects to the app's (registered) redirect URI: the policy lets the form lead there.
@@ -68,9 +69,9 @@ export async function signInPages(instance: FastifyInstance, deps: SignInPageDep
       form = requireForm(request.body);
       auth = authorization(tenantId, form);
       checkRequest(auth);
-      if (!form.login_email || !/^[^@\s]+@[^@\s]+$/.test(form.login_email)) throw new SignInError('invalid_request', 50126, 'Enter a valid e-mail address.');
+      if (!form.login_email || !/^[^@\s]+@[^@\s]+$/.test(form.login_email)) throw EntraErrors.email();
     } catch (error) {
-      if (!(error instanceof SignInError || error instanceof EntraError)) throw error;
+      if (!(error instanceof EntraError)) throw error;
       return signInPage(reply, 400, signInRefused('Sign-in refused', error));
     }
     const code = deps.signIn.issueCode(auth, { email: form.login_email, name: form.login_name || form.login_email });

@@ -5,7 +5,7 @@ import { StringEnum, Uuid } from '@saas-fulfillment/contract';
 import { act, withQuery } from '@saas-fulfillment/web';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import type { OperationRecord } from '../model/records.js';
+import type { OperationRecord } from '../model/subscriptions.js';
 import { inboxPage, webhooksPage } from './views/webhooks.js';
 import { ANSWER_LABELS, INBOX_ANSWERS } from '../webhooks/inbox.js';
 import { IdParams, PageQuery, sendPage, type SimulatorPageDeps } from './frame.js';

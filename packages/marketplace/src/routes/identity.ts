@@ -9,9 +9,10 @@ import Type from 'typebox';
 import { MARKETPLACE_RESOURCE_ID, type Clock } from '@saas-fulfillment/contract';
 import type { Catalog } from '../catalog.js';
 import type { SigningKey } from '../identity/keys.js';
-import { SignInError, type SignInService } from '../identity/sign-in.js';
+import type { SignInService } from '../identity/sign-in.js';
 import { issuerFor, type TokenService, type TokenVersion } from '../identity/tokens.js';
-import { ClientAuthenticator, EntraError, requireForm, type TokenForm } from '../identity/client-auth.js';
+import { ClientAuthenticator, requireForm, type TokenForm } from '../identity/client-auth.js';
+import { EntraError, EntraErrors } from '../errors.js';
 import type { Chaos } from '../simulator/chaos.js';
 
 export interface IdentityRouteDeps {
@@ -47,7 +48,7 @@ export async function identityRoutes(instance: FastifyInstance, deps: IdentityRo
   const tokenEndpoint = (version: TokenVersion) => async (request: FastifyRequest<{ Params: { tenantId: string } }>, reply: FastifyReply) => {
     const { tenantId } = request.params;
     try {
-      if (deps.chaos?.tokenOutage()) throw new EntraError(503, 'temporarily_unavailable', 90033, 'A transient error has occurred. Please try again. (chaos)');
+      if (deps.chaos?.tokenOutage()) throw EntraErrors.outage();
       // Entra reads only form bodies: a JSON body is as good as no body.
       const isForm = request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') ?? false;
       const form = requireForm(isForm ? request.body : undefined);
@@ -72,8 +73,7 @@ export async function identityRoutes(instance: FastifyInstance, deps: IdentityRo
         resource: MARKETPLACE_RESOURCE_ID,
         access_token: issued.token,
       };
-    } catch (caught) {
-      const error = caught instanceof SignInError ? new EntraError(400, caught.error, caught.aadsts, caught.message) : caught;
+    } catch (error) {
       if (!(error instanceof EntraError)) throw error;
       return reply
         .status(error.status)
@@ -138,26 +138,12 @@ export async function identityRoutes(instance: FastifyInstance, deps: IdentityRo
 
 function checkAudience(form: TokenForm, version: TokenVersion): void {
   if (version === 'v1') {
-    if (!form.resource) throw new EntraError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'resource'.");
-    if (form.resource !== MARKETPLACE_RESOURCE_ID) {
-      throw new EntraError(
-        400,
-        'invalid_resource',
-        500011,
-        `The resource principal named ${form.resource} was not found in the tenant. The marketplace API is ${MARKETPLACE_RESOURCE_ID}.`,
-      );
-    }
+    if (!form.resource) throw EntraErrors.missingParameter('resource');
+    if (form.resource !== MARKETPLACE_RESOURCE_ID) throw EntraErrors.resourceNotFound(form.resource, MARKETPLACE_RESOURCE_ID);
     return;
   }
-  if (!form.scope) throw new EntraError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'scope'.");
-  if (form.scope !== `${MARKETPLACE_RESOURCE_ID}/.default`) {
-    throw new EntraError(
-      400,
-      'invalid_scope',
-      1002012,
-      `The provided value for scope ${form.scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (${MARKETPLACE_RESOURCE_ID}/.default).`,
-    );
-  }
+  if (!form.scope) throw EntraErrors.missingParameter('scope');
+  if (form.scope !== `${MARKETPLACE_RESOURCE_ID}/.default`) throw EntraErrors.invalidScope(form.scope, MARKETPLACE_RESOURCE_ID);
 }
 
 /** The issuer of the simulator's workload-identity tokens. */

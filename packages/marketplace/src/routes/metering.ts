@@ -5,7 +5,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import {
-  ApiError,
   BatchUsageEvent,
   GetUsageEventOkResponse,
   ReconStatus,
@@ -17,8 +16,9 @@ import {
   type UsageEventOkResponse,
 } from '@saas-fulfillment/contract';
 import { endOfToday, type Metering, type UsageOutcome } from '../metering/metering.js';
-import type { UsageEventRecord } from '../model/records.js';
+import type { UsageEventRecord } from '../model/usage.js';
 import { caller } from './caller.js';
+import { MarketplaceErrors as E } from '../errors.js';
 
 export interface MeteringRouteDeps {
   metering: Metering;
@@ -52,9 +52,9 @@ export async function meteringRoutes(instance: FastifyInstance, deps: MeteringRo
       case 'Duplicate':
         return reply.status(409).send(conflict(outcome.record));
       case 'ResourceNotAuthorized':
-        throw new ApiError(403, 'Forbidden', outcome.message, outcome.target);
+        throw E.usageForbidden(outcome.message, outcome.target);
       default:
-        throw new ApiError(400, outcome.status, outcome.message, outcome.target, [{ code: outcome.status, message: outcome.message, target: outcome.target }]);
+        throw E.usageRefused(outcome.status, outcome.message, outcome.target);
     }
   });
 
@@ -66,11 +66,11 @@ export async function meteringRoutes(instance: FastifyInstance, deps: MeteringRo
 
   app.get('/usageEvents', { schema: { querystring: UsageQuery, response: { 200: GetUsageEventOkResponse } } }, async (request) => {
     const { query } = request;
-    if (query.usageStartDate === undefined) throw new ApiError(400, 'BadArgument', 'usageStartDate is required', 'usageStartDate');
+    if (query.usageStartDate === undefined) throw E.usageStartRequired();
     const from = parseUsageDate(query.usageStartDate, 'usageStartDate');
     const endText = query.UsageEndDate ?? query.usageEndDate;
     const to = endText === undefined ? endOfToday(metering.now()) : endOf(endText);
-    if (to <= from) throw new ApiError(400, 'BadArgument', 'UsageEndDate must be after usageStartDate', 'UsageEndDate');
+    if (to <= from) throw E.usageRangeEmpty();
     // SaaS usage has no Azure subscription: a filter on one matches nothing.
     if (query.azureSubscriptionId !== undefined) return [];
     return metering.list(caller(request), {
@@ -118,7 +118,7 @@ const ISO_DATE = /^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\
 function parseUsageDate(text: string, field: string): string {
   const match = ISO_DATE.exec(text);
   const ms = match ? Date.parse(match[2] === undefined ? `${text}T00:00:00Z` : match[5] === undefined ? `${text}Z` : text) : Number.NaN;
-  if (Number.isNaN(ms)) throw new ApiError(400, 'BadArgument', `${field} must be an ISO 8601 date or date-time, such as 2020-12-03 or 2020-12-03T15:00`, field);
+  if (Number.isNaN(ms)) throw E.usageDate(field);
   return new Date(ms).toISOString();
 }
 

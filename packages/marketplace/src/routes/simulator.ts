@@ -4,7 +4,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { localToolOnly, refuseCrossOrigin, requireJsonBodies, type FormGuardOptions, type LocalTool } from '@saas-fulfillment/web';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { ApiError } from '@saas-fulfillment/contract';
 import { StringEnum, Uuid } from '@saas-fulfillment/contract';
 import type { Fulfillment } from '../fulfillment/index.js';
 import { CustomerActionRequest } from '../fulfillment/operations.js';
@@ -13,13 +12,14 @@ import { operationToWire, subscriptionToWire } from '../wire.js';
 import { FaultBody, type FaultInjector } from '../simulator/faults.js';
 import { type Chaos, ChaosSettings } from '../simulator/chaos.js';
 import type { MarketplaceStore } from '../store/repository.js';
-import type { DeliveryAttempt, DeliveryRecord, InboxEntry } from '../model/records.js';
+import { noticeOf, type DeliveryAttempt, type DeliveryRecord, type InboxEntry } from '../model/webhooks.js';
 import type { AdjustableClock } from '@saas-fulfillment/contract';
 import type { ClockAdvance } from '../simulator/clock.js';
 import type { Catalog } from '../catalog.js';
 import { EndpointsBody, type PublisherEndpoints } from '../endpoints.js';
 import { AnswerBody, type WebhookInbox } from '../webhooks/inbox.js';
 import { WorkloadTokenRequest } from '../identity/workload-tokens.js';
+import { MarketplaceErrors as E } from '../errors.js';
 
 export interface SimulatorRouteDeps {
   fulfillment: Fulfillment;
@@ -76,7 +76,7 @@ export async function simulatorRoutes(instance: FastifyInstance, deps: Simulator
   app.get('/subscriptions/:subscriptionId', { schema: { params: IdParams } }, async (request) => {
     const id = request.params.subscriptionId;
     const subscription = await store.getSubscription(id);
-    if (!subscription) throw new ApiError(404, 'EntityNotFound', `Subscription ${id} not found`, 'subscriptionId');
+    if (!subscription) throw E.simulatorSubscriptionNotFound(id);
     return { subscription: subscriptionToWire(subscription), operations: (await store.listOperations(id)).map(operationToWire) };
   });
 
@@ -158,7 +158,7 @@ export async function simulatorRoutes(instance: FastifyInstance, deps: Simulator
 
 /** A webhook delivery as the control API lists it: the notice it carried, where it went, how it went. */
 function deliveryView(d: DeliveryRecord, attemptLog: DeliveryAttempt[]) {
-  const payload = JSON.parse(d.payload) as { action: string; status: string; operationRequestSource: string };
+  const payload = noticeOf(d);
   return {
     id: d.id,
     operationId: d.operationId,

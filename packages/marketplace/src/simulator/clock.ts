@@ -1,7 +1,8 @@
 // The simulator moves the marketplace's clock: by an ISO 8601 duration, kept across restarts, and what
 // falls due (renewals, trial ends, grace periods, acknowledgement windows) runs at once.
-import { addDuration, badRequest, parseDuration, type AdjustableClock } from '@saas-fulfillment/contract';
+import { addDuration, parseDuration, type AdjustableClock } from '@saas-fulfillment/contract';
 import type { MarketplaceStore } from '../store/repository.js';
+import { MarketplaceErrors as E } from '../errors.js';
 
 /** The setting that keeps the clock's offset. */
 export const CLOCK_OFFSET = 'clock-offset-ms';
@@ -17,7 +18,7 @@ export interface ClockAdvance {
 export function clockAdvancer(clock: AdjustableClock, store: MarketplaceStore, drain: () => Promise<number>) {
   return async (advanceBy: string): Promise<ClockAdvance> => {
     const duration = parseDuration(advanceBy);
-    if (!duration) throw badRequest('BadArgument', `advanceBy must be an ISO 8601 duration such as PT10S, P1D or P1M; got '${advanceBy}'`, 'advanceBy');
+    if (!duration) throw E.badDuration(advanceBy);
     const before = clock.now();
     clock.advance(addDuration(before, duration).getTime() - before.getTime());
     await store.settings.set(CLOCK_OFFSET, String(clock.offset));

@@ -6,8 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Type from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { badRequest } from '@saas-fulfillment/contract';
 import { GLOB_SYNTAX, globMatches } from './glob.js';
+import { MarketplaceErrors as E } from '../errors.js';
 
 export const FaultBody = Type.Object({
   /** HTTP status to answer with (omit for latency only). */
@@ -55,10 +55,8 @@ export class FaultInjector {
 
   add(request: FaultRequest): { id: string } {
     const afterwards = request.answerDelayMs !== undefined || request.lostAnswer === true;
-    if (request.status === undefined && request.delayMs === undefined && !afterwards) {
-      throw badRequest('BadArgument', 'Give a status, a delayMs, an answerDelayMs or lostAnswer', 'status');
-    }
-    if (request.status !== undefined && afterwards) throw badRequest('BadArgument', 'A call answered with a fault status is not carried out', 'status');
+    if (request.status === undefined && request.delayMs === undefined && !afterwards) throw E.faultEmpty();
+    if (request.status !== undefined && afterwards) throw E.faultStatusAndAfter();
     const fault = { ...request, id: randomUUID(), remaining: request.count };
     this.faults.push(fault);
     return { id: fault.id };

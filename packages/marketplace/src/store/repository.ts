@@ -3,7 +3,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { OperationStatus } from '@saas-fulfillment/contract';
 import { openMigrated, Repository, SettingsTable, type Database, type DatabaseOptions, type DialectName, type Transact } from '@saas-fulfillment/store';
-import type { DeliveryAttempt, DeliveryRecord, InboxEntry, OperationRecord, SubscriptionRecord } from '../model/records.js';
+import type { DeliveryAttempt, DeliveryRecord, InboxEntry } from '../model/webhooks.js';
+import type { OperationRecord, SubscriptionRecord } from '../model/subscriptions.js';
 import { DocumentCache, type CachedDocument, type CachedPage, type CachedToken, type Kept } from './document-cache.js';
 import { deliveryToRow, inboxToRow, operationToRow, rowToDelivery, rowToInbox, rowToOperation, rowToSubscription, subscriptionToRow } from './rows.js';
 import { marketplaceMigrations, type MarketplaceTables } from './schema.js';

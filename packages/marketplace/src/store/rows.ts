@@ -2,7 +2,8 @@
 // optional values and JSON columns go through the store's helpers, alike on both dialects.
 import type { Selectable } from 'kysely';
 import { fromColumn, fromFlag, fromJson, toColumn, toFlag, toJson } from '@saas-fulfillment/store';
-import type { DeliveryRecord, InboxEntry, OperationRecord, SubscriptionRecord } from '../model/records.js';
+import type { DeliveryRecord, InboxEntry } from '../model/webhooks.js';
+import type { OperationRecord, SubscriptionRecord } from '../model/subscriptions.js';
 import { subscriptionToWire } from '../wire.js';
 import type { DeliveryRow, InboxRow, OperationRow, SubscriptionRow } from './schema.js';
 

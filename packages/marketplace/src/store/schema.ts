@@ -11,7 +11,7 @@ import type {
 } from '@saas-fulfillment/contract';
 import type { Json } from '@saas-fulfillment/store';
 import type { Kysely, Migration } from 'kysely';
-import type { DeliveryStatus, InboxAnswer } from '../model/records.js';
+import type { DeliveryStatus, InboxAnswer } from '../model/webhooks.js';
 
 export interface SubscriptionRow {
   id: string;

@@ -1,7 +1,7 @@
 // The metering service's accepted usage events. The unique key (resource, dimension, hour) is the
 // duplicate rule itself, so two racing requests for one hour cannot both be accepted.
 import { sql, type Kysely } from 'kysely';
-import type { DailyUsage, UsageEventRecord } from '../model/records.js';
+import type { DailyUsage, UsageEventRecord } from '../model/usage.js';
 import type { MarketplaceTables, UsageEventRow } from './schema.js';
 
 export interface UsageFilter {

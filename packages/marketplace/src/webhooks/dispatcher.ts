@@ -5,7 +5,7 @@ import type { Catalog } from '../catalog.js';
 import type { TokenService } from '../identity/tokens.js';
 import type { MarketplaceSettings } from '../settings.js';
 import type { MarketplaceStore } from '../store/repository.js';
-import type { DeliveryRecord, DeliveryStatus } from '../model/records.js';
+import { noticeOf, type DeliveryRecord, type DeliveryStatus } from '../model/webhooks.js';
 import type { Chaos } from '../simulator/chaos.js';
 
 export interface DeliveryOutcome {
@@ -125,7 +125,7 @@ function outcomeOf(statusCode: number | undefined, delivery: DeliveryRecord, att
 }
 
 function isRejectable(delivery: DeliveryRecord): boolean {
-  const { action, status } = JSON.parse(delivery.payload) as { action: string; status: string };
+  const { action, status } = noticeOf(delivery);
   return (action === 'ChangePlan' || action === 'ChangeQuantity') && status === 'InProgress';
 }
 

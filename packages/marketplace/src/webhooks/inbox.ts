@@ -12,7 +12,8 @@ import type { FulfillmentApi } from '../fulfillment/api.js';
 import type { TokenService } from '../identity/tokens.js';
 import type { MarketplaceSettings } from '../settings.js';
 import type { MarketplaceStore } from '../store/repository.js';
-import type { InboxAnswer, InboxEntry } from '../model/records.js';
+import type { InboxAnswer, InboxEntry } from '../model/webhooks.js';
+import { MarketplaceErrors as E } from '../errors.js';
 
 export const INBOX_ANSWERS = ['ok', 'reject', 'timeout', 'patch-success', 'patch-failure'] as const satisfies readonly InboxAnswer[];
 
@@ -77,8 +78,7 @@ export class WebhookInbox {
 
   /** Takes in one delivery; returns the HTTP answer the inbox gives. */
   async receive(publisherId: string, authorization: string | undefined, body: unknown): Promise<{ status: number; body: object }> {
-    const publisher = this.deps.catalog.publisher(publisherId);
-    if (!publisher) throw new ApiError(404, 'EntityNotFound', `No publisher ${publisherId} in the catalog`, 'publisherId');
+    const publisher = this.deps.catalog.requirePublisher(publisherId);
     const refusedBecause = await this.deps.tokens.refuseWebhookToken(publisher, authorization);
     const notice = readNotice(body);
     const entry: InboxEntry = {
@@ -122,10 +122,9 @@ export class WebhookInbox {
   /** PATCHes the operation of a received delivery, as its publisher would (a button in the inbox page). */
   async acknowledge(entryId: string, status: 'Success' | 'Failure'): Promise<InboxEntry> {
     const entry = await this.deps.store.getInboxEntry(entryId);
-    if (!entry) throw new ApiError(404, 'EntityNotFound', `No inbox entry ${entryId}`, 'entryId');
+    if (!entry) throw E.inboxEntryNotFound(entryId);
     const publisher = this.deps.catalog.publisher(entry.publisherId);
-    if (!publisher || !entry.operationId || !entry.subscriptionId)
-      throw new ApiError(400, 'BadRequest', 'This delivery names no operation to acknowledge', 'entryId');
+    if (!publisher || !entry.operationId || !entry.subscriptionId) throw E.nothingToAcknowledge();
     await this.deps.api.acknowledge(publisher, entry.subscriptionId, entry.operationId, { status });
     const updated = { ...entry, acknowledgement: `PATCH ${status}: accepted` };
     await this.deps.store.saveInboxEntry(updated);

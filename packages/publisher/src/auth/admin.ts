@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { SessionTable } from '../store/sessions.js';
 import { principalOf, type AdminSession } from './sessions.js';
+import { PublisherErrors as E } from '../errors.js';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
 
@@ -90,7 +91,7 @@ export function requireAdmin(app: FastifyInstance, auth: AdminAuth): void {
       request.admin = actor;
       return;
     }
-    if (path.startsWith('/api/')) return reply.status(401).send({ code: 'Unauthorized', message: 'Sign in at /admin/login first' });
+    if (path.startsWith('/api/')) throw E.signInFirst();
     return reply.redirect(`/admin/login?next=${encodeURIComponent(request.url)}`, 303);
   });
 }

@@ -5,7 +5,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/cookie';
 import * as oidc from 'openid-client';
-import { ApiError, type Clock } from '@saas-fulfillment/contract';
+import type { Clock } from '@saas-fulfillment/contract';
+import { PublisherErrors as E } from '../errors.js';
 
 export interface OidcSettings {
   /** A tenant-specific issuer: `https://login.microsoftonline.com/{tenant}/v2.0`, or the emulator's. */
@@ -86,8 +87,7 @@ export class OidcSignIn {
     const raw = request.cookies[FLOW_COOKIE];
     const unsigned = raw ? request.unsignCookie(raw) : undefined;
     reply.clearCookie(FLOW_COOKIE, { path: '/auth' });
-    if (!unsigned?.valid || !unsigned.value)
-      throw new ApiError(400, 'SignInExpired', 'The sign-in took too long or was started elsewhere; please sign in again');
+    if (!unsigned?.valid || !unsigned.value) throw E.signInExpired(true);
     const flow = JSON.parse(Buffer.from(unsigned.value, 'base64url').toString('utf8')) as {
       state: string;
       nonce: string;
@@ -96,7 +96,7 @@ export class OidcSignIn {
       purpose: 'user' | 'admin';
       expires: number;
     };
-    if (flow.expires < this.clock.now().getTime()) throw new ApiError(400, 'SignInExpired', 'The sign-in took too long; please sign in again');
+    if (flow.expires < this.clock.now().getTime()) throw E.signInExpired(false);
     const config = await this.config();
     const current = new URL(request.url, this.callbackUrl());
     let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
@@ -109,10 +109,10 @@ export class OidcSignIn {
       });
     } catch (error) {
       request.log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'sign-in refused');
-      throw new ApiError(401, 'SignInFailed', 'Microsoft did not confirm the sign-in; please try again');
+      throw E.signInFailed('not confirmed');
     }
     const claims = tokens.claims();
-    if (!claims) throw new ApiError(401, 'SignInFailed', 'Microsoft sent no ID token; please try again');
+    if (!claims) throw E.signInFailed('no ID token');
     const email = String(claims.email ?? claims.preferred_username ?? '');
     return {
       user: {

@@ -1,12 +1,13 @@
 // Activation: the landing page resolves the buyer's token; confirming queues provisioning (the
 // vendor's hook) and then the marketplace's Activate, through the jobs table. A subscription the
 // marketplace activated by itself (auto-activation, or found by reconciliation) is provisioned too.
-import { ApiError } from '@saas-fulfillment/contract';
+
 import type { Job } from '../model/jobs.js';
 import { GiveUp } from '../model/jobs.js';
 import type { LocalSubscription } from '../model/subscription.js';
 import { FulfillmentPart, type FulfillmentDeps } from './context.js';
 import type { Projection } from './projection.js';
+import { PublisherErrors as E } from '../errors.js';
 
 export class Activation extends FulfillmentPart {
   constructor(
@@ -26,7 +27,7 @@ export class Activation extends FulfillmentPart {
   async requestActivation(subscriptionId: string): Promise<string | undefined> {
     const jobId = await this.store.transaction(async (tx) => {
       const local = await tx.getSubscription(subscriptionId, true);
-      if (!local) throw new ApiError(404, 'EntityNotFound', `No subscription ${subscriptionId} is known here`, 'subscriptionId');
+      if (!local) throw E.subscriptionNotFound(subscriptionId);
       if (local.provisioning === 'none' || local.provisioning === 'failed')
         await tx.saveSubscription({ ...local, provisioning: 'pending', provisioningError: undefined, updated: this.now() });
       return tx.jobs.enqueue({ kind: 'activate', payload: { subscriptionId }, dedupeKey: `activate:${subscriptionId}`, runAt: this.now(), maxAttempts: 10 });

@@ -1,13 +1,14 @@
 // The admin console as JSON under /api/admin, behind the same sign-in: subscriptions, a timeline, the
 // plans Microsoft offers, publisher-initiated changes, jobs, reconciliation and drift repairs.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ApiError, StringEnum } from '@saas-fulfillment/contract';
+import { StringEnum } from '@saas-fulfillment/contract';
 import type { FastifyInstance } from 'fastify';
 import { refuseCrossOrigin, requireJsonBodies, type OwnOrigin } from '@saas-fulfillment/web';
 import Type from 'typebox';
 import { requireAdmin, type AdminAuth } from '../auth/admin.js';
 import type { AdminConsole } from '../console.js';
 import type { PlanDirectory } from '../fulfillment/plans.js';
+import { PublisherErrors as E } from '../errors.js';
 
 export interface AdminApiDeps {
   auth: AdminAuth;
@@ -49,7 +50,7 @@ export async function adminApi(instance: FastifyInstance, deps: AdminApiDeps): P
   app.get('/api/admin/subscriptions/:id/plans', { schema: { params: IdParams } }, async (request) => {
     const { subscription } = await console.timeline(request.params.id);
     const plans = await deps.plans.plansFor(subscription);
-    if (!plans) throw new ApiError(503, 'MarketplaceUnavailable', "Microsoft's plan list could not be read; try again");
+    if (!plans) throw E.plansUnavailable();
     return { plans };
   });
 

@@ -3,10 +3,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { ApiError } from '@saas-fulfillment/contract';
+
 import { requireBearer } from '@saas-fulfillment/web';
 import type { PublisherStore } from '../store/repository.js';
 import { entitlementOf } from '../model/entitlements.js';
+import { PublisherErrors as E } from '../errors.js';
 
 const SubscriptionParams = Type.Object({ subscriptionId: Type.String({ minLength: 1, maxLength: 100 }) });
 const TenantQuery = Type.Object({ tenantId: Type.String({ minLength: 1, maxLength: 100 }) });
@@ -17,7 +18,7 @@ export async function entitlementRoutes(instance: FastifyInstance, deps: { store
 
   app.get('/api/entitlements/:subscriptionId', { schema: { params: SubscriptionParams } }, async (request) => {
     const subscription = await deps.store.getSubscription(request.params.subscriptionId);
-    if (!subscription) throw new ApiError(404, 'EntityNotFound', `No subscription ${request.params.subscriptionId}`, 'subscriptionId');
+    if (!subscription) throw E.subscriptionNotFound(request.params.subscriptionId);
     return entitlementOf(subscription);
   });
 

@@ -4,11 +4,12 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { ApiError } from '@saas-fulfillment/contract';
+
 import { bearerOf } from '@saas-fulfillment/web';
 import type { Metering } from '../metering/index.js';
 import { MAX_RECORDS, type RecordOutcome, type UsageReporter } from '../metering/ingestion.js';
 import type { PublisherMetrics } from '../metrics.js';
+import { PublisherErrors as E } from '../errors.js';
 
 export interface UsageRouteDeps {
   metering: Metering;
@@ -31,14 +32,14 @@ export async function usageRoutes(instance: FastifyInstance, deps: UsageRouteDep
   // 1,000 records with long idempotency keys are about 500 KB: more than the service's default body limit.
   app.post('/api/usage', { bodyLimit: 1024 * 1024, schema: { body: UsageBody } }, async (request, reply) => {
     const reporter = bearerOf(request, keys);
-    if (!reporter) throw new ApiError(401, 'Unauthorized', 'Send the application API key, or your tenant key, as a Bearer token');
+    if (!reporter) throw E.usageKeyMissing();
     const many = Array.isArray(request.body);
     const records = many ? (request.body as unknown[]) : [request.body];
     const outcomes = await deps.metering.ingestion.ingest(records, reporter);
     for (const outcome of outcomes) deps.metrics.usageRecords.inc({ result: outcome.status });
     if (many) return { ...counts(outcomes), results: outcomes.map(toJson) };
     const [outcome] = outcomes as [RecordOutcome];
-    if (outcome.status === 'refused') throw new ApiError(outcome.error.httpStatus, outcome.error.code, outcome.error.message, outcome.error.field);
+    if (outcome.status === 'refused') throw E.usageRefused(outcome.error);
     return reply.status(outcome.status === 'accepted' ? 201 : 200).send(toJson(outcome));
   });
 }

@@ -9,6 +9,7 @@ import { WebhookAuthError, type WebhookVerifier } from '../auth/webhook-verifier
 import type { PublisherFulfillment } from '../fulfillment/index.js';
 import type { PublisherMetrics } from '../metrics.js';
 import { receiptOf, WebhookNotice } from '../model/webhooks.js';
+import { PublisherErrors as E } from '../errors.js';
 
 export interface WebhookRouteDeps {
   verifier: WebhookVerifier;
@@ -26,7 +27,7 @@ export async function webhookRoutes(instance: FastifyInstance, deps: WebhookRout
       if (!(error instanceof WebhookAuthError)) throw error;
       deps.metrics.webhooks.inc({ action: 'unknown', result: 'unauthorized' });
       request.log.warn({ reason: error.message }, 'webhook refused');
-      return reply.status(401).send({ code: 'Unauthorized', message: `The webhook's bearer token is not valid: ${error.message}` });
+      return reply.status(401).send(E.webhookUnauthorized(error.message).toBody());
     }
   });
 

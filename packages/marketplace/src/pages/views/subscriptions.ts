@@ -3,7 +3,9 @@
 import { html, idCode, operationBadge, statusBadge, table, textWithIds, when, actionWords, termWords, type SafeHtml } from '@saas-fulfillment/web';
 import { seatLimits, type Catalog } from '../../catalog.js';
 import type { CustomerAction } from '../../fulfillment/operations.js';
-import type { DeliveryRecord, OperationRecord, SubscriptionRecord, UsageEventRecord } from '../../model/records.js';
+import type { DeliveryRecord } from '../../model/webhooks.js';
+import type { OperationRecord, SubscriptionRecord } from '../../model/subscriptions.js';
+import type { UsageEventRecord } from '../../model/usage.js';
 import { planNames } from './layout.js';
 import { deliveryTable } from './webhooks.js';
 

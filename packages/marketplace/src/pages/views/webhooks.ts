@@ -1,13 +1,13 @@
 // The webhook pages: every delivery the marketplace sent, and the built-in inbox with how it answers.
 import { badge, html, idCode, operationBadge, table, textWithIds, when, actionWords, type SafeHtml } from '@saas-fulfillment/web';
 import type { PublisherEndpointsView } from '../../endpoints.js';
-import type { DeliveryRecord, InboxEntry, OperationRecord } from '../../model/records.js';
+import { noticeOf, type DeliveryRecord, type InboxEntry } from '../../model/webhooks.js';
+import type { OperationRecord } from '../../model/subscriptions.js';
 import { ANSWER_LABELS, INBOX_ANSWERS, type InboxAnswers } from '../../webhooks/inbox.js';
 
 export function deliveryTable(deliveries: DeliveryRecord[]): SafeHtml {
   const rows = deliveries.map((d) => {
-    const payload = JSON.parse(d.payload) as { action?: string; subscriptionId?: string };
-    return html`<tr class="delivery"><td>${when(d.created)}</td><td>${actionWords(payload.action ?? '?')}<div><a class="muted" href="/subscriptions/${payload.subscriptionId ?? ''}">${idCode((payload.subscriptionId ?? '').slice(0, 8))}</a></div></td>
+    return html`<tr class="delivery"><td>${when(d.created)}</td><td>${actionWords(noticeOf(d).action)}<div><a class="muted" href="/subscriptions/${d.subscriptionId}">${idCode(d.subscriptionId.slice(0, 8))}</a></div></td>
 <td>${badge(d.status)}</td><td>${d.attempts}</td><td>${d.lastStatusCode ?? textWithIds(d.lastError ?? '—')}</td><td class="nowrap">${d.lastLatencyMs === undefined ? '—' : `${d.lastLatencyMs} ms`}</td><td><code class="url">${d.url}</code></td>
 <td>${d.status === 'Pending' ? '' : html`<form method="post" action="/ui/webhooks/${d.id}/redeliver"><button class="secondary" type="submit">Redeliver</button></form>`}</td></tr>`;
   });
