@@ -170,3 +170,17 @@ export function findOperation(method: string, path: string): OperationContract |
   const found = matchers.filter((m) => m.operation.method === method && m.pattern.test(path)).sort((a, b) => a.parameters - b.parameters);
   return found[0]?.operation;
 }
+
+const NO_BODY = Type.Null({ description: 'no body' });
+
+/**
+ * Every answer an operation gives, by status, with its body's schema (a bodiless status as `null`):
+ * what the spec declares, what the service gives beyond it, and the answers before any operation runs.
+ * A server declares these as its routes' response schemas.
+ */
+export function answersOf(id: string): Record<number, TSchema> {
+  const operation = OPERATIONS.find((o) => o.id === id);
+  if (!operation) throw new Error(`no operation ${id} in the contract`);
+  const all: Answers = { ...ANSWERS_BEFORE_ANY_OPERATION, ...operation.beyondSpec?.answers, ...operation.answers };
+  return Object.fromEntries(Object.entries(all).map(([status, schema]) => [status, schema ?? NO_BODY]));
+}

@@ -8,3 +8,4 @@ export * from './csrf.js';
 export * from './headers.js';
 export * from './bearer.js';
 export * from './server.js';
+export * from './answers.js';

@@ -4,7 +4,6 @@
 // acknowledgement and the outcome of each webhook delivery.
 import { randomUUID } from 'node:crypto';
 import { canStart, LIFECYCLE, type OperationAction, type OperationRequestSource, type UpdateOperation } from '@saas-fulfillment/contract';
-import Type from 'typebox';
 import { isPlanVisibleTo, seatLimits, type PublisherConfig } from '../catalog.js';
 import { MarketplaceErrors as E } from '../errors.js';
 import type { DeliveryRecord } from '../model/webhooks.js';
@@ -13,14 +12,9 @@ import type { MarketplaceStore } from '../store/repository.js';
 import { webhookPayload } from '../wire.js';
 import type { FulfillmentContext } from './context.js';
 import { quantityOnPlan, termEnd } from './terms.js';
+import type { CustomerActionRequest } from '../model/simulator.js';
 
 /** What the customer (or their reseller, or Microsoft) does to a subscription in the portal. */
-export const CustomerActionRequest = Type.Object({
-  action: Type.Enum(['ChangePlan', 'ChangeQuantity', 'Suspend', 'Reinstate', 'Unsubscribe', 'Renew']),
-  planId: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
-  quantity: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
-});
-export type CustomerActionRequest = Type.Static<typeof CustomerActionRequest>;
 export type CustomerAction = CustomerActionRequest['action'];
 
 interface ChangeRequest {

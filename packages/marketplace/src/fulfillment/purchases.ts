@@ -2,8 +2,7 @@
 // announced with a Subscribe webhook), and "Configure account" / "Manage account" give the publisher's
 // landing page a token that resolves to the subscription.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { AadIdentifier, TermUnit, type ResolvedSubscription } from '@saas-fulfillment/contract';
-import Type from 'typebox';
+import type { AadIdentifier, ResolvedSubscription } from '@saas-fulfillment/contract';
 import { isPlanVisibleTo, type PublisherConfig } from '../catalog.js';
 import { MarketplaceErrors as E } from '../errors.js';
 import type { SubscriptionRecord } from '../model/subscriptions.js';
@@ -11,31 +10,9 @@ import { subscriptionToWire } from '../wire.js';
 import type { FulfillmentContext } from './context.js';
 import type { OperationEngine } from './operations.js';
 import { firstTermEnd, purchaseQuantity } from './terms.js';
+import type { Purchase, PurchaseRequest } from '../model/simulator.js';
 
 /** What a customer buys in the simulator (`POST /simulator/purchases`). */
-export const PurchaseRequest = Type.Object({
-  offerId: Type.String({ minLength: 1, maxLength: 50 }),
-  planId: Type.String({ minLength: 1, maxLength: 50 }),
-  quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
-  name: Type.Optional(Type.String({ maxLength: 200 })),
-  purchaser: Type.Optional(AadIdentifier),
-  beneficiary: Type.Optional(AadIdentifier),
-  isFreeTrial: Type.Optional(Type.Boolean()),
-  isTest: Type.Optional(Type.Boolean()),
-  termUnit: Type.Optional(TermUnit),
-  autoRenew: Type.Optional(Type.Boolean()),
-  /** A reseller (CSP) purchase: the purchaser is the partner's tenant, the beneficiary the customer's. */
-  csp: Type.Optional(Type.Boolean()),
-});
-export type PurchaseRequest = Type.Static<typeof PurchaseRequest>;
-
-export interface Purchase {
-  subscriptionId: string;
-  token: string;
-  /** The publisher's landing page with the token, as "Configure account now" opens it. */
-  landingPageUrl: string;
-}
-
 export class Purchases {
   constructor(
     private readonly ctx: FulfillmentContext,

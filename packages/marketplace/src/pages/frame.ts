@@ -7,7 +7,7 @@ import Type from 'typebox';
 import type { Catalog } from '../catalog.js';
 import type { PublisherEndpoints } from '../endpoints.js';
 import type { Fulfillment } from '../fulfillment/index.js';
-import type { ClockAdvance } from '../simulator/clock.js';
+import type { ClockAdvance } from '../model/simulator.js';
 import type { MarketplaceStore } from '../store/repository.js';
 import { simulatorPage } from './views/layout.js';
 import type { WebhookInbox } from '../webhooks/inbox.js';

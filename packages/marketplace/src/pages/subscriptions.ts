@@ -5,7 +5,7 @@ import { Uuid } from '@saas-fulfillment/contract';
 import { act, actionWords, wholeNumber, withQuery } from '@saas-fulfillment/web';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { CustomerActionRequest } from '../fulfillment/operations.js';
+import { CustomerActionRequest } from '../model/simulator.js';
 import { USAGE_SHOWN } from '../routes/simulator.js';
 import { notFoundPage } from './views/layout.js';
 import { subscriptionPage, subscriptionsPage } from './views/subscriptions.js';

@@ -3,16 +3,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import Type from 'typebox';
-import {
-  API_VERSION,
-  OperationList,
-  SaaSOperation,
-  SubscriberPlan,
-  SubscriptionPlans,
-  UpdateOperation,
-  Uuid,
-  type SaaSOperation as SaaSOperationType,
-} from '@saas-fulfillment/contract';
+import { answersOf, API_VERSION, SubscriberPlan, UpdateOperation, Uuid, type SaaSOperation as SaaSOperationType } from '@saas-fulfillment/contract';
 import { planToWire } from '../catalog.js';
 import { MarketplaceErrors as E } from '../errors.js';
 import type { FulfillmentApi } from '../fulfillment/api.js';
@@ -35,60 +26,82 @@ export async function fulfillmentRoutes(instance: FastifyInstance, deps: Fulfill
   const { api: fulfillment } = deps;
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.post('/saas/subscriptions/resolve', async (request, reply) => {
+  app.post('/saas/subscriptions/resolve', { schema: { response: answersOf('FulfillmentOperations_Resolve') } }, async (request, reply) => {
     const header = request.headers['x-ms-marketplace-token'];
     return reply.type(JSON_TYPE).send(await fulfillment.resolveJson(caller(request), Array.isArray(header) ? header[0] : header));
   });
 
-  app.get('/saas/subscriptions', { schema: { querystring: ListQuery } }, async (request, reply) => {
-    const afterId = decodeContinuation(request.query.continuationToken);
-    const { json, nextAfter } = await fulfillment.listSubscriptionsJson(caller(request), afterId, PAGE_SIZE);
-    // Stored documents are spliced in as they are: a page is sent without serializing a hundred objects.
-    const link = nextAfter === undefined ? '' : `,"@nextLink":${JSON.stringify(nextLink(deps.publicUrl(), nextAfter))}`;
-    return reply.type(JSON_TYPE).send(`{"subscriptions":[${json}]${link}}`);
-  });
+  app.get(
+    '/saas/subscriptions',
+    { schema: { querystring: ListQuery, response: answersOf('FulfillmentOperations_ListSubscriptions') } },
+    async (request, reply) => {
+      const afterId = decodeContinuation(request.query.continuationToken);
+      const { json, nextAfter } = await fulfillment.listSubscriptionsJson(caller(request), afterId, PAGE_SIZE);
+      // Stored documents are spliced in as they are: a page is sent without serializing a hundred objects.
+      const link = nextAfter === undefined ? '' : `,"@nextLink":${JSON.stringify(nextLink(deps.publicUrl(), nextAfter))}`;
+      return reply.type(JSON_TYPE).send(`{"subscriptions":[${json}]${link}}`);
+    },
+  );
 
-  app.get('/saas/subscriptions/:subscriptionId', { schema: { params: SubscriptionParams } }, async (request, reply) =>
-    reply.type(JSON_TYPE).send(await fulfillment.getSubscriptionJson(caller(request), request.params.subscriptionId)),
+  app.get(
+    '/saas/subscriptions/:subscriptionId',
+    { schema: { params: SubscriptionParams, response: answersOf('FulfillmentOperations_GetSubscription') } },
+    async (request, reply) => reply.type(JSON_TYPE).send(await fulfillment.getSubscriptionJson(caller(request), request.params.subscriptionId)),
   );
 
   app.get(
     '/saas/subscriptions/:subscriptionId/listAvailablePlans',
-    { schema: { params: SubscriptionParams, querystring: PlansQuery, response: { 200: SubscriptionPlans } } },
+    { schema: { params: SubscriptionParams, querystring: PlansQuery, response: answersOf('FulfillmentOperations_ListAvailablePlans') } },
     async (request) => {
       const plans = await fulfillment.availablePlans(caller(request), request.params.subscriptionId, request.query.planId);
       return { plans: plans.map(planToWire) };
     },
   );
 
-  app.post('/saas/subscriptions/:subscriptionId/activate', { schema: { params: SubscriptionParams, body: SubscriberPlan } }, async (request, reply) => {
-    await fulfillment.activate(caller(request), request.params.subscriptionId, request.body);
-    return reply.status(200).send();
-  });
+  app.post(
+    '/saas/subscriptions/:subscriptionId/activate',
+    { schema: { params: SubscriptionParams, body: SubscriberPlan, response: answersOf('FulfillmentOperations_ActivateSubscription') } },
+    async (request, reply) => {
+      await fulfillment.activate(caller(request), request.params.subscriptionId, request.body);
+      return reply.status(200).send();
+    },
+  );
 
-  app.patch('/saas/subscriptions/:subscriptionId', { schema: { params: SubscriptionParams, body: SubscriberPlan } }, async (request, reply) => {
-    const operation = await fulfillment.requestChange(caller(request), request.params.subscriptionId, request.body);
-    return accepted(reply, deps.publicUrl(), operation);
-  });
+  app.patch(
+    '/saas/subscriptions/:subscriptionId',
+    { schema: { params: SubscriptionParams, body: SubscriberPlan, response: answersOf('FulfillmentOperations_UpdateSubscription') } },
+    async (request, reply) => {
+      const operation = await fulfillment.requestChange(caller(request), request.params.subscriptionId, request.body);
+      return accepted(reply, deps.publicUrl(), operation);
+    },
+  );
 
-  app.delete('/saas/subscriptions/:subscriptionId', { schema: { params: SubscriptionParams } }, async (request, reply) => {
-    const operation = await fulfillment.requestUnsubscribe(caller(request), request.params.subscriptionId);
-    return accepted(reply, deps.publicUrl(), operation);
-  });
+  app.delete(
+    '/saas/subscriptions/:subscriptionId',
+    { schema: { params: SubscriptionParams, response: answersOf('FulfillmentOperations_DeleteSubscription') } },
+    async (request, reply) => {
+      const operation = await fulfillment.requestUnsubscribe(caller(request), request.params.subscriptionId);
+      return accepted(reply, deps.publicUrl(), operation);
+    },
+  );
 
-  app.get('/saas/subscriptions/:subscriptionId/operations', { schema: { params: SubscriptionParams, response: { 200: OperationList } } }, async (request) => ({
-    operations: await fulfillment.outstandingOperations(caller(request), request.params.subscriptionId),
-  }));
+  app.get(
+    '/saas/subscriptions/:subscriptionId/operations',
+    { schema: { params: SubscriptionParams, response: answersOf('SubscriptionOperations_ListOperations') } },
+    async (request) => ({
+      operations: await fulfillment.outstandingOperations(caller(request), request.params.subscriptionId),
+    }),
+  );
 
   app.get(
     '/saas/subscriptions/:subscriptionId/operations/:operationId',
-    { schema: { params: OperationParams, response: { 200: SaaSOperation } } },
+    { schema: { params: OperationParams, response: answersOf('SubscriptionOperations_GetOperationStatus') } },
     async (request) => fulfillment.getOperation(caller(request), request.params.subscriptionId, request.params.operationId),
   );
 
   app.patch(
     '/saas/subscriptions/:subscriptionId/operations/:operationId',
-    { schema: { params: OperationParams, body: UpdateOperation } },
+    { schema: { params: OperationParams, body: UpdateOperation, response: answersOf('SubscriptionOperations_UpdateOperationStatus') } },
     async (request, reply) => {
       await fulfillment.acknowledge(caller(request), request.params.subscriptionId, request.params.operationId, request.body);
       return reply.status(200).send();

@@ -5,8 +5,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import {
+  answersOf,
   BatchUsageEvent,
-  GetUsageEventOkResponse,
   ReconStatus,
   UsageEvent,
   Uuid,
@@ -44,7 +44,7 @@ export async function meteringRoutes(instance: FastifyInstance, deps: MeteringRo
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const { metering } = deps;
 
-  app.post('/usageEvent', { schema: { body: UsageEvent } }, async (request, reply) => {
+  app.post('/usageEvent', { schema: { body: UsageEvent, response: answersOf('MeteringOperations_PostUsageEvent') } }, async (request, reply) => {
     const outcome = await metering.post(caller(request), request.body);
     switch (outcome.status) {
       case 'Accepted':
@@ -58,13 +58,17 @@ export async function meteringRoutes(instance: FastifyInstance, deps: MeteringRo
     }
   });
 
-  app.post('/batchUsageEvent', { schema: { body: BatchUsageEvent } }, async (request): Promise<BatchUsageEventOkResponse> => {
-    const events = request.body.request;
-    const outcomes = await metering.postBatch(caller(request), events);
-    return { count: outcomes.length, result: outcomes.map((outcome, i) => batchItem(events[i] as UsageEvent, outcome, request.id)) };
-  });
+  app.post(
+    '/batchUsageEvent',
+    { schema: { body: BatchUsageEvent, response: answersOf('MeteringOperations_PostBatchUsageEvent') } },
+    async (request): Promise<BatchUsageEventOkResponse> => {
+      const events = request.body.request;
+      const outcomes = await metering.postBatch(caller(request), events);
+      return { count: outcomes.length, result: outcomes.map((outcome, i) => batchItem(events[i] as UsageEvent, outcome, request.id)) };
+    },
+  );
 
-  app.get('/usageEvents', { schema: { querystring: UsageQuery, response: { 200: GetUsageEventOkResponse } } }, async (request) => {
+  app.get('/usageEvents', { schema: { querystring: UsageQuery, response: answersOf('MeteringOperations_GetUsageEvent') } }, async (request) => {
     const { query } = request;
     if (query.usageStartDate === undefined) throw E.usageStartRequired();
     const from = parseUsageDate(query.usageStartDate, 'usageStartDate');

@@ -1,20 +1,39 @@
 // The simulator's control API: what the customer and time do in the real marketplace (buy, change,
 // suspend, cancel, renew; days passing), for tests and scripts. No marketplace auth; loopback only by default.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { localToolOnly, refuseCrossOrigin, requireJsonBodies, type FormGuardOptions, type LocalTool } from '@saas-fulfillment/web';
+import { answers, localToolOnly, NO_BODY, refuseCrossOrigin, requireJsonBodies, type FormGuardOptions, type LocalTool } from '@saas-fulfillment/web';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { StringEnum, Uuid } from '@saas-fulfillment/contract';
 import type { Fulfillment } from '../fulfillment/index.js';
-import { CustomerActionRequest } from '../fulfillment/operations.js';
-import { PurchaseRequest } from '../fulfillment/purchases.js';
+import {
+  ActionAccepted,
+  ChaosView,
+  ClockAdvance,
+  ClockView,
+  CustomerActionRequest,
+  DeliveryView,
+  EndpointsView,
+  FaultAdded,
+  FaultList,
+  InboxAnswersView,
+  InboxEntryView,
+  InboxView,
+  Purchase,
+  PurchaseRequest,
+  PublisherList,
+  Redelivery,
+  SubscriptionDetail,
+  SubscriptionList,
+  UsageList,
+  WorkloadToken,
+} from '../model/simulator.js';
 import { operationToWire, subscriptionToWire } from '../wire.js';
 import { FaultBody, type FaultInjector } from '../simulator/faults.js';
 import { type Chaos, ChaosSettings } from '../simulator/chaos.js';
 import type { MarketplaceStore } from '../store/repository.js';
 import { noticeOf, type DeliveryAttempt, type DeliveryRecord, type InboxEntry } from '../model/webhooks.js';
 import type { AdjustableClock } from '@saas-fulfillment/contract';
-import type { ClockAdvance } from '../simulator/clock.js';
 import type { Catalog } from '../catalog.js';
 import { EndpointsBody, type PublisherEndpoints } from '../endpoints.js';
 import { AnswerBody, type WebhookInbox } from '../webhooks/inbox.js';
@@ -35,7 +54,7 @@ export interface SimulatorRouteDeps {
   localTool: LocalTool;
   forms: FormGuardOptions;
   /** Signs workload-identity tokens (the simulator as an external identity provider). */
-  workloadToken: (request: WorkloadTokenRequest) => Promise<{ token: string; issuer: string; subject: string; expiresAt: string }>;
+  workloadToken: (request: WorkloadTokenRequest) => Promise<WorkloadToken>;
 }
 
 const ClockBody = Type.Object({ advanceBy: Type.String({ minLength: 2, maxLength: 40 }) });
@@ -51,7 +70,7 @@ const AcknowledgeBody = Type.Object({ status: StringEnum(['Success', 'Failure'])
 const InboxQuery = Type.Object({ publisherId: Type.Optional(Type.String({ maxLength: 50 })), limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })) });
 
 /** An inbox entry as the control API lists it: the payload parsed. */
-function inboxToJson(entry: InboxEntry) {
+function inboxToJson(entry: InboxEntry): InboxEntryView {
   return { ...entry, payload: JSON.parse(entry.payload) as unknown };
 }
 
@@ -59,21 +78,26 @@ function inboxToJson(entry: InboxEntry) {
 export const USAGE_SHOWN = 1000;
 
 export async function simulatorRoutes(instance: FastifyInstance, deps: SimulatorRouteDeps): Promise<void> {
-  const { fulfillment, store } = deps;
-  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   localToolOnly(instance, deps.localTool, 'The simulator control API');
   // A web page the developer opens must not move the clock or buy: JSON from this origin (or none) only.
   refuseCrossOrigin(instance, deps.forms.ownOrigin);
   requireJsonBodies(instance);
+  for (const routes of [customerRoutes, webhookRoutes, toolRoutes]) await routes(instance, deps);
+}
 
-  app.post('/purchases', { schema: { body: PurchaseRequest } }, async (request, reply) => {
-    const purchase = await fulfillment.purchases.purchase(request.body);
-    return reply.status(201).send(purchase);
-  });
+/** What customers do (buy, act on a subscription, open the landing page again) and what they hold. */
+async function customerRoutes(instance: FastifyInstance, deps: SimulatorRouteDeps): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+  const { fulfillment, store } = deps;
+  app.post('/purchases', { schema: { body: PurchaseRequest, response: answers({ 201: Purchase }) } }, async (request, reply) =>
+    reply.status(201).send(await fulfillment.purchases.purchase(request.body)),
+  );
 
-  app.get('/subscriptions', async () => ({ subscriptions: (await store.recentSubscriptions(500)).map(subscriptionToWire) }));
+  app.get('/subscriptions', { schema: { response: answers({ 200: SubscriptionList }) } }, async () => ({
+    subscriptions: (await store.recentSubscriptions(500)).map(subscriptionToWire),
+  }));
 
-  app.get('/subscriptions/:subscriptionId', { schema: { params: IdParams } }, async (request) => {
+  app.get('/subscriptions/:subscriptionId', { schema: { params: IdParams, response: answers({ 200: SubscriptionDetail }) } }, async (request) => {
     const id = request.params.subscriptionId;
     const subscription = await store.getSubscription(id);
     if (!subscription) throw E.simulatorSubscriptionNotFound(id);
@@ -81,83 +105,104 @@ export async function simulatorRoutes(instance: FastifyInstance, deps: Simulator
   });
 
   // The usage the metering service accepted for the subscription, newest hour first.
-  app.get('/subscriptions/:subscriptionId/usage', { schema: { params: IdParams } }, async (request) => ({
+  app.get('/subscriptions/:subscriptionId/usage', { schema: { params: IdParams, response: answers({ 200: UsageList }) } }, async (request) => ({
     usage: await store.usage.of(request.params.subscriptionId, USAGE_SHOWN),
   }));
 
-  app.post('/subscriptions/:subscriptionId/actions', { schema: { params: IdParams, body: CustomerActionRequest } }, async (request, reply) => {
-    const operation = await fulfillment.operations.customerAction(request.params.subscriptionId, request.body);
-    return reply.status(202).send({ operationId: operation.id, status: operation.status });
-  });
-
-  app.post('/subscriptions/:subscriptionId/token', { schema: { params: IdParams } }, async (request, reply) => {
-    return reply.status(201).send(await fulfillment.purchases.issueLandingToken(request.params.subscriptionId));
-  });
-
-  app.get('/clock', async () => ({ now: deps.clock.now().toISOString(), offsetMs: deps.clock.offset }));
-
-  app.post('/clock', { schema: { body: ClockBody } }, async (request) => deps.advanceClock(request.body.advanceBy));
-
-  app.post('/faults', { schema: { body: FaultBody } }, async (request, reply) => reply.status(201).send(deps.faults.add(request.body)));
-  app.get('/faults', async () => ({ faults: deps.faults.list() }));
-
-  // Chaos on a schedule, seeded: PUT turns it on or changes it (the answer holds the seed to replay with).
-  app.put('/chaos', { schema: { body: ChaosSettings } }, async (request) => ({ chaos: deps.chaos.set(request.body) }));
-  app.get('/chaos', async () => ({ chaos: deps.chaos.get() ?? null }));
-  app.delete('/chaos', async (_request, reply) => {
-    deps.chaos.clear();
-    return reply.status(204).send();
-  });
-  app.delete('/faults', async (_request, reply) => {
-    deps.faults.clear();
-    return reply.status(204).send();
-  });
-
-  app.get('/publishers', async () => ({ publishers: deps.endpoints.list() }));
-
-  app.put('/publishers/:publisherId', { schema: { params: PublisherParams, body: EndpointsBody } }, async (request) =>
-    deps.endpoints.update(deps.catalog.requirePublisher(request.params.publisherId), request.body),
+  app.post(
+    '/subscriptions/:subscriptionId/actions',
+    { schema: { params: IdParams, body: CustomerActionRequest, response: answers({ 202: ActionAccepted }) } },
+    async (request, reply) => {
+      const operation = await fulfillment.operations.customerAction(request.params.subscriptionId, request.body);
+      return reply.status(202).send({ operationId: operation.id, status: operation.status });
+    },
   );
 
-  app.post('/webhooks/:deliveryId/redeliver', { schema: { params: DeliveryParams } }, async (request, reply) => {
-    const delivery = await fulfillment.operations.redeliver(request.params.deliveryId);
+  app.post('/subscriptions/:subscriptionId/token', { schema: { params: IdParams, response: answers({ 201: Purchase }) } }, async (request, reply) =>
+    reply.status(201).send(await fulfillment.purchases.issueLandingToken(request.params.subscriptionId)),
+  );
+
+  app.get('/clock', { schema: { response: answers({ 200: ClockView }) } }, async () => ({ now: deps.clock.now().toISOString(), offsetMs: deps.clock.offset }));
+  app.post('/clock', { schema: { body: ClockBody, response: answers({ 200: ClockAdvance }) } }, async (request) => deps.advanceClock(request.body.advanceBy));
+}
+
+/** The webhook log, redelivery, and the built-in inbox. */
+async function webhookRoutes(instance: FastifyInstance, deps: SimulatorRouteDeps): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+  const { store } = deps;
+  app.get(
+    '/webhooks',
+    { schema: { querystring: WebhookQuery, response: answers({ 200: Type.Object({ deliveries: Type.Array(DeliveryView) }) }) } },
+    async (request) => {
+      const limit = Math.min(Number(request.query.limit ?? 100) || 100, 1000);
+      const deliveries = await store.listDeliveries({ subscriptionId: request.query.subscriptionId, limit });
+      return { deliveries: await Promise.all(deliveries.map(async (d) => deliveryView(d, await store.listAttempts(d.id)))) };
+    },
+  );
+
+  app.post('/webhooks/:deliveryId/redeliver', { schema: { params: DeliveryParams, response: answers({ 201: Redelivery }) } }, async (request, reply) => {
+    const delivery = await deps.fulfillment.operations.redeliver(request.params.deliveryId);
     return reply.status(201).send({ deliveryId: delivery.id, operationId: delivery.operationId, url: delivery.url });
   });
 
-  app.get('/inbox', { schema: { querystring: InboxQuery } }, async (request) => {
+  app.get('/inbox', { schema: { querystring: InboxQuery, response: answers({ 200: InboxView }) } }, async (request) => {
     const limit = Math.min(Number(request.query.limit ?? 100) || 100, 1000);
     const received = await store.listInbox({ publisherId: request.query.publisherId, limit });
-    const answers = Object.fromEntries(deps.catalog.publishers.map((p) => [p.publisherId, deps.inbox.answers(p.publisherId)]));
-    return { received: received.map(inboxToJson), answers };
+    const answerSets = Object.fromEntries(deps.catalog.publishers.map((p) => [p.publisherId, deps.inbox.answers(p.publisherId)]));
+    return { received: received.map(inboxToJson), answers: answerSets };
   });
 
-  app.put('/inbox/:publisherId', { schema: { params: PublisherParams, body: AnswerBody } }, async (request) =>
+  app.put('/inbox/:publisherId', { schema: { params: PublisherParams, body: AnswerBody, response: answers({ 200: InboxAnswersView }) } }, async (request) =>
     deps.inbox.setAnswer(deps.catalog.requirePublisher(request.params.publisherId), request.body),
   );
 
-  app.post('/inbox/entries/:entryId/acknowledge', { schema: { params: EntryParams, body: AcknowledgeBody } }, async (request) =>
-    inboxToJson(await deps.inbox.acknowledge(request.params.entryId, request.body.status)),
+  app.post(
+    '/inbox/entries/:entryId/acknowledge',
+    { schema: { params: EntryParams, body: AcknowledgeBody, response: answers({ 200: InboxEntryView }) } },
+    async (request) => inboxToJson(await deps.inbox.acknowledge(request.params.entryId, request.body.status)),
+  );
+}
+
+/** The developer's tools: faults, chaos, the publishers' endpoints, workload tokens, reset. */
+async function toolRoutes(instance: FastifyInstance, deps: SimulatorRouteDeps): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+  app.post('/faults', { schema: { body: FaultBody, response: answers({ 201: FaultAdded }) } }, async (request, reply) =>
+    reply.status(201).send(deps.faults.add(request.body)),
+  );
+  app.get('/faults', { schema: { response: answers({ 200: FaultList }) } }, async () => ({ faults: deps.faults.list() }));
+  app.delete('/faults', { schema: { response: answers({ 204: NO_BODY }) } }, async (_request, reply) => {
+    deps.faults.clear();
+    return reply.status(204).send(null);
+  });
+
+  // Chaos on a schedule, seeded: PUT turns it on or changes it (the answer holds the seed to replay with).
+  app.put('/chaos', { schema: { body: ChaosSettings, response: answers({ 200: ChaosView }) } }, async (request) => ({ chaos: deps.chaos.set(request.body) }));
+  app.get('/chaos', { schema: { response: answers({ 200: ChaosView }) } }, async () => ({ chaos: deps.chaos.get() ?? null }));
+  app.delete('/chaos', { schema: { response: answers({ 204: NO_BODY }) } }, async (_request, reply) => {
+    deps.chaos.clear();
+    return reply.status(204).send(null);
+  });
+
+  app.get('/publishers', { schema: { response: answers({ 200: PublisherList }) } }, async () => ({ publishers: deps.endpoints.list() }));
+  app.put(
+    '/publishers/:publisherId',
+    { schema: { params: PublisherParams, body: EndpointsBody, response: answers({ 200: EndpointsView }) } },
+    async (request) => deps.endpoints.update(deps.catalog.requirePublisher(request.params.publisherId), request.body),
   );
 
   // A token from the simulator's workload identity provider, for an app's federated credential.
-  app.post('/workload-identity/tokens', { schema: { body: WorkloadTokenRequest } }, async (request, reply) =>
+  app.post('/workload-identity/tokens', { schema: { body: WorkloadTokenRequest, response: answers({ 201: WorkloadToken }) } }, async (request, reply) =>
     reply.status(201).send(await deps.workloadToken(request.body)),
   );
 
-  app.post('/reset', async (_request, reply) => {
+  app.post('/reset', { schema: { response: answers({ 204: NO_BODY }) } }, async (_request, reply) => {
     await deps.reset();
-    return reply.status(204).send();
-  });
-
-  app.get('/webhooks', { schema: { querystring: WebhookQuery } }, async (request) => {
-    const limit = Math.min(Number(request.query.limit ?? 100) || 100, 1000);
-    const deliveries = await store.listDeliveries({ subscriptionId: request.query.subscriptionId, limit });
-    return { deliveries: await Promise.all(deliveries.map(async (d) => deliveryView(d, await store.listAttempts(d.id)))) };
+    return reply.status(204).send(null);
   });
 }
 
 /** A webhook delivery as the control API lists it: the notice it carried, where it went, how it went. */
-function deliveryView(d: DeliveryRecord, attemptLog: DeliveryAttempt[]) {
+function deliveryView(d: DeliveryRecord, attemptLog: DeliveryAttempt[]): DeliveryView {
   const payload = noticeOf(d);
   return {
     id: d.id,
@@ -179,4 +224,3 @@ function deliveryView(d: DeliveryRecord, attemptLog: DeliveryAttempt[]) {
     payload: payload as Record<string, unknown>,
   };
 }
-export type DeliveryView = ReturnType<typeof deliveryView>;

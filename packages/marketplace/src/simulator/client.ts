@@ -2,11 +2,8 @@
 // `trigger`, `clock` and `webhooks` commands speak, and what a publisher's own test suite can use.
 import { ApiError } from '@saas-fulfillment/contract';
 import type { ErrorBody } from '@saas-fulfillment/contract';
-import type { ClockAdvance } from './clock.js';
+import type { ClockAdvance, CustomerActionRequest, DeliveryView, Purchase, PurchaseRequest } from '../model/simulator.js';
 import type { PublisherEndpointsView, EndpointsBody } from '../endpoints.js';
-import type { Purchase, PurchaseRequest } from '../fulfillment/purchases.js';
-import type { CustomerActionRequest } from '../fulfillment/operations.js';
-import type { DeliveryView } from '../routes/simulator.js';
 import type { AnswerBody, InboxAnswers } from '../webhooks/inbox.js';
 
 export type { DeliveryView, PurchaseRequest, CustomerActionRequest };

@@ -3,16 +3,10 @@
 import { addDuration, parseDuration, type AdjustableClock } from '@saas-fulfillment/contract';
 import type { MarketplaceStore } from '../store/repository.js';
 import { MarketplaceErrors as E } from '../errors.js';
+import type { ClockAdvance } from '../model/simulator.js';
 
 /** The setting that keeps the clock's offset. */
 export const CLOCK_OFFSET = 'clock-offset-ms';
-
-export interface ClockAdvance {
-  now: string;
-  offsetMs: number;
-  /** Scheduled events (renewals, completions, deliveries) that ran because of the move. */
-  applied: number;
-}
 
 /** Moves the marketplace clock by an ISO 8601 duration, keeps the offset, and runs what fell due. */
 export function clockAdvancer(clock: AdjustableClock, store: MarketplaceStore, drain: () => Promise<number>) {

@@ -8,7 +8,8 @@ import type { PublisherMetrics } from '../metrics.js';
 import type { PublisherStore } from '../store/repository.js';
 import { UsageIngestion } from './ingestion.js';
 import { AT_RISK_MS, type MeteringAlert, type ReconciliationLine, type UsageHour, type UsageHourStatus } from '../model/metering.js';
-import { UsageSubmitter, type SubmissionReport } from './submitter.js';
+import { UsageSubmitter } from './submitter.js';
+import type { SubmissionReport } from '../model/metering.js';
 
 export interface MeteringDeps {
   store: PublisherStore;

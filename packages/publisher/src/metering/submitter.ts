@@ -9,7 +9,7 @@ import type { MarketplaceClient, UsageEventResult } from '@saas-fulfillment/clie
 import type { PlanDirectory } from '../fulfillment/plans.js';
 import type { UsageHour } from '../model/metering.js';
 import type { PublisherStore } from '../store/repository.js';
-import type { HourOutcome, HourPrice } from '../model/metering.js';
+import type { HourOutcome, HourPrice, SubmissionReport } from '../model/metering.js';
 import { priceHours } from './pricing.js';
 
 const PRICE_LIMIT = 50_000;
@@ -17,17 +17,6 @@ const PRICE_LIMIT = 50_000;
 const RETRY = { baseDelayMs: 30_000, maxDelayMs: 15 * 60_000 };
 /** Statuses that say "not now" rather than "never": the hour is sent again. */
 const TRANSIENT = new Set(['Error']);
-
-export interface SubmissionReport {
-  priced: number;
-  included: number;
-  sent: number;
-  accepted: number;
-  duplicates: number;
-  rejected: number;
-  expired: number;
-  failed: number;
-}
 
 export interface SubmitterEvents {
   /** Each hour settled, for metrics and logs. */

@@ -1,7 +1,7 @@
 // What a job is: each kind of work the publisher queues, with the schema of its payload. A job read back
 // from the table is checked against its kind's schema before a handler sees it, so handlers get typed
 // payloads and a damaged row is set aside with the reason, never half-run.
-import { describeErrors, validate } from '@saas-fulfillment/contract';
+import { describeErrors, StringEnum, validate } from '@saas-fulfillment/contract';
 import Type from 'typebox';
 
 const JOB_PAYLOADS = {
@@ -21,23 +21,25 @@ const JOB_PAYLOADS = {
 
 export type JobKind = keyof typeof JOB_PAYLOADS;
 type JobPayload<K extends JobKind> = Type.Static<(typeof JOB_PAYLOADS)[K]>;
-export type JobStatus = 'pending' | 'running' | 'done' | 'dead';
+export const JobStatus = StringEnum(['pending', 'running', 'done', 'dead']);
+export type JobStatus = Type.Static<typeof JobStatus>;
 
 /** A job as the table holds it: any kind, any payload (it is read back before it runs). */
-export interface JobRecord {
-  id: string;
-  kind: string;
-  dedupeKey: string | undefined;
-  payload: unknown;
-  status: JobStatus;
-  attempts: number;
-  maxAttempts: number;
-  runAt: string;
-  lockedBy: string | undefined;
-  lastError: string | undefined;
-  created: string;
-  updated: string;
-}
+export const JobRecord = Type.Object({
+  id: Type.String(),
+  kind: Type.String(),
+  dedupeKey: Type.Optional(Type.String()),
+  payload: Type.Unknown(),
+  status: JobStatus,
+  attempts: Type.Integer(),
+  maxAttempts: Type.Integer(),
+  runAt: Type.String(),
+  lockedBy: Type.Optional(Type.String()),
+  lastError: Type.Optional(Type.String()),
+  created: Type.String(),
+  updated: Type.String(),
+});
+export type JobRecord = Type.Static<typeof JobRecord>;
 
 /** A job whose kind is known and whose payload matches it. */
 export type Job<K extends JobKind = JobKind> = Omit<JobRecord, 'kind' | 'payload'> & { kind: K; payload: JobPayload<K> };

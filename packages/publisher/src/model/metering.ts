@@ -1,6 +1,7 @@
 // The publisher's records of metered billing: an hour of usage and where it stands, how it is priced and
 // what the marketplace said of it, what needs a person's attention, and a day reconciled with Microsoft's.
-import type { GetUsageEvent } from '@saas-fulfillment/contract';
+import { GetUsageEvent, StringEnum } from '@saas-fulfillment/contract';
+import Type from 'typebox';
 
 /**
  * Where an hour of usage stands: `open` while records may still join it; once it is over it is priced
@@ -8,30 +9,34 @@ import type { GetUsageEvent } from '@saas-fulfillment/contract';
  * marketplace (a duplicate answer counts: the hour was billed), `rejected` by a rule, or `expired`
  * because it was not sent within 24 hours.
  */
-export type UsageHourStatus = 'open' | 'included' | 'ready' | 'accepted' | 'rejected' | 'expired';
+export const HOUR_STATUSES = ['open', 'included', 'ready', 'accepted', 'rejected', 'expired'] as const;
+export const UsageHourStatus = StringEnum(HOUR_STATUSES);
+export type UsageHourStatus = Type.Static<typeof UsageHourStatus>;
 
-export interface UsageHour {
-  id: string;
-  subscriptionId: string;
-  dimension: string;
-  hour: string;
-  quantity: number;
-  records: number;
-  status: UsageHourStatus;
-  planId: string | undefined;
-  termStart: string | undefined;
-  included: number;
-  billable: number;
-  attempts: number;
-  nextAttemptAt: string | undefined;
-  usageEventId: string | undefined;
-  marketplaceStatus: string | undefined;
-  acceptedQuantity: number | undefined;
-  duplicate: boolean;
-  lastError: string | undefined;
-  sentAt: string | undefined;
-  updated: string;
-}
+/** The usage of one subscription and dimension in one hour, and what became of it. */
+export const UsageHour = Type.Object({
+  id: Type.String(),
+  subscriptionId: Type.String(),
+  dimension: Type.String(),
+  hour: Type.String(),
+  quantity: Type.Number(),
+  records: Type.Integer(),
+  status: UsageHourStatus,
+  planId: Type.Optional(Type.String()),
+  termStart: Type.Optional(Type.String()),
+  included: Type.Number(),
+  billable: Type.Number(),
+  attempts: Type.Integer(),
+  nextAttemptAt: Type.Optional(Type.String()),
+  usageEventId: Type.Optional(Type.String()),
+  marketplaceStatus: Type.Optional(Type.String()),
+  acceptedQuantity: Type.Optional(Type.Number()),
+  duplicate: Type.Boolean(),
+  lastError: Type.Optional(Type.String()),
+  sentAt: Type.Optional(Type.String()),
+  updated: Type.String(),
+});
+export type UsageHour = Type.Static<typeof UsageHour>;
 
 /** How an hour is priced: the plan and term it is billed under, and the split of its quantity. */
 export interface HourPrice {
@@ -62,11 +67,53 @@ export interface MeteringAlert {
   deadline: string;
 }
 
+/** An alert as the JSON API lists it: the hour's fields beside why it needs attention. */
+export const MeteringAlertView = Type.Object({
+  ...UsageHour.properties,
+  kind: StringEnum(['at-risk', 'rejected', 'expired', 'mismatch']),
+  /** When the hour can no longer be billed. */
+  deadline: Type.String(),
+});
+
 /** One line of the reconciliation: our billed total of a subscription, dimension and day against Microsoft's. */
-export interface ReconciliationLine {
-  day: string;
-  subscriptionId: string;
-  dimension: string;
-  ours: number;
-  theirs: GetUsageEvent | undefined;
-}
+export const ReconciliationLine = Type.Object({
+  day: Type.String(),
+  subscriptionId: Type.String(),
+  dimension: Type.String(),
+  ours: Type.Number(),
+  theirs: Type.Optional(GetUsageEvent),
+});
+export type ReconciliationLine = Type.Static<typeof ReconciliationLine>;
+
+/** What one submission pass did: hours priced (and covered by the plan), sent, and what came of them. */
+export const SubmissionReport = Type.Object({
+  priced: Type.Integer(),
+  included: Type.Integer(),
+  sent: Type.Integer(),
+  accepted: Type.Integer(),
+  duplicates: Type.Integer(),
+  rejected: Type.Integer(),
+  expired: Type.Integer(),
+  failed: Type.Integer(),
+});
+export type SubmissionReport = Type.Static<typeof SubmissionReport>;
+
+/** What became of one usage record the application reported. */
+export const UsageRecordResult = Type.Object({
+  /** Its place in the array sent (0 for a single record). */
+  index: Type.Integer(),
+  status: StringEnum(['accepted', 'duplicate', 'refused']),
+  /** Accepted: the record's id, and the hour it is billed in. */
+  id: Type.Optional(Type.String()),
+  billingHour: Type.Optional(Type.String()),
+  /** Refused: why, naming the field. */
+  error: Type.Optional(Type.Object({ code: Type.String(), field: Type.String(), message: Type.String() })),
+});
+
+/** The answer to an array of records: counts, and each record's result in order. */
+export const UsageBatchResult = Type.Object({
+  accepted: Type.Integer(),
+  duplicates: Type.Integer(),
+  refused: Type.Integer(),
+  results: Type.Array(UsageRecordResult),
+});

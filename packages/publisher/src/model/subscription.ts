@@ -1,75 +1,87 @@
 // The publisher's records of subscriptions: the local copy of each, the operations seen, the audit log and
 // the events to the vendor's app; what its services work with and its repository stores, in the domain's words.
-import type { AadIdentifier } from '@saas-fulfillment/contract';
-import type { JobRecord } from './jobs.js';
-import type { InboxReceipt } from './webhooks.js';
+import { AadIdentifier, StringEnum } from '@saas-fulfillment/contract';
+import Type from 'typebox';
+import { JobRecord } from './jobs.js';
+import { InboxReceipt } from './webhooks.js';
 
-export type Provisioning = 'none' | 'pending' | 'done' | 'failed';
+export const Provisioning = StringEnum(['none', 'pending', 'done', 'failed']);
+export type Provisioning = Type.Static<typeof Provisioning>;
 
-export interface LocalSubscription {
-  id: string;
-  publisherId: string;
-  offerId: string;
-  planId: string;
-  quantity: number | undefined;
+/** The local copy of a subscription: the marketplace's fields, and what the publisher made of it. */
+export const LocalSubscription = Type.Object({
+  id: Type.String(),
+  publisherId: Type.String(),
+  offerId: Type.String(),
+  planId: Type.String(),
+  quantity: Type.Optional(Type.Integer()),
   /** The marketplace's status; may be a value newer than this code knows. */
-  status: string;
-  name: string;
-  purchaser: AadIdentifier;
-  beneficiary: AadIdentifier;
-  termUnit: string | undefined;
-  termStart: string | undefined;
-  termEnd: string | undefined;
-  autoRenew: boolean;
-  isFreeTrial: boolean;
-  isTest: boolean;
-  version: string;
-  provisioning: Provisioning;
-  provisioningError: string | undefined;
-  activatedAt: string | undefined;
-  created: string;
-  updated: string;
-}
+  status: Type.String(),
+  name: Type.String(),
+  purchaser: AadIdentifier,
+  beneficiary: AadIdentifier,
+  termUnit: Type.Optional(Type.String()),
+  termStart: Type.Optional(Type.String()),
+  termEnd: Type.Optional(Type.String()),
+  autoRenew: Type.Boolean(),
+  isFreeTrial: Type.Boolean(),
+  isTest: Type.Boolean(),
+  /** The marketplace's lastModified this copy was made from: an older snapshot never replaces it. */
+  version: Type.String(),
+  provisioning: Provisioning,
+  provisioningError: Type.Optional(Type.String()),
+  activatedAt: Type.Optional(Type.String()),
+  created: Type.String(),
+  updated: Type.String(),
+});
+export type LocalSubscription = Type.Static<typeof LocalSubscription>;
 
-export type OperationOutcome = 'received' | 'requested' | 'accepted' | 'rejected' | 'applied' | 'ignored' | 'failed';
+export const OperationOutcome = StringEnum(['received', 'requested', 'accepted', 'rejected', 'applied', 'ignored', 'failed']);
+export type OperationOutcome = Type.Static<typeof OperationOutcome>;
 
-export interface LocalOperation {
-  id: string;
-  subscriptionId: string;
-  action: string;
-  source: string | undefined;
-  marketplaceStatus: string;
-  planId: string | undefined;
-  quantity: number | undefined;
-  timeStamp: string;
-  outcome: OperationOutcome;
-  reason: string | undefined;
-  updated: string;
-}
+/** An operation the marketplace reported, and what we made of it. */
+export const LocalOperation = Type.Object({
+  id: Type.String(),
+  subscriptionId: Type.String(),
+  action: Type.String(),
+  source: Type.Optional(Type.String()),
+  marketplaceStatus: Type.String(),
+  planId: Type.Optional(Type.String()),
+  quantity: Type.Optional(Type.Integer()),
+  timeStamp: Type.String(),
+  outcome: OperationOutcome,
+  reason: Type.Optional(Type.String()),
+  updated: Type.String(),
+});
+export type LocalOperation = Type.Static<typeof LocalOperation>;
 
-export interface AuditEntry {
-  id: string;
-  subscriptionId: string;
-  at: string;
-  kind: string;
-  cause: string;
-  detail: string;
-  before: unknown;
-  after: unknown;
-}
+/** One line of a subscription's audit log: what changed, why, from what to what. */
+export const AuditEntry = Type.Object({
+  id: Type.String(),
+  subscriptionId: Type.String(),
+  at: Type.String(),
+  kind: Type.String(),
+  cause: Type.String(),
+  detail: Type.String(),
+  before: Type.Optional(Type.Unknown()),
+  after: Type.Optional(Type.Unknown()),
+});
+export type AuditEntry = Type.Static<typeof AuditEntry>;
 
-export interface OutboundEvent {
-  id: string;
-  type: string;
-  subscriptionId: string;
-  payload: string;
-  status: 'pending' | 'delivered' | 'failed';
-  attempts: number;
-  lastStatusCode: number | undefined;
-  lastError: string | undefined;
-  created: string;
-  deliveredAt: string | undefined;
-}
+/** An event to the vendor's application and how its delivery went. */
+export const OutboundEvent = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  subscriptionId: Type.String(),
+  payload: Type.String(),
+  status: StringEnum(['pending', 'delivered', 'failed']),
+  attempts: Type.Integer(),
+  lastStatusCode: Type.Optional(Type.Integer()),
+  lastError: Type.Optional(Type.String()),
+  created: Type.String(),
+  deliveredAt: Type.Optional(Type.String()),
+});
+export type OutboundEvent = Type.Static<typeof OutboundEvent>;
 
 export interface SubscriptionFilter {
   search?: string | undefined;
@@ -83,20 +95,22 @@ export interface SubscriptionFilter {
 export type PublisherChange = { planId: string } | { quantity: number } | 'cancel';
 
 /** Everything known about one subscription, for its page and the JSON API. */
-export interface SubscriptionTimeline {
-  subscription: LocalSubscription;
-  operations: LocalOperation[];
-  audit: AuditEntry[];
-  webhooks: InboxReceipt[];
-  events: OutboundEvent[];
-  jobs: JobRecord[];
-}
+export const SubscriptionTimeline = Type.Object({
+  subscription: LocalSubscription,
+  operations: Type.Array(LocalOperation),
+  audit: Type.Array(AuditEntry),
+  webhooks: Type.Array(InboxReceipt),
+  events: Type.Array(OutboundEvent),
+  jobs: Type.Array(JobRecord),
+});
+export type SubscriptionTimeline = Type.Static<typeof SubscriptionTimeline>;
 
 /** One page of subscriptions found by a search, and how many match in all. */
-export interface SubscriptionPage {
-  items: LocalSubscription[];
-  total: number;
-  pageNumber: number;
-  offset: number;
-  limit: number;
-}
+export const SubscriptionPage = Type.Object({
+  items: Type.Array(LocalSubscription),
+  total: Type.Integer(),
+  pageNumber: Type.Integer(),
+  offset: Type.Integer(),
+  limit: Type.Integer(),
+});
+export type SubscriptionPage = Type.Static<typeof SubscriptionPage>;

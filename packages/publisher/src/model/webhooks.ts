@@ -23,9 +23,5 @@ export function receiptOf(notice: WebhookNotice): WebhookReceipt {
 }
 
 /** One webhook as the inbox holds it: the first delivery, and how many came for the same operation. */
-export interface InboxReceipt {
-  operationId: string;
-  action: string;
-  receivedAt: string;
-  deliveries: number;
-}
+export const InboxReceipt = Type.Object({ operationId: Type.String(), action: Type.String(), receivedAt: Type.String(), deliveries: Type.Integer() });
+export type InboxReceipt = Type.Static<typeof InboxReceipt>;

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { act, guardForms, withQuery, type FormGuardOptions } from '@saas-fulfillment/web';
 import { requireAdmin, type AdminAuth } from '../auth/admin.js';
 import type { Metering } from '../metering/index.js';
-import type { SubmissionReport } from '../metering/submitter.js';
+import type { SubmissionReport } from '../model/metering.js';
 import { DayQuery, HOURS_SHOWN, UsageQuery } from '../routes/metering.js';
 import { consolePage } from './views/layout.js';
 import { meteringPage, reconciliationPage } from './views/metering.js';

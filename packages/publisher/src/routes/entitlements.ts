@@ -4,9 +4,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 
-import { requireBearer } from '@saas-fulfillment/web';
+import { answers, requireBearer } from '@saas-fulfillment/web';
 import type { PublisherStore } from '../store/repository.js';
-import { entitlementOf } from '../model/entitlements.js';
+import { Entitlement, entitlementOf } from '../model/entitlements.js';
 import { PublisherErrors as E } from '../errors.js';
 
 const SubscriptionParams = Type.Object({ subscriptionId: Type.String({ minLength: 1, maxLength: 100 }) });
@@ -16,13 +16,17 @@ export async function entitlementRoutes(instance: FastifyInstance, deps: { store
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   app.addHook('onRequest', requireBearer(deps.apiKey, 'the application API key'));
 
-  app.get('/api/entitlements/:subscriptionId', { schema: { params: SubscriptionParams } }, async (request) => {
+  app.get('/api/entitlements/:subscriptionId', { schema: { params: SubscriptionParams, response: answers({ 200: Entitlement }) } }, async (request) => {
     const subscription = await deps.store.getSubscription(request.params.subscriptionId);
     if (!subscription) throw E.subscriptionNotFound(request.params.subscriptionId);
     return entitlementOf(subscription);
   });
 
-  app.get('/api/entitlements', { schema: { querystring: TenantQuery } }, async (request) => ({
-    entitlements: (await deps.store.subscriptionsByTenant(request.query.tenantId)).map(entitlementOf),
-  }));
+  app.get(
+    '/api/entitlements',
+    { schema: { querystring: TenantQuery, response: answers({ 200: Type.Object({ entitlements: Type.Array(Entitlement) }) }) } },
+    async (request) => ({
+      entitlements: (await deps.store.subscriptionsByTenant(request.query.tenantId)).map(entitlementOf),
+    }),
+  );
 }

@@ -1,9 +1,14 @@
 // What a platform asks of the service: /healthz (the process answers), /readyz (the database answers) and
 // /metrics for Prometheus (behind METRICS_TOKEN when it is set).
 import type { FastifyInstance } from 'fastify';
-import { requireBearer } from '@saas-fulfillment/web';
+import Type from 'typebox';
+import { answers, requireBearer } from '@saas-fulfillment/web';
 import type { PublisherMetrics } from '../metrics.js';
 import type { PublisherStore } from '../store/repository.js';
+
+const Status = Type.Object({ status: Type.String() });
+/** 200 while it answers; 503 naming what does not. */
+const HEALTH = { schema: { response: { 200: Status, 503: Status } } };
 
 export interface HealthRouteDeps {
   store: PublisherStore;
@@ -12,8 +17,8 @@ export interface HealthRouteDeps {
 }
 
 export async function healthRoutes(app: FastifyInstance, deps: HealthRouteDeps): Promise<void> {
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
+  app.get('/healthz', HEALTH, async () => ({ status: 'ok' }));
+  app.get('/readyz', HEALTH, async (_request, reply) => {
     try {
       await deps.store.ping();
       return { status: 'ready' };
@@ -22,5 +27,8 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthRouteDeps):
     }
   });
   const guard = deps.metricsToken ? { onRequest: requireBearer(deps.metricsToken, 'METRICS_TOKEN') } : {};
-  app.get('/metrics', guard, async (_request, reply) => reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()));
+  const metrics = { schema: { response: answers({ 200: Type.String({ description: 'the Prometheus text format' }) }) } };
+  app.get('/metrics', { ...guard, ...metrics }, async (_request, reply) =>
+    reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
+  );
 }

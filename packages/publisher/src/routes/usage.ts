@@ -5,7 +5,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 
-import { bearerOf } from '@saas-fulfillment/web';
+import { answers, bearerOf } from '@saas-fulfillment/web';
+import { ErrorBody } from '@saas-fulfillment/contract';
+import { UsageBatchResult, UsageRecordResult } from '../model/metering.js';
 import type { Metering } from '../metering/index.js';
 import { MAX_RECORDS, type RecordOutcome, type UsageReporter } from '../metering/ingestion.js';
 import type { PublisherMetrics } from '../metrics.js';
@@ -19,6 +21,13 @@ export interface UsageRouteDeps {
   tenantKeys: Readonly<Record<string, string>>;
 }
 
+/** One record accepted (201) or a duplicate (200); an array: 200 with each record's result; 503: try again. */
+const USAGE_ANSWERS = answers({
+  200: Type.Union([UsageBatchResult, UsageRecordResult]),
+  201: UsageRecordResult,
+  503: ErrorBody,
+});
+
 // Records are checked one by one in the handler, so that one bad record does not refuse its neighbours.
 const UsageBody = Type.Union([Type.Object({}), Type.Array(Type.Unknown(), { minItems: 1, maxItems: MAX_RECORDS })]);
 
@@ -30,7 +39,7 @@ export async function usageRoutes(instance: FastifyInstance, deps: UsageRouteDep
   ]);
 
   // 1,000 records with long idempotency keys are about 500 KB: more than the service's default body limit.
-  app.post('/api/usage', { bodyLimit: 1024 * 1024, schema: { body: UsageBody } }, async (request, reply) => {
+  app.post('/api/usage', { bodyLimit: 1024 * 1024, schema: { body: UsageBody, response: USAGE_ANSWERS } }, async (request, reply) => {
     const reporter = bearerOf(request, keys);
     if (!reporter) throw E.usageKeyMissing();
     const many = Array.isArray(request.body);

@@ -5,6 +5,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { OPERATION_ACTIONS } from '@saas-fulfillment/contract';
 import type { FastifyInstance } from 'fastify';
+import { answers } from '@saas-fulfillment/web';
+import Type from 'typebox';
 import { WebhookAuthError, type WebhookVerifier } from '../auth/webhook-verifier.js';
 import type { PublisherFulfillment } from '../fulfillment/index.js';
 import type { PublisherMetrics } from '../metrics.js';
@@ -16,6 +18,9 @@ export interface WebhookRouteDeps {
   fulfillment: PublisherFulfillment;
   metrics: PublisherMetrics;
 }
+
+/** 200 once the notice is on disk (a repeat of an operation already received says so); 401 for a bad token. */
+const WEBHOOK_ANSWERS = answers({ 200: Type.Object({ received: Type.String(), duplicate: Type.Boolean() }) });
 
 export async function webhookRoutes(instance: FastifyInstance, deps: WebhookRouteDeps): Promise<void> {
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
@@ -31,7 +36,7 @@ export async function webhookRoutes(instance: FastifyInstance, deps: WebhookRout
     }
   });
 
-  app.post('/webhook', { schema: { body: WebhookNotice } }, async (request, reply) => {
+  app.post('/webhook', { schema: { body: WebhookNotice, response: WEBHOOK_ANSWERS } }, async (request, reply) => {
     const notice = receiptOf(request.body);
     const fresh = await deps.fulfillment.inbox.receiveWebhook(notice);
     deps.metrics.webhooks.inc({ action: actionLabel(notice.action), result: fresh ? 'accepted' : 'duplicate' });

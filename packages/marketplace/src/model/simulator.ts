@@ -1,0 +1,141 @@
+// What the simulator's control API takes and gives (the shapes of /simulator/*): a purchase and a
+// customer's action, the clock, the webhook log and the built-in inbox, faults, chaos and the publishers'
+// endpoints. Schemas first: the routes validate and serialize with them, and SimulatorClient's types and
+// the answers' documentation come from them.
+import { AadIdentifier, OperationStatus, SaaSOperation, StringEnum, Subscription, TermUnit, Uuid } from '@saas-fulfillment/contract';
+import Type, { type TSchema } from 'typebox';
+import { ChaosSettings } from '../simulator/chaos.js';
+import { FaultBody } from '../simulator/faults.js';
+import { UsageEventRecord } from './usage.js';
+
+/** `POST /simulator/purchases`: a customer buys a plan. */
+export const PurchaseRequest = Type.Object({
+  offerId: Type.String({ minLength: 1, maxLength: 50 }),
+  planId: Type.String({ minLength: 1, maxLength: 50 }),
+  quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  name: Type.Optional(Type.String({ maxLength: 200 })),
+  purchaser: Type.Optional(AadIdentifier),
+  beneficiary: Type.Optional(AadIdentifier),
+  isFreeTrial: Type.Optional(Type.Boolean()),
+  isTest: Type.Optional(Type.Boolean()),
+  termUnit: Type.Optional(TermUnit),
+  autoRenew: Type.Optional(Type.Boolean()),
+  /** A reseller (CSP) purchase: the purchaser is the partner's tenant, the beneficiary the customer's. */
+  csp: Type.Optional(Type.Boolean()),
+});
+export type PurchaseRequest = Type.Static<typeof PurchaseRequest>;
+
+/** A purchase made (or a new landing token issued): what "Configure account now" opens. */
+export const Purchase = Type.Object({
+  subscriptionId: Uuid,
+  token: Type.String(),
+  /** The publisher's landing page with the token. */
+  landingPageUrl: Type.String(),
+});
+export type Purchase = Type.Static<typeof Purchase>;
+
+/** `POST /simulator/subscriptions/{id}/actions`: what the customer or Microsoft does to a subscription. */
+export const CustomerActionRequest = Type.Object({
+  action: Type.Enum(['ChangePlan', 'ChangeQuantity', 'Suspend', 'Reinstate', 'Unsubscribe', 'Renew']),
+  planId: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+  quantity: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+});
+export type CustomerActionRequest = Type.Static<typeof CustomerActionRequest>;
+
+/** The operation an action started: InProgress while it waits on the publisher, Succeeded for a notice. */
+export const ActionAccepted = Type.Object({ operationId: Uuid, status: OperationStatus });
+export type ActionAccepted = Type.Static<typeof ActionAccepted>;
+
+/** A subscription as the API gives it, with every operation on it. */
+export const SubscriptionDetail = Type.Object({ subscription: Subscription, operations: Type.Array(SaaSOperation) });
+export const SubscriptionList = Type.Object({ subscriptions: Type.Array(Subscription) });
+export const UsageList = Type.Object({ usage: Type.Array(UsageEventRecord) });
+
+/** The marketplace's time, and how far it is ahead of real time. */
+export const ClockView = Type.Object({ now: Type.String({ format: 'date-time' }), offsetMs: Type.Number() });
+export type ClockView = Type.Static<typeof ClockView>;
+
+/** The clock after a move, and how many scheduled events (renewals, completions, deliveries) it set off. */
+export const ClockAdvance = Type.Object({ ...ClockView.properties, applied: Type.Integer() });
+export type ClockAdvance = Type.Static<typeof ClockAdvance>;
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+const DeliveryAttemptView = Type.Object({
+  attempt: Type.Integer(),
+  at: Type.String(),
+  statusCode: Type.Optional(Type.Integer()),
+  error: Type.Optional(Type.String()),
+  latencyMs: Type.Number(),
+});
+
+/** A webhook delivery as the control API lists it: the notice it carried, where it went, how it went. */
+export const DeliveryView = Type.Object({
+  id: Uuid,
+  operationId: Uuid,
+  subscriptionId: Uuid,
+  action: Type.String(),
+  operationStatus: Type.String(),
+  operationRequestSource: Type.String(),
+  url: Type.String(),
+  status: StringEnum(['Pending', 'Delivered', 'Rejected', 'Abandoned']),
+  attempts: Type.Integer(),
+  lastStatusCode: Nullable(Type.Integer()),
+  lastError: Nullable(Type.String()),
+  lastLatencyMs: Nullable(Type.Number()),
+  created: Type.String(),
+  nextAttemptAt: Nullable(Type.String()),
+  finishedAt: Nullable(Type.String()),
+  attemptLog: Type.Array(DeliveryAttemptView),
+  /** The notice as sent. */
+  payload: Type.Record(Type.String(), Type.Unknown()),
+});
+export type DeliveryView = Type.Static<typeof DeliveryView>;
+
+export const Redelivery = Type.Object({ deliveryId: Uuid, operationId: Uuid, url: Type.String() });
+
+/** What the built-in inbox received: the body as posted, and how it answered. */
+export const InboxEntryView = Type.Object({
+  id: Uuid,
+  publisherId: Type.String(),
+  receivedAt: Type.String(),
+  operationId: Type.Optional(Type.String()),
+  subscriptionId: Type.Optional(Type.String()),
+  action: Type.Optional(Type.String()),
+  payload: Type.Unknown(),
+  /** Why the delivery's bearer token was refused; absent when it verified. */
+  refusedBecause: Type.Optional(Type.String()),
+  answer: Type.String(),
+  statusCode: Type.Optional(Type.Integer()),
+  acknowledgement: Type.Optional(Type.String()),
+});
+export type InboxEntryView = Type.Static<typeof InboxEntryView>;
+
+const InboxAnswer = StringEnum(['ok', 'reject', 'timeout', 'patch-success', 'patch-failure']);
+/** How a publisher's inbox answers: each of `next` once, in order, then `every`. */
+export const InboxAnswersView = Type.Object({ next: Type.Array(InboxAnswer), every: InboxAnswer });
+export const InboxView = Type.Object({ received: Type.Array(InboxEntryView), answers: Type.Record(Type.String(), InboxAnswersView) });
+
+/** A publisher's connection webhook and landing page, and where each comes from. */
+const EndpointSource = StringEnum(['runtime', 'catalog', 'built-in']);
+export const EndpointsView = Type.Object({
+  publisherId: Type.String(),
+  displayName: Type.String(),
+  webhookUrl: Type.String(),
+  landingPageUrl: Type.String(),
+  webhookSource: EndpointSource,
+  landingPageSource: EndpointSource,
+});
+export const PublisherList = Type.Object({ publishers: Type.Array(EndpointsView) });
+
+/** A fault queued for the next matching API calls, and how many calls it still hits. */
+const FaultView = Type.Object({ ...Type.Omit(FaultBody, ['count']).properties, id: Uuid, remaining: Type.Integer() });
+export const FaultList = Type.Object({ faults: Type.Array(FaultView) });
+export const FaultAdded = Type.Object({ id: Uuid });
+
+/** Chaos as it runs, with the seed that replays it (null: off). */
+export const ChaosView = Type.Object({ chaos: Nullable(Type.Object({ ...ChaosSettings.properties, seed: Type.Integer() })) });
+
+/** A token of the simulator's workload identity provider. */
+export const WorkloadToken = Type.Object({ token: Type.String(), issuer: Type.String(), subject: Type.String(), expiresAt: Type.String() });
+export type WorkloadToken = Type.Static<typeof WorkloadToken>;
