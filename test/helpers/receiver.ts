@@ -25,7 +25,12 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     received.push({ authorization: request.headers.authorization, body: request.body as ReceivedWebhook['body'], at: Date.now() });
     for (const wake of waiters.splice(0)) wake();
     const next = script.shift() ?? 200;
-    if (next > 10_000) await new Promise((resolve) => setTimeout(resolve, next - 10_000));
+    // A hang ends early when the sender gives up (its connection closes).
+    if (next > 10_000)
+      await new Promise((resolve) => {
+        const timer = setTimeout(resolve, next - 10_000);
+        request.raw.socket.once('close', () => resolve(clearTimeout(timer)));
+      });
     return reply.status(next > 10_000 ? 200 : next).send({ ok: next < 300 });
   });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -36,12 +36,31 @@ export function noPositionals(command: string, positionals: string[]): void {
   if (positionals.length > 0) throw new ConfigError(`${command} takes no argument '${positionals[0]}'; see '${command} --help'`);
 }
 
-/** Resolves on SIGINT or SIGTERM, after `close` has finished. */
-export function untilSignal(close: () => Promise<void>): Promise<void> {
+/** How long a server may take to stop after SIGTERM before the command exits anyway. */
+const STOP_DEADLINE_MS = 10_000;
+
+/**
+ * Runs until SIGINT or SIGTERM, then closes and resolves with the exit code: 0 when everything in flight
+ * finished, 1 when `close` had to cut work short (named on stderr), failed, or took longer than the
+ * deadline. A second signal while stopping exits at once.
+ */
+export function untilSignal(close: () => Promise<readonly string[]>): Promise<number> {
   return new Promise((resolve) => {
+    const done = (code: number, message?: string) => {
+      if (message) process.stderr.write(`saas-fulfillment: ${message}\n`);
+      resolve(code);
+    };
     const stop = () => {
       process.off('SIGINT', stop).off('SIGTERM', stop);
-      close().finally(resolve);
+      process.once('SIGINT', () => done(1, 'stopped at once: a second signal came while stopping')).once('SIGTERM', () => done(1, 'stopped at once'));
+      const deadline = setTimeout(() => done(1, `did not stop within ${STOP_DEADLINE_MS / 1000} s; exiting with work in flight`), STOP_DEADLINE_MS);
+      deadline.unref();
+      close()
+        .then(
+          (cutShort) => done(cutShort.length > 0 ? 1 : 0, cutShort.length > 0 ? `stopped, but cut short: ${cutShort.join('; ')}` : undefined),
+          (error: unknown) => done(1, `failed while stopping: ${error instanceof Error ? error.message : String(error)}`),
+        )
+        .finally(() => clearTimeout(deadline));
     };
     process.on('SIGINT', stop).on('SIGTERM', stop);
   });

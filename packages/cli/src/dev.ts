@@ -20,7 +20,7 @@ import { portProblem } from './command.js';
 import { describeMarketplace, startMarketplace } from './marketplace.js';
 import { describePublisher, startPublisherService } from './publisher.js';
 
-export async function startDev(flags: Flags, env: Env): Promise<{ summary: string; close(): Promise<void> }> {
+export async function startDev(flags: Flags, env: Env): Promise<{ summary: string; close(): Promise<readonly string[]> }> {
   // The publisher would keep subscriptions an in-memory marketplace forgets at every restart.
   if (flags['in-memory'] === true) throw new ConfigError('--in-memory is for the marketplace command; dev keeps both apps in the data folder');
   const publisherPort = await concretePort(portFlag(flags, 'port', DEFAULTS.publisherPort));
@@ -51,9 +51,10 @@ export async function startDev(flags: Flags, env: Env): Promise<{ summary: strin
         `Buy in the simulator (${marketplace.url}/), follow the landing link, then watch it in the console (${publisher.url}/admin).`,
         `Or from another terminal: npx saas-fulfillment trigger purchase --plan instant   (then: webhooks, clock advance P1M)`,
       ].join('\n\n'),
+      // Both at once: each drains within its grace period.
       close: async () => {
-        await publisher.close();
-        await marketplace.close();
+        const [publisherCut, marketplaceCut] = await Promise.all([publisher.close(), marketplace.close()]);
+        return [...publisherCut.map((work) => `publisher: ${work}`), ...marketplaceCut.map((work) => `marketplace: ${work}`)];
       },
     };
   } catch (error) {

@@ -12,7 +12,8 @@ export interface RunningMarketplace {
   url: string;
   /** With HTTPS: the certificate file a client must trust (NODE_EXTRA_CA_CERTS). */
   trust: string | undefined;
-  close(): Promise<void>;
+  /** Stops within seconds; resolves with the work it had to cut short (empty: none). */
+  close(): Promise<readonly string[]>;
 }
 
 export async function startMarketplace(config: MarketplaceConfig): Promise<RunningMarketplace> {
@@ -38,7 +39,7 @@ export async function startMarketplace(config: MarketplaceConfig): Promise<Runni
   await app.listen({ host: config.host, port: config.port });
   const url = app.marketplace.publicUrl();
   logger.info({ store: database.location, catalog: config.catalogSource }, `marketplace emulator listening on ${url}`);
-  return { app, url, trust: tls?.caFile, close: () => app.close() };
+  return { app, url, trust: tls?.caFile, close: () => app.close().then(() => app.marketplace.cutShort()) };
 }
 
 /** The certificate and key to serve HTTPS with, and the file to trust; none without TLS settings. */

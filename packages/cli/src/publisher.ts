@@ -31,7 +31,8 @@ const REDACT = [
 export interface RunningPublisher {
   app: PublisherApp;
   url: string;
-  close(): Promise<void>;
+  /** Stops within seconds; resolves with the work it had to cut short (empty: none). */
+  close(): Promise<readonly string[]>;
 }
 
 /** The app's credential as configured: certificate, federated token file, or secret. */
@@ -81,7 +82,7 @@ export async function startPublisherService(config: PublisherConfig, options: { 
   const address = app.server.address();
   const url = config.publicUrl ?? (typeof address === 'object' && address ? `http://${config.host}:${address.port}` : `http://${config.host}:${config.port}`);
   logger.info({ store: database.location, marketplace: config.marketplaceApi }, `publisher service listening on ${url}`);
-  return { app, url, close: () => app.close() };
+  return { app, url, close: () => app.close().then(() => app.publisher.cutShort()) };
 }
 
 export function describePublisher(running: RunningPublisher, config: PublisherConfig): string {

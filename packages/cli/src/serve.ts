@@ -46,13 +46,12 @@ PRODUCT_LOGO_URL, PRODUCT_URL, SUPPORT_CONTACT (see the README)
 `;
 
 /** Waits for a server to start (a taken port names --port), prints what it serves, runs until stopped. */
-async function serve<T extends { close(): Promise<void> }>(starting: Promise<T>, port: number, describe: (running: T) => string): Promise<number> {
+async function serve<T extends { close(): Promise<readonly string[]> }>(starting: Promise<T>, port: number, describe: (running: T) => string): Promise<number> {
   const running = await starting.catch((error: unknown) => {
     throw portProblem(error, port, '--port');
   });
   process.stdout.write(`\n${describe(running)}\n\n`);
-  await untilSignal(() => running.close());
-  return 0;
+  return untilSignal(() => running.close());
 }
 
 export const marketplaceCommand: Command = {
@@ -128,7 +127,6 @@ ${PUBLISHER_ENV}`,
     noPositionals('dev', positionals);
     const running = await startDev(flags, process.env);
     process.stdout.write(`\n${running.summary}\n\n`);
-    await untilSignal(() => running.close());
-    return 0;
+    return untilSignal(() => running.close());
   },
 };

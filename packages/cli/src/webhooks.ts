@@ -58,6 +58,7 @@ async function follow(simulator: SimulatorClient, flags: Flags, limit: number, s
   let stopped = false;
   const stop = untilSignal(async () => {
     stopped = true;
+    return [];
   });
   while (!stopped) {
     await Promise.race([stop, new Promise((resolve) => setTimeout(resolve, 500))]);

@@ -39,10 +39,10 @@ export class PollingLoop {
       () => true,
     );
     if (!running) return true;
-    const finished = Number.isFinite(graceMs) ? await Promise.race([running, sleep(graceMs, false, { ref: false })]) : await running;
+    const finished = Number.isFinite(graceMs) ? await within(running, graceMs) : await running;
     if (!finished) {
       this.stopping.abort();
-      await Promise.race([running, sleep(LET_GO_MS, false, { ref: false })]);
+      await within(running, LET_GO_MS);
     }
     return finished;
   }
@@ -97,5 +97,15 @@ export class PollingLoop {
     } finally {
       this.running = undefined;
     }
+  }
+}
+
+/** Whether `work` settles within `ms`; the wait keeps the process alive (a stop is awaited), and ends with the work. */
+async function within(work: Promise<boolean>, ms: number): Promise<boolean> {
+  const timer = new AbortController();
+  try {
+    return await Promise.race([work, sleep(ms, false, { signal: timer.signal })]);
+  } finally {
+    timer.abort();
   }
 }
