@@ -22,7 +22,12 @@ for (const dialect of await testDialects()) {
         dialect,
         location,
         // The vendor's provisioning never finishes.
-        hooks: { provision: () => (entered(), new Promise<void>(() => {})) },
+        hooks: {
+          provision: () => {
+            entered();
+            return new Promise<void>(() => {});
+          },
+        },
         publisher: { closeGraceMs: GRACE_MS, worker: { pollIntervalMs: 50, lockMs: 60_000 } },
       });
       try {
