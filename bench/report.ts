@@ -19,7 +19,7 @@ export interface Row {
   note?: string;
 }
 
-export function row(id: string, value: number, unit: string, against?: { baseline: number; name: string; atLeast?: number }): Row {
+export function row(id: string, value: number, unit: string, against?: { baseline: number; name: string; atLeast?: number; atMost?: number }): Row {
   const result: Row = { id, value: round(value), unit };
   if (against) {
     result.baseline = round(against.baseline);
@@ -28,6 +28,10 @@ export function row(id: string, value: number, unit: string, against?: { baselin
     if (against.atLeast !== undefined) {
       result.target = `ratio >= ${against.atLeast}`;
       result.met = result.ratio >= against.atLeast;
+    }
+    if (against.atMost !== undefined) {
+      result.target = `ratio <= ${against.atMost}`;
+      result.met = result.ratio <= against.atMost;
     }
   }
   return result;

@@ -1,7 +1,7 @@
 // `npm run bench [-- --json]`: every measure beside its baseline from the same run on the same machine
 // (a bare Fastify route, the store's raw durable commit rate, the same measure at another size), with its
 // target; one table (or JSON rows), and bench/results/bench.json and bench.svg written.
-// BENCH_ONLY=emulator|webhooks|metering|dev runs one part; BENCH_SECONDS sets each load's length.
+// BENCH_ONLY=emulator|webhooks|metering|dev|cli runs one part; BENCH_SECONDS sets each load's length.
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -33,6 +33,7 @@ if (!only || only === 'emulator') rows.push(...(await benchEmulator()));
 if (!only || only === 'webhooks') rows.push(...(await benchIngest(undefined)), ...(await benchIngest(POSTGRES)));
 if (!only || only === 'metering') rows.push(...(await benchMetering(undefined)), ...(await benchMetering(POSTGRES)));
 if (!only || only === 'dev') rows.push(...(await benchDev()));
+if (!only || only === 'cli') rows.push(...(await benchCli()));
 
 const meta = {
   run: new Date().toISOString(),
@@ -254,6 +255,52 @@ async function benchDev(): Promise<Row[]> {
     dev.kill();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The command's start-to-exit (built, as users run it): `trigger --help`, and `clock` against a running
+ * emulator, each beside `node -e ''` in alternating runs; medians of 15.
+ */
+async function benchCli(): Promise<Row[]> {
+  progress('the command line: start to exit…');
+  execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-b', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  const main = path.join(root, 'packages/cli/dist/main.js');
+  const emulator = spawn(process.execPath, [main, 'marketplace', '--in-memory', '--port', '0'], {
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    let output = '';
+    emulator.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    while (!/Marketplace emulator\s+http/.test(output)) {
+      if (emulator.exitCode !== null) throw new Error(`the emulator did not start:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const url = /Marketplace emulator\s+(http\S+)/.exec(output)?.[1] ?? '';
+    const timed = (args: string[]) => () => {
+      const started = performance.now();
+      execFileSync(process.execPath, args, { stdio: 'ignore' });
+      return performance.now() - started;
+    };
+    const bare = timed(['-e', '']);
+    const help = await startToExit(timed([main, 'trigger', '--help']), bare);
+    const clock = await startToExit(timed([main, 'clock', '--marketplace-url', url]), bare);
+    const against = (baseline: number) => ({ baseline, name: "node -e ''", atMost: 3 });
+    return [row('cli-trigger-help-ms', help.subject, 'ms', against(help.baseline)), row('cli-clock-ms', clock.subject, 'ms', against(clock.baseline))];
+  } finally {
+    emulator.kill();
+  }
+}
+
+/** Medians of a command's runs and of the baseline's, taken in alternation so a drifting host slows both alike. */
+async function startToExit(subject: () => number, baseline: () => number, runs = 15): Promise<{ subject: number; baseline: number }> {
+  const times = { subject: [] as number[], baseline: [] as number[] };
+  for (let i = 0; i < runs; i++) {
+    times.subject.push(subject());
+    times.baseline.push(baseline());
+  }
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+  return { subject: median(times.subject), baseline: median(times.baseline) };
 }
 
 /** An auto-activated purchase, then `times` customer plan changes, each timed until the entitlement API shows the new plan. */

@@ -1,14 +1,12 @@
 // What every subcommand of `saas-fulfillment` is: a name, its own usage and options, and a run. Bad
 // flags are a ConfigError (exit 2, naming the flag); `--help` prints the command's own usage.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError, type Flags } from './config.js';
+import { ConfigError, type Flags } from './settings/read.js';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
 export interface Command {
   name: string;
-  /** One line for the overall usage. */
-  summary: string;
   /** The command's own `--help` text. */
   usage: string;
   options: Options;

@@ -1,18 +1,46 @@
 #!/usr/bin/env node
-// `saas-fulfillment <command>`: the project's command line. Bad flags or config exit with code 2 and a
-// message naming the flag or field; a failure (an emulator that refuses or cannot be reached, a server
-// that cannot start) exits with 1.
+// `saas-fulfillment <command>`: the project's command line. Each command is loaded only when it runs, so
+// `--version`, `--help` and the commands that drive a running emulator start in a fraction of a second.
+// Bad flags or settings exit with code 2 and a message naming the flag or variable; a failure (an emulator
+// that refuses or cannot be reached, a server that cannot start) exits with 1.
 import { createRequire } from 'node:module';
-import { ConfigError } from './config.js';
-import { ApiError } from '@saas-fulfillment/contract';
-import { EmulatorUnreachable } from '@saas-fulfillment/marketplace';
-import { clockCommand, resetCommand } from './clock.js';
 import { runCommand, type Command } from './command.js';
-import { devCommand, marketplaceCommand, publisherCommand } from './serve.js';
-import { triggerCommand } from './trigger.js';
-import { webhooksCommand } from './webhooks.js';
+import { ConfigError } from './settings/read.js';
 
-const COMMANDS: readonly Command[] = [devCommand, marketplaceCommand, publisherCommand, triggerCommand, clockCommand, webhooksCommand, resetCommand];
+/** Every command: its name, one line for the usage, and how to load it. */
+const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Command> }[] = [
+  {
+    name: 'dev',
+    summary: 'the emulator and the publisher service wired together (what `npm start` runs)',
+    load: async () => (await import('./commands/serve.js')).devCommand,
+  },
+  {
+    name: 'marketplace',
+    summary: 'the marketplace emulator on its own (port 4010)',
+    load: async () => (await import('./commands/serve.js')).marketplaceCommand,
+  },
+  {
+    name: 'publisher',
+    summary: "the publisher's fulfillment service (port 3000; settings from the environment)",
+    load: async () => (await import('./commands/serve.js')).publisherCommand,
+  },
+  {
+    name: 'trigger',
+    summary: 'fire a marketplace event on a running emulator: purchase, change-plan, suspend, ...',
+    load: async () => (await import('./commands/trigger.js')).triggerCommand,
+  },
+  { name: 'clock', summary: "read or move the emulator's clock: clock advance P1M", load: async () => (await import('./commands/clock.js')).clockCommand },
+  {
+    name: 'webhooks',
+    summary: "the emulator's webhook delivery log (--follow to tail it; redeliver <id>)",
+    load: async () => (await import('./commands/webhooks.js')).webhooksCommand,
+  },
+  {
+    name: 'reset',
+    summary: "empty a running emulator's subscriptions, webhooks and clock",
+    load: async () => (await import('./commands/clock.js')).resetCommand,
+  },
+];
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -41,29 +69,30 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) throw new ConfigError(`unknown command '${name}'`);
-  return runCommand(command, rest);
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) throw new ConfigError(`unknown command '${name}'`);
+  return runCommand(await entry.load(), rest);
+}
+
+/** What a failure says: the error classes are told apart by name, so none of them is loaded to print it. */
+function describeFailure(error: unknown): { code: number; message: string } {
+  const failure = error as Error & { statusCode?: number; code?: string; target?: string };
+  if (failure?.name === 'ConfigError')
+    return { code: 2, message: `${failure.message}\n\nRun 'saas-fulfillment --help' for the commands and '<command> --help' for their options.` };
+  if (failure?.name === 'ApiError')
+    return {
+      code: 1,
+      message: `the emulator refused (${failure.statusCode} ${failure.code}): ${failure.message}${failure.target ? ` [${failure.target}]` : ''}`,
+    };
+  if (failure?.name === 'EmulatorUnreachable') return { code: 1, message: failure.message };
+  return { code: 1, message: `failed: ${error instanceof Error ? error.message : String(error)}` };
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`saas-fulfillment: ${error.message}\n\nRun 'saas-fulfillment --help' for the commands and '<command> --help' for their options.\n`);
-      process.exit(2);
-    }
-    if (error instanceof ApiError) {
-      process.stderr.write(
-        `saas-fulfillment: the emulator refused (${error.statusCode} ${error.code}): ${error.message}${error.target ? ` [${error.target}]` : ''}\n`,
-      );
-      process.exit(1);
-    }
-    if (error instanceof EmulatorUnreachable) {
-      process.stderr.write(`saas-fulfillment: ${error.message}\n`);
-      process.exit(1);
-    }
-    process.stderr.write(`saas-fulfillment: failed: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
+    const { code, message } = describeFailure(error);
+    process.stderr.write(`saas-fulfillment: ${message}\n`);
+    process.exit(code);
   },
 );

@@ -4,10 +4,9 @@
 // Microsoft's pages document outside it (marked "docs"); a drift test keeps them in step with that file. No schema sets `additionalProperties: false`:
 // Microsoft adds fields without notice, and readers must keep what they do not know.
 import Type from 'typebox';
+import { API_VERSION, CUSTOMER_OPERATIONS, OPERATION_ACTIONS, OPERATION_STATUSES, SUBSCRIPTION_STATUSES, TERM_UNITS } from './values.js';
 
-export const API_VERSION = '2018-08-31';
-/** The Entra application (resource) id of the marketplace fulfillment API. */
-export const MARKETPLACE_RESOURCE_ID = '20e940b3-4c77-4b0b-9a53-9e16a1b010a7';
+export * from './values.js';
 
 export const Uuid = Type.String({ format: 'uuid' });
 export const DateTime = Type.String({ format: 'date-time' });
@@ -19,16 +18,6 @@ export const Int64 = (options: { minimum?: number; maximum?: number } = {}) => T
 
 /** The only api-version of both APIs, required as a query parameter on every call. */
 export const ApiVersion = StringEnum([API_VERSION]);
-
-export const SUBSCRIPTION_STATUSES = ['NotStarted', 'PendingFulfillmentStart', 'Subscribed', 'Suspended', 'Unsubscribed'] as const;
-export const TERM_UNITS = ['P1M', 'P1Y', 'P2Y', 'P3Y', 'P4Y', 'P5Y'] as const;
-/**
- * `Subscribe` is sent for auto-activated plans (Microsoft's 2025 webhook docs); the official file's enum
- * does not list it yet. Readers must still expect values newer than these.
- */
-export const OPERATION_ACTIONS = ['Unsubscribe', 'ChangePlan', 'ChangeQuantity', 'Suspend', 'Reinstate', 'Renew', 'Subscribe'] as const;
-export const OPERATION_STATUSES = ['NotStarted', 'InProgress', 'Succeeded', 'Failed', 'Conflict'] as const;
-export const CUSTOMER_OPERATIONS = ['Read', 'Update', 'Delete'] as const;
 
 export const SubscriptionStatus = StringEnum(SUBSCRIPTION_STATUSES);
 export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];

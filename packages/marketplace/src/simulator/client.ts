@@ -1,6 +1,6 @@
 // A typed client of the emulator's simulator control API (what the customer and time do): what the
 // `trigger`, `clock` and `webhooks` commands speak, and what a publisher's own test suite can use.
-import { ApiError } from '@saas-fulfillment/contract';
+import { ApiError } from '@saas-fulfillment/contract/errors';
 import type { ErrorBody } from '@saas-fulfillment/contract';
 import type { ClockAdvance, CustomerActionRequest, DeliveryView, Purchase, PurchaseRequest } from '../model/simulator.js';
 import type { PublisherEndpointsView, EndpointsBody } from '../endpoints.js';

@@ -1,13 +1,12 @@
 // `saas-fulfillment webhooks`: the emulator's delivery log; `--follow` tails it; `redeliver <id>` sends
 // one again.
-import { ConfigError, stringFlag, type Flags } from './config.js';
-import type { DeliveryView, SimulatorClient } from '@saas-fulfillment/marketplace';
-import { untilSignal, type Command } from './command.js';
+import { ConfigError, stringFlag, type Flags } from '../settings/read.js';
+import type { DeliveryView, SimulatorClient } from '@saas-fulfillment/marketplace/simulator-client';
+import { untilSignal, type Command } from '../command.js';
 import { CONTROL_HELP, CONTROL_OPTIONS, report, simulatorFor } from './control.js';
 
 export const webhooksCommand: Command = {
   name: 'webhooks',
-  summary: "the emulator's webhook delivery log (--follow to tail it; redeliver <id>)",
   usage: `Usage: saas-fulfillment webhooks [redeliver <deliveryId>] [options]
 
 Lists the webhooks the emulator sent, newest last: when, action, delivery status, attempts, the last

@@ -1,9 +1,6 @@
-// The commands that run servers: dev (what `npm start` runs), marketplace and publisher.
-import { marketplaceConfig, publisherConfig } from './config.js';
-import { noPositionals, portProblem, untilSignal, type Command, type Options } from './command.js';
-import { startDev } from './dev.js';
-import { describeMarketplace, startMarketplace } from './marketplace.js';
-import { describePublisher, startPublisherService } from './publisher.js';
+// The commands that run servers: dev (what `npm start` runs), marketplace and publisher. Each loads its
+// settings and its servers when it runs, so that `--help` and the other commands start without them.
+import { noPositionals, portProblem, untilSignal, type Command, type Options } from '../command.js';
 
 const COMMON: Options = {
   port: { type: 'string' },
@@ -56,7 +53,6 @@ async function serve<T extends { close(): Promise<readonly string[]> }>(starting
 
 export const marketplaceCommand: Command = {
   name: 'marketplace',
-  summary: 'the marketplace emulator on its own (port 4010)',
   usage: `Usage: saas-fulfillment marketplace [options]
 
 Runs the emulator: Microsoft's fulfillment API under /api, the Entra stand-in, the purchase simulator
@@ -67,14 +63,15 @@ ${COMMON_HELP}${EMULATOR_HELP}  --in-memory              keep everything in memo
   options: { ...COMMON, ...EMULATOR, 'in-memory': { type: 'boolean' } },
   async run(flags, positionals) {
     noPositionals('marketplace', positionals);
+    const { marketplaceConfig } = await import('../settings/marketplace.js');
     const config = marketplaceConfig(flags, process.env);
+    const { describeMarketplace, startMarketplace } = await import('../servers/marketplace.js');
     return serve(startMarketplace(config), config.port, describeMarketplace);
   },
 };
 
 export const publisherCommand: Command = {
   name: 'publisher',
-  summary: "the publisher's fulfillment service (port 3000; settings from the environment)",
   usage: `Usage: saas-fulfillment publisher [options]
 
 Runs the vendor's fulfillment service: landing page, webhook, admin console, entitlement API. Against
@@ -87,14 +84,15 @@ ${PUBLISHER_ENV}`,
   options: { ...COMMON, ...PUBLISHER },
   async run(flags, positionals) {
     noPositionals('publisher', positionals);
+    const { publisherConfig } = await import('../settings/publisher.js');
     const config = publisherConfig(flags, process.env, 'publisher');
+    const { describePublisher, startPublisherService } = await import('../servers/publisher.js');
     return serve(startPublisherService(config), config.port, (running) => describePublisher(running, config));
   },
 };
 
 export const devCommand: Command = {
   name: 'dev',
-  summary: 'the emulator and the publisher service wired together (what `npm start` runs)',
   usage: `Usage: saas-fulfillment dev [options]
 
 Runs the emulator (port 4010) and the publisher service (port 3000) wired together on embedded
@@ -125,6 +123,7 @@ ${PUBLISHER_ENV}`,
   },
   async run(flags, positionals) {
     noPositionals('dev', positionals);
+    const { startDev } = await import('../servers/dev.js');
     const running = await startDev(flags, process.env);
     process.stdout.write(`\n${running.summary}\n\n`);
     return untilSignal(() => running.close());

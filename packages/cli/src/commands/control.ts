@@ -1,8 +1,8 @@
 // What the commands that drive a running emulator share: where it is, and how to print an answer
 // (words for people, one JSON document for scripts).
-import { urlFlag, type Flags } from './config.js';
-import { SimulatorClient } from '@saas-fulfillment/marketplace';
-import type { Options } from './command.js';
+import { httpUrl, stringFlag, type Flags } from '../settings/read.js';
+import { SimulatorClient } from '@saas-fulfillment/marketplace/simulator-client';
+import type { Options } from '../command.js';
 
 const DEFAULT_MARKETPLACE_URL = 'http://127.0.0.1:4010';
 
@@ -16,7 +16,8 @@ export const CONTROL_HELP = `  --marketplace-url <url>  the emulator (default ${
 `;
 
 export function simulatorFor(flags: Flags): SimulatorClient {
-  return new SimulatorClient(urlFlag(flags, 'marketplace-url') ?? process.env.MARKETPLACE_URL?.trim() ?? DEFAULT_MARKETPLACE_URL);
+  const given = stringFlag(flags, 'marketplace-url');
+  return new SimulatorClient((given && httpUrl(given, '--marketplace-url')) ?? process.env.MARKETPLACE_URL?.trim() ?? DEFAULT_MARKETPLACE_URL);
 }
 
 /** Prints `value` as JSON under --json, else the lines for people. */

@@ -1,9 +1,10 @@
 // `saas-fulfillment trigger <event>`: fires what the customer or Microsoft does, on a running emulator.
-import { ConfigError, stringFlag, type Flags } from './config.js';
-import { TERM_UNITS, type TermUnit } from '@saas-fulfillment/contract';
-import { actionWords } from '@saas-fulfillment/web';
-import type { CustomerActionRequest } from '@saas-fulfillment/marketplace';
-import type { Command } from './command.js';
+import { ConfigError, stringFlag, type Flags } from '../settings/read.js';
+import { TERM_UNITS } from '@saas-fulfillment/contract/values';
+import type { TermUnit } from '@saas-fulfillment/contract';
+import { actionWords } from '@saas-fulfillment/web/words';
+import type { CustomerActionRequest } from '@saas-fulfillment/marketplace/simulator-client';
+import type { Command } from '../command.js';
 import { CONTROL_HELP, CONTROL_OPTIONS, report, simulatorFor } from './control.js';
 
 /** The events that act on an existing subscription, and the marketplace action each one is. */
@@ -20,7 +21,6 @@ const EVENTS = ['purchase', ...Object.keys(ACTIONS)];
 
 export const triggerCommand: Command = {
   name: 'trigger',
-  summary: 'fire a marketplace event on a running emulator: purchase, change-plan, suspend, ...',
   usage: `Usage: saas-fulfillment trigger <event> [options]
 
 Fires what a customer or Microsoft does, on a running emulator, and sends its webhook.

@@ -1,8 +1,8 @@
 // `saas-fulfillment marketplace`: the emulator on its own, on the embedded store or PostgreSQL.
 import pino from 'pino';
 import { readFileSync } from 'node:fs';
-import type { MarketplaceConfig } from './config.js';
-import type { TlsFiles } from './tls.js';
+import type { MarketplaceConfig } from '../settings/marketplace.js';
+import type { TlsFiles } from '../tls.js';
 import { buildMarketplace, type MarketplaceApp } from '@saas-fulfillment/marketplace';
 import { DEV_PUBLISHER } from '@saas-fulfillment/marketplace';
 import { openMarketplaceStore } from '@saas-fulfillment/marketplace';
@@ -46,7 +46,7 @@ export async function startMarketplace(config: MarketplaceConfig): Promise<Runni
 async function tlsFiles(config: MarketplaceConfig): Promise<TlsFiles | undefined> {
   if (config.tls === undefined) return undefined;
   // The certificate library is loaded only when a certificate is to be made: it is not small.
-  if (config.tls === 'local') return (await import('./tls.js')).localCertificate(config.dataDir, config.host);
+  if (config.tls === 'local') return (await import('../tls.js')).localCertificate(config.dataDir, config.host);
   return { cert: readFileSync(config.tls.certFile, 'utf8'), key: readFileSync(config.tls.keyFile, 'utf8'), caFile: config.tls.certFile };
 }
 

@@ -1,12 +1,11 @@
 // `saas-fulfillment clock [advance <duration>]`: reads or moves a running emulator's marketplace clock;
 // `saas-fulfillment reset`: empties its state.
-import { ConfigError } from './config.js';
-import { noPositionals, type Command } from './command.js';
+import { ConfigError } from '../settings/read.js';
+import { noPositionals, type Command } from '../command.js';
 import { CONTROL_HELP, CONTROL_OPTIONS, report, simulatorFor } from './control.js';
 
 export const clockCommand: Command = {
   name: 'clock',
-  summary: "read or move the emulator's clock: clock advance P1M",
   usage: `Usage: saas-fulfillment clock [advance <ISO 8601 duration>] [options]
 
 Without arguments, prints the marketplace's time. 'advance' moves it forward and runs what fell due:
@@ -37,7 +36,6 @@ Example: saas-fulfillment clock advance P1M
 
 export const resetCommand: Command = {
   name: 'reset',
-  summary: "empty a running emulator's subscriptions, webhooks and clock",
   usage: `Usage: saas-fulfillment reset [options]
 
 Empties subscriptions, operations, landing tokens, webhook deliveries, the inbox and usage, and moves

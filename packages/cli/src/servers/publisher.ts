@@ -8,7 +8,7 @@ import {
   WorkloadIdentityCredential,
 } from '@saas-fulfillment/client';
 import type { Clock } from '@saas-fulfillment/contract';
-import type { PublisherConfig } from './config.js';
+import type { PublisherConfig } from '../settings/publisher.js';
 import { buildPublisher, type PublisherApp } from '@saas-fulfillment/publisher';
 import { loadHooks } from '@saas-fulfillment/publisher';
 import { openPublisherStore } from '@saas-fulfillment/publisher';

@@ -4,27 +4,24 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import {
-  ConfigError,
-  loadOrCreateDevSecrets,
-  marketplaceConfig,
-  portFlag,
-  publisherConfig,
-  stringFlag,
-  withPublisherUrls,
-  DEFAULTS,
-  type Env,
-  type Flags,
-} from './config.js';
-import { portProblem } from './command.js';
+import { portProblem } from '../command.js';
+import { loadOrCreateDevSecrets } from '../settings/dev-secrets.js';
+import { DEFAULTS, marketplaceConfig, withPublisherUrls } from '../settings/marketplace.js';
+import { publisherConfig } from '../settings/publisher.js';
+import { ConfigError, port, readSettings, stringFlag, type Env, type Flags } from '../settings/read.js';
 import { describeMarketplace, startMarketplace } from './marketplace.js';
 import { describePublisher, startPublisherService } from './publisher.js';
 
 export async function startDev(flags: Flags, env: Env): Promise<{ summary: string; close(): Promise<readonly string[]> }> {
   // The publisher would keep subscriptions an in-memory marketplace forgets at every restart.
   if (flags['in-memory'] === true) throw new ConfigError('--in-memory is for the marketplace command; dev keeps both apps in the data folder');
-  const publisherPort = await concretePort(portFlag(flags, 'port', DEFAULTS.publisherPort));
-  const marketplacePort = await concretePort(portFlag(flags, 'marketplace-port', DEFAULTS.marketplacePort));
+  const ports = readSettings(
+    { publisher: { flag: 'port', ...port(DEFAULTS.publisherPort) }, marketplace: { flag: 'marketplace-port', ...port(DEFAULTS.marketplacePort) } },
+    flags,
+    env,
+  );
+  const publisherPort = await concretePort(ports.publisher);
+  const marketplacePort = await concretePort(ports.marketplace);
   const host = typeof flags.host === 'string' ? flags.host : DEFAULTS.host;
   const publisherUrl = `http://${host}:${publisherPort}`;
   const base = marketplaceConfig({ ...flags, port: String(marketplacePort), 'marketplace-port': undefined }, env);
@@ -39,7 +36,7 @@ export async function startDev(flags: Flags, env: Env): Promise<{ summary: strin
     throw portProblem(error, marketplacePort, '--marketplace-port');
   });
   // The publisher in this process calls the emulator over HTTPS: it trusts the emulator's certificate.
-  if (marketplace.trust) (await import('./tls.js')).trustInProcess(readFileSync(marketplace.trust, 'utf8'));
+  if (marketplace.trust) (await import('../tls.js')).trustInProcess(readFileSync(marketplace.trust, 'utf8'));
   try {
     const publisher = await startPublisherService(pubConfig, { meteringClock: marketplace.app.marketplace.clock }).catch((error: unknown) => {
       throw portProblem(error, publisherPort, '--port');
