@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { ClientSecretCredential } from '../packages/client/src/index.js';
-import { DEV_PUBLISHER } from '../packages/marketplace/src/catalog.js';
+import { ClientSecretCredential } from '@saas-fulfillment/client';
+import { DEV_PUBLISHER } from '@saas-fulfillment/marketplace';
 import { bounded, printTable, row, writeResults, type Row } from './report.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -6,11 +6,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Fastify from 'fastify';
-import { buildMarketplace } from '../packages/marketplace/src/app.js';
-import { Catalog, DEMO_CATALOG } from '../packages/marketplace/src/catalog.js';
-import { openMarketplaceStore } from '../packages/marketplace/src/store/repository.js';
-import type { SubscriptionRecord } from '../packages/marketplace/src/model/subscriptions.js';
-import { subscriptionToWire } from '../packages/marketplace/src/wire.js';
+import { buildMarketplace } from '@saas-fulfillment/marketplace';
+import { Catalog, DEMO_CATALOG } from '@saas-fulfillment/marketplace';
+import { openMarketplaceStore } from '@saas-fulfillment/marketplace';
+import type { SubscriptionRecord } from '@saas-fulfillment/marketplace/internals';
+import { subscriptionToWire } from '@saas-fulfillment/marketplace/internals';
 import { answerRawCommits, rawCommitsPerSecond, settingsCommit } from './commits.js';
 
 const count = Number(process.env.BENCH_SUBSCRIPTIONS ?? 10_000);

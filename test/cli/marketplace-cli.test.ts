@@ -6,8 +6,8 @@ import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ClientSecretCredential } from '../../packages/client/src/index.js';
-import { DEV_PUBLISHER } from '../../packages/marketplace/src/catalog.js';
+import { ClientSecretCredential } from '@saas-fulfillment/client';
+import { DEV_PUBLISHER } from '@saas-fulfillment/marketplace';
 import { runCli, startCli, type CliProcess } from '../helpers/cli.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/receiver.js';
 

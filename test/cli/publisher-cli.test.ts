@@ -5,10 +5,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openPublisherStore } from '../../packages/publisher/src/store/repository.js';
+import { openPublisherStore } from '@saas-fulfillment/publisher';
 import { runCli, startCli, type CliProcess } from '../helpers/cli.js';
 import { startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
-import { trustInProcess } from '../../packages/cli/src/tls.js';
+import { trustInProcess } from 'saas-fulfillment/internals';
 import { hiddenFields, WebSession } from '../helpers/web-session.js';
 
 type Body = Record<string, unknown>;

@@ -2,7 +2,7 @@
 // typed errors, and the landing-token decoding that vendors get wrong.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ClientSecretCredential, landingPageToken, MarketplaceClient, MarketplaceError, StaticTokenCredential } from '../../packages/client/src/index.js';
+import { ClientSecretCredential, landingPageToken, MarketplaceClient, MarketplaceError, StaticTokenCredential } from '@saas-fulfillment/client';
 import { DEV_PUBLISHER, startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/receiver.js';
 

@@ -12,7 +12,7 @@ import {
   MarketplaceClient,
   type TokenCredential,
   WorkloadIdentityCredential,
-} from '../../packages/client/src/index.js';
+} from '@saas-fulfillment/client';
 import { makeCertificate, type TestCertificate } from '../helpers/certificates.js';
 import { DEV_PUBLISHER, startMarketplaceTrusting, TestClock, type TestMarketplace, WORKLOAD_SUBJECT } from '../helpers/marketplace.js';
 

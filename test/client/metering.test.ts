@@ -3,7 +3,7 @@
 // answer is retried without billing twice, and the read-back filters as the service does.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ClientSecretCredential, MarketplaceClient, MarketplaceError, type UsageEvent } from '../../packages/client/src/index.js';
+import { ClientSecretCredential, MarketplaceClient, MarketplaceError, type UsageEvent } from '@saas-fulfillment/client';
 import { DEV_PUBLISHER, startTestMarketplace, TestClock, type TestMarketplace } from '../helpers/marketplace.js';
 
 const HOUR = 3_600_000;

@@ -5,9 +5,10 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { AuthenticationError, ClientSecretCredential, MarketplaceClient, MarketplaceError, StaticTokenCredential } from '../../packages/client/src/index.js';
-import { ManualClock } from '../../packages/contract/src/clock.js';
-import { parseRetryAfter, retryDelay, DEFAULT_RETRY } from '../../packages/client/src/retry.js';
+import { AuthenticationError, ClientSecretCredential, MarketplaceClient, MarketplaceError, StaticTokenCredential } from '@saas-fulfillment/client';
+import { ManualClock } from '@saas-fulfillment/contract';
+import { DEFAULT_RETRY } from '@saas-fulfillment/client';
+import { parseRetryAfter, retryDelay } from '@saas-fulfillment/client/internals';
 import { DEV_PUBLISHER, startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
 
 describe('ClientSecretCredential', () => {

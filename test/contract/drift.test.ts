@@ -8,12 +8,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repositoryRoot as root } from '../helpers/paths.js';
 import { after, before, describe, it } from 'node:test';
-import { ajv } from '../../packages/contract/src/validate.js';
+import { ajv } from '@saas-fulfillment/contract';
 import { startTestMarketplace, TestClock, type TestMarketplace } from '../helpers/marketplace.js';
 import type { TSchema } from 'typebox';
-import * as metering from '../../packages/contract/src/metering.js';
-import { OPERATIONS } from '../../packages/contract/src/operations.js';
-import * as saas from '../../packages/contract/src/schemas.js';
+import * as metering from '@saas-fulfillment/contract';
+import { OPERATIONS } from '@saas-fulfillment/contract';
+import * as saas from '@saas-fulfillment/contract';
 
 const SPEC_DIR = path.resolve(root, process.env.SPEC_DIR ?? '../shared/spec');
 const FILES = { fulfillment: 'saasapi.v2.json', metering: 'meteringapi.v1.json' } as const;

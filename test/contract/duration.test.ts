@@ -1,7 +1,7 @@
 // ISO 8601 durations: the term units and the simulator's clock moves.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addDuration, fixedDurationMs, parseDuration } from '../../packages/contract/src/duration.js';
+import { addDuration, fixedDurationMs, parseDuration } from '@saas-fulfillment/contract';
 
 describe('ISO 8601 durations', () => {
   it('parses the forms the simulator and terms use, and rejects the rest', () => {

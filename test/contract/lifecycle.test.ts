@@ -1,8 +1,8 @@
 // The lifecycle table: which action may start from which status, and which wait on the publisher.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { canStart, LIFECYCLE } from '../../packages/contract/src/lifecycle.js';
-import { OPERATION_ACTIONS } from '../../packages/contract/src/schemas.js';
+import { canStart, LIFECYCLE } from '@saas-fulfillment/contract';
+import { OPERATION_ACTIONS } from '@saas-fulfillment/contract';
 
 describe('lifecycle table', () => {
   it('covers every action of the spec', () => {

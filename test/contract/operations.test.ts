@@ -1,7 +1,7 @@
 // The contract's table of operations, and the check every emulator answer in the tests goes through.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { findOperation, OPERATIONS } from '../../packages/contract/src/operations.js';
+import { findOperation, OPERATIONS } from '@saas-fulfillment/contract';
 import { assertMatchesContract, ContractViolation } from '../helpers/contract.js';
 
 const subscription = {

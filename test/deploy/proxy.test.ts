@@ -14,7 +14,7 @@ import { startCli, type CliProcess } from '../helpers/cli.js';
 import { DEV_PUBLISHER, startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
 import { nginxUnavailable, proxyConfig, startTlsProxy, type TlsProxy } from '../helpers/nginx.js';
 import { repositoryRoot } from '../helpers/paths.js';
-import { freePort } from '../helpers/stack.js';
+import { freePort } from '../helpers/nginx.js';
 import { hiddenFields } from '../helpers/web-session.js';
 
 const SERVER_NAME = 'saas.test';
@@ -73,12 +73,11 @@ describe('the publisher behind nginx with TLS', { skip: nginxUnavailable() }, ()
 
   before(async () => {
     mp = await startTestMarketplace();
-    const port = await freePort();
+    // nginx cannot listen on port 0 and say where: its port is the one picked in advance.
     proxyPort = await freePort();
     publicUrl = `https://${SERVER_NAME}:${proxyPort}`;
-    proxy = await startTlsProxy({ serverName: SERVER_NAME, port: proxyPort, upstream: `127.0.0.1:${port}` });
     dataDir = mkdtempSync(path.join(tmpdir(), 'behind-proxy-'));
-    publisher = startCli(['publisher', '--port', String(port), '--marketplace-url', mp.url, '--data-dir', dataDir], {
+    publisher = startCli(['publisher', '--port', '0', '--marketplace-url', mp.url, '--data-dir', dataDir], {
       ADMIN_PASSWORD: PASSWORD,
       APP_API_KEY: 'an application key for this test',
       PUBLIC_URL: publicUrl,
@@ -86,7 +85,8 @@ describe('the publisher behind nginx with TLS', { skip: nginxUnavailable() }, ()
       ADMIN_OIDC_USERS: 'boss@contoso.example.com',
       LOG_LEVEL: 'info',
     });
-    await publisher.waitFor(/publisher service listening on/);
+    const [, upstream] = await publisher.waitFor(/publisher service listening on http:\/\/(\S+?)"/);
+    proxy = await startTlsProxy({ serverName: SERVER_NAME, port: proxyPort, upstream: upstream! });
   });
   after(async () => {
     await publisher?.kill();

@@ -1,7 +1,7 @@
 // Checks an answer of the emulator's API against the project's own contract: the status must be one
 // the operation documents (or one given before any operation runs), and the body must match its schema.
-import { ANSWERS_BEFORE_ANY_OPERATION, findOperation } from '../../packages/contract/src/operations.js';
-import { describeErrors, validate } from '../../packages/contract/src/validate.js';
+import { ANSWERS_BEFORE_ANY_OPERATION, findOperation } from '@saas-fulfillment/contract';
+import { describeErrors, validate } from '@saas-fulfillment/contract';
 
 export class ContractViolation extends Error {}
 

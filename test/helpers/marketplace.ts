@@ -1,12 +1,11 @@
 // Starts a real emulator for a test (port 0, its own store) and talks to it over HTTP; every answer
 // from the fulfillment API is checked against the project's contract on the way back.
-import { createServer } from 'node:net';
-import { ManualClock, OffsetClock, type AdjustableClock } from '../../packages/contract/src/clock.js';
-import { API_VERSION, MARKETPLACE_RESOURCE_ID } from '../../packages/contract/src/schemas.js';
-import { buildMarketplace, type MarketplaceApp, type MarketplaceOptions } from '../../packages/marketplace/src/app.js';
-import { Catalog, DEMO_CATALOG, DEV_PUBLISHER, type CatalogConfig } from '../../packages/marketplace/src/catalog.js';
-import { openMarketplaceStore, type MarketplaceStore } from '../../packages/marketplace/src/store/repository.js';
-import type { DialectName } from '../../packages/store/src/database.js';
+import { ManualClock, OffsetClock, type AdjustableClock } from '@saas-fulfillment/contract';
+import { API_VERSION, MARKETPLACE_RESOURCE_ID } from '@saas-fulfillment/contract';
+import { buildMarketplace, type MarketplaceApp, type MarketplaceOptions } from '@saas-fulfillment/marketplace';
+import { Catalog, DEMO_CATALOG, DEV_PUBLISHER, type CatalogConfig } from '@saas-fulfillment/marketplace';
+import { openMarketplaceStore, type MarketplaceStore } from '@saas-fulfillment/marketplace';
+import type { DialectName } from '@saas-fulfillment/store';
 import { testLocation } from './databases.js';
 import { assertMatchesContract } from './contract.js';
 
@@ -52,26 +51,16 @@ export const WORKLOAD_SUBJECT = 'system:serviceaccount:billing:publisher';
 
 /**
  * An emulator whose dev app trusts `certificatePem` and, as a federated credential, the simulator's own
- * workload identity tokens for WORKLOAD_SUBJECT (the issuer names the emulator's origin, so the port is
- * chosen first).
+ * workload identity tokens for WORKLOAD_SUBJECT. The issuer names the emulator's origin, known once it
+ * listens (on port 0): the credential is added to the dev app's registration then.
  */
 export async function startMarketplaceTrusting(certificatePem: string): Promise<TestMarketplace> {
-  const port = await freePort();
   const catalog = structuredClone(DEMO_CATALOG);
-  Object.assign(catalog.publishers[0]!, {
-    certificates: [certificatePem],
-    federatedCredentials: [{ issuer: `http://127.0.0.1:${port}/workload-identity`, subject: WORKLOAD_SUBJECT }],
-  });
-  return startTestMarketplace({ catalog, port });
-}
-
-/** A free loopback port (closed again before it is returned). */
-export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  Object.assign(catalog.publishers[0]!, { certificates: [certificatePem] });
+  const mp = await startTestMarketplace({ catalog });
+  const app = mp.app.marketplace.catalog.publisherByClientId(DEV_PUBLISHER.clientId)!;
+  app.federatedCredentials = [{ issuer: `${mp.url}/workload-identity`, subject: WORKLOAD_SUBJECT }];
+  return mp;
 }
 
 /** An access token for the other publisher's app from the emulator's token endpoint. */
@@ -105,8 +94,6 @@ export interface TestMarketplaceOptions extends Partial<Omit<MarketplaceOptions,
   /** Patches applied to the dev publisher (webhookUrl, landingPageUrl...). */
   publisher?: Partial<CatalogConfig['publishers'][number]>;
   listen?: boolean;
-  /** Listen on this port (a test that must name the emulator's origin in its catalog); default any free one. */
-  port?: number;
 }
 
 export interface TestMarketplace {
@@ -165,7 +152,7 @@ export async function startTestMarketplace(options: TestMarketplaceOptions = {})
     },
   });
   let url = 'http://127.0.0.1';
-  if (options.listen ?? true) url = await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
+  if (options.listen ?? true) url = await app.listen({ host: '127.0.0.1', port: 0 });
   else await app.ready();
 
   const http: TestMarketplace['http'] = async (method, path, init = {}) => {

@@ -2,7 +2,7 @@
 // for the run (openssl): what docs/deploy.md describes, on loopback. Missing nginx fails under CI.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import path from 'node:path';
 import { makeCertificate } from './certificates.js';
 
@@ -84,4 +84,16 @@ async function listening(port: number, errors: () => string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`nginx did not start on port ${port}: ${errors()}`);
+}
+
+/**
+ * A free loopback port, for nginx alone: unlike the apps, it cannot listen on port 0 and say where, so its
+ * port is picked in advance (closed again before it is returned).
+ */
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -1,15 +1,13 @@
 // Both apps wired together for end-to-end tests, each on its own port: the emulator's webhook and landing
 // page point at the publisher, the publisher's client and token validation point at the emulator.
-import { ClientSecretCredential, MarketplaceClient } from '../../packages/client/src/index.js';
-import type { DialectName } from '../../packages/store/src/database.js';
-import { buildPublisher, type PublisherApp, type PublisherOptions } from '../../packages/publisher/src/app.js';
-import { loadHooks, type PublisherHooks } from '../../packages/publisher/src/fulfillment/hooks.js';
-import { openPublisherStore } from '../../packages/publisher/src/store/repository.js';
-import { createWebhookVerifier } from '../../packages/publisher/src/auth/webhook-verifier.js';
+import { ClientSecretCredential, MarketplaceClient } from '@saas-fulfillment/client';
+import type { DialectName } from '@saas-fulfillment/store';
+import { buildPublisher, type PublisherApp, type PublisherOptions } from '@saas-fulfillment/publisher';
+import { loadHooks, type PublisherHooks } from '@saas-fulfillment/publisher';
+import { openPublisherStore } from '@saas-fulfillment/publisher';
+import { createWebhookVerifier } from '@saas-fulfillment/publisher';
 import { testLocation } from './databases.js';
-import { DEV_PUBLISHER, freePort, startTestMarketplace, type TestMarketplace, type TestMarketplaceOptions } from './marketplace.js';
-
-export { freePort };
+import { DEV_PUBLISHER, startTestMarketplace, type TestMarketplace, type TestMarketplaceOptions } from './marketplace.js';
 import { hiddenFields, WebSession } from './web-session.js';
 
 export const ADMIN_PASSWORD = 'correct horse battery staple';
@@ -87,14 +85,16 @@ export async function startPublisher(
 }
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
-  const port = await freePort();
-  const publisherUrl = `http://127.0.0.1:${port}`;
-  const mp = await startTestMarketplace({
-    dialect: options.dialect,
-    ...options.marketplace,
-    publisher: { webhookUrl: `${publisherUrl}/webhook`, landingPageUrl: `${publisherUrl}/landing`, ...options.marketplace?.publisher },
+  const mp = await startTestMarketplace({ dialect: options.dialect, ...options.marketplace });
+  const { publisher, url: publisherUrl, client } = await startPublisher(mp.url, options);
+  // The emulator learns where the publisher listens as a developer tells it at run time (the simulator's
+  // settings): the catalog's own webhook or landing page, when the test gave one, stays.
+  const { catalog, endpoints } = mp.app.marketplace;
+  const given = options.marketplace?.publisher ?? {};
+  await endpoints.update(catalog.requirePublisher(DEV_PUBLISHER.publisherId), {
+    ...(given.webhookUrl ? {} : { webhookUrl: `${publisherUrl}/webhook` }),
+    ...(given.landingPageUrl ? {} : { landingPageUrl: `${publisherUrl}/landing` }),
   });
-  const { publisher, client } = await startPublisher(mp.url, { ...options, port });
   const settle = async () => {
     for (let round = 0; round < 20; round++) {
       const done = (await mp.app.marketplace.worker.drain()) + (await publisher.publisher.worker.drain());

@@ -2,8 +2,8 @@
 // publisher is told by a Subscribe webhook carrying the whole subscription. Resolve and Activate still work.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { WebhookPayload } from '../../packages/contract/src/schemas.js';
-import { validate } from '../../packages/contract/src/validate.js';
+import { WebhookPayload } from '@saas-fulfillment/contract';
+import { validate } from '@saas-fulfillment/contract';
 import { startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/receiver.js';
 

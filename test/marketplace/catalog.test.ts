@@ -1,7 +1,8 @@
 // The catalog's checks (each bad field named) and the spec's Plan shape made from it.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Catalog, CatalogError, DEMO_CATALOG, planToWire } from '../../packages/marketplace/src/catalog.js';
+import { Catalog, CatalogError, DEMO_CATALOG } from '@saas-fulfillment/marketplace';
+import { planToWire } from '@saas-fulfillment/marketplace/internals';
 
 describe('catalog', () => {
   const withPlan = (plan: Record<string, unknown>) => {

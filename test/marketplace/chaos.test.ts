@@ -3,7 +3,7 @@
 // and the same calls make the same choices, and the client rides through what it can.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { ClientSecretCredential, MarketplaceClient, MarketplaceError } from '../../packages/client/src/index.js';
+import { ClientSecretCredential, MarketplaceClient, MarketplaceError } from '@saas-fulfillment/client';
 import { DEV_PUBLISHER, startTestMarketplace, TestClock, type TestMarketplace } from '../helpers/marketplace.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/receiver.js';
 

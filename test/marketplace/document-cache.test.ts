@@ -1,7 +1,7 @@
 // The read-through cache of serialized subscriptions: never older than the database.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DocumentCache } from '../../packages/marketplace/src/store/document-cache.js';
+import { DocumentCache } from '@saas-fulfillment/marketplace/internals';
 
 describe('document cache', () => {
   const doc = (v: string) => ({ publisherId: 'p', doc: v });

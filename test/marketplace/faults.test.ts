@@ -1,9 +1,9 @@
 // Faults on demand: the control API makes the next matching API calls fail or slow down, and the client
 // rides them out (retries, Retry-After, timeouts) against the real emulator.
 import assert from 'node:assert/strict';
-import { globMatches } from '../../packages/marketplace/src/simulator/glob.js';
+import { globMatches } from '@saas-fulfillment/marketplace/internals';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { ClientSecretCredential, MarketplaceClient, MarketplaceError } from '../../packages/client/src/index.js';
+import { ClientSecretCredential, MarketplaceClient, MarketplaceError } from '@saas-fulfillment/client';
 import { DEV_PUBLISHER, startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
 
 describe('fault injection', () => {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { createRemoteJWKSet, decodeJwt, generateKeyPair, jwtVerify, SignJWT, UnsecuredJWT, type CryptoKey } from 'jose';
 import { after, before, describe, it } from 'node:test';
-import { MARKETPLACE_RESOURCE_ID } from '../../packages/contract/src/schemas.js';
+import { MARKETPLACE_RESOURCE_ID } from '@saas-fulfillment/contract';
 import { DEV_PUBLISHER, startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
 
 type Body = Record<string, unknown>;
@@ -107,7 +107,7 @@ describe('identity', () => {
       assert.equal(first.keys.length, 1);
       assert.equal(first.keys[0]!.kty, 'RSA');
       assert.equal('d' in first.keys[0]!, false, 'no private part in the JWKS');
-      const { loadOrCreateSigningKey } = await import('../../packages/marketplace/src/identity/keys.js');
+      const { loadOrCreateSigningKey } = await import('@saas-fulfillment/marketplace/internals');
       const again = await loadOrCreateSigningKey(mp.store);
       assert.equal(again.kid, first.keys[0]!.kid);
     });

@@ -5,7 +5,7 @@ import { hiddenFields, WebSession } from '../helpers/web-session.js';
 import assert from 'node:assert/strict';
 import { SignJWT, generateKeyPair } from 'jose';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { MARKETPLACE_RESOURCE_ID } from '../../packages/contract/src/schemas.js';
+import { MARKETPLACE_RESOURCE_ID } from '@saas-fulfillment/contract';
 import { until } from '../helpers/wait.js';
 import { DEV_PUBLISHER, startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
 import { startWebhookReceiver } from '../helpers/receiver.js';

@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { openMarketplaceStore, type MarketplaceStore } from '../../packages/marketplace/src/store/repository.js';
-import type { OperationRecord, SubscriptionRecord } from '../../packages/marketplace/src/model/subscriptions.js';
-import type { Database } from '../../packages/store/src/database.js';
-import type { MarketplaceTables } from '../../packages/marketplace/src/store/schema.js';
+import { openMarketplaceStore, type MarketplaceStore } from '@saas-fulfillment/marketplace';
+import type { OperationRecord, SubscriptionRecord } from '@saas-fulfillment/marketplace/internals';
+import type { Database } from '@saas-fulfillment/store';
+import type { MarketplaceTables } from '@saas-fulfillment/marketplace/internals';
 import { testDialects, testLocation, type TestLocation } from '../helpers/databases.js';
 
 function subscription(overrides: Partial<SubscriptionRecord> = {}): SubscriptionRecord {

@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { MARKETPLACE_RESOURCE_ID } from '../../packages/contract/src/schemas.js';
-import { WebhookPayload } from '../../packages/contract/src/schemas.js';
-import { validate } from '../../packages/contract/src/validate.js';
+import { MARKETPLACE_RESOURCE_ID } from '@saas-fulfillment/contract';
+import { WebhookPayload } from '@saas-fulfillment/contract';
+import { validate } from '@saas-fulfillment/contract';
 import { until } from '../helpers/wait.js';
 import { DEV_PUBLISHER, startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/receiver.js';

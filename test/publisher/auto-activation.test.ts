@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import type { LocalSubscription } from '../../packages/publisher/src/model/subscription.js';
+import type { LocalSubscription } from '@saas-fulfillment/publisher';
 import { testDialects } from '../helpers/databases.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 

@@ -3,7 +3,7 @@
 // signing out or a changed password, and sign-in links that lead off the site.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { localPath } from '../../packages/web/src/forms.js';
+import { localPath } from '@saas-fulfillment/web';
 import { capturingLogger } from '../helpers/logs.js';
 import { ADMIN_PASSWORD, startPublisher, startTestStack, type TestStack } from '../helpers/stack.js';
 import { testLocation } from '../helpers/databases.js';

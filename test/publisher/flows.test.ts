@@ -2,7 +2,7 @@
 // cancellation, the decision hook accepting and rejecting, publisher-initiated changes, entitlements.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { ChangeRequest } from '../../packages/publisher/src/fulfillment/hooks.js';
+import type { ChangeRequest } from '@saas-fulfillment/publisher';
 import { testDialects } from '../helpers/databases.js';
 import { APP_API_KEY, startTestStack, type TestStack } from '../helpers/stack.js';
 import { hiddenFields, WebSession } from '../helpers/web-session.js';

@@ -1,13 +1,13 @@
 // The jobs queue: a slow job keeps its claim while it runs; a job whose worker died is taken back.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { systemClock } from '../../packages/contract/src/clock.js';
-import type { JobHandlers } from '../../packages/publisher/src/model/jobs.js';
-import { timeOrderedId } from '../../packages/publisher/src/store/jobs.js';
-import { JobWorker } from '../../packages/publisher/src/worker.js';
-import { openPublisherStore, type PublisherStore } from '../../packages/publisher/src/store/repository.js';
-import type { Database } from '../../packages/store/src/database.js';
-import type { PublisherTables } from '../../packages/publisher/src/store/schema.js';
+import { systemClock } from '@saas-fulfillment/contract';
+import type { JobHandlers } from '@saas-fulfillment/publisher/internals';
+import { timeOrderedId } from '@saas-fulfillment/publisher/internals';
+import { JobWorker } from '@saas-fulfillment/publisher/internals';
+import { openPublisherStore, type PublisherStore } from '@saas-fulfillment/publisher';
+import type { Database } from '@saas-fulfillment/store';
+import type { PublisherTables } from '@saas-fulfillment/publisher/internals';
 import { testLocation } from '../helpers/databases.js';
 
 describe('jobs queue', () => {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { dropSchema } from '../../packages/store/src/database.js';
+import { dropSchema } from '@saas-fulfillment/store';
 import { startCli, type CliProcess } from '../helpers/cli.js';
 import { testDialects } from '../helpers/databases.js';
 import { startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';

@@ -4,7 +4,7 @@
 // expected overage accepted by the emulator. Then the ingestion API's refusals, and the alerts.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { SubmissionReport } from '../../packages/publisher/src/model/metering.js';
+import type { SubmissionReport } from '@saas-fulfillment/publisher/internals';
 import { testDialects } from '../helpers/databases.js';
 import { TestClock } from '../helpers/marketplace.js';
 import { APP_API_KEY, startTestStack, type TestStack } from '../helpers/stack.js';

@@ -2,9 +2,9 @@
 // and back into the previous term), and the included quantity consumed hour by hour in order.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Plan } from '../../packages/contract/src/schemas.js';
-import type { UsageHour } from '../../packages/publisher/src/model/metering.js';
-import { includedQuantity, priceHours, termStartOf } from '../../packages/publisher/src/metering/pricing.js';
+import type { Plan } from '@saas-fulfillment/contract';
+import type { UsageHour } from '@saas-fulfillment/publisher/internals';
+import { includedQuantity, priceHours, termStartOf } from '@saas-fulfillment/publisher/internals';
 
 const TERM = { start: '2026-01-31T09:00:00.000Z', end: '2026-02-28T09:00:00.000Z', unit: 'P1M' };
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Fastify from 'fastify';
 import { Webhook } from 'standardwebhooks';
-import { loadHooks } from '../../packages/publisher/src/fulfillment/hooks.js';
+import { loadHooks } from '@saas-fulfillment/publisher';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 import { until } from '../helpers/wait.js';
 

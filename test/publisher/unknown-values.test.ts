@@ -6,12 +6,12 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { after, before, describe, it } from 'node:test';
-import { MarketplaceClient, StaticTokenCredential } from '../../packages/client/src/index.js';
-import { MARKETPLACE_RESOURCE_ID } from '../../packages/contract/src/schemas.js';
-import { buildPublisher, type PublisherApp } from '../../packages/publisher/src/app.js';
-import { loadHooks } from '../../packages/publisher/src/fulfillment/hooks.js';
-import { openPublisherStore } from '../../packages/publisher/src/store/repository.js';
-import { createWebhookVerifier } from '../../packages/publisher/src/auth/webhook-verifier.js';
+import { MarketplaceClient, StaticTokenCredential } from '@saas-fulfillment/client';
+import { MARKETPLACE_RESOURCE_ID } from '@saas-fulfillment/contract';
+import { buildPublisher, type PublisherApp } from '@saas-fulfillment/publisher';
+import { loadHooks } from '@saas-fulfillment/publisher';
+import { openPublisherStore } from '@saas-fulfillment/publisher';
+import { createWebhookVerifier } from '@saas-fulfillment/publisher';
 import { testLocation } from '../helpers/databases.js';
 import { WebSession } from '../helpers/web-session.js';
 

@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { usageHour } from '../../packages/contract/src/metering.js';
-import type { NewUsageRecord } from '../../packages/publisher/src/store/usage.js';
-import { openPublisherStore } from '../../packages/publisher/src/store/repository.js';
+import { usageHour } from '@saas-fulfillment/contract';
+import type { NewUsageRecord } from '@saas-fulfillment/publisher/internals';
+import { openPublisherStore } from '@saas-fulfillment/publisher';
 import { testDialects, testLocation } from '../helpers/databases.js';
 
 const record = (subscription: string, occurredAt: string, key?: string): NewUsageRecord => ({

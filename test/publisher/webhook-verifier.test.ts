@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type JWTVerifyGetKey } from 'jose';
-import { createWebhookVerifier, WebhookAuthError } from '../../packages/publisher/src/auth/webhook-verifier.js';
-import { MARKETPLACE_RESOURCE_ID } from '../../packages/contract/src/schemas.js';
+import { createWebhookVerifier, WebhookAuthError } from '@saas-fulfillment/publisher';
+import { MARKETPLACE_RESOURCE_ID } from '@saas-fulfillment/contract';
 import { DEV_PUBLISHER } from '../helpers/marketplace.js';
 
 const authority = 'https://login.example.test';

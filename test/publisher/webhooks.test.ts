@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey } from 'jose';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import Fastify from 'fastify';
-import { MARKETPLACE_RESOURCE_ID } from '../../packages/contract/src/schemas.js';
+import { MARKETPLACE_RESOURCE_ID } from '@saas-fulfillment/contract';
 import { testDialects } from '../helpers/databases.js';
 import { DEV_PUBLISHER } from '../helpers/marketplace.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';

@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { mulberry32 } from '../../packages/marketplace/src/simulator/chaos.js';
+import { mulberry32 } from '@saas-fulfillment/marketplace/internals';
 import { startCli, type CliProcess } from '../helpers/cli.js';
-import { freePort, startTestMarketplace } from '../helpers/marketplace.js';
+import { startTestMarketplace } from '../helpers/marketplace.js';
 import { repositoryRoot } from '../helpers/paths.js';
 import { hiddenFields, WebSession } from '../helpers/web-session.js';
 
@@ -40,7 +40,8 @@ await admin.query(`CREATE SCHEMA ${schema}`);
 const databaseUrl = `${POSTGRES}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
 
 // The balancer Microsoft's webhooks and the buyers' browsers reach the publishers through.
-const ports = [await freePort(), await freePort()];
+// Each publisher's port, as it listened last (a restart may get another: the balancer follows).
+const ports = [0, 0];
 const alive = new Set<number>();
 let turn = 0;
 const balancer = createServer((request, response) => void forward(request, response));
@@ -67,7 +68,7 @@ const startPublisher = async (i: number) => {
   const folder = path.join(dataDir, `p${i}`);
   mkdirSync(folder, { recursive: true });
   const cli = startCli(
-    ['publisher', '--marketplace-url', mp.url, '--port', String(ports[i]), '--data-dir', folder],
+    ['publisher', '--marketplace-url', mp.url, '--port', '0', '--data-dir', folder],
     {
       DATABASE_URL: databaseUrl,
       ADMIN_PASSWORD,
@@ -82,8 +83,9 @@ const startPublisher = async (i: number) => {
     folder,
   );
   publishers[i] = cli;
-  await cli.waitFor(/Publisher service\s+http/, 30_000);
-  alive.add(ports[i]!);
+  const [, port] = await cli.waitFor(/Publisher service\s+http:\/\/127\.0\.0\.1:(\d+)/, 30_000);
+  ports[i] = Number(port);
+  alive.add(ports[i]);
 };
 await Promise.all([startPublisher(0), startPublisher(1)]);
 

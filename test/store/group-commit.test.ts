@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
-import { groupCommit, type Transact } from '../../packages/store/src/group-commit.js';
+import { groupCommit, type Transact } from '@saas-fulfillment/store';
 
 interface Tables {
   parents: { id: string };

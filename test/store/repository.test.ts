@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Kysely, Migration } from 'kysely';
-import { openMigrated, type Database } from '../../packages/store/src/database.js';
-import type { Transact } from '../../packages/store/src/group-commit.js';
-import { fromColumn, fromFlag, fromJson, Repository, SettingsTable, toColumn, toFlag, toJson, type Json } from '../../packages/store/src/repository.js';
+import { openMigrated, type Database } from '@saas-fulfillment/store';
+import type { Transact } from '@saas-fulfillment/store';
+import { fromColumn, fromFlag, fromJson, Repository, SettingsTable, toColumn, toFlag, toJson, type Json } from '@saas-fulfillment/store';
 import { testDialects, testLocation, type TestLocation } from '../helpers/databases.js';
 
 interface Tables {

@@ -3,7 +3,7 @@
 export { buildPublisher, type PublisherApp, type PublisherHandles, type PublisherOptions } from './app.js';
 export { createWebhookVerifier, issuersFor, WebhookAuthError, type WebhookAuthConfig, type WebhookVerifier } from './auth/webhook-verifier.js';
 export { loadHooks, type ChangeRequest, type Decision, type PublisherHooks } from './fulfillment/hooks.js';
-export { openPublisherStore } from './store/repository.js';
+export { openPublisherStore, type PublisherStore } from './store/repository.js';
 export type { LocalSubscription } from './model/subscription.js';
 export type { Branding } from './model/branding.js';
 export type { Entitlement } from './model/entitlements.js';

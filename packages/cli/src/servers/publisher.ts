@@ -80,8 +80,9 @@ export async function startPublisherService(config: PublisherConfig, options: { 
   }
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
-  const url = config.publicUrl ?? (typeof address === 'object' && address ? `http://${config.host}:${address.port}` : `http://${config.host}:${config.port}`);
-  logger.info({ store: database.location, marketplace: config.marketplaceApi }, `publisher service listening on ${url}`);
+  const listening = typeof address === 'object' && address ? `http://${config.host}:${address.port}` : `http://${config.host}:${config.port}`;
+  const url = config.publicUrl ?? listening;
+  logger.info({ store: database.location, marketplace: config.marketplaceApi, publicUrl: config.publicUrl }, `publisher service listening on ${listening}`);
   return { app, url, close: () => app.close().then(() => app.publisher.cutShort()) };
 }
 

@@ -1,0 +1,3 @@
+// What this package's own tests and benchmarks reach beyond its public entry: parts tested on their own.
+// Not a public API: names here may change or go in any release.
+export { parseRetryAfter, retryDelay } from './retry.js';
