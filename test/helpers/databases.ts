@@ -24,8 +24,12 @@ async function postgresAnswers(): Promise<boolean> {
   }
 }
 
-/** The dialects to test; throws under CI when PostgreSQL is down, so nothing is skipped silently. */
+/**
+ * The dialects to test; throws under CI when PostgreSQL is down, so nothing is skipped silently.
+ * TEST_DIALECTS=sqlite keeps to the embedded store (`npm run test:unit`, the quick loop).
+ */
 export async function testDialects(): Promise<DialectName[]> {
+  if (process.env.TEST_DIALECTS === 'sqlite') return ['sqlite'];
   reachable ??= postgresAnswers();
   if (await reachable) return ['sqlite', 'postgres'];
   if (process.env.CI === 'true') throw new Error(`PostgreSQL is not reachable at ${POSTGRES_URL}; CI requires it`);

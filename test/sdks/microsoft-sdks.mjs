@@ -1,4 +1,4 @@
-// Run by microsoft-sdks.test.ts in a child process with NODE_EXTRA_CA_CERTS set to the emulator's
+// Run by microsoft-sdks.process.test.ts in a child process with NODE_EXTRA_CA_CERTS set to the emulator's
 // certificate, as a vendor's own service would run: Microsoft's identity SDKs get marketplace tokens from
 // the emulator, and the emulator's APIs take them. Prints one JSON line per case.
 import { ClientCertificateCredential, ClientSecretCredential } from '@azure/identity';

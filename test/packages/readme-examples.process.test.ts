@@ -1,7 +1,7 @@
 // Every package's README shows how to use it, and the example runs as written: saved as a module inside
 // this repository (so it imports the packages by their names, built, as an installed copy would) and
 // run with plain Node; what it prints is what the README says it prints. The client's example needs
-// an emulator and an installation of its own: test/client/readme-example.test.ts runs it.
+// an emulator and an installation of its own: test/client/readme-example.process.test.ts runs it.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
