@@ -2,19 +2,42 @@
 //
 //   node scripts/run-tests.mjs [--unit] [--slowest N] [filter...]
 //
-// Every test file under test/ runs, two at a time. Files that start processes (`*.process.test.ts`: the
-// built command, npm, nginx) or a browser (`*.browser.test.ts`) need the packages built, so the build runs
-// first; `--unit` runs the others only, with no build: what `npm run test:unit` does. A filter keeps the
-// files whose path contains it. `--slowest N` prints the N slowest files at the end.
+// Files that start processes (`*.process.test.ts`: the built command, npm, nginx) or a browser
+// (`*.browser.test.ts`) need the packages built, so the build runs first, and each runs in a process of
+// its own. The others run in-process only, so they are shared out over a few processes (SHARDS), each
+// importing its files one after the other: loading tsx and both apps costs more than most of those files'
+// tests, and this way it is paid a few times instead of once per file. `--unit` runs those files only,
+// with no build: what `npm run test:unit` does. A filter keeps the files whose path contains it.
+// `--slowest N` prints the N slowest files at the end.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const SHARDS = Number(process.env.TEST_SHARDS ?? 4);
 
 function findTests(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) return findTests(full);
     return entry.name.endsWith('.test.ts') ? [full] : [];
+  });
+}
+
+/** Shares files out over `count` entry files, biggest first to the lightest shard (size stands in for time). */
+function shardEntries(files, count, dir) {
+  const shards = Array.from({ length: Math.min(count, files.length) }, () => ({ weight: 0, files: [] }));
+  const bySize = files.map((file) => ({ file, size: statSync(file).size })).sort((a, b) => b.size - a.size);
+  for (const { file, size } of bySize) {
+    const lightest = shards.reduce((a, b) => (b.weight < a.weight ? b : a));
+    lightest.weight += size;
+    lightest.files.push(file);
+  }
+  return shards.map((shard, i) => {
+    const entry = path.join(dir, `shard-${i + 1}.test.mjs`);
+    writeFileSync(entry, shard.files.map((file) => `await import(${JSON.stringify(pathToFileURL(path.resolve(file)).href)});\n`).join(''));
+    return entry;
   });
 }
 
@@ -37,10 +60,25 @@ if (files.some(needsBuild)) {
   const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-b', 'tsconfig.build.json'], { stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
+const shardDir = mkdtempSync(path.join(tmpdir(), 'saas-test-shards-'));
+const entries = [
+  ...shardEntries(
+    files.filter((file) => !needsBuild(file)),
+    SHARDS,
+    shardDir,
+  ),
+  ...files.filter(needsBuild),
+];
 const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout'];
 if (slowest > 0) reporters.push('--test-reporter=./scripts/slowest-files.mjs', '--test-reporter-destination=stderr');
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=source', '--test', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...reporters, ...files], {
-  stdio: 'inherit',
-  env: { ...process.env, SLOWEST_FILES: String(slowest) },
-});
+const concurrency = process.env.TEST_CONCURRENCY ?? SHARDS;
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--conditions=source', '--test', `--test-concurrency=${concurrency}`, ...reporters, ...entries],
+  {
+    stdio: 'inherit',
+    env: { ...process.env, SLOWEST_FILES: String(slowest) },
+  },
+);
+rmSync(shardDir, { recursive: true, force: true });
 process.exit(result.status ?? 1);

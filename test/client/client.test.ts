@@ -44,6 +44,25 @@ describe('MarketplaceClient against the emulator', () => {
     assert.equal((await client.getSubscription(resolved.id)).saasSubscriptionStatus, 'Subscribed');
   });
 
+  it('refuses a token no marketplace token looks like (empty, not printable ASCII) as a 400, without a call', async () => {
+    let calls = 0;
+    const counting = new MarketplaceClient({
+      baseUrl: `${mp.url}/api`,
+      credential: new StaticTokenCredential('unused'),
+      fetch: async (...args: Parameters<typeof fetch>) => {
+        calls++;
+        return fetch(...args);
+      },
+    });
+    for (const token of ['', '😀', 'line\nbreak', 'caf\u00e9']) {
+      await assert.rejects(
+        counting.resolve(token),
+        (error: unknown) => error instanceof MarketplaceError && error.status === 400 && error.code === 'BadArgument',
+      );
+    }
+    assert.equal(calls, 0);
+  });
+
   it('lists available plans, all or one', async () => {
     const id = await mp.subscribe();
     assert.deepEqual(

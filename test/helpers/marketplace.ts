@@ -5,6 +5,7 @@ import { API_VERSION, MARKETPLACE_RESOURCE_ID } from '@saas-fulfillment/contract
 import { buildMarketplace, type MarketplaceApp, type MarketplaceOptions } from '@saas-fulfillment/marketplace';
 import { Catalog, DEMO_CATALOG, DEV_PUBLISHER, type CatalogConfig } from '@saas-fulfillment/marketplace';
 import { openMarketplaceStore, type MarketplaceStore } from '@saas-fulfillment/marketplace';
+import { SIGNING_KEY_SETTING } from '@saas-fulfillment/marketplace/internals';
 import type { DialectName } from '@saas-fulfillment/store';
 import { testLocation } from './databases.js';
 import { assertMatchesContract } from './contract.js';
@@ -129,9 +130,17 @@ interface ApiResponse {
   text: string;
 }
 
+/**
+ * The signing key the first emulator of this test process made, stored into every later emulator's new
+ * store before it opens: a 2048-bit RSA key takes up to a few hundred milliseconds to make, most of a start.
+ * The emulator still reads it from its store, as after a restart.
+ */
+let processKey: string | undefined;
+
 export async function startTestMarketplace(options: TestMarketplaceOptions = {}): Promise<TestMarketplace> {
   const location = testLocation(options.dialect ?? 'sqlite');
   const { store, database } = await openMarketplaceStore({ dataDir: location.dataDir, databaseUrl: location.databaseUrl, schema: location.schema });
+  if (processKey !== undefined) await store.settings.setOnce(SIGNING_KEY_SETTING, processKey);
   const config = structuredClone(options.catalog ?? DEMO_CATALOG);
   if (options.publisher) Object.assign(config.publishers[0]!, options.publisher);
   const clock = options.clock ?? new OffsetClock();
@@ -151,6 +160,7 @@ export async function startTestMarketplace(options: TestMarketplaceOptions = {})
       await location.cleanup();
     },
   });
+  processKey ??= await store.settings.get(SIGNING_KEY_SETTING);
   let url = 'http://127.0.0.1';
   if (options.listen ?? true) url = await app.listen({ host: '127.0.0.1', port: 0 });
   else await app.ready();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { repositoryRoot } from '../helpers/paths.js';
+import { packagesDir, sourceFiles, specifiers } from '../helpers/sources.js';
 
 const DESIGNED: Record<string, string[]> = {
   contract: [],
@@ -17,7 +17,6 @@ const DESIGNED: Record<string, string[]> = {
   cli: ['client', 'contract', 'marketplace', 'publisher', 'web'],
 };
 
-const packagesDir = path.join(repositoryRoot, 'packages');
 const ours = (name: string) => /^@saas-fulfillment\/([a-z-]+)/.exec(name)?.[1];
 
 function declared(folder: string): string[] {
@@ -28,18 +27,11 @@ function declared(folder: string): string[] {
     .sort();
 }
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    return entry.isDirectory() ? sourceFiles(full) : entry.name.endsWith('.ts') ? [full] : [];
-  });
-}
-
 function imported(folder: string): Set<string> {
   const found = new Set<string>();
   for (const file of sourceFiles(path.join(packagesDir, folder, 'src')))
-    for (const match of readFileSync(file, 'utf8').matchAll(/\bfrom\s+'([^']+)'|\bimport\(\s*'([^']+)'\s*\)/g)) {
-      const name = ours(match[1] ?? match[2] ?? '');
+    for (const specifier of specifiers(file)) {
+      const name = ours(specifier);
       if (name) found.add(name);
     }
   return found;

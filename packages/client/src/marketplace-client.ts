@@ -82,6 +82,19 @@ export class MarketplaceClient {
 
   /** Exchanges a landing-page token (already URL-decoded once: see `landingPageToken`) for its subscription. */
   async resolve(marketplaceToken: string, options: CallOptions = {}): Promise<ResolvedSubscription> {
+    // A token is printable ASCII; anything else could not even be sent as a header, so it is refused as the
+    // service would refuse a bad token (400), without spending a call.
+    if (!/^[\x20-\x7e]+$/.test(marketplaceToken)) {
+      throw new MarketplaceError('resolve: the landing page token is empty or has characters no marketplace token has', {
+        status: 400,
+        code: 'BadArgument',
+        target: 'x-ms-marketplace-token',
+        method: 'resolve',
+        requestId: '',
+        correlationId: '',
+        attempts: 0,
+      });
+    }
     const answer = await this.transport.call({
       ...options,
       name: 'resolve',

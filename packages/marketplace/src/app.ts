@@ -1,87 +1,12 @@
 // buildMarketplace: the emulator as one Fastify instance (fulfillment and metering APIs under /api,
-// Entra-style identity at the root, simulator control API and pages) plus its background work. This file
-// wires the service graph from injected dependencies; http.ts registers what answers requests.
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { AddressInfo } from 'node:net';
-import { OffsetClock, systemClock, type AdjustableClock, type Clock } from '@saas-fulfillment/contract';
+// Entra-style identity at the root, simulator control API and pages) plus its background work: the
+// services wired in services.ts, what answers requests registered by http.ts, and a shutdown that drains.
+import type { FastifyInstance } from 'fastify';
 import { createServer, drainOnClose } from '@saas-fulfillment/web';
-import type { Catalog } from './catalog.js';
-import { PublisherEndpoints } from './endpoints.js';
-import { createFulfillment, type Fulfillment } from './fulfillment/index.js';
-import { FulfillmentContext } from './fulfillment/context.js';
 import { registerHttp } from './http.js';
-import { loadOrCreateSigningKey, type SigningKey } from './identity/keys.js';
-import { SignInService } from './identity/sign-in.js';
-import { TokenService } from './identity/tokens.js';
-import { Metering } from './metering/metering.js';
-import { Chaos, type ChaosSettings } from './simulator/chaos.js';
-import { CLOCK_OFFSET } from './simulator/clock.js';
-import { FaultInjector } from './simulator/faults.js';
-import { withDefaults, type MarketplaceSettings } from './settings.js';
-import type { MarketplaceStore } from './store/repository.js';
-import { WebhookDispatcher } from './webhooks/dispatcher.js';
-import { WebhookInbox } from './webhooks/inbox.js';
-import { MarketplaceWorker } from './worker.js';
-
-export interface MarketplaceOptions {
-  store: MarketplaceStore;
-  catalog: Catalog;
-  /** Business time: terms, trials, grace periods, acknowledgement windows. Default: real time plus the stored offset. */
-  clock?: AdjustableClock;
-  /** Time for token lifetimes (default: real time, so moving the simulator's clock does not expire every token). */
-  identityClock?: Clock;
-  settings?: Parameters<typeof withDefaults>[0];
-  /** Origin the emulator is reached at; by default the address it listens on. */
-  publicUrl?: string;
-  /** Serve HTTPS with this certificate and key (PEM): Microsoft's identity SDKs refuse an http authority. */
-  https?: { cert: string; key: string };
-  key?: SigningKey;
-  fetch?: typeof fetch;
-  logger?: FastifyBaseLogger | boolean;
-  /** Let non-loopback callers use the simulator control API and pages. */
-  simulatorAllowRemote?: boolean;
-  /** Run the background worker (default true; tests may drive it by hand with `marketplace.worker.drain()`). */
-  runWorker?: boolean;
-  bodyLimit?: number;
-  /** Chaos from the start (`--chaos <file>`); the simulator can turn it on, change it or off at run time. */
-  chaos?: ChaosSettings;
-  /** How long work in flight gets to finish when the emulator closes (default 5 s). */
-  closeGraceMs?: number;
-  /** Called when the app closes, after its background work has stopped (the CLI closes the database here). */
-  onClose?: () => Promise<void>;
-}
-
-export interface MarketplaceHandles {
-  fulfillment: Fulfillment;
-  metering: Metering;
-  worker: MarketplaceWorker;
-  tokens: TokenService;
-  key: SigningKey;
-  clock: AdjustableClock;
-  settings: MarketplaceSettings;
-  store: MarketplaceStore;
-  catalog: Catalog;
-  endpoints: PublisherEndpoints;
-  inbox: WebhookInbox;
-  chaos: Chaos;
-  faults: FaultInjector;
-  /** Empties subscriptions, usage, operations, tokens, deliveries, the inbox, faults and chaos, and returns the clock to real time. */
-  reset(): Promise<void>;
-  publicUrl(): string;
-  /** After close: the work that did not finish within the grace period (empty: none). */
-  cutShort(): readonly string[];
-}
+import { createServices, type MarketplaceHandles, type MarketplaceOptions } from './services.js';
 
 export type MarketplaceApp = FastifyInstance & { marketplace: MarketplaceHandles };
-
-/** The emulator's services, wired: the handles, and what only the HTTP side uses. */
-export interface MarketplaceServices extends Omit<MarketplaceHandles, 'cutShort'> {
-  /** Time as Entra states it in tokens. */
-  identityClock: Clock;
-  signIn: SignInService;
-  /** Aborted when the emulator starts closing: answers held on purpose let go. */
-  closing: AbortSignal;
-}
 
 export async function buildMarketplace(options: MarketplaceOptions): Promise<MarketplaceApp> {
   const app = createServer({ logger: options.logger, bodyLimit: options.bodyLimit ?? 64 * 1024, https: options.https, maxParamLength: 200 });
@@ -93,69 +18,4 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
   await registerHttp(app, services, options);
   if (options.runWorker ?? true) app.addHook('onReady', async () => services.worker.start());
   return app as MarketplaceApp;
-}
-
-/** The service graph: clock, keys and tokens, the fulfillment engine, metering, webhooks, the simulator's tools. */
-async function createServices(options: MarketplaceOptions, app: FastifyInstance, closing: AbortSignal): Promise<MarketplaceServices> {
-  const { store, catalog } = options;
-  const { log } = app;
-  const settings = withDefaults(options.settings);
-  const clock = options.clock ?? new OffsetClock(Number((await store.settings.get(CLOCK_OFFSET)) ?? 0));
-  const key = options.key ?? (await loadOrCreateSigningKey(store));
-  const publicUrl = listeningOrigin(app, options);
-  const identityClock = options.identityClock ?? systemClock;
-  const tokens = new TokenService(key, catalog, identityClock, publicUrl);
-  const endpoints = await PublisherEndpoints.load(store, catalog, publicUrl);
-  const context = new FulfillmentContext(store, catalog, clock, settings, endpoints, { webhookQueued: () => worker.wake() });
-  const fulfillment = createFulfillment(context);
-  const chaos = new Chaos();
-  if (options.chaos) log.warn({ seed: chaos.set(options.chaos).seed }, 'chaos is on: replay this run with its seed');
-  const dispatcher = new WebhookDispatcher({ store, catalog, tokens, clock, settings, fetch: options.fetch ?? fetch, log, chaos });
-  const worker: MarketplaceWorker = new MarketplaceWorker(fulfillment, dispatcher, settings.pollIntervalMs, (error) =>
-    log.error({ err: error }, 'background work failed'),
-  );
-  const inbox = await WebhookInbox.load({ store, catalog, tokens, api: fulfillment.api, settings, clock, log, closing });
-  const faults = new FaultInjector();
-  const reset = async () => {
-    await store.clearState();
-    faults.clear();
-    chaos.clear();
-    clock.reset();
-    await store.settings.set(CLOCK_OFFSET, '0');
-    log.info('marketplace state reset');
-  };
-  const metering = new Metering(context);
-  const signIn = new SignInService(key, identityClock, publicUrl);
-  return {
-    fulfillment,
-    metering,
-    worker,
-    tokens,
-    key,
-    clock,
-    settings,
-    store,
-    catalog,
-    endpoints,
-    inbox,
-    chaos,
-    faults,
-    reset,
-    publicUrl,
-    identityClock,
-    signIn,
-    closing,
-  };
-}
-
-/** The origin the emulator is reached at: the public URL when given, else the address it listens on once it does. */
-function listeningOrigin(app: FastifyInstance, options: Pick<MarketplaceOptions, 'publicUrl' | 'https'>): () => string {
-  let origin = options.publicUrl?.replace(/\/+$/, '');
-  app.addHook('onListen', async () => {
-    if (origin) return;
-    const address = app.server.address() as AddressInfo | null;
-    const scheme = options.https ? 'https' : 'http';
-    if (address) origin = `${scheme}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  });
-  return () => origin ?? 'http://127.0.0.1';
 }

@@ -7,7 +7,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { hostsOf, securityHeaders, type FormGuardOptions, type LocalTool } from '@saas-fulfillment/web';
-import type { MarketplaceOptions, MarketplaceServices } from './app.js';
+import type { MarketplaceOptions, MarketplaceServices } from './services.js';
 import { issueWorkloadToken, type WorkloadTokenRequest } from './identity/workload-tokens.js';
 import { simulatorPages } from './pages/index.js';
 import { signInPages } from './pages/sign-in.js';

@@ -1,8 +1,9 @@
 // `saas-fulfillment/marketplace`: the emulator as a library, for a publisher's own test suites.
-export { buildMarketplace, type MarketplaceApp, type MarketplaceHandles, type MarketplaceOptions } from './app.js';
+export { buildMarketplace, type MarketplaceApp } from './app.js';
+export type { MarketplaceHandles, MarketplaceOptions } from './services.js';
 export { Catalog, CatalogError, DEMO_CATALOG, DEV_PUBLISHER, type CatalogConfig } from './catalog.js';
 export { openMarketplaceStore, type MarketplaceStore } from './store/repository.js';
 export { DEFAULT_SETTINGS, type MarketplaceSettings } from './settings.js';
-export { ChaosSettings } from './simulator/chaos.js';
+export { ChaosSettings } from './model/simulator.js';
 export { OffsetClock, ManualClock, systemClock, type AdjustableClock, type Clock } from '@saas-fulfillment/contract';
 export { SimulatorClient, EmulatorUnreachable, type DeliveryView, type PurchaseRequest, type CustomerActionRequest } from './simulator/client.js';

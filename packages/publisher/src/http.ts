@@ -6,7 +6,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { securityHeaders } from '@saas-fulfillment/web';
-import type { PublisherOptions, PublisherServices } from './app.js';
+import type { PublisherOptions, PublisherServices } from './services.js';
 import { AdminAuth } from './auth/admin.js';
 import { OidcSignIn } from './auth/oidc.js';
 import { registerSessions } from './auth/sessions.js';

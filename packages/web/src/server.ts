@@ -1,6 +1,7 @@
 // The Fastify set-up both apps share (logging, body limits, strict validation, errors, the API headers),
 // and a close that drains in seconds whatever is in flight, as a container platform expects after SIGTERM.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { sharedCompilers } from './compilers.js';
 import { allowEmptyJsonBodies, installErrorHandling } from './errors.js';
 import { apiHeaders } from './headers.js';
 
@@ -28,6 +29,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
     trustProxy: options.trustProxy ?? false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: options.maxParamLength ?? 100 },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    schemaController: { compilersFactory: sharedCompilers },
     // Per-request lines would drown the lines that matter (webhooks, operations, jobs).
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;

@@ -4,7 +4,7 @@ import type { SaaSOperation, SubscriberPlan, UpdateOperation } from '@saas-fulfi
 import type { PlanConfig, PublisherConfig } from '../catalog.js';
 import { MarketplaceErrors as E } from '../errors.js';
 import type { OperationRecord } from '../model/subscriptions.js';
-import { operationToWire } from '../wire.js';
+import { operationToWire } from '../model/wire.js';
 import type { FulfillmentContext } from './context.js';
 import type { OperationEngine } from './operations.js';
 import type { Purchases } from './purchases.js';

@@ -9,7 +9,7 @@ import { MarketplaceErrors as E } from '../errors.js';
 import type { DeliveryRecord } from '../model/webhooks.js';
 import type { OperationRecord, SubscriptionRecord } from '../model/subscriptions.js';
 import type { MarketplaceStore } from '../store/repository.js';
-import { webhookPayload } from '../wire.js';
+import { webhookPayload } from '../model/wire.js';
 import type { FulfillmentContext } from './context.js';
 import { quantityOnPlan, termEnd } from './terms.js';
 import type { CustomerActionRequest } from '../model/simulator.js';

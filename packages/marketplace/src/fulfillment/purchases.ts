@@ -6,7 +6,7 @@ import type { AadIdentifier, ResolvedSubscription } from '@saas-fulfillment/cont
 import { isPlanVisibleTo, type PublisherConfig } from '../catalog.js';
 import { MarketplaceErrors as E } from '../errors.js';
 import type { SubscriptionRecord } from '../model/subscriptions.js';
-import { subscriptionToWire } from '../wire.js';
+import { subscriptionToWire } from '../model/wire.js';
 import type { FulfillmentContext } from './context.js';
 import type { OperationEngine } from './operations.js';
 import { firstTermEnd, purchaseQuantity } from './terms.js';

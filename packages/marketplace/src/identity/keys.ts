@@ -12,15 +12,16 @@ export interface SigningKey {
   readonly publicJwk: JWK;
 }
 
-const SETTING = 'signing-key';
+/** Where the key is kept in the store's settings. */
+export const SIGNING_KEY_SETTING = 'signing-key';
 
 export async function loadOrCreateSigningKey(store: MarketplaceStore): Promise<SigningKey> {
-  let stored = await store.settings.get(SETTING);
+  let stored = await store.settings.get(SIGNING_KEY_SETTING);
   if (stored === undefined) {
     const { privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
     const jwk = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'RS256', use: 'sig' };
     // Two emulators starting on one database race here; whichever key landed first wins for both.
-    stored = await store.settings.setOnce(SETTING, JSON.stringify(jwk));
+    stored = await store.settings.setOnce(SIGNING_KEY_SETTING, JSON.stringify(jwk));
   }
   return importSigningKey(JSON.parse(stored) as JWK);
 }

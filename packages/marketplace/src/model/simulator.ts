@@ -4,9 +4,64 @@
 // the answers' documentation come from them.
 import { AadIdentifier, OperationStatus, SaaSOperation, StringEnum, Subscription, TermUnit, Uuid } from '@saas-fulfillment/contract';
 import Type, { type TSchema } from 'typebox';
-import { ChaosSettings } from '../simulator/chaos.js';
-import { FaultBody } from '../simulator/faults.js';
 import { UsageEventRecord } from './usage.js';
+
+const Fraction = Type.Number({ minimum: 0, maximum: 1 });
+export const API_KINDS = ['500', '503', '429', 'hang'] as const;
+
+/** `PUT /simulator/chaos`, or `--chaos`: what fraction of calls, tokens and webhooks meet which fault. */
+export const ChaosSettings = Type.Object({
+  /** Seed of the choices (default: a random one, returned and logged so the run can be replayed). */
+  seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
+  api: Type.Optional(
+    Type.Object({
+      /** The fraction of API calls that fail. */
+      rate: Fraction,
+      kinds: Type.Optional(Type.Array(StringEnum(API_KINDS), { minItems: 1, maxItems: 4 })),
+      /** How long a hung call waits before it answers 503 (default 35 s: past a 30 s client timeout). */
+      hangMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 120_000 })),
+      retryAfterSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 60 })),
+    }),
+  ),
+  /** The fraction of token requests that meet an Entra outage (503 temporarily_unavailable). */
+  tokens: Type.Optional(Type.Object({ outage: Fraction })),
+  webhooks: Type.Optional(
+    Type.Object({
+      duplicate: Type.Optional(Fraction),
+      late: Type.Optional(Fraction),
+      /** How late a late delivery is (default 5 s). */
+      lateMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 3_600_000 })),
+      /** Held back by a random part of lateMs, so that deliveries queued after it overtake it. */
+      outOfOrder: Type.Optional(Fraction),
+      /** Never sent: the publisher must find the change by reconciling. */
+      drop: Type.Optional(Fraction),
+    }),
+  ),
+  /** The fraction of subscription answers that carry an unknown field and values newer than the spec. */
+  unknownValues: Type.Optional(Fraction),
+});
+export type ChaosSettings = Type.Static<typeof ChaosSettings>;
+
+/** The paths a fault's glob may name (see simulator/glob.ts). */
+const GLOB_SYNTAX = /^\/[A-Za-z0-9._~%/*-]*$/;
+
+/** `POST /simulator/faults`: what the next matching API calls suffer. */
+export const FaultBody = Type.Object({
+  /** HTTP status to answer with (omit for latency only). */
+  status: Type.Optional(Type.Integer({ minimum: 400, maximum: 599 })),
+  /** How many matching calls suffer it. */
+  count: Type.Integer({ minimum: 1, maximum: 10_000 }),
+  /** A glob for the path under /api: `*` within one segment, `**` across them (default: every call). */
+  pathPattern: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: GLOB_SYNTAX.source })),
+  method: Type.Optional(Type.Enum(['GET', 'POST', 'PATCH', 'DELETE'])),
+  retryAfterSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 3600 })),
+  delayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })),
+  /** The call is carried out, then its answer waits this long (the caller may time out, or die, meanwhile). */
+  answerDelayMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 120_000 })),
+  /** The call is carried out, then the connection is cut: the caller never learns that it worked. */
+  lostAnswer: Type.Optional(Type.Boolean()),
+});
+export type FaultRequest = Type.Static<typeof FaultBody>;
 
 /** `POST /simulator/purchases`: a customer buys a plan. */
 export const PurchaseRequest = Type.Object({

@@ -28,6 +28,8 @@ export interface IdentityRouteDeps {
 }
 
 const TenantParams = Type.Object({ tenantId: Type.String({ minLength: 1, maxLength: 100 }) });
+const tenant = { schema: { params: TenantParams } };
+type IssuedToken = Awaited<ReturnType<TokenService['issueAccessToken']>>;
 
 // Bodies are read by `requireForm`, not by a schema: Entra answers a malformed request with its own error
 // shape (`error`, `error_description` with an AADSTS code), which clients expect to parse.
@@ -60,43 +62,23 @@ export async function identityRoutes(instance: FastifyInstance, deps: IdentityRo
       const publisher = await clients.authenticate(tenantId, form, 'client_credentials');
       checkAudience(form, version);
       const issued = await tokens.issueAccessToken(publisher, version);
-      const lifetime = issued.expiresAt - issued.issuedAt;
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-      if (version === 'v2') return { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: issued.token };
-      // The v1 endpoint sends its numbers as strings.
-      return {
-        token_type: 'Bearer',
-        expires_in: String(lifetime),
-        ext_expires_in: String(lifetime),
-        expires_on: String(issued.expiresAt),
-        not_before: String(issued.issuedAt),
-        resource: MARKETPLACE_RESOURCE_ID,
-        access_token: issued.token,
-      };
+      return accessTokenAnswer(issued, version);
     } catch (error) {
       if (!(error instanceof EntraError)) throw error;
-      return reply
-        .status(error.status)
-        .header('cache-control', 'no-store')
-        .send({
-          error: error.error,
-          error_description: `AADSTS${error.aadsts}: ${error.message}`,
-          error_codes: [error.aadsts],
-          timestamp: deps.clock
-            .now()
-            .toISOString()
-            .replace('T', ' ')
-            .replace(/\.\d+Z$/, 'Z'),
-          trace_id: randomUUID(),
-          correlation_id: randomUUID(),
-        });
+      return reply.status(error.status).header('cache-control', 'no-store').send(entraRefusal(error, deps.clock.now()));
     }
   };
 
-  const tenant = { schema: { params: TenantParams } };
   app.post('/:tenantId/oauth2/token', tenant, tokenEndpoint('v1'));
   app.post('/:tenantId/oauth2/v2.0/token', tenant, tokenEndpoint('v2'));
 
+  metadataRoutes(instance, key, deps.publicUrl);
+}
+
+/** The JWKS and the OpenID metadata of the tenants' issuers and of the workload identity provider. */
+function metadataRoutes(instance: FastifyInstance, key: SigningKey, publicUrl: () => string): void {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const jwks = { keys: [{ ...key.publicJwk, kty: 'RSA', use: 'sig', alg: 'RS256', kid: key.kid }] };
   app.get('/:tenantId/discovery/v2.0/keys', tenant, async () => jwks);
   app.get('/:tenantId/discovery/keys', tenant, async () => jwks);
@@ -104,7 +86,7 @@ export async function identityRoutes(instance: FastifyInstance, deps: IdentityRo
   // The simulator as an external identity provider (a workload identity: a Kubernetes service account,
   // a CI job): its tokens, exchanged for marketplace tokens through an app's federated credential.
   app.get('/workload-identity/.well-known/openid-configuration', async () => {
-    const issuer = workloadIssuer(deps.publicUrl());
+    const issuer = workloadIssuer(publicUrl());
     return {
       issuer,
       jwks_uri: `${issuer}/keys`,
@@ -117,7 +99,7 @@ export async function identityRoutes(instance: FastifyInstance, deps: IdentityRo
 
   app.get('/:tenantId/v2.0/.well-known/openid-configuration', tenant, async (request) => {
     const { tenantId } = request.params;
-    const origin = deps.publicUrl();
+    const origin = publicUrl();
     return {
       issuer: issuerFor(origin, tenantId, 'v2'),
       token_endpoint: `${origin}/${tenantId}/oauth2/v2.0/token`,
@@ -134,6 +116,36 @@ export async function identityRoutes(instance: FastifyInstance, deps: IdentityRo
       tenant_region_scope: 'NA',
     };
   });
+}
+
+/** An access token as each endpoint answers it: the v1 endpoint sends its numbers as strings. */
+function accessTokenAnswer(issued: IssuedToken, version: TokenVersion) {
+  const lifetime = issued.expiresAt - issued.issuedAt;
+  if (version === 'v2') return { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: issued.token };
+  return {
+    token_type: 'Bearer',
+    expires_in: String(lifetime),
+    ext_expires_in: String(lifetime),
+    expires_on: String(issued.expiresAt),
+    not_before: String(issued.issuedAt),
+    resource: MARKETPLACE_RESOURCE_ID,
+    access_token: issued.token,
+  };
+}
+
+/** A refusal in Entra's shape, with its AADSTS code, so clients can tell the cause. */
+function entraRefusal(error: EntraError, now: Date) {
+  return {
+    error: error.error,
+    error_description: `AADSTS${error.aadsts}: ${error.message}`,
+    error_codes: [error.aadsts],
+    timestamp: now
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, 'Z'),
+    trace_id: randomUUID(),
+    correlation_id: randomUUID(),
+  };
 }
 
 function checkAudience(form: TokenForm, version: TokenVersion): void {

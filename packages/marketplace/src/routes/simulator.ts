@@ -11,10 +11,12 @@ import {
   ChaosView,
   ClockAdvance,
   ClockView,
+  ChaosSettings,
   CustomerActionRequest,
   DeliveryView,
   EndpointsView,
   FaultAdded,
+  FaultBody,
   FaultList,
   InboxAnswersView,
   InboxEntryView,
@@ -28,9 +30,9 @@ import {
   UsageList,
   WorkloadToken,
 } from '../model/simulator.js';
-import { operationToWire, subscriptionToWire } from '../wire.js';
-import { FaultBody, type FaultInjector } from '../simulator/faults.js';
-import { type Chaos, ChaosSettings } from '../simulator/chaos.js';
+import { operationToWire, subscriptionToWire } from '../model/wire.js';
+import type { FaultInjector } from '../simulator/faults.js';
+import type { Chaos } from '../simulator/chaos.js';
 import type { MarketplaceStore } from '../store/repository.js';
 import { noticeOf, type DeliveryAttempt, type DeliveryRecord, type InboxEntry } from '../model/webhooks.js';
 import type { AdjustableClock } from '@saas-fulfillment/contract';

@@ -5,43 +5,7 @@
 // twice, late, out of order or not at all (left for reconciliation to repair); answers carry fields and
 // enum values newer than the spec.
 import { randomInt } from 'node:crypto';
-import { StringEnum } from '@saas-fulfillment/contract';
-import Type from 'typebox';
-
-const Fraction = Type.Number({ minimum: 0, maximum: 1 });
-const API_KINDS = ['500', '503', '429', 'hang'] as const;
-
-export const ChaosSettings = Type.Object({
-  /** Seed of the choices (default: a random one, returned and logged so the run can be replayed). */
-  seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
-  api: Type.Optional(
-    Type.Object({
-      /** The fraction of API calls that fail. */
-      rate: Fraction,
-      kinds: Type.Optional(Type.Array(StringEnum(API_KINDS), { minItems: 1, maxItems: 4 })),
-      /** How long a hung call waits before it answers 503 (default 35 s: past a 30 s client timeout). */
-      hangMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 120_000 })),
-      retryAfterSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 60 })),
-    }),
-  ),
-  /** The fraction of token requests that meet an Entra outage (503 temporarily_unavailable). */
-  tokens: Type.Optional(Type.Object({ outage: Fraction })),
-  webhooks: Type.Optional(
-    Type.Object({
-      duplicate: Type.Optional(Fraction),
-      late: Type.Optional(Fraction),
-      /** How late a late delivery is (default 5 s). */
-      lateMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 3_600_000 })),
-      /** Held back by a random part of lateMs, so that deliveries queued after it overtake it. */
-      outOfOrder: Type.Optional(Fraction),
-      /** Never sent: the publisher must find the change by reconciling. */
-      drop: Type.Optional(Fraction),
-    }),
-  ),
-  /** The fraction of subscription answers that carry an unknown field and values newer than the spec. */
-  unknownValues: Type.Optional(Fraction),
-});
-export type ChaosSettings = Type.Static<typeof ChaosSettings>;
+import { API_KINDS, type ChaosSettings } from '../model/simulator.js';
 
 export type ApiChaos = { kind: '500' | '503' | '429'; retryAfterSeconds: number } | { kind: 'hang'; ms: number };
 export type WebhookChaos = { kind: 'drop' } | { kind: 'duplicate' } | { kind: 'delay'; ms: number } | undefined;

@@ -4,27 +4,10 @@
 // memory: a restart clears them.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Type from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { GLOB_SYNTAX, globMatches } from './glob.js';
+import type { FaultRequest } from '../model/simulator.js';
+import { globMatches } from './glob.js';
 import { MarketplaceErrors as E } from '../errors.js';
-
-export const FaultBody = Type.Object({
-  /** HTTP status to answer with (omit for latency only). */
-  status: Type.Optional(Type.Integer({ minimum: 400, maximum: 599 })),
-  /** How many matching calls suffer it. */
-  count: Type.Integer({ minimum: 1, maximum: 10_000 }),
-  /** A glob for the path under /api: `*` within one segment, `**` across them (default: every call). */
-  pathPattern: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: GLOB_SYNTAX.source })),
-  method: Type.Optional(Type.Enum(['GET', 'POST', 'PATCH', 'DELETE'])),
-  retryAfterSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 3600 })),
-  delayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })),
-  /** The call is carried out, then its answer waits this long (the caller may time out, or die, meanwhile). */
-  answerDelayMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 120_000 })),
-  /** The call is carried out, then the connection is cut: the caller never learns that it worked. */
-  lostAnswer: Type.Optional(Type.Boolean()),
-});
-export type FaultRequest = Type.Static<typeof FaultBody>;
 
 interface Fault extends FaultRequest {
   id: string;

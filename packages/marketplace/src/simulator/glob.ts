@@ -2,8 +2,6 @@
 // API could stall the event loop (`(a+)+$` against a long path took seconds), a glob cannot. `*` stands
 // for any characters within one path segment, `**` for any characters at all; the rest is literal.
 
-export const GLOB_SYNTAX = /^\/[A-Za-z0-9._~%/*-]*$/;
-
 /** Whether `path` matches `glob`, in time proportional to their lengths' product whatever the glob. */
 export function globMatches(glob: string, path: string): boolean {
   // matched[j]: the glob's parts so far match the first j characters of the path.

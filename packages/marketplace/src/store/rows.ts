@@ -4,7 +4,7 @@ import type { Selectable } from 'kysely';
 import { fromColumn, fromFlag, fromJson, toColumn, toFlag, toJson } from '@saas-fulfillment/store';
 import type { DeliveryRecord, InboxEntry } from '../model/webhooks.js';
 import type { OperationRecord, SubscriptionRecord } from '../model/subscriptions.js';
-import { subscriptionToWire } from '../wire.js';
+import { subscriptionToWire } from '../model/wire.js';
 import type { DeliveryRow, InboxRow, OperationRow, SubscriptionRow } from './schema.js';
 
 export function subscriptionToRow(s: SubscriptionRecord): SubscriptionRow {

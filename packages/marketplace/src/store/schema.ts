@@ -137,98 +137,115 @@ export interface MarketplaceTables {
 // Migrations see the schema as it was when they were written, not today's table types.
 type AnyDb = Kysely<unknown>;
 
+/** The subscriptions, and the landing tokens that resolve to them. */
+async function createSubscriptionTables(db: AnyDb): Promise<void> {
+  await db.schema
+    .createTable('mp_subscriptions')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('publisher_id', 'text', (c) => c.notNull())
+    .addColumn('offer_id', 'text', (c) => c.notNull())
+    .addColumn('plan_id', 'text', (c) => c.notNull())
+    .addColumn('quantity', 'integer')
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('beneficiary', 'text', (c) => c.notNull())
+    .addColumn('purchaser', 'text', (c) => c.notNull())
+    .addColumn('term_unit', 'text', (c) => c.notNull())
+    .addColumn('term_start', 'text')
+    .addColumn('term_end', 'text')
+    .addColumn('auto_renew', 'integer', (c) => c.notNull())
+    .addColumn('is_test', 'integer', (c) => c.notNull())
+    .addColumn('is_free_trial', 'integer', (c) => c.notNull())
+    .addColumn('allowed_operations', 'text', (c) => c.notNull())
+    .addColumn('sandbox_type', 'text', (c) => c.notNull())
+    .addColumn('session_mode', 'text', (c) => c.notNull())
+    .addColumn('created', 'text', (c) => c.notNull())
+    .addColumn('last_modified', 'text', (c) => c.notNull())
+    .addColumn('suspended_at', 'text')
+    .addColumn('doc', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('mp_subscriptions_publisher').on('mp_subscriptions').columns(['publisher_id', 'id']).execute();
+  await db.schema.createIndex('mp_subscriptions_status').on('mp_subscriptions').columns(['status', 'term_end']).execute();
+
+  await db.schema
+    .createTable('mp_landing_tokens')
+    .addColumn('token_hash', 'text', (c) => c.primaryKey())
+    .addColumn('subscription_id', 'text', (c) => c.notNull().references('mp_subscriptions.id'))
+    .addColumn('expires_at', 'text', (c) => c.notNull())
+    .execute();
+}
+
+/** Operations, found by subscription and by when they are due. */
+async function createOperationTables(db: AnyDb): Promise<void> {
+  await db.schema
+    .createTable('mp_operations')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('subscription_id', 'text', (c) => c.notNull().references('mp_subscriptions.id'))
+    .addColumn('publisher_id', 'text', (c) => c.notNull())
+    .addColumn('offer_id', 'text', (c) => c.notNull())
+    .addColumn('activity_id', 'text', (c) => c.notNull())
+    .addColumn('action', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('plan_id', 'text', (c) => c.notNull())
+    .addColumn('quantity', 'integer')
+    .addColumn('source', 'text', (c) => c.notNull())
+    .addColumn('time_stamp', 'text', (c) => c.notNull())
+    .addColumn('completes_at', 'text')
+    .addColumn('error_message', 'text')
+    .execute();
+  await db.schema.createIndex('mp_operations_subscription').on('mp_operations').columns(['subscription_id', 'time_stamp']).execute();
+  await db.schema.createIndex('mp_operations_due').on('mp_operations').columns(['status', 'completes_at']).execute();
+}
+
+/** Webhook deliveries, with a row per attempt. */
+async function createDeliveryTables(db: AnyDb): Promise<void> {
+  await db.schema
+    .createTable('mp_webhook_deliveries')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('operation_id', 'text', (c) => c.notNull().references('mp_operations.id'))
+    .addColumn('subscription_id', 'text', (c) => c.notNull())
+    .addColumn('publisher_id', 'text', (c) => c.notNull())
+    .addColumn('url', 'text', (c) => c.notNull())
+    .addColumn('payload', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('attempts', 'integer', (c) => c.notNull())
+    .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+    .addColumn('last_status_code', 'integer')
+    .addColumn('last_error', 'text')
+    .addColumn('last_latency_ms', 'integer')
+    .addColumn('created', 'text', (c) => c.notNull())
+    .addColumn('finished_at', 'text')
+    .execute();
+  await db.schema.createIndex('mp_webhook_deliveries_due').on('mp_webhook_deliveries').columns(['status', 'next_attempt_at']).execute();
+
+  await db.schema
+    .createTable('mp_webhook_attempts')
+    .addColumn('delivery_id', 'text', (c) => c.notNull().references('mp_webhook_deliveries.id'))
+    .addColumn('attempt', 'integer', (c) => c.notNull())
+    .addColumn('at', 'text', (c) => c.notNull())
+    .addColumn('status_code', 'integer')
+    .addColumn('error', 'text')
+    .addColumn('latency_ms', 'integer', (c) => c.notNull())
+    .addPrimaryKeyConstraint('mp_webhook_attempts_pk', ['delivery_id', 'attempt'])
+    .execute();
+}
+
+/** Settings the emulator keeps between starts: its signing key, the clock's offset, endpoints set at run time. */
+async function createSettingsTable(db: AnyDb): Promise<void> {
+  await db.schema
+    .createTable('mp_settings')
+    .addColumn('key', 'text', (c) => c.primaryKey())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .execute();
+}
+
 export const marketplaceMigrations: Record<string, Migration> = {
   '0001_initial': {
     async up(db: AnyDb) {
-      await db.schema
-        .createTable('mp_subscriptions')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('publisher_id', 'text', (c) => c.notNull())
-        .addColumn('offer_id', 'text', (c) => c.notNull())
-        .addColumn('plan_id', 'text', (c) => c.notNull())
-        .addColumn('quantity', 'integer')
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('beneficiary', 'text', (c) => c.notNull())
-        .addColumn('purchaser', 'text', (c) => c.notNull())
-        .addColumn('term_unit', 'text', (c) => c.notNull())
-        .addColumn('term_start', 'text')
-        .addColumn('term_end', 'text')
-        .addColumn('auto_renew', 'integer', (c) => c.notNull())
-        .addColumn('is_test', 'integer', (c) => c.notNull())
-        .addColumn('is_free_trial', 'integer', (c) => c.notNull())
-        .addColumn('allowed_operations', 'text', (c) => c.notNull())
-        .addColumn('sandbox_type', 'text', (c) => c.notNull())
-        .addColumn('session_mode', 'text', (c) => c.notNull())
-        .addColumn('created', 'text', (c) => c.notNull())
-        .addColumn('last_modified', 'text', (c) => c.notNull())
-        .addColumn('suspended_at', 'text')
-        .addColumn('doc', 'text', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('mp_subscriptions_publisher').on('mp_subscriptions').columns(['publisher_id', 'id']).execute();
-      await db.schema.createIndex('mp_subscriptions_status').on('mp_subscriptions').columns(['status', 'term_end']).execute();
-
-      await db.schema
-        .createTable('mp_landing_tokens')
-        .addColumn('token_hash', 'text', (c) => c.primaryKey())
-        .addColumn('subscription_id', 'text', (c) => c.notNull().references('mp_subscriptions.id'))
-        .addColumn('expires_at', 'text', (c) => c.notNull())
-        .execute();
-
-      await db.schema
-        .createTable('mp_operations')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('subscription_id', 'text', (c) => c.notNull().references('mp_subscriptions.id'))
-        .addColumn('publisher_id', 'text', (c) => c.notNull())
-        .addColumn('offer_id', 'text', (c) => c.notNull())
-        .addColumn('activity_id', 'text', (c) => c.notNull())
-        .addColumn('action', 'text', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('plan_id', 'text', (c) => c.notNull())
-        .addColumn('quantity', 'integer')
-        .addColumn('source', 'text', (c) => c.notNull())
-        .addColumn('time_stamp', 'text', (c) => c.notNull())
-        .addColumn('completes_at', 'text')
-        .addColumn('error_message', 'text')
-        .execute();
-      await db.schema.createIndex('mp_operations_subscription').on('mp_operations').columns(['subscription_id', 'time_stamp']).execute();
-      await db.schema.createIndex('mp_operations_due').on('mp_operations').columns(['status', 'completes_at']).execute();
-
-      await db.schema
-        .createTable('mp_webhook_deliveries')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('operation_id', 'text', (c) => c.notNull().references('mp_operations.id'))
-        .addColumn('subscription_id', 'text', (c) => c.notNull())
-        .addColumn('publisher_id', 'text', (c) => c.notNull())
-        .addColumn('url', 'text', (c) => c.notNull())
-        .addColumn('payload', 'text', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('attempts', 'integer', (c) => c.notNull())
-        .addColumn('next_attempt_at', 'text', (c) => c.notNull())
-        .addColumn('last_status_code', 'integer')
-        .addColumn('last_error', 'text')
-        .addColumn('last_latency_ms', 'integer')
-        .addColumn('created', 'text', (c) => c.notNull())
-        .addColumn('finished_at', 'text')
-        .execute();
-      await db.schema.createIndex('mp_webhook_deliveries_due').on('mp_webhook_deliveries').columns(['status', 'next_attempt_at']).execute();
-
-      await db.schema
-        .createTable('mp_webhook_attempts')
-        .addColumn('delivery_id', 'text', (c) => c.notNull().references('mp_webhook_deliveries.id'))
-        .addColumn('attempt', 'integer', (c) => c.notNull())
-        .addColumn('at', 'text', (c) => c.notNull())
-        .addColumn('status_code', 'integer')
-        .addColumn('error', 'text')
-        .addColumn('latency_ms', 'integer', (c) => c.notNull())
-        .addPrimaryKeyConstraint('mp_webhook_attempts_pk', ['delivery_id', 'attempt'])
-        .execute();
-
-      await db.schema
-        .createTable('mp_settings')
-        .addColumn('key', 'text', (c) => c.primaryKey())
-        .addColumn('value', 'text', (c) => c.notNull())
-        .execute();
+      await createSubscriptionTables(db);
+      await createOperationTables(db);
+      await createDeliveryTables(db);
+      await createSettingsTable(db);
     },
   },
   '0002_inbox': {

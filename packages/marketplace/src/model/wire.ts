@@ -1,6 +1,6 @@
 // Stored records in the spec's wire shapes: Subscription, SaaSOperation and the webhook payload.
 import type { SaaSOperation, Subscription, WebhookPayload } from '@saas-fulfillment/contract';
-import type { OperationRecord, SubscriptionRecord } from './model/subscriptions.js';
+import type { OperationRecord, SubscriptionRecord } from './subscriptions.js';
 
 /** The wire Subscription (spec shape) of a stored record. */
 export function subscriptionToWire(s: SubscriptionRecord): Subscription {
