@@ -9,3 +9,4 @@ export * from './headers.js';
 export * from './bearer.js';
 export * from './server.js';
 export * from './answers.js';
+export * from './health.js';

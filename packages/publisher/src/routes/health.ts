@@ -2,13 +2,9 @@
 // /metrics for Prometheus (behind METRICS_TOKEN when it is set).
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { answers, requireBearer } from '@saas-fulfillment/web';
+import { answers, healthProbes, requireBearer } from '@saas-fulfillment/web';
 import type { PublisherMetrics } from '../metrics.js';
 import type { PublisherStore } from '../store/repository.js';
-
-const Status = Type.Object({ status: Type.String() });
-/** 200 while it answers; 503 naming what does not. */
-const HEALTH = { schema: { response: { 200: Status, 503: Status } } };
 
 export interface HealthRouteDeps {
   store: PublisherStore;
@@ -17,15 +13,7 @@ export interface HealthRouteDeps {
 }
 
 export async function healthRoutes(app: FastifyInstance, deps: HealthRouteDeps): Promise<void> {
-  app.get('/healthz', HEALTH, async () => ({ status: 'ok' }));
-  app.get('/readyz', HEALTH, async (_request, reply) => {
-    try {
-      await deps.store.ping();
-      return { status: 'ready' };
-    } catch {
-      return reply.status(503).send({ status: 'database unavailable' });
-    }
-  });
+  healthProbes(app, deps.store);
   const guard = deps.metricsToken ? { onRequest: requireBearer(deps.metricsToken, 'METRICS_TOKEN') } : {};
   const metrics = { schema: { response: answers({ 200: Type.String({ description: 'the Prometheus text format' }) }) } };
   app.get('/metrics', { ...guard, ...metrics }, async (_request, reply) =>

@@ -1,5 +1,5 @@
 // The publisher's persistence: local subscriptions, seen operations, the webhook inbox, the audit log,
-// outbound events and settings; the jobs queue rides on the same connection (jobs/queue.ts).
+// outbound events and settings; the jobs queue rides on the same connection (store/jobs.ts).
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type SqlBool } from 'kysely';
 import {
