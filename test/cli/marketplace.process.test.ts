@@ -10,6 +10,7 @@ import { ClientSecretCredential } from '@saas-fulfillment/client';
 import { DEV_PUBLISHER } from '@saas-fulfillment/marketplace';
 import { runCli, startCli, type CliProcess } from '../helpers/cli.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/receiver.js';
+import { until } from '../helpers/wait.js';
 
 describe('marketplace command', () => {
   let dir: string;
@@ -132,10 +133,14 @@ describe('marketplace process survives kill -9', () => {
     receiver.script.length = 0;
     const second = await start();
     try {
-      const delivered = await waitUntil(async () => {
-        const suspends = new Set(receiver.received.filter((r) => r.body.action === 'Suspend').map((r) => r.body.subscriptionId));
-        return ids.every((id) => suspends.has(id)) ? suspends : undefined;
-      }, 15_000);
+      const delivered = await until(
+        async () => {
+          const suspends = new Set(receiver.received.filter((r) => r.body.action === 'Suspend').map((r) => r.body.subscriptionId));
+          return ids.every((id) => suspends.has(id)) ? suspends : undefined;
+        },
+        'every Suspend delivered after the restart',
+        15_000,
+      );
       assert.equal(delivered.size, 5);
       const token2 = await tokenFor(second.url);
       for (const id of ids) {
@@ -146,7 +151,9 @@ describe('marketplace process survives kill -9', () => {
       // The receiver sees a delivery a moment before the emulator records its answer: wait for the log.
       const statuses = async () =>
         ((await (await fetch(`${second.url}/simulator/webhooks`)).json()) as { deliveries: { status: string }[] }).deliveries.map((d) => d.status);
-      const settled = await waitUntil(async () => ((await statuses()).every((s) => s === 'Delivered') ? true : undefined), 15_000).catch(() => false);
+      const settled = await until(async () => ((await statuses()).every((s) => s === 'Delivered') ? true : undefined), 'every delivery logged', 15_000).catch(
+        () => false,
+      );
       assert.ok(settled, JSON.stringify(await statuses()));
     } finally {
       await second.cli.kill();
@@ -157,16 +164,6 @@ describe('marketplace process survives kill -9', () => {
 function tokenFor(url: string): Promise<string> {
   const { tenantId, clientId, clientSecret } = DEV_PUBLISHER;
   return new ClientSecretCredential({ tenantId, clientId, clientSecret, authorityHost: url }).getToken();
-}
-
-async function waitUntil<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** A JSON document over HTTPS from a server whose certificate `ca` signed. */

@@ -10,6 +10,7 @@ import { runCli, startCli, type CliProcess } from '../helpers/cli.js';
 import { startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
 import { trustInProcess } from 'saas-fulfillment/internals';
 import { hiddenFields, WebSession } from '../helpers/web-session.js';
+import { until } from '../helpers/wait.js';
 
 type Body = Record<string, unknown>;
 const PRODUCTION_ENV = {
@@ -72,16 +73,13 @@ describe('dev command', () => {
         const admin = new WebSession(pubUrl!);
         await admin.submit('/admin/login', '/admin/login', { password: password! });
         const { cookie } = admin;
-        let seats: unknown;
-        for (let i = 0; i < 50 && seats !== 4; i++) {
-          await new Promise((resolve) => setTimeout(resolve, 100));
-          seats = (
+        const seatsNow = async () =>
+          (
             (await (await fetch(`${pubUrl}/api/admin/subscriptions/${String(bought.subscriptionId)}`, { headers: { cookie } })).json()) as {
               subscription: Body;
             }
           ).subscription.quantity;
-        }
-        assert.equal(seats, 4, 'the customer change reached the console');
+        await until(async () => ((await seatsNow()) === 4 ? true : undefined), 'the customer change to reach the console', 5000);
         const output = dev.output();
         assert.ok(output.includes('"level":20'), 'debug logging was on');
         assert.equal(output.split(password!).length - 1, 1, 'the generated admin password is printed once, at start, and never logged');

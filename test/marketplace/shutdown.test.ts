@@ -77,8 +77,17 @@ for (const dialect of await testDialects()) {
       try {
         const { app, call } = await start(location);
         assert.equal((await call('PUT', '/simulator/chaos', { seed: 1, api: { rate: 1, kinds: ['hang'], hangMs: 60_000 } })).status, 200);
+        // Known to be held once chaos has drawn its fault for it.
+        const { chaos } = app.marketplace;
+        const draw = chaos.api.bind(chaos);
+        const drawn = new Promise<void>((resolve) => {
+          chaos.api = () => {
+            resolve();
+            return draw();
+          };
+        });
         const held = call('GET', '/api/saas/subscriptions?api-version=2018-08-31');
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await drawn;
         const started = performance.now();
         const [answer] = await Promise.all([held, app.close()]);
         const took = performance.now() - started;

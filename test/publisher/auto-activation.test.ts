@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { LocalSubscription } from '@saas-fulfillment/publisher';
 import { testDialects } from '../helpers/databases.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { until } from '../helpers/wait.js';
 
 const EVENT_SECRET = `whsec_${Buffer.from('auto-activation-test-secret-0123').toString('base64')}`;
 
@@ -50,15 +51,11 @@ for (const dialect of await testDialects()) {
     });
 
     const store = () => stack.publisher.publisher.store;
-    const waitFor = async <T>(probe: () => Promise<T | undefined>, what: string): Promise<T> => {
-      for (let i = 0; i < 100; i++) {
+    const waitFor = <T>(probe: () => Promise<T | undefined>, what: string): Promise<T> =>
+      until(async () => {
         await stack.settle();
-        const value = await probe();
-        if (value !== undefined) return value;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      throw new Error(`timed out waiting for ${what}`);
-    };
+        return probe();
+      }, what);
 
     it('provisions and records it as active from the Subscribe webhook alone, with no landing visit', async () => {
       const bought = await stack.mp.purchase({ planId: 'instant', quantity: undefined, name: 'Tailspin' });

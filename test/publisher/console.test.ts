@@ -61,11 +61,10 @@ describe('admin console, health and events', () => {
     const confirmed = await buyer.post('/landing/activate', hiddenFields(landing.text, '/landing/activate'));
     const status = `${stack.publisherUrl}${confirmed.location}`;
     // The status page refreshes itself; under load the failure may show a moment after the redirect.
-    let result = '';
-    for (let i = 0; i < 50 && !/could not set up/.test(result); i++) {
-      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 100));
-      result = await (await fetch(status)).text();
-    }
+    const result = await until(async () => {
+      const text = await (await fetch(status)).text();
+      return /could not set up/.test(text) ? text : undefined;
+    }, 'the status page to show the failure');
     assert.match(result, /could not set up your account yet/);
     assert.equal(
       ((await stack.mp.api('GET', `/saas/subscriptions/${bought.subscriptionId}`)).body as Body).saasSubscriptionStatus,
@@ -157,11 +156,11 @@ describe('admin console, health and events', () => {
     );
 
     await stack.mp.http('POST', '/simulator/clock', { body: { advanceBy: 'PT61S' } });
-    for (let i = 0; i < 40 && /id="pending"/.test(await page()); i++) {
+    const after = await until(async () => {
       await stack.settle();
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    const after = await page();
+      const text = await page();
+      return /id="pending"/.test(text) ? undefined : text;
+    }, 'the plan change to complete');
     assert.doesNotMatch(after, /id="pending"/);
     assert.match(after, /<strong id="plan-name">Enterprise<\/strong>/);
     assert.match(after, /<dd id="seats">10<\/dd>/, "the seats moved into the new plan's limits");
@@ -189,11 +188,14 @@ describe('two publishers on one PostgreSQL database', { skip: dialects.includes(
       for (const id of ids) await stack.mp.http('POST', `/simulator/subscriptions/${id}/actions`, { body: { action: 'Suspend' } });
       await stack.mp.app.marketplace.worker.drain();
       const store = stack.publisher.publisher.store;
-      for (let i = 0; i < 100; i++) {
-        const states = await Promise.all(ids.map((id) => store.getSubscription(id)));
-        if (states.every((s) => s?.status === 'Suspended')) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await until(
+        async () => {
+          const states = await Promise.all(ids.map((id) => store.getSubscription(id)));
+          return states.every((s) => s?.status === 'Suspended') ? true : undefined;
+        },
+        'every subscription suspended',
+        10_000,
+      );
       for (const id of ids) assert.equal((await store.getSubscription(id))?.status, 'Suspended');
       const jobs = await store.jobs.list({ limit: 500 });
       const webhookJobs = jobs.filter((j) => j.kind === 'webhook');

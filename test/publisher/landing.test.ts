@@ -88,11 +88,10 @@ describe('landing and status pages', () => {
     assert.match(waiting, /<meta http-equiv="refresh" content="2">/);
     release();
     gate = Promise.resolve();
-    let page = '';
-    for (let i = 0; i < 50 && !/is active/.test(page); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      page = await (await fetch(status)).text();
-    }
+    const page = await until(async () => {
+      const text = await (await fetch(status)).text();
+      return /is active/.test(text) ? text : undefined;
+    }, 'the status page to say it is active');
     assert.match(page, /Your subscription is active/);
     assert.match(page, /Enterprise plan with 12 seats/);
     assert.equal((await stack.publisher.publisher.store.getSubscription(bought.subscriptionId))?.status, 'Subscribed');

@@ -7,7 +7,7 @@ import { createServer, healthProbes } from '@saas-fulfillment/web';
 describe('health probes', () => {
   it('are ready while the database answers, and answer 503 naming it when it does not', async () => {
     let databaseUp = true;
-    const app = createServer({ logger: false });
+    const app = createServer({ logger: false, bodyLimit: 1024 });
     healthProbes(app, { ping: async () => (databaseUp ? undefined : Promise.reject(new Error('connection refused'))) });
     try {
       assert.deepEqual((await app.inject('/readyz')).json(), { status: 'ready' });
