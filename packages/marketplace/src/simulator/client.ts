@@ -1,5 +1,9 @@
 // A typed client of the emulator's simulator control API (what the customer and time do): what the
-// `trigger`, `clock` and `webhooks` commands speak, and what a publisher's own test suite can use.
+// `trigger`, `clock` and `webhooks` commands speak, and what a publisher's own test suite can use. It
+// speaks through node:http rather than fetch: a command's first fetch spends about 100 ms setting up
+// undici, more than the rest of the command together.
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { ApiError } from '@saas-fulfillment/contract/errors';
 import type { ErrorBody } from '@saas-fulfillment/contract';
 import type { ClockAdvance, CustomerActionRequest, DeliveryView, Purchase, PurchaseRequest } from '../model/simulator.js';
@@ -16,10 +20,7 @@ export class EmulatorUnreachable extends Error {
 export class SimulatorClient {
   readonly baseUrl: string;
 
-  constructor(
-    baseUrl = 'http://127.0.0.1:4010',
-    private readonly fetcher: typeof fetch = globalThis.fetch,
-  ) {
+  constructor(baseUrl = 'http://127.0.0.1:4010') {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 
@@ -74,30 +75,41 @@ export class SimulatorClient {
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let response: Response;
+    let response: { status: number; text: string };
     try {
-      response = await this.fetcher(this.baseUrl + path, {
-        method,
-        ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(30_000),
-      });
+      response = await send(method, this.baseUrl + path, body === undefined ? undefined : JSON.stringify(body));
     } catch (error) {
-      const code = (error as { cause?: { code?: string } }).cause?.code;
+      const code = (error as { code?: string }).code;
       throw new EmulatorUnreachable(
         `cannot reach the marketplace emulator at ${this.baseUrl}${code ? ` (${code})` : ''}: is it running? Start it with 'saas-fulfillment marketplace' or 'npm start'`,
       );
     }
-    const text = await response.text();
     let json: unknown;
     try {
-      json = text ? JSON.parse(text) : undefined;
+      json = response.text ? JSON.parse(response.text) : undefined;
     } catch {
       throw new EmulatorUnreachable(`${this.baseUrl} answered HTTP ${response.status} with something other than JSON: is it the marketplace emulator?`);
     }
-    if (!response.ok) {
+    if (response.status >= 400) {
       const error = (json ?? {}) as Partial<ErrorBody>;
       throw new ApiError(response.status, error.code ?? 'Error', error.message ?? `HTTP ${response.status}`, error.target);
     }
     return json as T;
   }
+}
+
+/** One request with an optional JSON body; its status and body as text (30 s at most). */
+function send(method: string, url: string, json: string | undefined): Promise<{ status: number; text: string }> {
+  const request = url.startsWith('https:') ? httpsRequest : httpRequest;
+  const headers = json === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) };
+  return new Promise((resolve, reject) => {
+    const outgoing = request(url, { method, headers, signal: AbortSignal.timeout(30_000) }, (incoming) => {
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      incoming.on('error', reject);
+    });
+    outgoing.on('error', reject);
+    outgoing.end(json);
+  });
 }
