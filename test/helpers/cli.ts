@@ -30,8 +30,9 @@ export interface CliProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function startCli(args: string[], env: Record<string, string> = {}, cwd = root): CliProcess {
-  const child = spawn(process.execPath, [MAIN, ...args], { cwd, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts the command (by default the repository's build; `entry`, the file of an installed one) in the background. */
+export function startCli(args: string[], env: Record<string, string> = {}, cwd = root, entry = MAIN): CliProcess {
+  const child = spawn(process.execPath, [entry, ...args], { cwd, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
