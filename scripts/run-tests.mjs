@@ -48,7 +48,9 @@ const slowest = slowestAt >= 0 ? Number(args[slowestAt + 1]) : 0;
 const filters = args.filter((arg, i) => !arg.startsWith('--') && i !== slowestAt + 1);
 const needsBuild = (file) => file.endsWith('.process.test.ts') || file.endsWith('.browser.test.ts');
 
+// Container tests need an image built first: `npm run test:containers` runs them.
 const files = findTests('test')
+  .filter((file) => !file.endsWith('.container.test.ts'))
   .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)))
   .filter((file) => !unit || !needsBuild(file))
   .sort();

@@ -22,8 +22,8 @@ const EMULATOR: Options = {
 const PUBLISHER: Options = { 'marketplace-url': { type: 'string' }, hooks: { type: 'string' } };
 
 const COMMON_HELP = `  --port <n>               port to listen on (0 picks a free one)
-  --host <addr>            address to bind (default 127.0.0.1)
-  --data-dir <dir>         folder of the SQLite files (default ./data); DATABASE_URL=postgres://... selects PostgreSQL
+  --host <addr>            address to bind (default 127.0.0.1; env HOST)
+  --data-dir <dir>         folder of the SQLite files (default ./data; env DATA_DIR); DATABASE_URL=postgres://... selects PostgreSQL
   --public-url <url>       origin the app is reached at, if not the address it binds
   --log-level <level>      fatal, error, warn, info, debug, trace or silent (default info; env LOG_LEVEL)
 `;

@@ -15,8 +15,8 @@ export const DEFAULTS = {
 
 /** What every server command reads alike. */
 export const SERVER_SETTINGS = {
-  host: { flag: 'host', ...text(DEFAULTS.host) },
-  dataDir: { flag: 'data-dir', ...text(DEFAULTS.dataDir) },
+  host: { flag: 'host', env: 'HOST', ...text(DEFAULTS.host) },
+  dataDir: { flag: 'data-dir', env: 'DATA_DIR', ...text(DEFAULTS.dataDir) },
   databaseUrl,
   logLevel,
 };
