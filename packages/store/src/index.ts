@@ -4,3 +4,4 @@ export * from './repository.js';
 export * from './group-commit.js';
 export * from './coalesce.js';
 export * from './polling-loop.js';
+export * from './backup.js';

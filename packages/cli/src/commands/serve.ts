@@ -54,14 +54,17 @@ async function serve<T extends { close(): Promise<readonly string[]> }>(starting
 export const marketplaceCommand: Command = {
   name: 'marketplace',
   usage: `Usage: saas-fulfillment marketplace [options]
+       saas-fulfillment marketplace backup <file> [--data-dir <dir>]
 
 Runs the emulator: Microsoft's fulfillment API under /api, the Entra stand-in, the purchase simulator
-pages, the control API under /simulator, and its own landing page and webhook inbox.
+pages, the control API under /simulator, and its own landing page and webhook inbox. 'backup <file>'
+copies its SQLite store consistently while it runs.
 
 ${COMMON_HELP}${EMULATOR_HELP}  --in-memory              keep everything in memory: no files, nothing survives (test suites)
 `,
   options: { ...COMMON, ...EMULATOR, 'in-memory': { type: 'boolean' } },
   async run(flags, positionals) {
+    if (positionals[0] === 'backup') return (await import('./backup.js')).backupStore('marketplace', flags, positionals.slice(1));
     noPositionals('marketplace', positionals);
     const { marketplaceConfig } = await import('../settings/marketplace.js');
     const config = marketplaceConfig(flags, process.env);
@@ -73,9 +76,11 @@ ${COMMON_HELP}${EMULATOR_HELP}  --in-memory              keep everything in memo
 export const publisherCommand: Command = {
   name: 'publisher',
   usage: `Usage: saas-fulfillment publisher [options]
+       saas-fulfillment publisher backup <file> [--data-dir <dir>]
 
 Runs the vendor's fulfillment service: landing page, webhook, admin console, entitlement API. Against
-Microsoft by default; --marketplace-url points it at an emulator.
+Microsoft by default; --marketplace-url points it at an emulator. 'backup <file>' copies its SQLite
+store consistently while it runs (PostgreSQL: use pg_dump).
 
 ${COMMON_HELP}  --marketplace-url <url>  use an emulator at this origin (credentials default to its dev app)
   --hooks <module>         JS module exporting provision / decide / restore (env HOOKS_MODULE)
@@ -83,6 +88,7 @@ ${COMMON_HELP}  --marketplace-url <url>  use an emulator at this origin (credent
 ${PUBLISHER_ENV}`,
   options: { ...COMMON, ...PUBLISHER },
   async run(flags, positionals) {
+    if (positionals[0] === 'backup') return (await import('./backup.js')).backupStore('publisher', flags, positionals.slice(1));
     noPositionals('publisher', positionals);
     const { publisherConfig } = await import('../settings/publisher.js');
     const config = publisherConfig(flags, process.env, 'publisher');

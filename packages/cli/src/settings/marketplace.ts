@@ -4,22 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describeErrors, validate } from '@saas-fulfillment/contract';
 import { Catalog, CatalogError, ChaosSettings, DEMO_CATALOG } from '@saas-fulfillment/marketplace';
-import { ConfigError, databaseUrl, logLevel, port, readSettings, switchedOn, text, url, type Env, type Flags } from './read.js';
-
-export const DEFAULTS = {
-  host: '127.0.0.1',
-  marketplacePort: 4010,
-  publisherPort: 3000,
-  dataDir: 'data',
-} as const;
-
-/** What every server command reads alike. */
-export const SERVER_SETTINGS = {
-  host: { flag: 'host', env: 'HOST', ...text(DEFAULTS.host) },
-  dataDir: { flag: 'data-dir', env: 'DATA_DIR', ...text(DEFAULTS.dataDir) },
-  databaseUrl,
-  logLevel,
-};
+import { ConfigError, port, readSettings, switchedOn, text, url, type Env, type Flags } from './read.js';
+import { DEFAULTS, SERVER_SETTINGS } from './server.js';
 
 const MARKETPLACE_SETTINGS = {
   ...SERVER_SETTINGS,

@@ -8,7 +8,7 @@ import type { Branding } from '@saas-fulfillment/publisher';
 import { brandingFrom } from './branding.js';
 import { appIdentity, credentialFrom, eventsFrom, provisioningFrom, secretFrom, tenantApiKeys, type Credential } from './credentials.js';
 import type { DevSecrets } from './dev-secrets.js';
-import { DEFAULTS, SERVER_SETTINGS } from './marketplace.js';
+import { DEFAULTS, SERVER_SETTINGS } from './server.js';
 import { boolean, ConfigError, port, readSettings, text, url, type Env, type Flags, type Setting } from './read.js';
 
 /** An ISO 8601 duration without months or years, within bounds; `rule` says what is allowed. */
