@@ -14,7 +14,7 @@ const DESIGNED: Record<string, string[]> = {
   web: ['contract'],
   marketplace: ['contract', 'store', 'web'],
   publisher: ['client', 'contract', 'store', 'web'],
-  cli: ['client', 'contract', 'marketplace', 'publisher', 'web'],
+  cli: ['client', 'contract', 'marketplace', 'publisher', 'store', 'web'],
 };
 
 const ours = (name: string) => /^@saas-fulfillment\/([a-z-]+)/.exec(name)?.[1];
