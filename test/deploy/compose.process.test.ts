@@ -44,7 +44,7 @@ describe('the compose files', () => {
 
   it('connect the services by name: the publisher to PostgreSQL, the emulator and the publisher to each other', () => {
     const postgres = production.services.postgres!.environment!;
-    const database = new URL(production.services.publisher!.environment!.DATABASE_URL!.replace('${POSTGRES_PASSWORD}', 'secret'));
+    const database = new URL(production.services.publisher!.environment!.DATABASE_URL!.replace(/\$\{POSTGRES_PASSWORD\}/, 'secret'));
     assert.deepEqual([database.hostname, database.username, database.pathname], ['postgres', postgres.POSTGRES_USER, `/${postgres.POSTGRES_DB}`]);
     const marketplace = development.services.marketplace!;
     const publisher = development.services.publisher!;
