@@ -115,8 +115,14 @@ export function redactUrl(url: string): string {
   }
 }
 
-/** Runs the part's migrations in order, each once; throws with the failing migration's name. */
+/**
+ * Runs the part's migrations in order, each once; throws with the failing migration's name. Migrations
+ * are forward-only: a database that has run a migration this code does not know was written by a newer
+ * version, and is refused rather than used with a schema this code was not written for.
+ */
 export async function migrate<Tables>(database: Database<Tables>, migrations: Record<string, Migration>, tableName: string): Promise<void> {
+  const unknown = (await executedMigrations(database, `${tableName}_migration`)).filter((name) => !(name in migrations));
+  if (unknown.length > 0) throw new NewerSchemaError(unknown, Object.keys(migrations).sort().at(-1) ?? 'none');
   const migrator = new Migrator({
     db: database.db,
     // Kysely looks for its bookkeeping tables by name; in a shared database only our schema's count.
@@ -129,6 +135,29 @@ export async function migrate<Tables>(database: Database<Tables>, migrations: Re
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** The database was migrated by a newer version than this one. */
+export class NewerSchemaError extends Error {
+  override readonly name = 'NewerSchemaError';
+  constructor(unknown: string[], latestKnown: string) {
+    super(
+      `the database was written by a newer version of saas-fulfillment (it has run migration ${unknown.join(', ')}; this version knows up to ${latestKnown}): ` +
+        'run that version or a later one, or restore the backup taken before the upgrade',
+    );
+  }
+}
+
+/** The names of the migrations the database has run (none when it has never been migrated). */
+async function executedMigrations<Tables>(database: Database<Tables>, table: string): Promise<string[]> {
+  const qualified = database.schema ? `${database.schema}.${table}` : table;
+  try {
+    const { rows } = await sql<{ name: string }>`select name from ${sql.table(qualified)}`.execute(database.db);
+    return rows.map((row) => row.name);
+  } catch (error) {
+    if (/no such table|does not exist/.test(String(error))) return [];
+    throw error;
   }
 }
 
