@@ -155,7 +155,7 @@ describe('command line basics', () => {
   it('says it cannot reach an emulator that is not running', () => {
     const r = runCli(['webhooks', '--marketplace-url', 'http://127.0.0.1:9']);
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /cannot reach the marketplace emulator at http:\/\/127\.0\.0\.1:9: is it running\?/);
+    assert.match(r.stderr, /cannot reach the marketplace emulator at http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\): is it running\?/);
   });
 
   it('says when the URL answers but is not an emulator', async () => {
