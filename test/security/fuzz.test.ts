@@ -51,6 +51,12 @@ const FIELD_NAMES = [
   'landingPageUrl',
   'answer',
   'login_email',
+  'day',
+  'timestamp',
+  'dimension',
+  'usageStartDate',
+  'usageEndDate',
+  'effectiveStartTime',
 ];
 const odd = fc.constantFrom(
   '',
@@ -72,6 +78,24 @@ const odd = fc.constantFrom(
   '😀',
 );
 
+/** Dates and times that look valid and name no instant: a leap second, month 13, day 0, February 30th, 24:00, year 0000, offsets out of range. */
+const impossibleDates = fc.constantFrom(
+  '2026-12-04T23:59:60Z',
+  '2026-13-01',
+  '2026-13-01T00:00:00Z',
+  '2026-01-00T00:00:00Z',
+  '2026-02-30',
+  '2026-02-30T10:00:00Z',
+  '2026-01-01T24:00:00Z',
+  '0000-00-00',
+  '0000-01-01T00:00:00Z',
+  '9999-99-99',
+  '9999-12-31T23:59:59Z',
+  '2026-01-01T00:00:00+24:00',
+  '2026-01-01T00:00:00-00:60',
+  '2026-12-05T10:00:00.1234567890Z',
+);
+
 interface Fuzzed {
   route: Route;
   params: string[];
@@ -87,12 +111,22 @@ interface Fuzzed {
 }
 
 function requestsFor(routes: Route[], knownIds: () => string[]): fc.Arbitrary<Fuzzed> {
-  const value = fc.oneof(odd, fc.string({ maxLength: 40 }), fc.uuid(), fc.constantFrom(...knownIds(), DEV_PUBLISHER.tenantId, 'contoso', 'pro', 'P1D'));
+  const value = fc.oneof(
+    odd,
+    impossibleDates,
+    fc.string({ maxLength: 40 }),
+    fc.uuid(),
+    fc.constantFrom(...knownIds(), DEV_PUBLISHER.tenantId, 'contoso', 'pro', 'P1D', 'api_calls'),
+  );
+  const object = fc.dictionary(
+    fc.constantFrom(...FIELD_NAMES),
+    fc.oneof(value, fc.integer(), fc.boolean(), fc.constant(null), fc.array(value, { maxLength: 2 })),
+  );
   const json = fc.oneof(
     fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
-    fc
-      .dictionary(fc.constantFrom(...FIELD_NAMES), fc.oneof(value, fc.integer(), fc.boolean(), fc.constant(null), fc.array(value, { maxLength: 2 })))
-      .map((o) => JSON.stringify(o)),
+    object.map((o) => JSON.stringify(o)),
+    // A batch (usage records, usage events) whose records are the dictionaries above.
+    fc.array(object, { minLength: 1, maxLength: 3 }).map((list) => JSON.stringify(list)),
     fc.string({ maxLength: 60 }),
   );
   const form = fc.array(fc.tuple(fc.constantFrom(...FIELD_NAMES), value), { maxLength: 6 }).map((pairs) => new URLSearchParams(pairs).toString());

@@ -7,5 +7,6 @@ export * from './lifecycle.js';
 export * from './errors.js';
 export * from './validate.js';
 export * from './clock.js';
+export * from './instant.js';
 export * from './duration.js';
 export * from './backoff.js';

@@ -1,6 +1,7 @@
 // The Fastify set-up both apps share (logging, body limits, strict validation, errors, the API headers),
 // and a close that drains in seconds whatever is in flight, as a container platform expects after SIGTERM.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { useInstantFormats } from '@saas-fulfillment/contract';
 import { sharedCompilers } from './compilers.js';
 import { allowEmptyJsonBodies, installErrorHandling } from './errors.js';
 import { apiHeaders } from './headers.js';
@@ -28,7 +29,8 @@ export function createServer(options: ServerOptions): FastifyInstance {
     ...(options.https ? { https: options.https } : {}),
     trustProxy: options.trustProxy ?? false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: options.maxParamLength ?? 100 },
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // Dates and times in every schema checked by the contract's one parser of real instants.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false }, onCreate: useInstantFormats },
     schemaController: { compilersFactory: sharedCompilers },
     // Per-request lines would drown the lines that matter (webhooks, operations, jobs).
     logController: new LogController({ disableRequestLogging: true }),

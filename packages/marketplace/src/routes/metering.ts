@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import {
+  parseInstant,
   answersOf,
   BatchUsageEvent,
   ReconStatus,
@@ -116,18 +117,18 @@ function batchItem(event: UsageEvent, outcome: UsageOutcome, requestId: string):
   };
 }
 
-const ISO_DATE = /^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+const USAGE_DATE = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2})(:\d{2}(?:\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 
-/** A query date: a day (`2020-12-03`) or an instant (`2020-12-03T15:00`, UTC unless it says otherwise). */
+/** A query date: a day (`2020-12-03`) or an instant (`2020-12-03T15:00`, UTC unless it says otherwise), a real one. */
 function parseUsageDate(text: string, field: string): string {
-  const match = ISO_DATE.exec(text);
-  const ms = match ? Date.parse(match[2] === undefined ? `${text}T00:00:00Z` : match[5] === undefined ? `${text}Z` : text) : Number.NaN;
-  if (Number.isNaN(ms)) throw E.usageDate(field);
-  return new Date(ms).toISOString();
+  const m = USAGE_DATE.exec(text);
+  const instant = m && parseInstant(m[2] === undefined ? `${m[1]}T00:00:00Z` : `${m[1]}T${m[2]}${m[3] ?? ':00'}${m[4] ?? 'Z'}`);
+  if (!instant) throw E.usageDate(field);
+  return instant.toISOString();
 }
 
 /** The end of a range: a day includes the whole day; an instant is the end itself. */
 function endOf(text: string): string {
   const start = parseUsageDate(text, 'UsageEndDate');
-  return ISO_DATE.exec(text)?.[2] === undefined ? new Date(Date.parse(start) + 86_400_000).toISOString() : start;
+  return USAGE_DATE.exec(text)?.[2] === undefined ? new Date(Date.parse(start) + 86_400_000).toISOString() : start;
 }

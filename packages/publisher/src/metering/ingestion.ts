@@ -3,7 +3,7 @@
 // every accepted one stored with its hour's total in one transaction before the answer, so what was
 // accepted is never lost; a record whose idempotency key was seen before is a duplicate, stored once.
 import { randomUUID } from 'node:crypto';
-import { usageHour, USAGE_WINDOW_MS, validate, type Clock } from '@saas-fulfillment/contract';
+import { parseInstant, usageHour, USAGE_WINDOW_MS, validate, type Clock } from '@saas-fulfillment/contract';
 import Type from 'typebox';
 import type { PlanDirectory } from '../fulfillment/plans.js';
 import type { LocalSubscription } from '../model/subscription.js';
@@ -126,7 +126,8 @@ export class UsageIngestion {
     if (!metersDimension(plan, record.dimension)) {
       return refuse(400, 'UnknownDimension', 'dimension', `Plan ${subscription.planId} does not meter '${record.dimension}'`);
     }
-    const at = Date.parse(record.timestamp);
+    const at = parseInstant(record.timestamp)?.getTime();
+    if (at === undefined) return refuse(400, 'BadArgument', 'timestamp', 'timestamp must be a real instant, such as 2026-12-05T10:00:00Z');
     if (at > now.getTime() + SKEW_MS) return refuse(400, 'TimestampInFuture', 'timestamp', 'timestamp is in the future');
     if (Date.parse(usageHour(new Date(at))) + USAGE_WINDOW_MS <= now.getTime()) {
       return refuse(400, 'TimestampTooOld', 'timestamp', 'timestamp is outside the 24-hour window in which the marketplace accepts usage');

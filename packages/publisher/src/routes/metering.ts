@@ -24,7 +24,7 @@ export const UsageQuery = Type.Object({
   notice: Type.Optional(Type.String({ maxLength: 500 })),
   error: Type.Optional(Type.String({ maxLength: 500 })),
 });
-export const DayQuery = Type.Object({ day: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })) });
+export const DayQuery = Type.Object({ day: Type.Optional(Type.String({ format: 'date', maxLength: 10 })) });
 /** The most hours one answer lists. */
 export const HOURS_SHOWN = 500;
 
