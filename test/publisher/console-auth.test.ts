@@ -226,4 +226,26 @@ describe('metrics', () => {
       await stack.close();
     }
   });
+
+  it('without METRICS_TOKEN, /metrics answers this machine only: not another address, not through a proxy', async () => {
+    const stack = await startTestStack();
+    try {
+      const read = (remoteAddress: string, headers: Record<string, string> = {}) =>
+        stack.publisher.inject({ method: 'GET', url: '/metrics', remoteAddress, headers });
+      const local = await read('127.0.0.1');
+      assert.equal(local.statusCode, 200);
+      assert.match(local.body, /saas_console_logins_total/);
+      for (const refused of [
+        await read('203.0.113.7'),
+        await read('127.0.0.1', { 'x-forwarded-for': '203.0.113.7' }),
+        await read('::1', { forwarded: 'for=203.0.113.7' }),
+      ]) {
+        assert.equal(refused.statusCode, 403);
+        assert.doesNotMatch(refused.body, /saas_/);
+        assert.match(refused.body, /METRICS_TOKEN/);
+      }
+    } finally {
+      await stack.close();
+    }
+  });
 });

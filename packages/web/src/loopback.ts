@@ -3,11 +3,19 @@
 // app is known by: a web page that rebinds its own name to 127.0.0.1 (DNS rebinding) reaches the
 // socket, but with its own name in the Host header, and is turned away.
 import { ApiError } from '@saas-fulfillment/contract';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 export function isLoopback(address: string | undefined): boolean {
   if (!address) return false;
   return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}
+
+/**
+ * Whether a request came from this machine itself, not relayed: a proxy on the same host (nginx in front
+ * of the app) connects from loopback too, but says whom it relays for.
+ */
+export function isDirectLoopback(request: FastifyRequest): boolean {
+  return isLoopback(request.socket.remoteAddress) && request.headers['x-forwarded-for'] === undefined && request.headers.forwarded === undefined;
 }
 
 export interface LocalTool {
