@@ -64,6 +64,8 @@ export async function startPublisher(
     reconcileOnStart: false,
     meteringIntervalMs: 0,
     activationWaitMs: 3000,
+    // Tests buy many subscriptions from one address; test/security/anonymous-traffic.test.ts keeps the default.
+    landingResolvesPerMinute: 1000,
     worker: { pollIntervalMs: 50, backoff: () => 100 },
     ...options.publisher,
     // A sign-in configured without an issuer uses the emulator's Entra stand-in.

@@ -41,7 +41,6 @@ function simulatorDeps(app: FastifyInstance, services: MarketplaceServices, opti
   // The Host is checked first (localTool), so the request's own origin is one of the simulator's.
   const forms: FormGuardOptions = {
     ownOrigin: (request) => `${request.protocol}://${request.host}`,
-    secretIn: 'cookie',
     secureCookies: options.https !== undefined || (options.publicUrl?.startsWith('https://') ?? false),
   };
   const advanceClock = clockAdvancer(clock, store, () => worker.drain());

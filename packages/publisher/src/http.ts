@@ -39,7 +39,9 @@ async function browserSide(pages: FastifyInstance, { services, options }: { serv
   const secureCookies = options.publicUrl?.startsWith('https://') ?? false;
   const publicOrigin = options.publicUrl && new URL(options.publicUrl).origin;
   const ownOrigin = (request: FastifyRequest) => publicOrigin || `${request.protocol}://${request.host}`;
-  const forms = { ownOrigin, secretIn: 'session', secureCookies } as const;
+  // Form tokens are bound to the signed-in session, if any: nobody's page view writes a session row.
+  const signedInAs = (request: FastifyRequest) => (request.session.get('admin') || request.session.get('user') ? request.session.sessionId : 'nobody');
+  const forms = { ownOrigin, secureCookies, bindTo: { hmacKey: sessionSecret, userInfo: signedInAs } };
   const auth = await AdminAuth.start(options.adminPassword, { secret: sessionSecret, adminUsers: options.signIn?.adminUsers ?? [], sessions: store.sessions });
   const { branding } = options;
   const today = () => clock.now().toISOString().slice(0, 10);

@@ -66,6 +66,11 @@ export interface PublisherOptions {
   trustProxy?: boolean | string | string[];
   /** "Sign in with Microsoft": required on the landing page, and/or for the listed console users. */
   signIn?: { settings: OidcSettings; landing: boolean; adminUsers: readonly string[] };
+  /**
+   * Landing tokens one client address may have resolved with Microsoft per minute (default 10); reloads
+   * and repeats of a token resolved or refused a moment ago do not count.
+   */
+  landingResolvesPerMinute?: number;
   /** How long work in flight gets to finish when the service closes (default 5 s). */
   closeGraceMs?: number;
   /** Called when the app closes, after its background work has stopped (the CLI closes the database here). */
@@ -102,7 +107,16 @@ export function createServices(options: PublisherOptions, log: FastifyBaseLogger
   const metrics = createMetrics(store, meteringClock, options.credential);
   const events = new OutboundEvents(options.events ?? { url: undefined, secret: undefined }, clock, options.fetch);
   const wake = () => jobs.wake();
-  const fulfillment = createFulfillment({ store, client: options.client, clock, hooks: options.hooks, events, log, wake });
+  const fulfillment = createFulfillment({
+    store,
+    client: options.client,
+    clock,
+    hooks: options.hooks,
+    events,
+    log,
+    wake,
+    landingResolvesPerMinute: options.landingResolvesPerMinute,
+  });
   const jobs: JobWorker = new JobWorker(
     store.jobs,
     clock,

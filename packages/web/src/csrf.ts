@@ -42,26 +42,31 @@ export function requireJsonBodies(app: FastifyInstance): void {
 
 export interface FormGuardOptions {
   ownOrigin: OwnOrigin;
-  secretIn: 'session' | 'cookie';
   secureCookies: boolean;
+  /**
+   * Tie each token to who is signed in (a session id, or a fixed word for nobody: never empty) with this key, so that a token made
+   * for another browser's session, planted by a sibling site, does not pass. The secret itself always
+   * lives in a signed, strict cookie: a page view by nobody in particular stores nothing on the server.
+   */
+  bindTo?: { hmacKey: string; userInfo: (request: FastifyRequest) => string };
 }
 
 /**
  * Guards the forms of a page scope: cross-origin posts are refused, posts need the page's token, and
- * pages get the token in each post form. `secretIn` is where the token's secret lives: the server-side
- * session when the app has one (a sibling origin cannot plant it), else a signed, strict cookie.
+ * pages get the token in each post form. The token's secret is a signed, HttpOnly, SameSite=Strict
+ * cookie (the double-submit pattern), bound to the signed-in session when `bindTo` says how.
  */
 export async function guardForms(app: FastifyInstance, options: FormGuardOptions) {
-  await app.register(
-    csrf,
-    options.secretIn === 'session'
-      ? { sessionPlugin: '@fastify/session' }
-      : { sessionPlugin: '@fastify/cookie', cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', path: '/', secure: options.secureCookies } },
-  );
+  const { bindTo } = options;
+  await app.register(csrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', path: '/', secure: options.secureCookies },
+    ...(bindTo ? { getUserInfo: bindTo.userInfo, csrfOpts: { hmacKey: bindTo.hmacKey } } : {}),
+  });
   refuseCrossOrigin(app, options.ownOrigin);
   app.addHook('preValidation', (request, reply, done) => (STATE_CHANGING.has(request.method) ? app.csrfProtection(request, reply, done) : done()));
   app.addHook('preHandler', async (request: WithToken, reply) => {
-    if (request.method === 'GET') request[TOKEN] = reply.generateCsrf();
+    if (request.method === 'GET') request[TOKEN] = reply.generateCsrf(bindTo ? { userInfo: bindTo.userInfo(request) } : undefined);
   });
   app.addHook('onSend', async (request: WithToken, reply, payload) => {
     const token = request[TOKEN];

@@ -7,20 +7,29 @@ import { GiveUp } from '../model/jobs.js';
 import type { LocalSubscription } from '../model/subscription.js';
 import { FulfillmentPart, type FulfillmentDeps } from './context.js';
 import type { Projection } from './projection.js';
+import { LandingResolutions } from './resolutions.js';
 import { PublisherErrors as E } from '../errors.js';
 
 export class Activation extends FulfillmentPart {
+  private readonly resolutions: LandingResolutions;
+
   constructor(
     deps: FulfillmentDeps,
     private readonly projection: Projection,
   ) {
     super(deps);
+    this.resolutions = new LandingResolutions(
+      async (token) => this.projection.applySnapshot((await deps.client.resolve(token)).subscription, { cause: 'landing page', kind: 'change' }),
+      (id) => this.store.getSubscription(id),
+      deps.clock,
+      deps.landingResolvesPerMinute === undefined ? {} : { callsPerAddressPerMinute: deps.landingResolvesPerMinute },
+    );
   }
 
   /** Resolves a landing token server-side and records what it names. */
-  async resolveLanding(token: string): Promise<LocalSubscription> {
-    const resolved = await this.deps.client.resolve(token);
-    return this.projection.applySnapshot(resolved.subscription, { cause: 'landing page', kind: 'change' });
+  /** The subscription a landing token names, asked of Microsoft once per short while (LandingResolutions). */
+  resolveLanding(token: string, address: string): Promise<LocalSubscription> {
+    return this.resolutions.resolve(token, address);
   }
 
   /** Queues provisioning and activation (durably); the landing page then waits briefly for the outcome. */

@@ -16,6 +16,8 @@ export interface FulfillmentDeps {
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   /** Called after work is queued, so the worker runs it now rather than at its next poll. */
   wake: () => void;
+  /** Landing tokens each client address may have resolved with Microsoft per minute (default 10). */
+  landingResolvesPerMinute?: number | undefined;
 }
 
 /** An operation as the marketplace reports it, before we record what we made of it. */

@@ -12,6 +12,7 @@ import Type from 'typebox';
 import type { Branding } from '../model/branding.js';
 import type { PlanDirectory } from '../fulfillment/plans.js';
 import type { PublisherFulfillment } from '../fulfillment/index.js';
+import { TooManyResolves } from '../fulfillment/resolutions.js';
 import type { PublisherStore } from '../store/repository.js';
 import type { LocalSubscription } from '../model/subscription.js';
 import { inProgress, NEXT_STEPS, problem, purchasePage, statusPage } from './views/landing.js';
@@ -61,8 +62,18 @@ export async function landingRoutes(instance: FastifyInstance, deps: LandingDeps
     if (!token) return show(reply, 'Link not valid', problem('This link has no purchase token.', NEXT_STEPS), { status: 400 });
     let subscription: LocalSubscription;
     try {
-      subscription = await deps.fulfillment.activation.resolveLanding(token);
+      subscription = await deps.fulfillment.activation.resolveLanding(token, request.ip);
     } catch (error) {
+      if (error instanceof TooManyResolves)
+        return show(
+          reply.header('retry-after', String(error.retryAfterSeconds)),
+          'Please wait a minute',
+          problem(
+            'Please wait a minute',
+            'Many purchase links were opened from your network in the last minute. Reload this page in a minute to see your purchase.',
+          ),
+          { status: 429 },
+        );
       if (error instanceof MarketplaceError && error.status === 400)
         return show(reply, 'Link expired', problem('This link has expired or is not valid.', NEXT_STEPS), { status: 400 });
       if (error instanceof MarketplaceError) {
