@@ -7,3 +7,4 @@ export { timeOrderedId } from './store/jobs.js';
 export type { PublisherTables } from './store/schema.js';
 export type { NewUsageRecord } from './store/usage.js';
 export { JobWorker } from './worker.js';
+export { addressKey } from './auth/brake.js';

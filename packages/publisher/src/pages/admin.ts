@@ -61,10 +61,14 @@ export async function adminPages(instance: FastifyInstance, deps: AdminPageDeps)
     const verdict = await brake(request);
     if (!verdict.admitted) {
       deps.metrics.logins.inc({ result: 'braked' });
-      request.log.warn({ ip: request.ip, by: verdict.by }, 'console sign-in braked: too many attempts');
-      const error = `Too many sign-in attempts${verdict.by === 'address' ? ' from this address' : ''}: try again in ${verdict.retryAfterSeconds} seconds.`;
+      request.log.warn({ ip: request.ip }, 'console sign-in braked: too many attempts from this address');
       reply.header('retry-after', String(verdict.retryAfterSeconds));
+      const error = `Too many sign-in attempts from this address: try again in ${verdict.retryAfterSeconds} seconds.`;
       return show(reply, { title: 'Sign in', error, signedIn: false }, loginPage(next, auth.microsoftSignIn), 429);
+    }
+    if (verdict.slowed) {
+      deps.metrics.logins.inc({ result: 'slowed' });
+      request.log.warn({ ip: request.ip }, 'console sign-in slowed: many attempts on the account from several addresses');
     }
     if (!(await auth.passwordMatches(request.body.password))) {
       deps.metrics.logins.inc({ result: 'refused' });
