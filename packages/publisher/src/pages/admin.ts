@@ -35,6 +35,8 @@ const ChangeForm = Type.Object({
   cancel: Type.Optional(Type.Literal('yes')),
 });
 
+type Show = (reply: FastifyReply, frame: FrameOptions & { signedIn?: boolean }, body: SafeHtml, status?: number) => FastifyReply;
+
 /** Only console pages are followed after signing in. */
 const consolePath = (next: string | undefined) => localPath(next, '/admin', '/admin');
 
@@ -43,7 +45,6 @@ export async function adminPages(instance: FastifyInstance, deps: AdminPageDeps)
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   requireAdmin(instance, auth);
   await guardForms(instance, deps.forms);
-  const brake = await createLoginBrake(instance);
   const planName = (offerId: string, planId: string) => deps.plans.nameOf(offerId, planId);
   const show = (reply: FastifyReply, frame: FrameOptions & { signedIn?: boolean }, body: SafeHtml, status = 200) =>
     reply
@@ -52,34 +53,7 @@ export async function adminPages(instance: FastifyInstance, deps: AdminPageDeps)
       .header('cache-control', 'no-store')
       .send(consolePage(deps.productName, frame, body));
 
-  app.get('/admin/login', { schema: { querystring: ConsoleQuery } }, async (request, reply) =>
-    show(reply, { title: 'Sign in', error: request.query.error, signedIn: false }, loginPage(consolePath(request.query.next), auth.microsoftSignIn)),
-  );
-
-  app.post('/admin/login', { schema: { body: LoginForm } }, async (request, reply) => {
-    const next = consolePath(request.body.next);
-    const verdict = await brake(request);
-    if (!verdict.admitted) {
-      deps.metrics.logins.inc({ result: 'braked' });
-      request.log.warn({ ip: request.ip }, 'console sign-in braked: too many attempts from this address');
-      reply.header('retry-after', String(verdict.retryAfterSeconds));
-      const error = `Too many sign-in attempts from this address: try again in ${verdict.retryAfterSeconds} seconds.`;
-      return show(reply, { title: 'Sign in', error, signedIn: false }, loginPage(next, auth.microsoftSignIn), 429);
-    }
-    if (verdict.slowed) {
-      deps.metrics.logins.inc({ result: 'slowed' });
-      request.log.warn({ ip: request.ip }, 'console sign-in slowed: many attempts on the account from several addresses');
-    }
-    if (!(await auth.passwordMatches(request.body.password))) {
-      deps.metrics.logins.inc({ result: 'refused' });
-      request.log.warn({ ip: request.ip }, 'console sign-in refused: wrong password');
-      return reply.redirect(withQuery('/admin/login', { error: 'Wrong password.', next }), 303);
-    }
-    const admin = await auth.signIn(request, { via: 'password' });
-    deps.metrics.logins.inc({ result: 'accepted' });
-    request.log.info({ ip: request.ip, admin }, 'console sign-in');
-    return reply.redirect(next, 303);
-  });
+  await passwordSignIn(instance, deps, show);
 
   app.post('/admin/logout', async (request, reply) => {
     await auth.signOut(request);
@@ -134,4 +108,39 @@ export async function adminPages(instance: FastifyInstance, deps: AdminPageDeps)
   app.get('/admin/drift', { schema: { querystring: ConsoleQuery } }, async (request, reply) =>
     show(reply, { title: 'Drift repairs', ...request.query }, driftPage(await console.driftRepairs())),
   );
+}
+
+/** The password sign-in form and its post, behind the brake on guessing. */
+async function passwordSignIn(instance: FastifyInstance, deps: AdminPageDeps, show: Show): Promise<void> {
+  const { auth } = deps;
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+  const brake = await createLoginBrake(instance);
+  app.get('/admin/login', { schema: { querystring: ConsoleQuery } }, async (request, reply) =>
+    show(reply, { title: 'Sign in', error: request.query.error, signedIn: false }, loginPage(consolePath(request.query.next), auth.microsoftSignIn)),
+  );
+
+  app.post('/admin/login', { schema: { body: LoginForm } }, async (request, reply) => {
+    const next = consolePath(request.body.next);
+    const verdict = await brake(request);
+    if (!verdict.admitted) {
+      deps.metrics.logins.inc({ result: 'braked' });
+      request.log.warn({ ip: request.ip }, 'console sign-in braked: too many attempts from this address');
+      reply.header('retry-after', String(verdict.retryAfterSeconds));
+      const error = `Too many sign-in attempts from this address: try again in ${verdict.retryAfterSeconds} seconds.`;
+      return show(reply, { title: 'Sign in', error, signedIn: false }, loginPage(next, auth.microsoftSignIn), 429);
+    }
+    if (verdict.slowed) {
+      deps.metrics.logins.inc({ result: 'slowed' });
+      request.log.warn({ ip: request.ip }, 'console sign-in slowed: many attempts on the account from several addresses');
+    }
+    if (!(await auth.passwordMatches(request.body.password))) {
+      deps.metrics.logins.inc({ result: 'refused' });
+      request.log.warn({ ip: request.ip }, 'console sign-in refused: wrong password');
+      return reply.redirect(withQuery('/admin/login', { error: 'Wrong password.', next }), 303);
+    }
+    const admin = await auth.signIn(request, { via: 'password' });
+    deps.metrics.logins.inc({ result: 'accepted' });
+    request.log.info({ ip: request.ip, admin }, 'console sign-in');
+    return reply.redirect(next, 303);
+  });
 }
