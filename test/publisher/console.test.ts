@@ -173,6 +173,8 @@ describe('admin console, health and events', () => {
     const metrics = await (await fetch(`${stack.publisherUrl}/metrics`)).text();
     assert.match(metrics, /saas_webhooks_total\{action="Suspend",result="accepted"\} \d+/);
     assert.match(metrics, /saas_subscriptions\{status="Subscribed"\} \d+/);
+    assert.match(metrics, /saas_credential_ok 1/);
+    assert.doesNotMatch(metrics, /saas_credential_certificate_expiry_seconds/, 'no certificate, no expiry gauge (it would read 0 and alert)');
   });
 });
 

@@ -65,4 +65,20 @@ describe('webhook verifier', () => {
     const tampered = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`;
     await assert.rejects(t.verifier.verify(`Bearer ${tampered}`), /signature invalid/);
   });
+
+  it('takes TENANT_ID written in upper case: Entra writes it in lower case, in the issuer and in tid', async () => {
+    const tenantId = 'abcdef12-3456-4789-8abc-def123456789';
+    const { privateKey, publicKey } = await generateKeyPair('RS256');
+    const keys = createLocalJWKSet({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256' }] });
+    const now = new Date('2026-12-01T10:00:00Z');
+    const verifier = createWebhookVerifier({ authority, tenantId: tenantId.toUpperCase(), clientId: DEV_PUBLISHER.clientId, now: () => now }, keys);
+    const token = await new SignJWT({ tid: tenantId, azp: MARKETPLACE_RESOURCE_ID })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setIssuer(`${authority}/${tenantId}/v2.0`)
+      .setAudience(DEV_PUBLISHER.clientId)
+      .setIssuedAt(Math.floor(now.getTime() / 1000))
+      .setExpirationTime(Math.floor(now.getTime() / 1000) + 3600)
+      .sign(privateKey);
+    assert.equal((await verifier.verify(`Bearer ${token}`)).tid, tenantId);
+  });
 });

@@ -14,3 +14,9 @@ export const TERM_UNITS = ['P1M', 'P1Y', 'P2Y', 'P3Y', 'P4Y', 'P5Y'] as const;
 export const OPERATION_ACTIONS = ['Unsubscribe', 'ChangePlan', 'ChangeQuantity', 'Suspend', 'Reinstate', 'Renew', 'Subscribe'] as const;
 export const OPERATION_STATUSES = ['NotStarted', 'InProgress', 'Succeeded', 'Failed', 'Conflict'] as const;
 export const CUSTOMER_OPERATIONS = ['Read', 'Update', 'Delete'] as const;
+
+/**
+ * A GUID as this project stores and compares it: lower case. Microsoft writes GUIDs in lower case, a
+ * vendor's settings or application may not; a GUID from outside goes through this before it is compared.
+ */
+export const guidKey = (guid: string): string => guid.trim().toLowerCase();

@@ -101,15 +101,17 @@ export function createMetrics(store: PublisherStore, clock: Clock, credential?: 
         this.set(credential.health().lastError ? 0 : 1);
       },
     });
-    new Gauge({
-      name: 'saas_credential_certificate_expiry_seconds',
-      help: "Seconds until the app's certificate expires (certificate credentials only): alert under 30 days (2592000)",
-      registers: [registry],
-      collect() {
-        const expiresAt = credential.health().certificateExpiresAt;
-        if (expiresAt) this.set((Date.parse(expiresAt) - clock.now().getTime()) / 1000);
-      },
-    });
+    // Only for a certificate: a gauge that is never set reads 0, which would fire its own alert.
+    if (credential.health().kind === 'certificate')
+      new Gauge({
+        name: 'saas_credential_certificate_expiry_seconds',
+        help: "Seconds until the app's certificate expires (certificate credentials only): alert under 30 days (2592000)",
+        registers: [registry],
+        collect() {
+          const expiresAt = credential.health().certificateExpiresAt;
+          if (expiresAt) this.set((Date.parse(expiresAt) - clock.now().getTime()) / 1000);
+        },
+      });
   }
   return { registry, webhooks, jobs, logins, usageRecords, usageHours };
 }

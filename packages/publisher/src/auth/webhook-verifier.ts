@@ -4,7 +4,7 @@
 // the marketplace reuses one token for many webhooks, and the signature check is most of a webhook's cost.
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { PRODUCTION_AUTHORITY } from '@saas-fulfillment/client';
-import { MARKETPLACE_RESOURCE_ID } from '@saas-fulfillment/contract';
+import { guidKey, MARKETPLACE_RESOURCE_ID } from '@saas-fulfillment/contract';
 
 export interface WebhookAuthConfig {
   /** Entra authority: production `https://login.microsoftonline.com`, or the emulator's origin. */
@@ -38,8 +38,10 @@ export function issuersFor(authority: string, tenantId: string): string[] {
 
 export function createWebhookVerifier(config: WebhookAuthConfig, keys?: JWTVerifyGetKey): WebhookVerifier {
   const base = config.authority.replace(/\/+$/, '');
-  const jwks = keys ?? createRemoteJWKSet(new URL(`${base}/${config.tenantId}/discovery/v2.0/keys`), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
-  const issuer = issuersFor(base, config.tenantId);
+  // Entra writes the tenant id in lower case, in the issuer and in tid; TENANT_ID may not be.
+  const tenantId = guidKey(config.tenantId);
+  const jwks = keys ?? createRemoteJWKSet(new URL(`${base}/${tenantId}/discovery/v2.0/keys`), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+  const issuer = issuersFor(base, tenantId);
   const tolerance = config.clockToleranceSeconds ?? 5;
   const now = config.now ?? (() => new Date());
   /** Tokens that passed every check, by their exact text, with their claims (`exp` is required). */
@@ -59,7 +61,7 @@ export function createWebhookVerifier(config: WebhookAuthConfig, keys?: JWTVerif
     } catch (error) {
       throw new WebhookAuthError(describe(error));
     }
-    if (payload.tid !== config.tenantId) throw new WebhookAuthError(`tid ${String(payload.tid)} is not our tenant`);
+    if (typeof payload.tid !== 'string' || guidKey(payload.tid) !== tenantId) throw new WebhookAuthError(`tid ${String(payload.tid)} is not our tenant`);
     const caller = payload.appid ?? payload.azp;
     if (caller !== MARKETPLACE_RESOURCE_ID) throw new WebhookAuthError(`caller ${String(caller)} is not the marketplace`);
     return payload as Record<string, unknown> & { exp: number };

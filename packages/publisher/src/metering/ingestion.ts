@@ -3,7 +3,7 @@
 // every accepted one stored with its hour's total in one transaction before the answer, so what was
 // accepted is never lost; a record whose idempotency key was seen before is a duplicate, stored once.
 import { randomUUID } from 'node:crypto';
-import { parseInstant, usageHour, USAGE_WINDOW_MS, validate, type Clock } from '@saas-fulfillment/contract';
+import { guidKey, parseInstant, usageHour, USAGE_WINDOW_MS, validate, type Clock } from '@saas-fulfillment/contract';
 import Type from 'typebox';
 import type { PlanDirectory } from '../fulfillment/plans.js';
 import type { LocalSubscription } from '../model/subscription.js';
@@ -91,7 +91,7 @@ export class UsageIngestion {
     const ids = new Set<string>();
     for (const value of input) {
       const id = (value as { subscriptionId?: unknown } | null)?.subscriptionId;
-      if (typeof id === 'string' && id.length <= 100) ids.add(id);
+      if (typeof id === 'string' && id.length <= 100) ids.add(guidKey(id));
     }
     return this.store.subscriptionsById([...ids]);
   }
@@ -107,9 +107,10 @@ export class UsageIngestion {
     if (first) {
       return refuse(400, 'BadArgument', first.field || 'record', `${first.field || 'the record'} ${first.message}`);
     }
-    const record = value as UsageRecord;
+    // The application may write the subscription's GUID in upper case: it names the same subscription.
+    const record = { ...(value as UsageRecord), subscriptionId: guidKey((value as UsageRecord).subscriptionId) };
     const subscription = subscriptions.get(record.subscriptionId);
-    if (!subscription || (reporter.kind === 'tenant' && subscription.beneficiary.tenantId !== reporter.tenantId)) {
+    if (!subscription || (reporter.kind === 'tenant' && guidKey(subscription.beneficiary.tenantId ?? '') !== guidKey(reporter.tenantId))) {
       return refuse(404, 'SubscriptionNotFound', 'subscriptionId', `No subscription ${record.subscriptionId} to report usage for`);
     }
     if (subscription.status !== 'Subscribed') {

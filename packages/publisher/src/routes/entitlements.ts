@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 
+import { guidKey } from '@saas-fulfillment/contract';
 import { answers, requireBearer } from '@saas-fulfillment/web';
 import type { PublisherStore } from '../store/repository.js';
 import { Entitlement, entitlementOf } from '../model/entitlements.js';
@@ -17,7 +18,7 @@ export async function entitlementRoutes(instance: FastifyInstance, deps: { store
   app.addHook('onRequest', requireBearer(deps.apiKey, 'the application API key'));
 
   app.get('/api/entitlements/:subscriptionId', { schema: { params: SubscriptionParams, response: answers({ 200: Entitlement }) } }, async (request) => {
-    const subscription = await deps.store.getSubscription(request.params.subscriptionId);
+    const subscription = await deps.store.getSubscription(guidKey(request.params.subscriptionId));
     if (!subscription) throw E.subscriptionNotFound(request.params.subscriptionId);
     return entitlementOf(subscription);
   });
@@ -26,7 +27,7 @@ export async function entitlementRoutes(instance: FastifyInstance, deps: { store
     '/api/entitlements',
     { schema: { querystring: TenantQuery, response: answers({ 200: Type.Object({ entitlements: Type.Array(Entitlement) }) }) } },
     async (request) => ({
-      entitlements: (await deps.store.subscriptionsByTenant(request.query.tenantId)).map(entitlementOf),
+      entitlements: (await deps.store.subscriptionsByTenant(guidKey(request.query.tenantId))).map(entitlementOf),
     }),
   );
 }

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 
 import { answers, bearerOf } from '@saas-fulfillment/web';
-import { ErrorBody } from '@saas-fulfillment/contract';
+import { ErrorBody, guidKey } from '@saas-fulfillment/contract';
 import { UsageBatchResult, UsageRecordResult } from '../model/metering.js';
 import type { Metering } from '../metering/index.js';
 import { MAX_RECORDS, type RecordOutcome, type UsageReporter } from '../metering/ingestion.js';
@@ -35,7 +35,7 @@ export async function usageRoutes(instance: FastifyInstance, deps: UsageRouteDep
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const keys = new Map<string, UsageReporter>([
     [deps.appApiKey, { kind: 'app' }],
-    ...Object.entries(deps.tenantKeys).map(([tenantId, key]): [string, UsageReporter] => [key, { kind: 'tenant', tenantId }]),
+    ...Object.entries(deps.tenantKeys).map(([tenantId, key]): [string, UsageReporter] => [key, { kind: 'tenant', tenantId: guidKey(tenantId) }]),
   ]);
 
   // 1,000 records with long idempotency keys are about 500 KB: more than the service's default body limit.
