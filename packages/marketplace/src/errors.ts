@@ -165,6 +165,7 @@ export const EntraErrors = {
       `No matching federated identity record found for presented assertion ${claim} '${value.slice(0, 200)}'.`,
     ),
   assertionExpired: () => invalidClient(700024, 'Client assertion is not within its valid time range.'),
+  assertionWithoutExpiry: () => invalidClient(50027, "JWT token is invalid or malformed: the client assertion has no 'exp' claim."),
   assertionAudience: (endpoint: string) => invalidClient(700023, `Client assertion audience claim does not match the token endpoint ${endpoint}.`),
   assertionClaim: (claim: string, expected: string | undefined) =>
     invalidClient(700021, `Client assertion ${claim} claim does not match: expected '${expected}'.`),

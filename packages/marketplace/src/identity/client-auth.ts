@@ -112,19 +112,16 @@ export class ClientAuthenticator {
     await this.verify(assertion, keys, { issuer });
   }
 
+  /** An issuer's keys, found through its OpenID metadata when first needed; a failure is remembered for a while. */
   private remoteKeysOf(issuer: string): JWTVerifyGetKey {
     let keys = this.remoteKeys.get(issuer);
     if (!keys) {
-      // The issuer's keys from its OpenID metadata, as Entra finds them; fetched when first needed.
       let resolved: Promise<JWTVerifyGetKey> | undefined;
-      const load = async () => {
-        const metadata = (await (await fetch(`${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`)).json()) as { jwks_uri?: string };
-        if (!metadata.jwks_uri) throw new Error('no jwks_uri');
-        return createRemoteJWKSet(new URL(metadata.jwks_uri));
-      };
+      let failedAt: number | undefined;
       keys = async (header, token) => {
-        resolved ??= load().catch((error: unknown) => {
-          resolved = undefined;
+        if (failedAt !== undefined && Date.now() - failedAt > METADATA_FAILURE_MS) [resolved, failedAt] = [undefined, undefined];
+        resolved ??= issuerKeys(issuer).catch((error: unknown) => {
+          failedAt = Date.now();
           throw error;
         });
         return (await resolved)(header, token);
@@ -139,18 +136,58 @@ export class ClientAuthenticator {
       await jwtVerify(assertion, key as Parameters<typeof jwtVerify>[1], {
         ...expected,
         algorithms: ['RS256', 'PS256', 'ES256'],
+        // Entra requires an expiry and, as its docs say, sets no limit on it.
+        requiredClaims: ['exp'],
         currentDate: this.clock.now(),
         clockTolerance: 300,
       });
     } catch (error) {
       if (error instanceof errors.JWTExpired) throw EntraErrors.assertionExpired();
+      if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'exp') throw EntraErrors.assertionWithoutExpiry();
+      if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf') throw EntraErrors.assertionExpired();
       if (error instanceof errors.JWTClaimValidationFailed) {
         if (error.claim === 'aud') throw EntraErrors.assertionAudience(expected.audience?.[0] ?? '');
         throw EntraErrors.assertionClaim(error.claim, expected.issuer);
       }
-      throw EntraErrors.assertionSignature((error as Error).message);
+      // Only words of ours and jose's: nothing a remote issuer sent is echoed.
+      throw EntraErrors.assertionSignature(
+        error instanceof FederatedIssuerError || error instanceof errors.JOSEError ? error.message : 'the signing key could not be found',
+      );
     }
   }
+}
+
+/** How long a federated issuer may take to answer, and how long its failure to is remembered. */
+const METADATA_TIMEOUT_MS = 5_000;
+const METADATA_FAILURE_MS = 30_000;
+
+/** A federated issuer whose metadata could not be used, in words of ours (never its own text). */
+class FederatedIssuerError extends Error {}
+
+/**
+ * The keys of a federated issuer, as Entra finds them: its OpenID metadata, whose `issuer` must be the
+ * registered issuer and whose `jwks_uri` must be on the issuer's own origin (the emulator fetches no URL
+ * a token names elsewhere), within a timeout.
+ */
+async function issuerKeys(issuer: string): Promise<JWTVerifyGetKey> {
+  const where = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+  let metadata: { issuer?: unknown; jwks_uri?: unknown };
+  try {
+    const response = await fetch(where, { signal: AbortSignal.timeout(METADATA_TIMEOUT_MS), redirect: 'error' });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    metadata = (await response.json()) as typeof metadata;
+  } catch {
+    throw new FederatedIssuerError(`the issuer's OpenID metadata could not be read from ${where}`);
+  }
+  if (metadata.issuer !== issuer) throw new FederatedIssuerError("the issuer's OpenID metadata names another issuer");
+  let jwks: URL | undefined;
+  try {
+    jwks = new URL(String(metadata.jwks_uri));
+  } catch {
+    jwks = undefined;
+  }
+  if (jwks?.origin !== new URL(issuer).origin) throw new FederatedIssuerError("the issuer's jwks_uri is not on the issuer's own origin");
+  return createRemoteJWKSet(jwks, { timeoutDuration: METADATA_TIMEOUT_MS });
 }
 
 /** A certificate's thumbprint as Entra matches it: base64url of its SHA-1 (`x5t`) or SHA-256 (`x5t#S256`) digest. */
