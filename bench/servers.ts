@@ -40,6 +40,8 @@ const seed = (i: number): SubscriptionRecord => ({
   created: now,
   lastModified: now,
   suspendedAt: undefined,
+  azureSubscriptionId: randomUUID(),
+  resourceGroup: 'rg-bench',
 });
 for (let start = 0; start < count; start += 1000) {
   await store.transaction(async (tx) => {

@@ -268,6 +268,7 @@ for (const dialect of await testDialects())
         assert.equal(r.status, 202);
         const location = r.headers.get('operation-location') ?? '';
         assert.match(location, new RegExp(`^${mp.url}/api/saas/subscriptions/${id}/operations/[0-9a-f-]{36}\\?api-version=2018-08-31$`));
+        assert.equal(r.headers.get('retry-after'), '5', 'production tells the caller when to poll');
         const operationPath = new URL(location).pathname.replace(/^\/api/, '');
         const pending = (await mp.api('GET', operationPath)).body as Body;
         assert.equal(pending.status, 'InProgress');
@@ -322,6 +323,7 @@ for (const dialect of await testDialects())
         const r = await mp.api('DELETE', `/saas/subscriptions/${id}`);
         assert.equal(r.status, 202);
         assert.ok(r.headers.get('operation-location'));
+        assert.equal(r.headers.get('retry-after'), '5');
         await settle();
         assert.equal((await getSubscription(id)).saasSubscriptionStatus, 'Unsubscribed');
       });

@@ -56,6 +56,27 @@ for (const dialect of await testDialects())
       assert.equal(body.messageTime, clock.now().toISOString());
     });
 
+    it('answers as production does: resourceUri names the SaaS resource in its Azure subscription and resource group, alone, in a duplicate and in a batch; the read-back carries azureSubscriptionId', async () => {
+      const azureSubscriptionId = 'a1b2c3d4-0000-4000-8000-00000000abcd';
+      const id = await mp.subscribe({ azureSubscriptionId, resourceGroup: 'rg-billing', name: 'Fabrikam prod' });
+      const resourceUri = `/subscriptions/${azureSubscriptionId}/resourceGroups/rg-billing/providers/Microsoft.SaaS/resources/Fabrikam%20prod`;
+      const first = await post(event(id, { effectiveStartTime: hoursAgo(5) }));
+      assert.equal((first.body as Body).resourceUri, resourceUri);
+      const again = await post(event(id, { effectiveStartTime: hoursAgo(5) }));
+      assert.equal(again.status, 409);
+      assert.equal((again.body as { additionalInfo: { acceptedMessage: Body } }).additionalInfo.acceptedMessage.resourceUri, resourceUri);
+      const batch = await mp.api('POST', '/batchUsageEvent', { body: { request: [event(id, { effectiveStartTime: hoursAgo(6) })] } });
+      assert.equal((batch.body as { result: Body[] }).result[0]?.resourceUri, resourceUri);
+      const today = clock.now().toISOString().slice(0, 10);
+      const rows = async (query: Record<string, string>) =>
+        ((await mp.api('GET', '/usageEvents', { query: { usageStartDate: hoursAgo(7).slice(0, 10), UsageEndDate: today, ...query } })).body as Body[]).filter(
+          (row) => row.usageResourceId === id,
+        );
+      assert.ok((await rows({})).every((row) => row.azureSubscriptionId === azureSubscriptionId));
+      assert.ok((await rows({ azureSubscriptionId: azureSubscriptionId.toUpperCase() })).length > 0, 'the filter finds it');
+      assert.deepEqual(await rows({ azureSubscriptionId: '00000000-0000-4000-8000-000000000000' }), []);
+    });
+
     it('answers 409 Conflict with the accepted event for a second event in the same hour, whatever its quantity', async () => {
       const id = await mp.subscribe();
       const first = (await post(event(id, { effectiveStartTime: hoursAgo(2) }))).body as Body;

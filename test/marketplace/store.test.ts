@@ -32,6 +32,8 @@ function subscription(overrides: Partial<SubscriptionRecord> = {}): Subscription
     created: '2026-01-01T00:00:00.000Z',
     lastModified: '2026-01-01T00:00:00.000Z',
     suspendedAt: undefined,
+    azureSubscriptionId: randomUUID(),
+    resourceGroup: 'rg-test',
     ...overrides,
   };
 }

@@ -6,6 +6,7 @@ import type { ChangeRequest } from '@saas-fulfillment/publisher';
 import { testDialects } from '../helpers/databases.js';
 import { APP_API_KEY, startTestStack, type TestStack } from '../helpers/stack.js';
 import { hiddenFields, WebSession } from '../helpers/web-session.js';
+import { until } from '../helpers/wait.js';
 
 type Body = Record<string, unknown>;
 
@@ -95,7 +96,13 @@ for (const dialect of await testDialects()) {
     it('ChangePlan rejected by the decision hook: PATCH Failure, the plan stays', async () => {
       const id = await buyAndActivate();
       const op = await customer(id, { action: 'ChangePlan', planId: 'basic' });
-      assert.equal(((await stack.mp.api('GET', `/saas/subscriptions/${id}/operations/${op}`)).body as Body).status, 'Failed');
+      // Under load the publisher's PATCH may be retried a moment later: wait for the operation to end.
+      const status = await until(async () => {
+        await stack.settle();
+        const seen = ((await stack.mp.api('GET', `/saas/subscriptions/${id}/operations/${op}`)).body as Body).status;
+        return seen === 'InProgress' ? undefined : seen;
+      }, 'the operation to end');
+      assert.equal(status, 'Failed');
       assert.equal((await remote(id)).planId, 'pro');
       assert.equal((await local(id))!.planId, 'pro');
       const seen = await stack.publisher.publisher.store.getOperation(op);

@@ -58,6 +58,8 @@ export class Purchases {
       sessionMode: 'None',
       created: now,
       lastModified: now,
+      azureSubscriptionId: request.azureSubscriptionId ?? randomUUID(),
+      resourceGroup: request.resourceGroup ?? 'rg-saas',
       suspendedAt: undefined,
     };
     // An auto-activated plan starts its term at once; the publisher hears of it by a Subscribe webhook.

@@ -6,13 +6,14 @@ import { usageHour, USAGE_WINDOW_MS, type GetUsageEvent, type ReconStatus, type 
 import type { PublisherConfig } from '../catalog.js';
 import type { FulfillmentContext } from '../fulfillment/context.js';
 import type { DailyUsage, UsageEventRecord } from '../model/usage.js';
+import { resourceUriOf } from '../model/wire.js';
 import type { MarketplaceStore } from '../store/repository.js';
 import type { UsageFilter } from '../store/usage.js';
 
 /** What came of one event: accepted (a new record), a duplicate (the record accepted before), or refused. */
 export type UsageOutcome =
-  | { status: 'Accepted'; record: UsageEventRecord }
-  | { status: 'Duplicate'; record: UsageEventRecord }
+  | { status: 'Accepted'; record: UsageEventRecord; resourceUri: string }
+  | { status: 'Duplicate'; record: UsageEventRecord; resourceUri: string }
   | { status: Exclude<UsageEventStatus, 'Accepted' | 'Duplicate'>; message: string; target: string };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -55,10 +56,11 @@ export class Metering {
       quantity: event.quantity,
       messageTime: now,
     };
-    if (await tx.usage.accept(record)) return { status: 'Accepted', record };
+    const { resourceUri } = refused;
+    if (await tx.usage.accept(record)) return { status: 'Accepted', record, resourceUri };
     const accepted = await tx.usage.acceptedFor(record.resourceId, record.dimension, record.hour);
     if (!accepted) throw new Error(`usage for ${record.resourceId}/${record.dimension}/${record.hour} conflicted but is not stored`);
-    return { status: 'Duplicate', record: accepted };
+    return { status: 'Duplicate', record: accepted, resourceUri };
   }
 
   /** The first rule the event breaks, or the subscription it bills. */
@@ -66,7 +68,7 @@ export class Metering {
     tx: MarketplaceStore,
     publisher: PublisherConfig,
     event: UsageEvent,
-  ): Promise<Exclude<UsageOutcome, { record: UsageEventRecord }> | { subscriptionId: string; offerId: string }> {
+  ): Promise<Exclude<UsageOutcome, { record: UsageEventRecord }> | { subscriptionId: string; offerId: string; resourceUri: string }> {
     const refuse = (status: Exclude<UsageEventStatus, 'Accepted' | 'Duplicate'>, target: string, message: string) => ({ status, target, message });
     if (event.resourceUri !== undefined) {
       return refuse('BadArgument', 'resourceUri', 'resourceUri identifies a managed application; a SaaS subscription is billed by its resourceId');
@@ -92,22 +94,34 @@ export class Metering {
     const now = this.ctx.clock.now().getTime();
     if (effective > now) return refuse('BadArgument', 'effectiveStartTime', 'effectiveStartTime is in the future');
     if (effective < now - USAGE_WINDOW_MS) return refuse('Expired', 'effectiveStartTime', 'effectiveStartTime is more than 24 hours in the past');
-    return { subscriptionId: subscription.id, offerId: subscription.offerId };
+    return { subscriptionId: subscription.id, offerId: subscription.offerId, resourceUri: resourceUriOf(subscription) };
   }
 
   /** GET /usageEvents: accepted usage per resource, dimension, plan and day, with its reconciliation status. */
-  async list(publisher: PublisherConfig, filter: Omit<UsageFilter, 'publisherId'> & { reconStatus?: ReconStatus | undefined }): Promise<GetUsageEvent[]> {
+  async list(
+    publisher: PublisherConfig,
+    filter: Omit<UsageFilter, 'publisherId'> & { reconStatus?: ReconStatus | undefined; azureSubscriptionId?: string | undefined },
+  ): Promise<GetUsageEvent[]> {
     const days = await this.ctx.store.usage.daily({ ...filter, publisherId: publisher.publisherId });
     const today = usageHour(this.ctx.clock.now()).slice(0, 10);
-    const items = days.map((usage) => this.toWire(usage, today));
-    return filter.reconStatus === undefined ? items : items.filter((item) => item.reconStatus === filter.reconStatus);
+    const azureSubscriptions = new Map<string, string>();
+    for (const resourceId of new Set(days.map((usage) => usage.resourceId))) {
+      const subscription = await this.ctx.store.getSubscription(resourceId);
+      if (subscription) azureSubscriptions.set(resourceId, subscription.azureSubscriptionId);
+    }
+    const items = days.map((usage) => this.toWire(usage, today, azureSubscriptions.get(usage.resourceId)));
+    return items.filter(
+      (item) =>
+        (filter.reconStatus === undefined || item.reconStatus === filter.reconStatus) &&
+        (filter.azureSubscriptionId === undefined || item.azureSubscriptionId === filter.azureSubscriptionId.toLowerCase()),
+    );
   }
 
   /**
    * A day's usage is processed once the day is over: until then it is Submitted (processed quantity 0),
    * afterwards Accepted with the quantity submitted, as Microsoft's daily processing reports it.
    */
-  private toWire(usage: DailyUsage, today: string): GetUsageEvent {
+  private toWire(usage: DailyUsage, today: string, azureSubscriptionId: string | undefined): GetUsageEvent {
     const processed = usage.day.slice(0, 10) < today;
     const offer = this.ctx.catalog.offer(usage.offerId);
     const plan = this.ctx.catalog.plan(usage.offerId, usage.planId);
@@ -120,6 +134,7 @@ export class Metering {
       offerId: usage.offerId,
       offerName: offer?.offer.displayName ?? usage.offerId,
       offerType: 'SaaS',
+      ...(azureSubscriptionId ? { azureSubscriptionId } : {}),
       reconStatus: processed ? 'Accepted' : 'Submitted',
       submittedQuantity: usage.quantity,
       processedQuantity: processed ? usage.quantity : 0,

@@ -73,6 +73,9 @@ export const PurchaseRequest = Type.Object({
   beneficiary: Type.Optional(AadIdentifier),
   isFreeTrial: Type.Optional(Type.Boolean()),
   isTest: Type.Optional(Type.Boolean()),
+  /** The buyer's Azure subscription and resource group the SaaS resource is made in (made up when absent). */
+  azureSubscriptionId: Type.Optional(Uuid),
+  resourceGroup: Type.Optional(Type.String({ minLength: 1, maxLength: 90, pattern: '^[-\\w.()]*[-\\w()]$' })),
   termUnit: Type.Optional(TermUnit),
   autoRenew: Type.Optional(Type.Boolean()),
   /** A reseller (CSP) purchase: the purchaser is the partner's tenant, the beneficiary the customer's. */

@@ -33,6 +33,9 @@ export interface SubscriptionRecord {
   created: string;
   lastModified: string;
   suspendedAt: string | undefined;
+  /** The Azure subscription and resource group the SaaS resource was created in (its resourceUri names them). */
+  azureSubscriptionId: string;
+  resourceGroup: string;
 }
 
 export interface OperationRecord {

@@ -2,6 +2,11 @@
 import type { SaaSOperation, Subscription, WebhookPayload } from '@saas-fulfillment/contract';
 import type { OperationRecord, SubscriptionRecord } from './subscriptions.js';
 
+/** The SaaS resource's Azure resource id, as production's usage answers name it (`resourceUri`). */
+export function resourceUriOf(s: Pick<SubscriptionRecord, 'azureSubscriptionId' | 'resourceGroup' | 'name'>): string {
+  return `/subscriptions/${s.azureSubscriptionId}/resourceGroups/${s.resourceGroup}/providers/Microsoft.SaaS/resources/${encodeURIComponent(s.name)}`;
+}
+
 /** The wire Subscription (spec shape) of a stored record. */
 export function subscriptionToWire(s: SubscriptionRecord): Subscription {
   const term: Subscription['term'] = { termUnit: s.termUnit };

@@ -109,9 +109,12 @@ export async function fulfillmentRoutes(instance: FastifyInstance, deps: Fulfill
   );
 }
 
+/** Seconds production's 202 tells the caller to wait before it polls the operation (recordings of the live API carry it). */
+const POLL_AFTER_SECONDS = 5;
+
 function accepted(reply: FastifyReply, origin: string, operation: Pick<SaaSOperationType, 'id' | 'subscriptionId'>) {
   const location = `${origin}/api/saas/subscriptions/${operation.subscriptionId}/operations/${operation.id}?api-version=${API_VERSION}`;
-  return reply.status(202).header('operation-location', location).header('operation-id', operation.id).send();
+  return reply.status(202).header('operation-location', location).header('operation-id', operation.id).header('retry-after', String(POLL_AFTER_SECONDS)).send();
 }
 
 function nextLink(origin: string, lastId: string): string {

@@ -49,9 +49,9 @@ export async function meteringRoutes(instance: FastifyInstance, deps: MeteringRo
     const outcome = await metering.post(caller(request), request.body);
     switch (outcome.status) {
       case 'Accepted':
-        return reply.status(200).send(okMessage(outcome.record, 'Accepted'));
+        return reply.status(200).send(okMessage(outcome.record, 'Accepted', outcome.resourceUri));
       case 'Duplicate':
-        return reply.status(409).send(conflict(outcome.record));
+        return reply.status(409).send(conflict(outcome.record, outcome.resourceUri));
       case 'ResourceNotAuthorized':
         throw E.usageForbidden(outcome.message, outcome.target);
       default:
@@ -76,9 +76,8 @@ export async function meteringRoutes(instance: FastifyInstance, deps: MeteringRo
     const endText = query.UsageEndDate ?? query.usageEndDate;
     const to = endText === undefined ? endOfToday(metering.now()) : endOf(endText);
     if (to <= from) throw E.usageRangeEmpty();
-    // SaaS usage has no Azure subscription: a filter on one matches nothing.
-    if (query.azureSubscriptionId !== undefined) return [];
     return metering.list(caller(request), {
+      azureSubscriptionId: query.azureSubscriptionId,
       from,
       to,
       offerId: query.offerId,
@@ -89,12 +88,14 @@ export async function meteringRoutes(instance: FastifyInstance, deps: MeteringRo
   });
 }
 
-function okMessage(record: UsageEventRecord, status: 'Accepted' | 'Duplicate'): UsageEventOkResponse {
+/** An accepted event as production answers it: with the SaaS resource's Azure resource id (resourceUri) beside its resourceId. */
+function okMessage(record: UsageEventRecord, status: 'Accepted' | 'Duplicate', resourceUri: string): UsageEventOkResponse {
   return {
     usageEventId: record.usageEventId,
     status,
     messageTime: record.messageTime,
     resourceId: record.resourceId,
+    resourceUri,
     quantity: record.quantity,
     dimension: record.dimension,
     effectiveStartTime: record.effectiveStartTime,
@@ -102,13 +103,14 @@ function okMessage(record: UsageEventRecord, status: 'Accepted' | 'Duplicate'): 
   };
 }
 
-function conflict(accepted: UsageEventRecord): UsageEventConflictResponse {
-  return { code: 'Conflict', message: 'This usage event already exist.', additionalInfo: { acceptedMessage: okMessage(accepted, 'Duplicate') } };
+function conflict(accepted: UsageEventRecord, resourceUri: string): UsageEventConflictResponse {
+  return { code: 'Conflict', message: 'This usage event already exist.', additionalInfo: { acceptedMessage: okMessage(accepted, 'Duplicate', resourceUri) } };
 }
 
 function batchItem(event: UsageEvent, outcome: UsageOutcome, requestId: string): UsageBatchEventOkMessage {
-  if (outcome.status === 'Accepted') return okMessage(outcome.record, 'Accepted');
-  if (outcome.status === 'Duplicate') return { ...event, status: 'Duplicate', messageTime: NO_MESSAGE_TIME, error: conflict(outcome.record) };
+  if (outcome.status === 'Accepted') return okMessage(outcome.record, 'Accepted', outcome.resourceUri);
+  if (outcome.status === 'Duplicate')
+    return { ...event, status: 'Duplicate', messageTime: NO_MESSAGE_TIME, error: conflict(outcome.record, outcome.resourceUri) };
   return {
     ...event,
     status: outcome.status,

@@ -30,6 +30,8 @@ export function subscriptionToRow(s: SubscriptionRecord): SubscriptionRow {
     created: s.created,
     last_modified: s.lastModified,
     suspended_at: toColumn(s.suspendedAt),
+    azure_subscription_id: s.azureSubscriptionId,
+    resource_group: s.resourceGroup,
     doc: JSON.stringify(subscriptionToWire(s)),
   };
 }
@@ -57,6 +59,8 @@ export function rowToSubscription(r: Selectable<SubscriptionRow>): SubscriptionR
     created: r.created,
     lastModified: r.last_modified,
     suspendedAt: fromColumn(r.suspended_at),
+    azureSubscriptionId: r.azure_subscription_id ?? r.id,
+    resourceGroup: r.resource_group ?? 'rg-saas',
   };
 }
 

@@ -10,7 +10,7 @@ import type {
   TermUnit,
 } from '@saas-fulfillment/contract';
 import type { Json } from '@saas-fulfillment/store';
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 import type { DeliveryStatus, InboxAnswer } from '../model/webhooks.js';
 
 export interface SubscriptionRow {
@@ -35,6 +35,8 @@ export interface SubscriptionRow {
   created: string;
   last_modified: string;
   suspended_at: string | null;
+  azure_subscription_id: string | null;
+  resource_group: string | null;
   /** The subscription as the API returns it (JSON), kept in step with the columns on every write. */
   doc: string;
 }
@@ -286,6 +288,15 @@ export const marketplaceMigrations: Record<string, Migration> = {
         .addUniqueConstraint('mp_usage_events_hour', ['resource_id', 'dimension', 'hour'])
         .execute();
       await db.schema.createIndex('mp_usage_events_publisher').on('mp_usage_events').columns(['publisher_id', 'hour']).execute();
+    },
+  },
+  // The Azure subscription and resource group of each SaaS resource, for the resourceUri and the
+  // azureSubscriptionId production answers carry; subscriptions bought before get made-up ones.
+  '0004_azure_resource': {
+    async up(db: AnyDb) {
+      await db.schema.alterTable('mp_subscriptions').addColumn('azure_subscription_id', 'text').execute();
+      await db.schema.alterTable('mp_subscriptions').addColumn('resource_group', 'text').execute();
+      await sql`update mp_subscriptions set azure_subscription_id = id, resource_group = 'rg-saas'`.execute(db);
     },
   },
 };
