@@ -42,7 +42,12 @@ async function browserSide(pages: FastifyInstance, { services, options }: { serv
   // Form tokens are bound to the signed-in session, if any: nobody's page view writes a session row.
   const signedInAs = (request: FastifyRequest) => (request.session.get('admin') || request.session.get('user') ? request.session.sessionId : 'nobody');
   const forms = { ownOrigin, secureCookies, bindTo: { hmacKey: sessionSecret, userInfo: signedInAs } };
-  const auth = await AdminAuth.start(options.adminPassword, { secret: sessionSecret, adminUsers: options.signIn?.adminUsers ?? [], sessions: store.sessions });
+  const auth = await AdminAuth.start(options.adminPassword, {
+    secret: sessionSecret,
+    adminUsers: options.signIn?.adminUsers ?? [],
+    sessions: store.sessions,
+    settings: store.settings,
+  });
   const { branding } = options;
   const today = () => clock.now().toISOString().slice(0, 10);
 

@@ -8,3 +8,4 @@ export type { PublisherTables } from './store/schema.js';
 export type { NewUsageRecord } from './store/usage.js';
 export { JobWorker } from './worker.js';
 export { addressKey } from './auth/brake.js';
+export { AdminAuth } from './auth/admin.js';

@@ -5,10 +5,19 @@ import { createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { SessionTable } from '../store/sessions.js';
-import { principalOf, type AdminSession } from './sessions.js';
+import type { SettingsTable } from '@saas-fulfillment/store';
+import { entraKey, principalOf, type AdminSession } from './sessions.js';
 import { PublisherErrors as E } from '../errors.js';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
+
+/** An ADMIN_OIDC_USERS entry that names a user by their stable identity, `tenantId/objectId`. */
+const IDENTITY_ENTRY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Where the identity an e-mail entry was first used by is kept (pub_settings). */
+const BINDING = (email: string) => `admin-identity:${email}`;
+
+/** What a sign-in with Entra comes to: a console session, or why not. */
+export type EntraAdmission = { admitted: true; session: Extract<AdminSession, { via: 'entra' }>; firstUseOf?: string } | { admitted: false; reason: string };
 
 export class AdminAuth {
   private constructor(
@@ -16,7 +25,15 @@ export class AdminAuth {
     private readonly hash: Buffer,
     /** Names the current password without revealing it; sessions opened with another one are void. */
     private readonly credential: string,
-    private readonly adminUsers: readonly string[],
+    /** Users listed by identity (`tenantId/objectId`). */
+    private readonly identities: ReadonlySet<string>,
+    /**
+     * Users listed by e-mail (the older form), each with the identity that first signed in with it: an
+     * e-mail claim is not an identity Microsoft lets one authorize by, so after its first use an entry
+     * admits that identity only.
+     */
+    private readonly emails: Map<string, string | undefined>,
+    private readonly settings: SettingsTable,
   ) {}
 
   /**
@@ -24,16 +41,19 @@ export class AdminAuth {
    * with another password or by a user no longer listed: a revoked session stays revoked even if the old
    * password comes back.
    */
-  static async start(password: string, options: { secret: string; adminUsers: readonly string[]; sessions: SessionTable }): Promise<AdminAuth> {
+  static async start(
+    password: string,
+    options: { secret: string; adminUsers: readonly string[]; sessions: SessionTable; settings: SettingsTable },
+  ): Promise<AdminAuth> {
     if (password.length < 8) throw new Error('ADMIN_PASSWORD must be at least 8 characters');
     const salt = randomBytes(16);
     const credential = createHmac('sha256', options.secret).update(password).digest('base64url').slice(0, 22);
-    const adminUsers = options.adminUsers.map((u) => u.toLowerCase());
-    const auth = new AdminAuth(salt, await scryptAsync(password, salt, 32), credential, adminUsers);
-    await options.sessions.revokeAdminsExcept([
-      principalOf({ via: 'password', credential, label: '' }),
-      ...adminUsers.map((email) => principalOf({ via: 'entra', email })),
-    ]);
+    const entries = options.adminUsers.map((u) => u.trim().toLowerCase()).filter(Boolean);
+    const identities = new Set(entries.filter((entry) => IDENTITY_ENTRY.test(entry)));
+    const emails = new Map<string, string | undefined>();
+    for (const email of entries.filter((entry) => !IDENTITY_ENTRY.test(entry))) emails.set(email, await options.settings.get(BINDING(email)));
+    const auth = new AdminAuth(salt, await scryptAsync(password, salt, 32), credential, identities, emails, options.settings);
+    await options.sessions.revokeAdminsExcept([principalOf({ via: 'password', credential, label: '' }), ...[...auth.allowed()].map((key) => `entra:${key}`)]);
     return auth;
   }
 
@@ -41,19 +61,28 @@ export class AdminAuth {
     return timingSafeEqual(await scryptAsync(password, this.salt, 32), this.hash);
   }
 
-  mayUseConsole(email: string): boolean {
-    return this.adminUsers.includes(email.toLowerCase());
+  /** Whether an Entra user may use the console: listed by identity, or by an e-mail entry not yet used by someone else. */
+  async admit(user: { email: string; tenantId: string | undefined; objectId: string | undefined }): Promise<EntraAdmission> {
+    if (!user.tenantId || !user.objectId) return { admitted: false, reason: 'Microsoft sent no tenant and object id for this account' };
+    const session = { via: 'entra' as const, tenantId: user.tenantId.toLowerCase(), objectId: user.objectId.toLowerCase(), email: user.email };
+    const key = entraKey(session);
+    if (this.identities.has(key)) return { admitted: true, session };
+    const email = user.email.toLowerCase();
+    if (!this.emails.has(email)) return { admitted: false, reason: `${user.email} may not use the console` };
+    const bound = this.emails.get(email) ?? (await this.settings.setOnce(BINDING(email), key));
+    this.emails.set(email, bound);
+    if (bound !== key) return { admitted: false, reason: `${user.email} may not use the console from this account` };
+    return { admitted: true, session, firstUseOf: email };
   }
 
   get microsoftSignIn(): boolean {
-    return this.adminUsers.length > 0;
+    return this.identities.size + this.emails.size > 0;
   }
 
   /** Opens a console session in a new session id (a session id known before sign-in is worth nothing after). */
-  async signIn(request: FastifyRequest, how: { via: 'password' } | { via: 'entra'; email: string }): Promise<string> {
+  async signIn(request: FastifyRequest, how: { via: 'password' } | Extract<AdminSession, { via: 'entra' }>): Promise<string> {
     await request.session.regenerate(['user']);
-    const admin: AdminSession =
-      how.via === 'password' ? { via: 'password', credential: this.credential, label: randomBytes(3).toString('hex') } : { via: 'entra', email: how.email };
+    const admin: AdminSession = how.via === 'password' ? { via: 'password', credential: this.credential, label: randomBytes(3).toString('hex') } : how;
     request.session.set('admin', admin);
     return actorOf(admin);
   }
@@ -66,8 +95,14 @@ export class AdminAuth {
   actor(request: FastifyRequest): string | undefined {
     const admin = request.session.get('admin');
     if (!admin) return undefined;
-    const valid = admin.via === 'password' ? admin.credential === this.credential : this.mayUseConsole(admin.email);
+    // A session from before identities were kept (an e-mail alone) is void: its user signs in again.
+    const valid = admin.via === 'password' ? admin.credential === this.credential : admin.objectId !== undefined && this.allowed().has(entraKey(admin));
     return valid ? actorOf(admin) : undefined;
+  }
+
+  /** The identities that may use the console now: listed ones, and those e-mail entries were first used by. */
+  private allowed(): Set<string> {
+    return new Set([...this.identities, ...[...this.emails.values()].filter((key) => key !== undefined)]);
   }
 }
 

@@ -6,8 +6,11 @@ import type { FastifyInstance, Session } from 'fastify';
 import type { SignedInUser } from './oidc.js';
 import type { SessionTable } from '../store/sessions.js';
 
-/** How a console user signed in: with the password (`credential` names which one) or with Entra ID. */
-export type AdminSession = { via: 'password'; credential: string; label: string } | { via: 'entra'; email: string };
+/**
+ * How a console user signed in: with the password (`credential` names which one) or with Entra ID, as the
+ * user `tenantId`/`objectId` (the stable identity; the e-mail is only shown).
+ */
+export type AdminSession = { via: 'password'; credential: string; label: string } | { via: 'entra'; tenantId: string; objectId: string; email: string };
 
 declare module 'fastify' {
   interface Session {
@@ -17,7 +20,10 @@ declare module 'fastify' {
 }
 
 /** Whose console session it is, as the sessions table records it for revocation. */
-export const principalOf = (admin: AdminSession) => (admin.via === 'password' ? `password:${admin.credential}` : `entra:${admin.email.toLowerCase()}`);
+export const principalOf = (admin: AdminSession) => (admin.via === 'password' ? `password:${admin.credential}` : `entra:${entraKey(admin)}`);
+
+/** An Entra user as the console knows them: `tenantId/objectId`, in lower case. */
+export const entraKey = (user: { tenantId: string; objectId: string }) => `${user.tenantId.toLowerCase()}/${user.objectId.toLowerCase()}`;
 
 const SESSION_COOKIE = 'session';
 const SESSION_MS = 8 * 60 * 60_000;

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import type { AdminAuth } from '../auth/admin.js';
 import type { OidcSignIn } from '../auth/oidc.js';
+import { entraKey } from '../auth/sessions.js';
 
 const LoginQuery = Type.Object({ next: Type.Optional(Type.String({ maxLength: 500 })), for: Type.Optional(StringEnum(['user', 'admin'])) });
 /** The identity provider's answer; openid-client reads it from the full callback URL. */
@@ -28,12 +29,18 @@ export async function signInRoutes(instance: FastifyInstance, deps: { signIn: Oi
   app.get('/auth/callback', { schema: { querystring: CallbackQuery } }, async (request, reply) => {
     const { user, next, purpose } = await deps.signIn.finish(request, reply);
     if (purpose === 'admin') {
-      if (!deps.auth.mayUseConsole(user.email)) {
-        request.log.warn({ ip: request.ip, user: user.email }, 'console sign-in refused: not a listed admin');
-        return reply.redirect(withQuery('/admin/login', { error: `${user.email} may not use the console.` }), 303);
+      const admission = await deps.auth.admit(user);
+      if (!admission.admitted) {
+        request.log.warn({ ip: request.ip, user: user.email, tenantId: user.tenantId, objectId: user.objectId }, 'console sign-in refused: not a listed admin');
+        return reply.redirect(withQuery('/admin/login', { error: `${admission.reason}.` }), 303);
       }
-      await deps.auth.signIn(request, { via: 'entra', email: user.email });
-      request.log.info({ ip: request.ip, admin: user.email }, 'console sign-in with Entra ID');
+      if (admission.firstUseOf)
+        request.log.warn(
+          { entry: admission.firstUseOf, replaceWith: entraKey(admission.session) },
+          'ADMIN_OIDC_USERS lists this admin by e-mail: now bound to the account that signed in; list it as tenantId/objectId instead',
+        );
+      await deps.auth.signIn(request, admission.session);
+      request.log.info({ ip: request.ip, admin: user.email, objectId: user.objectId }, 'console sign-in with Entra ID');
     } else {
       await request.session.regenerate();
     }
