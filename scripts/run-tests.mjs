@@ -45,7 +45,7 @@ const args = process.argv.slice(2);
 const unit = args.includes('--unit');
 const slowestAt = args.indexOf('--slowest');
 const slowest = slowestAt >= 0 ? Number(args[slowestAt + 1]) : 0;
-const filters = args.filter((arg, i) => !arg.startsWith('--') && i !== slowestAt + 1);
+const filters = args.filter((arg, i) => !arg.startsWith('--') && !(slowestAt >= 0 && i === slowestAt + 1));
 const needsBuild = (file) => file.endsWith('.process.test.ts') || file.endsWith('.browser.test.ts');
 
 // Container tests need an image built first: `npm run test:containers` runs them.
