@@ -4,7 +4,6 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { repositoryRoot } from './paths.js';
@@ -21,12 +20,12 @@ export async function packAll(folder: string): Promise<string[]> {
     .map((file) => path.join(folder, file));
 }
 
-/** The environment that points better-sqlite3's installer at a prebuild of the binary already built here. */
-export async function localPrebuildEnv(): Promise<Record<string, string>> {
+/** The environment that points better-sqlite3's installer at a prebuild, made under `scratch`, of the binary already built here. */
+export async function localPrebuildEnv(scratch: string): Promise<Record<string, string>> {
   const require = createRequire(path.join(repositoryRoot, 'package.json'));
   const moduleDir = path.dirname(require.resolve('better-sqlite3/package.json'));
   const { version } = require('better-sqlite3/package.json') as { version: string };
-  const folder = mkdtempSync(path.join(tmpdir(), 'prebuilds-'));
+  const folder = mkdtempSync(path.join(scratch, 'prebuilds-'));
   const name = `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
   await run('tar', ['-czf', path.join(folder, name), 'build/Release/better_sqlite3.node'], { ...QUIET, cwd: moduleDir });
   return { npm_config_better_sqlite3_local_prebuilds: folder };

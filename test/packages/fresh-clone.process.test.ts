@@ -27,14 +27,15 @@ async function copyAsClone(target: string): Promise<void> {
 }
 
 describe('a fresh clone', () => {
-  const clone = mkdtempSync(path.join(tmpdir(), 'fresh-clone-'));
+  const scratch = mkdtempSync(path.join(tmpdir(), 'fresh-clone-'));
+  const clone = path.join(scratch, 'clone');
   let env: NodeJS.ProcessEnv;
   before(async () => {
     await copyAsClone(clone);
-    env = { ...process.env, ...(await localPrebuildEnv()) };
+    env = { ...process.env, ...(await localPrebuildEnv(scratch)) };
     await run(NPM, ['install', '--prefer-offline', '--no-audit', '--no-fund'], { ...QUIET, cwd: clone, env });
   });
-  after(() => rmSync(clone, { recursive: true, force: true }));
+  after(() => rmSync(scratch, { recursive: true, force: true }));
 
   it('runs `npx saas-fulfillment` after one `npm install`', async () => {
     const { stdout } = await run('npx', ['--no-install', 'saas-fulfillment', '--version'], { ...QUIET, cwd: clone, env });

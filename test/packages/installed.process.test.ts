@@ -34,7 +34,7 @@ describe('the packages installed from their tarballs', () => {
   before(async () => {
     const tarballs = await packAll(mkdtempSync(path.join(scratch, 'packed-')));
     assert.equal(tarballs.length, 7, tarballs.join(', '));
-    const env = await localPrebuildEnv();
+    const env = await localPrebuildEnv(scratch);
     await Promise.all([installTarballs(globalPrefix, tarballs, env, true), installTarballs(project, tarballs, env)]);
   });
   after(async () => {
