@@ -105,5 +105,33 @@ for (const dialect of await testDialects()) {
       assert.equal(await store.settings.setOnce('once', 'first'), 'first');
       assert.equal(await store.settings.setOnce('once', 'second'), 'first');
     });
+
+    if (dialect === 'postgres') {
+      it('migrates while other schemas of the database come and go (another app, a parallel test)', async () => {
+        // Kysely's own catalog reading failed with `schema "..." does not exist` when a neighbour dropped its schema.
+        const neighbours = Array.from({ length: 3 }, () => testLocation('postgres'));
+        const churn = async (neighbour: TestLocation) => {
+          for (let round = 0; round < 15; round++) {
+            const opened = await openMigrated<Tables>({ ...placeOf(neighbour) }, migrations, 'probe');
+            await opened.close();
+            await neighbour.cleanup();
+          }
+        };
+        const ours = async () => {
+          for (let round = 0; round < 15; round++) {
+            const place = testLocation('postgres');
+            const opened = await openMigrated<Tables>(placeOf(place), migrations, 'probe');
+            assert.deepEqual(await new ProbeStore(opened.db, 'postgres').get('none'), undefined);
+            await opened.close();
+            await place.cleanup();
+          }
+        };
+        await Promise.all([...neighbours.map(churn), ours()]);
+      });
+    }
   });
+}
+
+function placeOf(location: TestLocation) {
+  return { dataDir: location.dataDir, databaseUrl: location.databaseUrl, schema: location.schema, fileName: 'probe.sqlite' };
 }

@@ -3,8 +3,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type SqliteDatabase } from 'kysely';
+import { type DatabaseIntrospector, Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type SqliteDatabase } from 'kysely';
 import { eachAlone, groupCommit, type Transact } from './group-commit.js';
+import { OwnSchemaIntrospector } from './introspector.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -98,10 +99,18 @@ async function openPostgres<Tables>(url: string, options: DatabaseOptions): Prom
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Tables>({ dialect: new OwnSchemaPostgresDialect({ pool }) });
   const location = redactUrl(url) + (schema ? ` (schema ${schema})` : '');
   const current = schema ?? (await pool.query<{ schema: string }>('select current_schema() as schema')).rows[0]?.schema;
   return { db, dialect: 'postgres', location, schema: current, transact: eachAlone(db), close: () => db.destroy() };
+}
+
+/** PostgreSQL as Kysely speaks it, except that what the migrator reads of the catalog stays in our schema. */
+class OwnSchemaPostgresDialect extends PostgresDialect {
+  // biome-ignore lint/suspicious/noExplicitAny: Kysely's own signature
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new OwnSchemaIntrospector(db);
+  }
 }
 
 /** A database URL fit for a log line: the password replaced. */

@@ -106,7 +106,7 @@ export class OperationEngine {
   /** Completes an operation whose time has come (the acknowledgement window, a publisher's change). */
   async completeDue(operationId: string): Promise<number> {
     return this.ctx.store.transaction(async (tx) => {
-      const current = await tx.getOperation(operationId);
+      const current = await lockedOperation(tx, operationId);
       if (current?.status !== 'InProgress') return 0;
       await this.complete(tx, current);
       return 1;
@@ -117,7 +117,7 @@ export class OperationEngine {
   async webhookSettled(delivery: DeliveryRecord, outcome: 'Delivered' | 'Rejected' | 'Abandoned'): Promise<void> {
     const { ctx } = this;
     await ctx.store.transaction(async (tx) => {
-      const operation = await tx.getOperation(delivery.operationId);
+      const operation = await lockedOperation(tx, delivery.operationId);
       if (operation?.status !== 'InProgress' || operation.source !== 'Azure') return;
       if (outcome === 'Delivered') {
         if (operation.completesAt !== undefined || !this.completesOnItsOwn(operation.action)) return;
@@ -281,4 +281,16 @@ export class OperationEngine {
 function checkPublisherMayChange(subscription: SubscriptionRecord, action: OperationAction): void {
   if (action === 'Unsubscribe' && !subscription.allowedCustomerOperations.includes('Delete')) throw E.operationNotAllowed('Delete');
   if (action !== 'Unsubscribe' && !subscription.allowedCustomerOperations.includes('Update')) throw E.operationNotAllowed('Update');
+}
+
+/**
+ * An operation read under its subscription's row lock, the lock every writer of the subscription and its
+ * operations takes first: read without it, the publisher's PATCH could land between the read and the
+ * write, and the write would put the operation back InProgress (a lost update, seen on PostgreSQL).
+ */
+async function lockedOperation(tx: MarketplaceStore, operationId: string): Promise<OperationRecord | undefined> {
+  const unlocked = await tx.getOperation(operationId);
+  if (!unlocked) return undefined;
+  await tx.lockSubscription(unlocked.subscriptionId);
+  return tx.getOperation(operationId);
 }
