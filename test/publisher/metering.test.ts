@@ -172,6 +172,35 @@ for (const dialect of await testDialects())
       assert.equal(stored.length, 1001, 'only the accepted records are stored');
     });
 
+    it("adds exactly: tenths, units past 2^53, an hour at the ceiling, a seventh decimal (the review's attacks, replayed)", async () => {
+      at('2026-08-05T08:10:00Z');
+      const [tenths, huge, thousand] = [
+        await stack.buyAndActivate({ planId: 'pro', quantity: 1 }),
+        await stack.buyAndActivate({ planId: 'pro', quantity: 1 }),
+        await stack.buyAndActivate({ planId: 'pro', quantity: 1 }),
+      ];
+      const now = clock.now().toISOString();
+      // Ten 0.1s and a 0.2: as doubles, 1.2000000000000002.
+      assert.equal((await report([...Array.from({ length: 10 }, () => calls(tenths, 0.1, now)), calls(tenths, 0.2, now)])).body.accepted, 11);
+      // 10 x 1e15 + 1 + 1 was stored as 1e16, two units lost: each 1e15 is now past the ceiling, refused alone.
+      const big = await report([...Array.from({ length: 10 }, () => calls(huge, 1e15, now)), calls(huge, 1, now), calls(huge, 1, now)]);
+      assert.deepEqual([big.body.accepted, big.body.refused], [2, 10]);
+      assert.deepEqual((big.body.results as Body[])[0]?.error, { code: 'BadArgument', field: 'quantity', message: 'quantity must be <= 999999999.999999' });
+      // 1,000 x 1e6 in one hour made a 1e9 hour: the 1,000th record would take it past 999999999.999999.
+      const full = await report(Array.from({ length: 1000 }, () => calls(thousand, 1e6, now)));
+      assert.deepEqual([full.body.accepted, full.body.refused], [999, 1]);
+      const lastError = (full.body.results as Body[]).at(-1)?.error as Body | undefined;
+      assert.deepEqual([lastError?.code, lastError?.field], ['HourTotalTooLarge', 'quantity']);
+      const seventh = await report(calls(tenths, 0.0000001, now));
+      assert.deepEqual([seventh.status, seventh.body.code, seventh.body.target], [400, 'BadArgument', 'quantity']);
+
+      at('2026-08-05T09:05:00Z');
+      assert.equal((await submit()).accepted, 3);
+      assert.deepEqual(await billed(tenths), { '2026-08-05T08:00:00.000Z': 1.2 });
+      assert.deepEqual(await billed(huge), { '2026-08-05T08:00:00.000Z': 2 });
+      assert.deepEqual(await billed(thousand), { '2026-08-05T08:00:00.000Z': 999_000_000 });
+    });
+
     it('warns before an unsent hour expires, retries while Microsoft fails, and marks the hour expired when the window closes', async () => {
       at('2026-09-10T07:10:00Z');
       const id = await stack.buyAndActivate({ planId: 'pro', quantity: 3 });

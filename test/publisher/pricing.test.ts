@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Plan } from '@saas-fulfillment/contract';
 import type { UsageHour } from '@saas-fulfillment/publisher/internals';
-import { includedQuantity, priceHours, termStartOf } from '@saas-fulfillment/publisher/internals';
+import { includedMicros, priceHours, termStartOf } from '@saas-fulfillment/publisher/internals';
 
 const TERM = { start: '2026-01-31T09:00:00.000Z', end: '2026-02-28T09:00:00.000Z', unit: 'P1M' };
 
@@ -60,9 +60,9 @@ describe('metering pricing', () => {
   });
 
   it('reads the included quantity of the subscription’s term unit, 0 for a dimension without one', () => {
-    assert.equal(includedQuantity(plan, 'P1M', 'api_calls'), 100);
-    assert.equal(includedQuantity(plan, 'P1Y', 'api_calls'), 1200);
-    assert.equal(includedQuantity(plan, 'P1M', 'storage_gb'), 0);
+    assert.equal(includedMicros(plan, 'P1M', 'api_calls'), 100_000_000);
+    assert.equal(includedMicros(plan, 'P1Y', 'api_calls'), 1_200_000_000);
+    assert.equal(includedMicros(plan, 'P1M', 'storage_gb'), 0);
   });
 
   it('consumes the included quantity in time order per dimension and term, whatever order the hours come in', () => {
@@ -71,7 +71,7 @@ describe('metering pricing', () => {
       [
         hour('2026-02-01T12:00:00.000Z', 50),
         hour('2026-02-01T10:00:00.000Z', 60),
-        hour('2026-02-01T11:00:00.000Z', 0.1 + 0.2),
+        hour('2026-02-01T11:00:00.000Z', 0.3),
         hour('2026-02-01T10:00:00.000Z', 5, 'storage_gb'),
         hour('2026-02-28T09:00:00.000Z', 40),
       ],
@@ -79,16 +79,17 @@ describe('metering pricing', () => {
       TERM,
       used,
     );
-    const byId = Object.fromEntries(prices.map((p) => [p.id, [p.included, p.billable]]));
+    // In micros: 39.7 + 10.3 is 50 exactly, as no sum of doubles would promise.
+    const byId = Object.fromEntries(prices.map((p) => [p.id, [p.includedMicros, p.billableMicros]]));
     assert.deepEqual(byId, {
-      'api_calls-2026-02-01T10:00:00.000Z': [60, 0],
-      'api_calls-2026-02-01T11:00:00.000Z': [0.3, 0],
-      'api_calls-2026-02-01T12:00:00.000Z': [39.7, 10.3],
-      'storage_gb-2026-02-01T10:00:00.000Z': [0, 5],
-      'api_calls-2026-02-28T09:00:00.000Z': [40, 0],
+      'api_calls-2026-02-01T10:00:00.000Z': [60_000_000, 0],
+      'api_calls-2026-02-01T11:00:00.000Z': [300_000, 0],
+      'api_calls-2026-02-01T12:00:00.000Z': [39_700_000, 10_300_000],
+      'storage_gb-2026-02-01T10:00:00.000Z': [0, 5_000_000],
+      'api_calls-2026-02-28T09:00:00.000Z': [40_000_000, 0],
     });
     // A later pass goes on from what this one used.
     const next = priceHours([hour('2026-02-01T13:00:00.000Z', 10)], plan, TERM, used);
-    assert.deepEqual([next[0]?.included, next[0]?.billable], [0, 10]);
+    assert.deepEqual([next[0]?.includedMicros, next[0]?.billableMicros], [0, 10_000_000]);
   });
 });

@@ -13,7 +13,7 @@ const record = (subscription: string, occurredAt: string, key?: string): NewUsag
   id: randomUUID(),
   subscription_id: subscription,
   dimension: 'api_calls',
-  quantity: 2,
+  quantity_micros: 2_000_000,
   occurred_at: occurredAt,
   idempotency_key: key ?? null,
   received_at: occurredAt,
@@ -38,11 +38,11 @@ for (const dialect of await testDialects())
         const now = '2026-01-01T12:10:00.000Z';
         const first = await store.transaction((tx) => tx.usage.record([record('s', '2026-01-01T10:30:00.000Z', 'k')], usageHour(now), now, usageHour));
         const again = await store.transaction((tx) => tx.usage.record([record('s', '2026-01-01T10:30:00.000Z', 'k')], usageHour(now), now, usageHour));
-        assert.deepEqual([first.size, again.size], [1, 0]);
+        assert.deepEqual([first.stored.size, again.stored.size], [1, 0]);
         const [hour] = await store.usage.openHoursBefore('2026-01-01T12:00:00.000Z', 10);
-        await store.usage.price([{ id: hour!.id, planId: 'p', termStart: 't', included: 0, billable: 2 }], now);
+        await store.usage.price([{ id: hour!.id, planId: 'p', termStart: 't', includedMicros: 0, billableMicros: 2_000_000 }], now);
         const late = await store.transaction((tx) => tx.usage.record([record('s', '2026-01-01T10:45:00.000Z')], usageHour(now), now, usageHour));
-        assert.deepEqual([...late.values()], ['2026-01-01T12:00:00.000Z']);
+        assert.deepEqual([...late.stored.values()], ['2026-01-01T12:00:00.000Z']);
         const hours = await store.usage.hoursOf({ subscriptionId: 's', limit: 10, oldestFirst: true });
         assert.deepEqual(
           hours.map((h) => [h.hour, h.quantity, h.status]),
@@ -64,7 +64,7 @@ for (const dialect of await testDialects())
         await store.transaction((tx) => tx.usage.record(records, usageHour(now), now, usageHour));
         const hours = await store.usage.openHoursBefore(now, 100);
         await store.usage.price(
-          hours.map((h) => ({ id: h.id, planId: 'p', termStart: 't', included: 0, billable: 2 })),
+          hours.map((h) => ({ id: h.id, planId: 'p', termStart: 't', includedMicros: 0, billableMicros: 2_000_000 })),
           now,
         );
         const lease = '2026-01-01T12:01:00.000Z';

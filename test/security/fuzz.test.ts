@@ -96,6 +96,9 @@ const impossibleDates = fc.constantFrom(
   '2026-12-05T10:00:00.1234567890Z',
 );
 
+/** Numbers at the edges of exact quantities: a seventh decimal, the ceiling and just past it, 2^53 and beyond, a subnormal. */
+const edgeQuantities = fc.constantFrom(0.0000001, 0.1, 999_999_999.999999, 1_000_000_000, 2 ** 53 + 1, 1e15, 1e21, 5e-324, -0);
+
 interface Fuzzed {
   route: Route;
   params: string[];
@@ -120,7 +123,7 @@ function requestsFor(routes: Route[], knownIds: () => string[]): fc.Arbitrary<Fu
   );
   const object = fc.dictionary(
     fc.constantFrom(...FIELD_NAMES),
-    fc.oneof(value, fc.integer(), fc.boolean(), fc.constant(null), fc.array(value, { maxLength: 2 })),
+    fc.oneof(value, fc.integer(), fc.double(), edgeQuantities, fc.boolean(), fc.constant(null), fc.array(value, { maxLength: 2 })),
   );
   const json = fc.oneof(
     fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),

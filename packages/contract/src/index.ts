@@ -2,6 +2,7 @@
 // documented answers, the lifecycle, errors, validation, and time (clocks and ISO 8601 durations).
 export * from './schemas.js';
 export * from './metering.js';
+export * from './quantity.js';
 export * from './operations.js';
 export * from './lifecycle.js';
 export * from './errors.js';

@@ -1,6 +1,6 @@
 // What this package's own tests and benchmarks reach beyond its public entry: parts tested on their own.
 // Not a public API: names here may change or go in any release.
-export { includedQuantity, priceHours, termStartOf } from './metering/pricing.js';
+export { includedMicros, priceHours, termStartOf } from './metering/pricing.js';
 export type { JobHandlers } from './model/jobs.js';
 export type { SubmissionReport, UsageHour } from './model/metering.js';
 export { timeOrderedId } from './store/jobs.js';

@@ -1,7 +1,7 @@
 // Metered billing, assembled: ingestion of usage, the submitter (one pass at a time per process, on a
 // timer and on demand), and what needs a person's attention: hours close to the end of the 24-hour
 // window unsent, hours the marketplace refused or that expired, and hours billed at another quantity.
-import { usageHour, USAGE_WINDOW_MS, type Clock } from '@saas-fulfillment/contract';
+import { fromMicros, nearestMicros, usageHour, USAGE_WINDOW_MS, type Clock } from '@saas-fulfillment/contract';
 import type { MarketplaceClient } from '@saas-fulfillment/client';
 import type { PlanDirectory } from '../fulfillment/plans.js';
 import type { PublisherMetrics } from '../metrics.js';
@@ -98,7 +98,13 @@ export class Metering {
       ours.set(key, found);
       return found;
     };
-    for (const hour of await this.deps.store.usage.acceptedBetween(from, to)) line(hour.subscriptionId, hour.dimension).ours += hour.acceptedQuantity ?? 0;
+    // Summed in micros: the day's total is exact however many hours it adds up.
+    const micros = new Map<ReconciliationLine, number>();
+    for (const hour of await this.deps.store.usage.acceptedBetween(from, to)) {
+      const found = line(hour.subscriptionId, hour.dimension);
+      micros.set(found, (micros.get(found) ?? 0) + nearestMicros(hour.acceptedQuantity ?? 0));
+    }
+    for (const [found, total] of micros) found.ours = fromMicros(total);
     for (const item of await this.deps.client.getUsageEvents({ usageStartDate: day, usageEndDate: day }))
       line(item.usageResourceId, item.dimension).theirs = item;
     return [...ours.values()].sort((a, b) => a.subscriptionId.localeCompare(b.subscriptionId) || a.dimension.localeCompare(b.dimension));

@@ -3,7 +3,7 @@
 // every accepted one stored with its hour's total in one transaction before the answer, so what was
 // accepted is never lost; a record whose idempotency key was seen before is a duplicate, stored once.
 import { randomUUID } from 'node:crypto';
-import { guidKey, parseInstant, usageHour, USAGE_WINDOW_MS, validate, type Clock } from '@saas-fulfillment/contract';
+import { guidKey, MAX_QUANTITY, parseInstant, QUANTITY_DECIMALS, toMicros, usageHour, USAGE_WINDOW_MS, validate, type Clock } from '@saas-fulfillment/contract';
 import Type from 'typebox';
 import type { PlanDirectory } from '../fulfillment/plans.js';
 import type { LocalSubscription } from '../model/subscription.js';
@@ -18,7 +18,8 @@ const SKEW_MS = 5 * 60_000;
 export const UsageRecord = Type.Object({
   subscriptionId: Type.String({ minLength: 1, maxLength: 100 }),
   dimension: Type.String({ minLength: 1, maxLength: 100 }),
-  quantity: Type.Number({ exclusiveMinimum: 0, maximum: 1e15 }),
+  /** Units, with at most six decimals; one hour of one dimension may total at most 999999999.999999. */
+  quantity: Type.Number({ exclusiveMinimum: 0, maximum: MAX_QUANTITY }),
   timestamp: Type.String({ format: 'date-time', maxLength: 40 }),
   idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
 });
@@ -59,7 +60,7 @@ export class UsageIngestion {
         outcomes.push({ index, status: 'refused', error: checked.error });
         continue;
       }
-      const record = checked.record;
+      const { record, micros } = checked;
       const key = record.idempotencyKey && `${record.subscriptionId} ${record.idempotencyKey}`;
       if (key && keys.has(key)) {
         outcomes.push({ index, status: 'duplicate' });
@@ -71,7 +72,7 @@ export class UsageIngestion {
         id,
         subscription_id: record.subscriptionId,
         dimension: record.dimension,
-        quantity: record.quantity,
+        quantity_micros: micros,
         occurred_at: new Date(record.timestamp).toISOString(),
         idempotency_key: record.idempotencyKey ?? null,
         received_at: now.toISOString(),
@@ -79,9 +80,10 @@ export class UsageIngestion {
       });
       outcomes.push({ index, status: 'accepted', id, billingHour: '' });
     }
-    const stored = await this.store.transaction((tx) => tx.usage.record(accepted, usageHour(now), now.toISOString(), usageHour));
+    const { stored, overLimit } = await this.store.transaction((tx) => tx.usage.record(accepted, usageHour(now), now.toISOString(), usageHour));
     return outcomes.map((outcome) => {
       if (outcome.status !== 'accepted') return outcome;
+      if (overLimit.has(outcome.id)) return { index: outcome.index, status: 'refused', error: HOUR_FULL };
       const hour = stored.get(outcome.id);
       return hour === undefined ? { index: outcome.index, status: 'duplicate' } : { ...outcome, billingHour: hour };
     });
@@ -101,7 +103,7 @@ export class UsageIngestion {
     reporter: UsageReporter,
     subscriptions: Map<string, LocalSubscription>,
     now: Date,
-  ): Promise<{ record: UsageRecord } | { error: RecordError }> {
+  ): Promise<{ record: UsageRecord; micros: number } | { error: RecordError }> {
     const refuse = (httpStatus: RecordError['httpStatus'], code: string, field: string, message: string) => ({ error: { httpStatus, code, field, message } });
     const [first] = validate(UsageRecord, value);
     if (first) {
@@ -109,6 +111,8 @@ export class UsageIngestion {
     }
     // The application may write the subscription's GUID in upper case: it names the same subscription.
     const record = { ...(value as UsageRecord), subscriptionId: guidKey((value as UsageRecord).subscriptionId) };
+    const micros = toMicros(record.quantity);
+    if (micros === undefined) return refuse(400, 'BadArgument', 'quantity', `quantity may have at most ${QUANTITY_DECIMALS} decimal places`);
     const subscription = subscriptions.get(record.subscriptionId);
     if (!subscription || (reporter.kind === 'tenant' && guidKey(subscription.beneficiary.tenantId ?? '') !== guidKey(reporter.tenantId))) {
       return refuse(404, 'SubscriptionNotFound', 'subscriptionId', `No subscription ${record.subscriptionId} to report usage for`);
@@ -133,6 +137,14 @@ export class UsageIngestion {
     if (Date.parse(usageHour(new Date(at))) + USAGE_WINDOW_MS <= now.getTime()) {
       return refuse(400, 'TimestampTooOld', 'timestamp', 'timestamp is outside the 24-hour window in which the marketplace accepts usage');
     }
-    return { record };
+    return { record, micros };
   }
 }
+
+/** The record would take its hour's total past what one usage event can carry exactly. */
+const HOUR_FULL: RecordError = {
+  httpStatus: 400,
+  code: 'HourTotalTooLarge',
+  field: 'quantity',
+  message: `this record would take its hour's total for the dimension past ${MAX_QUANTITY}, the most one usage event carries exactly; it was not recorded`,
+};

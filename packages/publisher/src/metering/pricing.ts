@@ -1,7 +1,7 @@
 // Pricing an hour of usage: which billing term it falls in, how much of the plan's included quantity for
 // that term is left, and so how much of the hour is overage to bill. Pure functions; the submitter feeds
 // them hours in order and the ledger stores what they decide.
-import { addDuration, durationOf, type Duration, type Plan } from '@saas-fulfillment/contract';
+import { addDuration, durationOf, nearestMicros, type Duration, type Plan } from '@saas-fulfillment/contract';
 import type { UsageHour } from '../model/metering.js';
 import { termKey, type HourPrice } from '../model/metering.js';
 
@@ -33,12 +33,11 @@ function negate(d: Duration): Duration {
   return { years: -d.years, months: -d.months, weeks: -d.weeks, days: -d.days, hours: -d.hours, minutes: -d.minutes, seconds: -d.seconds };
 }
 
-/** The quantity of `dimension` the plan includes in its base price for one term of `termUnit`. */
-export function includedQuantity(plan: Plan, termUnit: string, dimension: string): number {
+/** The quantity of `dimension` (micros) the plan includes in its base price for one term of `termUnit`. */
+export function includedMicros(plan: Plan, termUnit: string, dimension: string): number {
   const term = plan.planComponents.recurrentBillingTerms.find((t) => t.termUnit === termUnit);
   const units = term?.meteredQuantityIncluded?.find((m) => m.dimensionId === dimension)?.units;
-  const value = Number(units ?? 0);
-  return Number.isFinite(value) && value > 0 ? value : 0;
+  return nearestMicros(Number(units ?? 0));
 }
 
 /** Whether the plan meters `dimension`. */
@@ -48,8 +47,9 @@ export function metersDimension(plan: Plan, dimension: string): boolean {
 
 /**
  * Prices closed hours of one subscription under its current plan and term: per dimension and term, the
- * included quantity is consumed hour by hour in time order; what it does not cover is billable.
- * `used` holds what earlier hours already consumed (per termKey) and is updated.
+ * included quantity is consumed hour by hour in time order; what it does not cover is billable. All in
+ * micros, as integers: included + billable is the hour's quantity exactly.
+ * `used` holds what earlier hours already consumed (micros per termKey) and is updated.
  */
 export function priceHours(hours: readonly UsageHour[], plan: Plan, term: KnownTerm, used: Map<string, number>): HourPrice[] {
   const ordered = [...hours].sort((a, b) => a.dimension.localeCompare(b.dimension) || a.hour.localeCompare(b.hour));
@@ -57,14 +57,10 @@ export function priceHours(hours: readonly UsageHour[], plan: Plan, term: KnownT
     // An hour a term starts in belongs to that new term: its last instant decides.
     const termStart = termStartOf(new Date(Date.parse(hour.hour) + HOUR_MS - 1).toISOString(), term);
     const key = termKey(hour.subscriptionId, hour.dimension, termStart);
-    const left = Math.max(0, includedQuantity(plan, term.unit, hour.dimension) - (used.get(key) ?? 0));
-    const included = roundQuantity(Math.min(hour.quantity, left));
+    const quantity = nearestMicros(hour.quantity);
+    const left = Math.max(0, includedMicros(plan, term.unit, hour.dimension) - (used.get(key) ?? 0));
+    const included = Math.min(quantity, left);
     used.set(key, (used.get(key) ?? 0) + included);
-    return { id: hour.id, planId: plan.planId, termStart, included, billable: roundQuantity(hour.quantity - included) };
+    return { id: hour.id, planId: plan.planId, termStart, includedMicros: included, billableMicros: quantity - included };
   });
-}
-
-/** Sums of decimals drift (0.1 + 0.2); quantities are kept to 9 decimal places. */
-function roundQuantity(value: number): number {
-  return Math.round(value * 1e9) / 1e9;
 }

@@ -42,7 +42,7 @@ export class UsageSubmitter {
     const report: SubmissionReport = { priced: 0, included: 0, sent: 0, accepted: 0, duplicates: 0, rejected: 0, expired: 0, failed: 0 };
     const prices = await this.priceClosedHours();
     report.priced = prices.length;
-    report.included = prices.filter((p) => p.billable === 0).length;
+    report.included = prices.filter((p) => p.billableMicros === 0).length;
     const now = this.clock.now();
     // The marketplace refuses an event whose effectiveStartTime (the hour's start) is over 24 hours old.
     const expired = await this.store.usage.expireBefore(new Date(now.getTime() - USAGE_WINDOW_MS).toISOString(), now.toISOString());

@@ -38,13 +38,13 @@ export const UsageHour = Type.Object({
 });
 export type UsageHour = Type.Static<typeof UsageHour>;
 
-/** How an hour is priced: the plan and term it is billed under, and the split of its quantity. */
+/** How an hour is priced: the plan and term it is billed under, and the split of its quantity, in micros. */
 export interface HourPrice {
   id: string;
   planId: string;
   termStart: string;
-  included: number;
-  billable: number;
+  includedMicros: number;
+  billableMicros: number;
 }
 
 /** What the marketplace said about a sent hour, or why it stays to be sent again. */

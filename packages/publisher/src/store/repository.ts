@@ -17,7 +17,8 @@ import { UsageLedger } from './usage.js';
 import type { AuditEntry, LocalOperation, LocalSubscription, OutboundEvent, SubscriptionFilter } from '../model/subscription.js';
 import type { InboxReceipt, WebhookReceipt } from '../model/webhooks.js';
 import { auditToRow, operationToRow, rowToAudit, rowToEvent, rowToOperation, rowToSubscription, subscriptionToRow } from './rows.js';
-import { publisherMigrations, type PublisherTables } from './schema.js';
+import { publisherMigrations } from './migrations.js';
+import type { PublisherTables } from './schema.js';
 import { SessionTable } from './sessions.js';
 
 export class PublisherStore extends Repository<PublisherTables, PublisherStore> {

@@ -3,6 +3,7 @@
 // the store is bound to, so a step and the state it depends on commit together.
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
+import { fromMicros, MAX_QUANTITY_MICROS, nearestMicros } from '@saas-fulfillment/contract';
 import { fromColumn, fromFlag, toFlag, type DialectName } from '@saas-fulfillment/store';
 import type { HourOutcome, HourPrice, UsageHour, UsageHourStatus } from '../model/metering.js';
 import { termKey } from '../model/metering.js';
@@ -22,66 +23,134 @@ export class UsageLedger {
 
   /**
    * Stores new records (a record whose idempotency key its subscription already used is skipped) and adds
-   * them to their hours' totals. A record whose hour was already priced joins `currentHour` instead, so
-   * it is billed once, late, rather than never. Returns the ids stored and the hour each is billed in.
-   * Run it in a transaction: records and totals must land together.
+   * them to their hours' totals, exactly, in micros. A record whose hour was already priced joins
+   * `currentHour` instead, so it is billed once, late, rather than never. A record that would take its
+   * hour past MAX_QUANTITY_MICROS is not stored (`overLimit`): the hour could not be billed as one event.
+   * Run it in a transaction: records and totals must land together; the hours are locked meanwhile.
    */
-  async record(records: readonly NewUsageRecord[], currentHour: string, now: string, hourOf: (at: string) => string): Promise<Map<string, string>> {
+  async record(records: readonly NewUsageRecord[], currentHour: string, now: string, hourOf: (at: string) => string): Promise<RecordedUsage> {
+    const stored = await this.insertNew(records, hourOf);
+    const overLimit = new Set<string>();
+    const fresh = records.filter((r) => stored.has(r.id));
+    if (fresh.length === 0) return { stored, overLimit };
+    const hours = await this.lockHours(
+      fresh.map((r) => hourKeyOf(r, stored.get(r.id) as string)),
+      now,
+    );
+    const late = fresh.filter((r) => hours.get(hourKey(hourKeyOf(r, stored.get(r.id) as string)))?.status !== 'open');
+    if (late.length > 0) {
+      for (const [key, hour] of await this.lockHours(
+        late.map((r) => hourKeyOf(r, currentHour)),
+        now,
+      ))
+        hours.set(key, hour);
+      if (late.some((r) => hours.get(hourKey(hourKeyOf(r, currentHour)))?.status !== 'open')) {
+        throw new Error(`the current hour ${currentHour} is already priced: is this process's clock behind the others'?`);
+      }
+      for (const r of late) stored.set(r.id, currentHour);
+    }
+    for (const r of fresh) {
+      const hour = hours.get(hourKey(hourKeyOf(r, stored.get(r.id) as string))) as LockedHour;
+      if (hour.quantityMicros + r.quantity_micros > MAX_QUANTITY_MICROS) {
+        overLimit.add(r.id);
+        stored.delete(r.id);
+      } else {
+        hour.quantityMicros += r.quantity_micros;
+        hour.records += 1;
+      }
+    }
+    await this.forget([...overLimit]);
+    await this.moveTo(
+      currentHour,
+      late.filter((r) => stored.has(r.id)).map((r) => r.id),
+    );
+    await this.writeTotals([...hours.values()], now);
+    return { stored, overLimit };
+  }
+
+  /** Inserts the records whose idempotency key is new; returns their ids and their own hours. */
+  private async insertNew(records: readonly NewUsageRecord[], hourOf: (at: string) => string): Promise<Map<string, string>> {
     const stored = new Map<string, string>();
-    for (let start = 0; start < records.length; start += INSERT_CHUNK) {
-      const chunk = records.slice(start, start + INSERT_CHUNK).map((r) => ({ ...r, billing_hour: hourOf(r.occurred_at) }));
+    for (const chunk of chunks(records)) {
       const inserted = await this.db
         .insertInto('pub_usage_records')
-        .values(chunk)
+        .values(chunk.map((r) => ({ ...r, billing_hour: hourOf(r.occurred_at) })))
         .onConflict((oc) => oc.columns(['subscription_id', 'idempotency_key']).doNothing())
         .returning(['id', 'billing_hour'])
         .execute();
       for (const row of inserted) stored.set(row.id, row.billing_hour);
     }
-    const fresh = records.filter((r) => stored.has(r.id));
-    const closed = await this.addToHours(
-      totals(fresh, (r) => stored.get(r.id) as string),
-      now,
-    );
-    const late = fresh.filter((r) => closed.has(hourKey(r.subscription_id, r.dimension, stored.get(r.id) as string)));
-    if (late.length > 0) {
-      for (let start = 0; start < late.length; start += INSERT_CHUNK) {
-        const ids = late.slice(start, start + INSERT_CHUNK).map((r) => r.id);
-        await this.db.updateTable('pub_usage_records').set({ billing_hour: currentHour }).where('id', 'in', ids).execute();
-      }
-      const stillClosed = await this.addToHours(
-        totals(late, () => currentHour),
-        now,
-      );
-      if (stillClosed.size > 0) throw new Error(`the current hour ${currentHour} is already priced: is this process's clock behind the others'?`);
-      for (const r of late) stored.set(r.id, currentHour);
-    }
     return stored;
   }
 
-  /** Adds totals to open hours (creating them); returns the keys of hours no longer open. */
-  private async addToHours(groups: Map<string, HourTotal>, now: string): Promise<Set<string>> {
-    const wanted = [...groups.values()];
-    const added = new Set<string>();
-    for (let start = 0; start < wanted.length; start += INSERT_CHUNK) {
-      const rows = await this.db
+  /**
+   * The hours of `keys`, created empty where missing, read and locked (PostgreSQL) until the transaction
+   * ends, so two writers of one hour add up one after the other. Keys go in sorted: no two lock in opposite orders.
+   */
+  private async lockHours(keys: readonly HourKey[], now: string): Promise<Map<string, LockedHour>> {
+    const wanted = [...new Map(keys.map((k) => [hourKey(k), k])).entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, k]) => k);
+    const locked = new Map<string, LockedHour>();
+    for (const chunk of chunks(wanted)) {
+      await this.db
         .insertInto('pub_usage_hours')
-        .values(wanted.slice(start, start + INSERT_CHUNK).map((g) => newHour(g, now)))
-        .onConflict((oc) =>
-          oc
-            .columns(['subscription_id', 'dimension', 'hour'])
-            .doUpdateSet((eb) => ({
-              quantity: eb('pub_usage_hours.quantity', '+', eb.ref('excluded.quantity')),
-              records: eb('pub_usage_hours.records', '+', eb.ref('excluded.records')),
-              updated: eb.ref('excluded.updated'),
-            }))
-            .where('pub_usage_hours.status', '=', 'open'),
-        )
-        .returning(['subscription_id', 'dimension', 'hour'])
+        .values(chunk.map((k) => emptyHour(k, now)))
+        .onConflict((oc) => oc.columns(['subscription_id', 'dimension', 'hour']).doNothing())
         .execute();
-      for (const row of rows) added.add(hourKey(row.subscription_id, row.dimension, row.hour));
+      const query = this.db
+        .selectFrom('pub_usage_hours')
+        .select(['subscription_id', 'dimension', 'hour', 'status', 'quantity_micros', 'records'])
+        .where((eb) =>
+          eb(
+            eb.refTuple('subscription_id', 'dimension', 'hour'),
+            'in',
+            chunk.map((k) => eb.tuple(k.subscriptionId, k.dimension, k.hour)),
+          ),
+        );
+      for (const row of await (this.dialect === 'postgres' ? query.forUpdate() : query).execute()) {
+        const key = { subscriptionId: row.subscription_id, dimension: row.dimension, hour: row.hour };
+        locked.set(hourKey(key), { ...key, status: row.status, quantityMicros: Number(row.quantity_micros), records: Number(row.records) });
+      }
     }
-    return new Set([...groups.keys()].filter((key) => !added.has(key)));
+    return locked;
+  }
+
+  /** Writes the new totals of open hours; an hour that took no record (all refused) is removed again. */
+  private async writeTotals(hours: readonly LockedHour[], now: string): Promise<void> {
+    const open = hours.filter((h) => h.status === 'open');
+    for (const chunk of chunks(open.filter((h) => h.records > 0))) {
+      await this.db
+        .insertInto('pub_usage_hours')
+        .values(chunk.map((h) => ({ ...emptyHour(h, now), quantity_micros: h.quantityMicros, records: h.records })))
+        .onConflict((oc) =>
+          oc.columns(['subscription_id', 'dimension', 'hour']).doUpdateSet((eb) => ({
+            quantity_micros: eb.ref('excluded.quantity_micros'),
+            records: eb.ref('excluded.records'),
+            updated: eb.ref('excluded.updated'),
+          })),
+        )
+        .execute();
+    }
+    for (const chunk of chunks(open.filter((h) => h.records === 0))) {
+      await this.db
+        .deleteFrom('pub_usage_hours')
+        .where((eb) =>
+          eb(
+            eb.refTuple('subscription_id', 'dimension', 'hour'),
+            'in',
+            chunk.map((h) => eb.tuple(h.subscriptionId, h.dimension, h.hour)),
+          ),
+        )
+        .where('records', '=', 0)
+        .execute();
+    }
+  }
+
+  private async forget(ids: readonly string[]): Promise<void> {
+    for (const chunk of chunks(ids)) await this.db.deleteFrom('pub_usage_records').where('id', 'in', chunk).execute();
+  }
+
+  private async moveTo(hour: string, ids: readonly string[]): Promise<void> {
+    for (const chunk of chunks(ids)) await this.db.updateTable('pub_usage_records').set({ billing_hour: hour }).where('id', 'in', chunk).execute();
   }
 
   /** Hours still open that ended before `hour`, oldest first; locked in a transaction on PostgreSQL. */
@@ -103,13 +172,13 @@ export class UsageLedger {
     if (this.dialect === 'postgres') await sql`select pg_advisory_xact_lock(727001)`.execute(this.db);
   }
 
-  /** Included quantity already used per subscription, dimension and term, by hours priced before. */
+  /** Included quantity (micros) already used per subscription, dimension and term, by hours priced before. */
   async includedUsed(subscriptionIds: readonly string[]): Promise<Map<string, number>> {
     const used = new Map<string, number>();
     for (let start = 0; start < subscriptionIds.length; start += INSERT_CHUNK) {
       const rows = await this.db
         .selectFrom('pub_usage_hours')
-        .select((eb) => ['subscription_id', 'dimension', 'term_start', eb.fn.sum<number | string>('included').as('used')])
+        .select((eb) => ['subscription_id', 'dimension', 'term_start', eb.fn.sum<number | string>('included_micros').as('used')])
         .where('subscription_id', 'in', subscriptionIds.slice(start, start + INSERT_CHUNK))
         .where('status', '<>', 'open')
         .groupBy(['subscription_id', 'dimension', 'term_start'])
@@ -124,11 +193,11 @@ export class UsageLedger {
       await this.db
         .updateTable('pub_usage_hours')
         .set({
-          status: p.billable > 0 ? 'ready' : 'included',
+          status: p.billableMicros > 0 ? 'ready' : 'included',
           plan_id: p.planId,
           term_start: p.termStart,
-          included: p.included,
-          billable: p.billable,
+          included_micros: p.includedMicros,
+          billable_micros: p.billableMicros,
           next_attempt_at: now,
           updated: now,
         })
@@ -190,7 +259,7 @@ export class UsageLedger {
             ...base,
             status: 'accepted' as const,
             usage_event_id: outcome.usageEventId ?? null,
-            accepted_quantity: outcome.acceptedQuantity,
+            accepted_micros: nearestMicros(outcome.acceptedQuantity),
             duplicate: toFlag(outcome.duplicate),
             marketplace_status: outcome.marketplaceStatus,
             last_error: outcome.note ?? null,
@@ -280,49 +349,54 @@ export class UsageLedger {
   }
 }
 
-interface HourTotal {
+/** What recording a set of records did: the hour each stored one is billed in, and those refused as over the limit. */
+export interface RecordedUsage {
+  stored: Map<string, string>;
+  overLimit: Set<string>;
+}
+
+interface HourKey {
   subscriptionId: string;
   dimension: string;
   hour: string;
-  quantity: number;
+}
+
+/** An hour read under lock, its total updated in memory as records are admitted. */
+interface LockedHour extends HourKey {
+  status: UsageHourStatus;
+  quantityMicros: number;
   records: number;
 }
 
-const hourKey = (subscriptionId: string, dimension: string, hour: string) => `${subscriptionId} ${dimension} ${hour}`;
+const hourKey = (k: HourKey) => `${k.subscriptionId} ${k.dimension} ${k.hour}`;
+const hourKeyOf = (r: NewUsageRecord, hour: string): HourKey => ({ subscriptionId: r.subscription_id, dimension: r.dimension, hour });
 
-function totals(records: readonly NewUsageRecord[], hourOf: (r: NewUsageRecord) => string): Map<string, HourTotal> {
-  const groups = new Map<string, HourTotal>();
-  for (const r of records) {
-    const hour = hourOf(r);
-    const key = hourKey(r.subscription_id, r.dimension, hour);
-    const group = groups.get(key) ?? { subscriptionId: r.subscription_id, dimension: r.dimension, hour, quantity: 0, records: 0 };
-    group.quantity += r.quantity;
-    group.records += 1;
-    groups.set(key, group);
-  }
-  return groups;
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let start = 0; start < items.length; start += INSERT_CHUNK) out.push(items.slice(start, start + INSERT_CHUNK));
+  return out;
 }
 
-function newHour(g: HourTotal, now: string): PubUsageHourRow {
+function emptyHour(k: HourKey, now: string): PubUsageHourRow {
   return {
     id: randomUUID(),
-    subscription_id: g.subscriptionId,
-    dimension: g.dimension,
-    hour: g.hour,
-    quantity: g.quantity,
-    records: g.records,
+    subscription_id: k.subscriptionId,
+    dimension: k.dimension,
+    hour: k.hour,
+    quantity_micros: 0,
+    records: 0,
     status: 'open',
     plan_id: null,
     term_start: null,
-    included: 0,
-    billable: 0,
+    included_micros: 0,
+    billable_micros: 0,
     attempts: 0,
     next_attempt_at: null,
     lease_owner: null,
     lease_until: null,
     usage_event_id: null,
     marketplace_status: null,
-    accepted_quantity: null,
+    accepted_micros: null,
     duplicate: 0,
     last_error: null,
     sent_at: null,
@@ -336,18 +410,18 @@ function rowToHour(r: Selectable<PubUsageHourRow>): UsageHour {
     subscriptionId: r.subscription_id,
     dimension: r.dimension,
     hour: r.hour,
-    quantity: Number(r.quantity),
+    quantity: fromMicros(Number(r.quantity_micros)),
     records: Number(r.records),
     status: r.status,
     planId: fromColumn(r.plan_id),
     termStart: fromColumn(r.term_start),
-    included: Number(r.included),
-    billable: Number(r.billable),
+    included: fromMicros(Number(r.included_micros)),
+    billable: fromMicros(Number(r.billable_micros)),
     attempts: Number(r.attempts),
     nextAttemptAt: fromColumn(r.next_attempt_at),
     usageEventId: fromColumn(r.usage_event_id),
     marketplaceStatus: fromColumn(r.marketplace_status),
-    acceptedQuantity: r.accepted_quantity === null ? undefined : Number(r.accepted_quantity),
+    acceptedQuantity: r.accepted_micros === null ? undefined : fromMicros(Number(r.accepted_micros)),
     duplicate: fromFlag(r.duplicate),
     lastError: fromColumn(r.last_error),
     sentAt: fromColumn(r.sent_at),
