@@ -1,7 +1,8 @@
 // Usage is added exactly (issue 19): quantities are whole millionths of a unit from the record to the
 // event Microsoft receives. Properties at 10,000 runs: a quantity reads into micros and back to the same
 // decimal; pricing splits an hour into included and billable with nothing lost; and the ledger, on a real
-// store, totals any split of a quantity into records (sent in any batches, some twice) to the same hour.
+// store, totals any split of a quantity into records (in any batches, some twice, some late, some past the
+// ceiling) exactly as a plain model of its rules says.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -90,23 +91,44 @@ for (const dialect of await testDialects()) {
       await close();
       await location.cleanup();
     });
+    /** Prices the subscription's hour 10 (as the submitter would once it is over): later records go to hour 11. */
+    const priceOwnHour = async (subscription: string, now: string) => {
+      const open = await store.usage.hoursOf({ subscriptionId: subscription, status: ['open'], limit: 5 });
+      const own = open.find((h) => h.hour === '2026-06-02T10:00:00.000Z');
+      if (own)
+        await store.usage.price([{ id: own.id, planId: 'pro', termStart: own.hour, includedMicros: 0, billableMicros: toMicros(own.quantity) ?? 0 }], now);
+    };
 
-    it('totals any split of a quantity into records, in any batches, some sent twice, to the same hour', async () => {
-      const now = '2026-06-02T10:30:00.000Z';
-      const split = fc.array(fc.record({ micros: anyMicros.map((m) => Math.ceil(m / 100_000)), twice: fc.boolean() }), { minLength: 1, maxLength: 12 });
+    it('totals any split of a quantity into records, in any batches, some sent twice, some late, some past the ceiling, as a model says', async () => {
+      // Hour 10 is recorded into until, maybe, it is priced between two batches; then records join hour 11.
+      const now = '2026-06-02T11:30:00.000Z';
+      const micros = fc.oneof(fc.integer({ min: 1, max: 10_000_000_000 }), fc.integer({ min: Math.floor(MAX_QUANTITY_MICROS / 4), max: MAX_QUANTITY_MICROS }));
+      const parts = fc.array(fc.record({ micros, twice: fc.boolean() }), { minLength: 1, maxLength: 12 });
       await fc.assert(
-        fc.asyncProperty(split, fc.integer({ min: 1, max: 4 }), async (parts, batches) => {
+        fc.asyncProperty(parts, fc.integer({ min: 1, max: 4 }), fc.option(fc.integer({ min: 0, max: 3 })), async (split, batches, pricedAfter) => {
           const subscription = randomUUID();
-          const records = parts.map((part, i) => usageRecord(subscription, part.micros, `k${i}`));
-          const sent = [...records, ...records.filter((_, i) => parts[i]!.twice).map((r) => ({ ...r, id: randomUUID() }))];
+          const records = split.map((part, i) => usageRecord(subscription, part.micros, `k${i}`));
+          const sent = [...records, ...records.filter((_, i) => split[i]!.twice).map((r) => ({ ...r, id: randomUUID() }))];
           const size = Math.ceil(sent.length / batches);
-          for (let start = 0; start < sent.length; start += size) {
-            await store.transaction((tx) => tx.usage.record(sent.slice(start, start + size), usageHour(now), now, usageHour));
+          const model = new LedgerModel();
+          const refused = new Set<string>();
+          for (let start = 0, batch = 0; start < sent.length; start += size, batch++) {
+            const chunk = sent.slice(start, start + size);
+            const result = await store.transaction((tx) => tx.usage.record(chunk, usageHour(now), now, usageHour));
+            for (const id of result.overLimit) refused.add(id);
+            model.record(chunk);
+            if (batch === pricedAfter) {
+              await priceOwnHour(subscription, now);
+              model.priceOwnHour();
+            }
           }
-          const [hour] = await store.usage.hoursOf({ subscriptionId: subscription, limit: 2 });
-          const expected = parts.reduce((sum, part) => sum + part.micros, 0);
-          assert.equal(toMicros(hour!.quantity), expected);
-          assert.equal(hour!.records, parts.length, 'each record counted once');
+          const hours = await store.usage.hoursOf({ subscriptionId: subscription, limit: 5, oldestFirst: true });
+          assert.deepEqual(
+            hours.map((h) => [h.hour, toMicros(h.quantity), h.records]),
+            model.hours().map((h) => [h.hour, h.micros, h.records]),
+          );
+          assert.deepEqual([...refused].sort(), [...model.refused].sort());
+          assert.equal((await store.usage.recordsOf(subscription, 100)).length, model.stored, 'each record kept once, none refused kept');
         }),
         { numRuns: dialect === 'sqlite' ? RUNS : RUNS / 20 },
       );
@@ -124,6 +146,50 @@ for (const dialect of await testDialects()) {
       assert.equal((await store.usage.recordsOf(subscription, 10)).length, 2, 'a refused record is not kept');
     });
   });
+}
+
+/**
+ * What the ledger must do, written plainly: a key already stored (or earlier in the same batch) is a
+ * duplicate; the rest join the hour in order while the hour's total stays within the ceiling, the own hour
+ * while it is open and hour 11 once it is priced; a record that does not fit is refused and not kept.
+ */
+class LedgerModel {
+  private readonly totals = new Map<string, { micros: number; records: number }>();
+  private readonly keys = new Set<string>();
+  private ownHourOpen = true;
+  readonly refused = new Set<string>();
+  stored = 0;
+
+  record(batch: readonly NewUsageRecord[]): void {
+    const batchKeys = new Set<string>();
+    const fresh = batch.filter((r) => {
+      const key = r.idempotency_key ?? r.id;
+      if (this.keys.has(key) || batchKeys.has(key)) return false;
+      batchKeys.add(key);
+      return true;
+    });
+    const hour = this.ownHourOpen ? '2026-06-02T10:00:00.000Z' : '2026-06-02T11:00:00.000Z';
+    const total = this.totals.get(hour) ?? { micros: 0, records: 0 };
+    for (const r of fresh) {
+      if (total.micros + r.quantity_micros > MAX_QUANTITY_MICROS) {
+        this.refused.add(r.id);
+        continue;
+      }
+      total.micros += r.quantity_micros;
+      total.records += 1;
+      this.keys.add(r.idempotency_key ?? r.id);
+      this.stored += 1;
+    }
+    if (total.records > 0) this.totals.set(hour, total);
+  }
+
+  priceOwnHour(): void {
+    this.ownHourOpen = false;
+  }
+
+  hours(): { hour: string; micros: number; records: number }[] {
+    return [...this.totals.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([hour, t]) => ({ hour, ...t }));
+  }
 }
 
 function usageRecord(subscription: string, micros: number, key?: string): NewUsageRecord {

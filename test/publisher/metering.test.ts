@@ -191,6 +191,15 @@ for (const dialect of await testDialects())
       assert.deepEqual([full.body.accepted, full.body.refused], [999, 1]);
       const lastError = (full.body.results as Body[]).at(-1)?.error as Body | undefined;
       assert.deepEqual([lastError?.code, lastError?.field], ['HourTotalTooLarge', 'quantity']);
+      // A copy of a refused record in the same batch (same idempotency key) is refused with it, not called a duplicate.
+      const copied = await report([calls(thousand, 1e6, now, 'one-more'), calls(thousand, 1e6, now, 'one-more')]);
+      assert.deepEqual(
+        (copied.body.results as Body[]).map((r) => [r.status, (r.error as Body | undefined)?.code]),
+        [
+          ['refused', 'HourTotalTooLarge'],
+          ['refused', 'HourTotalTooLarge'],
+        ],
+      );
       const seventh = await report(calls(tenths, 0.0000001, now));
       assert.deepEqual([seventh.status, seventh.body.code, seventh.body.target], [400, 'BadArgument', 'quantity']);
 

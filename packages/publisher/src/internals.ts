@@ -5,7 +5,7 @@ export type { JobHandlers } from './model/jobs.js';
 export type { SubmissionReport, UsageHour } from './model/metering.js';
 export { timeOrderedId } from './store/jobs.js';
 export type { PublisherTables } from './store/schema.js';
-export type { NewUsageRecord } from './store/usage.js';
+export type { NewUsageRecord } from './store/usage-recording.js';
 export { JobWorker } from './worker.js';
 export { addressKey } from './auth/brake.js';
 export { AdminAuth } from './auth/admin.js';

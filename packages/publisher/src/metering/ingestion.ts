@@ -8,7 +8,7 @@ import Type from 'typebox';
 import type { PlanDirectory } from '../fulfillment/plans.js';
 import type { LocalSubscription } from '../model/subscription.js';
 import type { PublisherStore } from '../store/repository.js';
-import type { NewUsageRecord } from '../store/usage.js';
+import type { NewUsageRecord } from '../store/usage-recording.js';
 import { metersDimension } from './pricing.js';
 
 export const MAX_RECORDS = 1000;
@@ -53,7 +53,9 @@ export class UsageIngestion {
     const subscriptions = await this.subscriptionsOf(input);
     const outcomes: RecordOutcome[] = [];
     const accepted: NewUsageRecord[] = [];
-    const keys = new Set<string>();
+    /** Each idempotency key of the batch, and the id of its first record: a copy shares its fate. */
+    const firstOf = new Map<string, string>();
+    const copies = new Map<number, string>();
     for (const [index, value] of input.entries()) {
       const checked = await this.check(value, reporter, subscriptions, now);
       if ('error' in checked) {
@@ -62,12 +64,14 @@ export class UsageIngestion {
       }
       const { record, micros } = checked;
       const key = record.idempotencyKey && `${record.subscriptionId} ${record.idempotencyKey}`;
-      if (key && keys.has(key)) {
+      const first = key ? firstOf.get(key) : undefined;
+      if (first) {
+        copies.set(index, first);
         outcomes.push({ index, status: 'duplicate' });
         continue;
       }
-      if (key) keys.add(key);
       const id = randomUUID();
+      if (key) firstOf.set(key, id);
       accepted.push({
         id,
         subscription_id: record.subscriptionId,
@@ -82,8 +86,9 @@ export class UsageIngestion {
     }
     const { stored, overLimit } = await this.store.transaction((tx) => tx.usage.record(accepted, usageHour(now), now.toISOString(), usageHour));
     return outcomes.map((outcome) => {
+      const recordOf = outcome.status === 'accepted' ? outcome.id : copies.get(outcome.index);
+      if (recordOf !== undefined && overLimit.has(recordOf)) return { index: outcome.index, status: 'refused', error: HOUR_FULL };
       if (outcome.status !== 'accepted') return outcome;
-      if (overLimit.has(outcome.id)) return { index: outcome.index, status: 'refused', error: HOUR_FULL };
       const hour = stored.get(outcome.id);
       return hour === undefined ? { index: outcome.index, status: 'duplicate' } : { ...outcome, billingHour: hour };
     });

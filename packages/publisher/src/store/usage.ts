@@ -1,16 +1,13 @@
 // The metering tables: usage records as reported and, per subscription, dimension and hour, the running
 // total and what became of it. Each method is one step of the pipeline and runs on whatever connection
 // the store is bound to, so a step and the state it depends on commit together.
-import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { fromMicros, MAX_QUANTITY_MICROS, nearestMicros } from '@saas-fulfillment/contract';
+import { fromMicros, nearestMicros } from '@saas-fulfillment/contract';
 import { fromColumn, fromFlag, toFlag, type DialectName } from '@saas-fulfillment/store';
 import type { HourOutcome, HourPrice, UsageHour, UsageHourStatus } from '../model/metering.js';
 import { termKey } from '../model/metering.js';
 import type { PubUsageHourRow, PubUsageRecordRow, PublisherTables } from './schema.js';
-
-/** A record checked and ready to store; `id` is chosen by the caller so the answer can name it. */
-export type NewUsageRecord = Omit<PubUsageRecordRow, 'billing_hour'>;
+import { type NewUsageRecord, type RecordedUsage, UsageRecording } from './usage-recording.js';
 
 const INSERT_CHUNK = 500;
 const UNSENT: UsageHourStatus[] = ['open', 'ready'];
@@ -26,131 +23,10 @@ export class UsageLedger {
    * them to their hours' totals, exactly, in micros. A record whose hour was already priced joins
    * `currentHour` instead, so it is billed once, late, rather than never. A record that would take its
    * hour past MAX_QUANTITY_MICROS is not stored (`overLimit`): the hour could not be billed as one event.
-   * Run it in a transaction: records and totals must land together; the hours are locked meanwhile.
+   * Run it in a transaction: records and totals must land together.
    */
-  async record(records: readonly NewUsageRecord[], currentHour: string, now: string, hourOf: (at: string) => string): Promise<RecordedUsage> {
-    const stored = await this.insertNew(records, hourOf);
-    const overLimit = new Set<string>();
-    const fresh = records.filter((r) => stored.has(r.id));
-    if (fresh.length === 0) return { stored, overLimit };
-    const hours = await this.lockHours(
-      fresh.map((r) => hourKeyOf(r, stored.get(r.id) as string)),
-      now,
-    );
-    const late = fresh.filter((r) => hours.get(hourKey(hourKeyOf(r, stored.get(r.id) as string)))?.status !== 'open');
-    if (late.length > 0) {
-      for (const [key, hour] of await this.lockHours(
-        late.map((r) => hourKeyOf(r, currentHour)),
-        now,
-      ))
-        hours.set(key, hour);
-      if (late.some((r) => hours.get(hourKey(hourKeyOf(r, currentHour)))?.status !== 'open')) {
-        throw new Error(`the current hour ${currentHour} is already priced: is this process's clock behind the others'?`);
-      }
-      for (const r of late) stored.set(r.id, currentHour);
-    }
-    for (const r of fresh) {
-      const hour = hours.get(hourKey(hourKeyOf(r, stored.get(r.id) as string))) as LockedHour;
-      if (hour.quantityMicros + r.quantity_micros > MAX_QUANTITY_MICROS) {
-        overLimit.add(r.id);
-        stored.delete(r.id);
-      } else {
-        hour.quantityMicros += r.quantity_micros;
-        hour.records += 1;
-      }
-    }
-    await this.forget([...overLimit]);
-    await this.moveTo(
-      currentHour,
-      late.filter((r) => stored.has(r.id)).map((r) => r.id),
-    );
-    await this.writeTotals([...hours.values()], now);
-    return { stored, overLimit };
-  }
-
-  /** Inserts the records whose idempotency key is new; returns their ids and their own hours. */
-  private async insertNew(records: readonly NewUsageRecord[], hourOf: (at: string) => string): Promise<Map<string, string>> {
-    const stored = new Map<string, string>();
-    for (const chunk of chunks(records)) {
-      const inserted = await this.db
-        .insertInto('pub_usage_records')
-        .values(chunk.map((r) => ({ ...r, billing_hour: hourOf(r.occurred_at) })))
-        .onConflict((oc) => oc.columns(['subscription_id', 'idempotency_key']).doNothing())
-        .returning(['id', 'billing_hour'])
-        .execute();
-      for (const row of inserted) stored.set(row.id, row.billing_hour);
-    }
-    return stored;
-  }
-
-  /**
-   * The hours of `keys`, created empty where missing, read and locked (PostgreSQL) until the transaction
-   * ends, so two writers of one hour add up one after the other. Keys go in sorted: no two lock in opposite orders.
-   */
-  private async lockHours(keys: readonly HourKey[], now: string): Promise<Map<string, LockedHour>> {
-    const wanted = [...new Map(keys.map((k) => [hourKey(k), k])).entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, k]) => k);
-    const locked = new Map<string, LockedHour>();
-    for (const chunk of chunks(wanted)) {
-      await this.db
-        .insertInto('pub_usage_hours')
-        .values(chunk.map((k) => emptyHour(k, now)))
-        .onConflict((oc) => oc.columns(['subscription_id', 'dimension', 'hour']).doNothing())
-        .execute();
-      const query = this.db
-        .selectFrom('pub_usage_hours')
-        .select(['subscription_id', 'dimension', 'hour', 'status', 'quantity_micros', 'records'])
-        .where((eb) =>
-          eb(
-            eb.refTuple('subscription_id', 'dimension', 'hour'),
-            'in',
-            chunk.map((k) => eb.tuple(k.subscriptionId, k.dimension, k.hour)),
-          ),
-        );
-      for (const row of await (this.dialect === 'postgres' ? query.forUpdate() : query).execute()) {
-        const key = { subscriptionId: row.subscription_id, dimension: row.dimension, hour: row.hour };
-        locked.set(hourKey(key), { ...key, status: row.status, quantityMicros: Number(row.quantity_micros), records: Number(row.records) });
-      }
-    }
-    return locked;
-  }
-
-  /** Writes the new totals of open hours; an hour that took no record (all refused) is removed again. */
-  private async writeTotals(hours: readonly LockedHour[], now: string): Promise<void> {
-    const open = hours.filter((h) => h.status === 'open');
-    for (const chunk of chunks(open.filter((h) => h.records > 0))) {
-      await this.db
-        .insertInto('pub_usage_hours')
-        .values(chunk.map((h) => ({ ...emptyHour(h, now), quantity_micros: h.quantityMicros, records: h.records })))
-        .onConflict((oc) =>
-          oc.columns(['subscription_id', 'dimension', 'hour']).doUpdateSet((eb) => ({
-            quantity_micros: eb.ref('excluded.quantity_micros'),
-            records: eb.ref('excluded.records'),
-            updated: eb.ref('excluded.updated'),
-          })),
-        )
-        .execute();
-    }
-    for (const chunk of chunks(open.filter((h) => h.records === 0))) {
-      await this.db
-        .deleteFrom('pub_usage_hours')
-        .where((eb) =>
-          eb(
-            eb.refTuple('subscription_id', 'dimension', 'hour'),
-            'in',
-            chunk.map((h) => eb.tuple(h.subscriptionId, h.dimension, h.hour)),
-          ),
-        )
-        .where('records', '=', 0)
-        .execute();
-    }
-  }
-
-  private async forget(ids: readonly string[]): Promise<void> {
-    for (const chunk of chunks(ids)) await this.db.deleteFrom('pub_usage_records').where('id', 'in', chunk).execute();
-  }
-
-  private async moveTo(hour: string, ids: readonly string[]): Promise<void> {
-    for (const chunk of chunks(ids)) await this.db.updateTable('pub_usage_records').set({ billing_hour: hour }).where('id', 'in', chunk).execute();
+  record(records: readonly NewUsageRecord[], currentHour: string, now: string, hourOf: (at: string) => string): Promise<RecordedUsage> {
+    return new UsageRecording(this.db, this.dialect).record(records, currentHour, now, hourOf);
   }
 
   /** Hours still open that ended before `hour`, oldest first; locked in a transaction on PostgreSQL. */
@@ -347,61 +223,6 @@ export class UsageLedger {
       .limit(limit)
       .execute();
   }
-}
-
-/** What recording a set of records did: the hour each stored one is billed in, and those refused as over the limit. */
-export interface RecordedUsage {
-  stored: Map<string, string>;
-  overLimit: Set<string>;
-}
-
-interface HourKey {
-  subscriptionId: string;
-  dimension: string;
-  hour: string;
-}
-
-/** An hour read under lock, its total updated in memory as records are admitted. */
-interface LockedHour extends HourKey {
-  status: UsageHourStatus;
-  quantityMicros: number;
-  records: number;
-}
-
-const hourKey = (k: HourKey) => `${k.subscriptionId} ${k.dimension} ${k.hour}`;
-const hourKeyOf = (r: NewUsageRecord, hour: string): HourKey => ({ subscriptionId: r.subscription_id, dimension: r.dimension, hour });
-
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let start = 0; start < items.length; start += INSERT_CHUNK) out.push(items.slice(start, start + INSERT_CHUNK));
-  return out;
-}
-
-function emptyHour(k: HourKey, now: string): PubUsageHourRow {
-  return {
-    id: randomUUID(),
-    subscription_id: k.subscriptionId,
-    dimension: k.dimension,
-    hour: k.hour,
-    quantity_micros: 0,
-    records: 0,
-    status: 'open',
-    plan_id: null,
-    term_start: null,
-    included_micros: 0,
-    billable_micros: 0,
-    attempts: 0,
-    next_attempt_at: null,
-    lease_owner: null,
-    lease_until: null,
-    usage_event_id: null,
-    marketplace_status: null,
-    accepted_micros: null,
-    duplicate: 0,
-    last_error: null,
-    sent_at: null,
-    updated: now,
-  };
 }
 
 function rowToHour(r: Selectable<PubUsageHourRow>): UsageHour {
