@@ -97,7 +97,7 @@ describe('publisher backup under load', () => {
     mkdirSync(restoredDir);
     renameSync(copy, path.join(restoredDir, 'publisher.sqlite'));
     const restored = await startPublisher(restoredDir, mp.url);
-    assert.deepEqual(await (await fetch(`${restored}/readyz`)).json(), { status: 'ready' });
+    assert.equal(((await (await fetch(`${restored}/readyz`)).json()) as { status: string }).status, 'ready');
     assert.equal((await entitlement(restored)).status, 'Subscribed');
   });
 

@@ -169,7 +169,10 @@ describe('admin console, health and events', () => {
 
   it('answers health, readiness and Prometheus metrics', async () => {
     assert.deepEqual(await (await fetch(`${stack.publisherUrl}/healthz`)).json(), { status: 'ok' });
-    assert.deepEqual(await (await fetch(`${stack.publisherUrl}/readyz`)).json(), { status: 'ready' });
+    assert.deepEqual(await (await fetch(`${stack.publisherUrl}/readyz`)).json(), {
+      status: 'ready',
+      checks: { database: 'ok', migrations: 'ok', worker: 'ok', credential: 'ok' },
+    });
     const metrics = await (await fetch(`${stack.publisherUrl}/metrics`)).text();
     assert.match(metrics, /saas_webhooks_total\{action="Suspend",result="accepted"\} \d+/);
     assert.match(metrics, /saas_subscriptions\{status="Subscribed"\} \d+/);

@@ -2,6 +2,7 @@
 // Entra-style identity at the root, simulator control API and pages) plus its background work: the
 // services wired in services.ts, what answers requests registered by http.ts, and a shutdown that drains.
 import type { FastifyInstance } from 'fastify';
+import { isDatabaseUnavailable } from '@saas-fulfillment/store';
 import { createServer, drainOnClose } from '@saas-fulfillment/web';
 import { registerHttp } from './http.js';
 import { createServices, type MarketplaceHandles, type MarketplaceOptions } from './services.js';
@@ -9,7 +10,13 @@ import { createServices, type MarketplaceHandles, type MarketplaceOptions } from
 export type MarketplaceApp = FastifyInstance & { marketplace: MarketplaceHandles };
 
 export async function buildMarketplace(options: MarketplaceOptions): Promise<MarketplaceApp> {
-  const app = createServer({ logger: options.logger, bodyLimit: options.bodyLimit ?? 64 * 1024, https: options.https, maxParamLength: 200 });
+  const app = createServer({
+    logger: options.logger,
+    bodyLimit: options.bodyLimit ?? 64 * 1024,
+    https: options.https,
+    maxParamLength: 200,
+    isUnavailable: isDatabaseUnavailable,
+  });
   const closing = new AbortController();
   const services = await createServices(options, app, closing.signal);
   const drain = drainOnClose(app, services.worker, { closing, graceMs: options.closeGraceMs, onClosed: options.onClose });

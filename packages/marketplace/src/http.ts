@@ -28,7 +28,7 @@ export async function registerHttp(app: FastifyInstance, services: MarketplaceSe
     await identity.register(identityRoutes, { catalog, tokens, signIn: services.signIn, key, clock: identityClock, publicUrl, chaos });
   });
   await app.register(inboxRoutes, { inbox: services.inbox });
-  await app.register(healthRoutes, { store: services.store });
+  await app.register(healthRoutes, { store: services.store, worker: (options.runWorker ?? true) ? services.worker : undefined });
   const simulator = simulatorDeps(app, services, options);
   await app.register(simulatorRoutes, { prefix: '/simulator', ...simulator });
   await app.register(browserSide, { services, simulator });

@@ -1,7 +1,7 @@
 // The emulator's background work: completes due operations, applies time rules and sends webhooks, one
 // pass at a time. On close it takes no new pass; deliveries still in flight after the grace period are
 // called off and left due, so they are sent again after a restart (publishers take webhooks at least once).
-import { PollingLoop } from '@saas-fulfillment/store';
+import { type LoopState, PollingLoop } from '@saas-fulfillment/store';
 import type { BackgroundWork } from '@saas-fulfillment/web';
 import type { Fulfillment } from './fulfillment/index.js';
 import type { WebhookDispatcher } from './webhooks/dispatcher.js';
@@ -26,6 +26,11 @@ export class MarketplaceWorker implements BackgroundWork {
 
   start(): void {
     this.loop.start();
+  }
+
+  /** Whether it runs, and whether its passes fail (readiness). */
+  get state(): LoopState {
+    return this.loop.state;
   }
 
   /** Work was queued: run a pass now rather than at the next poll. */

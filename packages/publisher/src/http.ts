@@ -26,7 +26,13 @@ export async function registerHttp(app: FastifyInstance, services: PublisherServ
   await app.register(webhookRoutes, { verifier: options.verifier, fulfillment: services.fulfillment, metrics });
   await app.register(entitlementRoutes, { store, apiKey: options.appApiKey });
   await app.register(usageRoutes, { metering: services.metering, metrics, appApiKey: options.appApiKey, tenantKeys: options.tenantApiKeys ?? {} });
-  await app.register(healthRoutes, { store, metrics, metricsToken: options.metricsToken });
+  await app.register(healthRoutes, {
+    store,
+    metrics,
+    metricsToken: options.metricsToken,
+    jobs: (options.runWorker ?? true) ? services.worker.jobs : undefined,
+    credential: options.credential,
+  });
   await app.register(browserSide, { services, options });
 }
 

@@ -4,7 +4,7 @@
 // timers of reconciliation and usage submission, it is all the publisher does beside answering requests.
 import { randomUUID } from 'node:crypto';
 import { backoffDelay, type Clock } from '@saas-fulfillment/contract';
-import { PollingLoop } from '@saas-fulfillment/store';
+import { type LoopState, PollingLoop } from '@saas-fulfillment/store';
 import type { BackgroundWork } from '@saas-fulfillment/web';
 import { GiveUp, readJob, RetryLater, type Job, type JobHandlers, type JobKind, type JobRecord } from './model/jobs.js';
 import type { JobQueue } from './store/jobs.js';
@@ -48,6 +48,11 @@ export class JobWorker {
 
   start(): void {
     this.loop.start();
+  }
+
+  /** Whether it runs, and whether its passes fail (readiness). */
+  get state(): LoopState {
+    return this.loop.state;
   }
 
   /** Work was queued: claim it now rather than at the next poll. */

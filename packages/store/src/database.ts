@@ -22,6 +22,8 @@ export interface DatabaseOptions {
   schema?: string | undefined;
   /** PostgreSQL pool size. */
   poolSize?: number;
+  /** Told when an idle PostgreSQL connection is lost (the server restarted, the network cut): for the log. */
+  onConnectionLost?: ((error: Error) => void) | undefined;
 }
 
 export interface Database<Tables> {
@@ -96,8 +98,17 @@ async function openPostgres<Tables>(url: string, options: DatabaseOptions): Prom
   const pool = new (await postgresDriver()).Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
+    // A server that does not answer is given up on (the request answers 503) instead of waited for forever,
+    // and a connection whose peer vanished is noticed by TCP keepalive.
+    connectionTimeoutMillis: 5_000,
+    keepAlive: true,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
+  // A connection that drops emits 'error': on the pool while idle, on the client while checked out. Either
+  // unheard would end the process. The pool discards it and opens a new one for the next query; a query
+  // that was on it fails (the request answers 503), so the checked-out case needs no report of its own.
+  pool.on('error', (error) => options.onConnectionLost?.(error));
+  pool.on('connect', (client) => client.on('error', () => undefined));
   if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   const db = new Kysely<Tables>({ dialect: new OwnSchemaPostgresDialect({ pool }) });
   const location = redactUrl(url) + (schema ? ` (schema ${schema})` : '');

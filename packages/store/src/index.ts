@@ -5,3 +5,4 @@ export * from './group-commit.js';
 export * from './coalesce.js';
 export * from './polling-loop.js';
 export * from './backup.js';
+export * from './outage.js';

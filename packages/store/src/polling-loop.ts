@@ -5,6 +5,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /** How long a pass told to let go gets before the loop stops waiting for it. */
 const LET_GO_MS = 1_000;
+/** After failed passes (the database away), the next waits twice as long each time, up to this. */
+const MAX_FAILURE_DELAY_MS = 15_000;
+
+/** Whether the loop runs, and since when its passes fail (for readiness). */
+export interface LoopState {
+  running: boolean;
+  /** Passes failing in a row, and the first failure's time and error; absent while passes succeed. */
+  failing?: { passes: number; since: number; error: string };
+}
 
 export class PollingLoop {
   private timer: NodeJS.Timeout | undefined;
@@ -12,6 +21,7 @@ export class PollingLoop {
   private again = false;
   private stopped = true;
   private stopping = new AbortController();
+  private failing: LoopState['failing'];
 
   /** `pass` does what is due and returns how much it did (0: nothing was due); `signal` is aborted when the loop stops. */
   constructor(
@@ -79,13 +89,26 @@ export class PollingLoop {
   private async tick(): Promise<void> {
     try {
       if ((await this.runPass()) > 0) this.again = true;
+      this.failing = undefined;
     } catch (error) {
       this.onError(error);
+      const passes = (this.failing?.passes ?? 0) + 1;
+      this.failing = { passes, since: this.failing?.since ?? Date.now(), error: error instanceof Error ? error.message : String(error) };
     }
     if (this.stopped) return;
-    const immediately = this.again;
+    const immediately = this.again && !this.failing;
     this.again = false;
-    this.schedule(immediately ? 0 : this.pollIntervalMs);
+    this.schedule(immediately ? 0 : this.nextDelay());
+  }
+
+  /** The poll interval; after failed passes it doubles with each, so a database that is away is not hammered. */
+  private nextDelay(): number {
+    if (!this.failing) return this.pollIntervalMs;
+    return Math.min(Math.max(this.pollIntervalMs, 250) * 2 ** Math.min(this.failing.passes - 1, 10), Math.max(MAX_FAILURE_DELAY_MS, this.pollIntervalMs));
+  }
+
+  get state(): LoopState {
+    return { running: !this.stopped, ...(this.failing ? { failing: { ...this.failing } } : {}) };
   }
 
   /** One pass; a caller arriving during a pass waits for it, then runs its own. */
@@ -108,4 +131,12 @@ async function within(work: Promise<boolean>, ms: number): Promise<boolean> {
   } finally {
     timer.abort();
   }
+}
+
+/** Why a loop is not doing its work, or undefined (readiness): stopped, or its passes failing for over `graceMs`. */
+export function loopProblem(state: LoopState, now = Date.now(), graceMs = 60_000): string | undefined {
+  if (!state.running) return 'not running';
+  const { failing } = state;
+  if (!failing || now - failing.since < graceMs) return undefined;
+  return `its last ${failing.passes} passes failed, for ${Math.round((now - failing.since) / 1000)} s (the log says why)`;
 }

@@ -28,6 +28,26 @@ export abstract class Repository<Tables, Self> {
     await sql`select 1`.execute(this.db);
   }
 
+  /** The table that records this part's migrations, and the migrations this code knows (none: no check). */
+  protected migrationBook(): { table: string; names: readonly string[] } | undefined {
+    return undefined;
+  }
+
+  /**
+   * Why the database's tables are not the ones this code was written for, or undefined (readiness): a
+   * migration this code knows that has not run, or one it does not know (a newer version ran it since).
+   */
+  async schemaProblem(): Promise<string | undefined> {
+    const book = this.migrationBook();
+    if (!book) return undefined;
+    const { rows } = await sql<{ name: string }>`select name from ${sql.table(book.table)}`.execute(this.db);
+    const ran = new Set(rows.map((row) => row.name));
+    const unknown = [...ran].filter((name) => !book.names.includes(name));
+    if (unknown.length > 0) return `a newer version migrated the database (${unknown.join(', ')}): run that version or a later one`;
+    const missing = book.names.filter((name) => !ran.has(name));
+    return missing.length > 0 ? `migrations not run: ${missing.join(', ')}` : undefined;
+  }
+
   /**
    * Keeps the rows a select reads locked until the transaction ends. PostgreSQL needs `FOR UPDATE`;
    * SQLite runs one write transaction at a time, so the rows are already ours there.

@@ -7,5 +7,5 @@ import Type, { type TSchema } from 'typebox';
 /** An answer with no body (202, 204). */
 export const NO_BODY = Type.Null({ description: 'no body' });
 
-/** A route's answers: `own`, and the refusals any call may get. */
-export const answers = <T extends Record<number, TSchema>>(own: T) => ({ ...own, '4xx': ErrorBody }) as const;
+/** A route's answers: `own`, and the refusals any call may get (503: the database is away for now, with Retry-After). */
+export const answers = <T extends Record<number, TSchema>>(own: T) => ({ 503: ErrorBody, ...own, '4xx': ErrorBody }) as const;

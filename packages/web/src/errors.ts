@@ -40,6 +40,9 @@ export function asApiError(error: unknown, bodyLimit: number): ApiError | undefi
   return undefined;
 }
 
+/** How soon a caller refused because the database is away is asked to come back. */
+const UNAVAILABLE_RETRY_SECONDS = 10;
+
 export type ErrorRenderer = (reply: FastifyReply, error: ApiError, request: FastifyRequest) => unknown;
 
 const renderJson: ErrorRenderer = (reply, error) => reply.status(error.statusCode).send(error.toBody());
@@ -48,9 +51,20 @@ const renderJson: ErrorRenderer = (reply, error) => reply.status(error.statusCod
  * Installs the error and not-found handlers. `render` lets an HTML area (the simulator pages) show
  * errors as pages; JSON is the default.
  */
-export function installErrorHandling(app: FastifyInstance, render: ErrorRenderer = renderJson): void {
+export function installErrorHandling(app: FastifyInstance, render: ErrorRenderer = renderJson, isUnavailable?: (error: unknown) => boolean): void {
   const bodyLimit = app.initialConfig.bodyLimit ?? 1_048_576;
   app.setErrorHandler((error, request, reply) => {
+    if (isUnavailable?.(error)) {
+      // The caller sends it again (Microsoft retries its webhooks, the app its usage): both are idempotent.
+      request.log.warn({ err: error }, 'request refused: the database is unavailable');
+      return reply
+        .status(503)
+        .header('retry-after', String(UNAVAILABLE_RETRY_SECONDS))
+        .send({
+          code: 'ServiceUnavailable',
+          message: `The service cannot reach its database now: send the request again in ${UNAVAILABLE_RETRY_SECONDS} seconds.`,
+        });
+    }
     const apiError = asApiError(error, bodyLimit);
     if (apiError) {
       if (apiError.statusCode >= 500) return reply.status(apiError.statusCode).send({ error: { code: apiError.code, message: apiError.message } });

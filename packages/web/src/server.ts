@@ -15,6 +15,8 @@ export interface ServerOptions {
   trustProxy?: boolean | string | string[] | undefined;
   /** The longest path parameter (an id, a tenant). */
   maxParamLength?: number | undefined;
+  /** Whether an error says a service the app needs (its database) is away for now: 503 with Retry-After. */
+  isUnavailable?: ((error: unknown) => boolean) | undefined;
 }
 
 /**
@@ -36,7 +38,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
   allowEmptyJsonBodies(app);
-  installErrorHandling(app);
+  installErrorHandling(app, undefined, options.isUnavailable);
   apiHeaders(app);
   return app;
 }

@@ -19,7 +19,12 @@ export interface RunningMarketplace {
 export async function startMarketplace(config: MarketplaceConfig): Promise<RunningMarketplace> {
   const logger = pino({ level: config.logLevel, name: 'marketplace', redact: ['req.headers.authorization', 'headers.authorization'] });
   const tls = await tlsFiles(config);
-  const { store, database } = await openMarketplaceStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, inMemory: config.inMemory });
+  const { store, database } = await openMarketplaceStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    inMemory: config.inMemory,
+    onConnectionLost: (error) => logger.warn({ err: error }, 'a database connection was lost; the next query opens a new one'),
+  });
   let app: MarketplaceApp;
   try {
     app = await buildMarketplace({

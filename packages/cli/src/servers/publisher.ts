@@ -47,7 +47,11 @@ function credentialOf(config: PublisherConfig): EntraCredential {
 /** `meteringClock`: in dev, the simulator's clock, so usage hours follow it when it is moved forward. */
 export async function startPublisherService(config: PublisherConfig, options: { meteringClock?: Clock } = {}): Promise<RunningPublisher> {
   const logger = pino({ level: config.logLevel, name: 'publisher', redact: { paths: REDACT, censor: '[redacted]' } });
-  const { store, database } = await openPublisherStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const { store, database } = await openPublisherStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onConnectionLost: (error) => logger.warn({ err: error }, 'a database connection was lost; the next query opens a new one'),
+  });
   const credential = credentialOf(config);
   const client = new MarketplaceClient({ baseUrl: config.marketplaceApi, credential, logger });
   let app: PublisherApp;

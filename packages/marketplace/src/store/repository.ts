@@ -16,6 +16,10 @@ export class MarketplaceStore extends Repository<MarketplaceTables, MarketplaceS
   /** Accepted metering events. */
   readonly usage: UsageEvents;
 
+  protected override migrationBook() {
+    return { table: 'mp_migration', names: Object.keys(marketplaceMigrations) };
+  }
+
   constructor(
     db: Kysely<MarketplaceTables>,
     dialect: DialectName,

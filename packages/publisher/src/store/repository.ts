@@ -30,6 +30,10 @@ export class PublisherStore extends Repository<PublisherTables, PublisherStore> 
   /** Usage records and hours (metering), on the same connection. */
   readonly usage: UsageLedger;
 
+  protected override migrationBook() {
+    return { table: 'pub_migration', names: Object.keys(publisherMigrations) };
+  }
+
   constructor(db: Kysely<PublisherTables>, dialect: DialectName, transact?: Transact<PublisherTables>) {
     super(db, dialect, transact);
     this.jobs = new JobQueue(db, dialect);
