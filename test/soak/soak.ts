@@ -350,26 +350,29 @@ async function compare() {
 async function usageCheck(): Promise<{ ok: boolean; detail: string }> {
   const accepted = new Map<string, number>();
   for (const u of usage.values()) if (u.state === 'accepted') accepted.set(u.subscriptionId, (accepted.get(u.subscriptionId) ?? 0) + u.quantity);
-  const hours = await admin.query<{ subscription_id: string; status: string; quantity: number; accepted_quantity: number | null }>(
-    `select subscription_id, status, quantity, accepted_quantity from ${schema}.pub_usage_hours`,
+  // The publisher keeps quantities in millionths of a unit: everything is compared exactly, in micros.
+  const hours = await admin.query<{ subscription_id: string; status: string; quantity_micros: string; accepted_micros: string | null }>(
+    `select subscription_id, status, quantity_micros, accepted_micros from ${schema}.pub_usage_hours`,
   );
+  const micros = (units: number) => Math.round(units * 1_000_000);
   let wrong = 0;
   let refusedByRules = 0;
   let queued = 0;
   let billedTotal = 0;
-  for (const [id, expected] of accepted) {
+  for (const [id, expectedUnits] of accepted) {
+    const expected = micros(expectedUnits);
     const mine = hours.rows.filter((h) => h.subscription_id === id);
-    const billed = (await mp.store.usage.of(id, 10_000)).reduce((n, e) => n + e.quantity, 0);
-    const open = mine.filter((h) => h.status === 'open' || h.status === 'ready').reduce((n, h) => n + Number(h.quantity), 0);
-    const refused = mine.filter((h) => h.status === 'rejected').reduce((n, h) => n + Number(h.quantity), 0);
-    const publisherBilled = mine.filter((h) => h.status === 'accepted').reduce((n, h) => n + Number(h.accepted_quantity ?? 0), 0);
+    const billed = (await mp.store.usage.of(id, 10_000)).reduce((n, e) => n + micros(e.quantity), 0);
+    const open = mine.filter((h) => h.status === 'open' || h.status === 'ready').reduce((n, h) => n + Number(h.quantity_micros), 0);
+    const refused = mine.filter((h) => h.status === 'rejected').reduce((n, h) => n + Number(h.quantity_micros), 0);
+    const publisherBilled = mine.filter((h) => h.status === 'accepted').reduce((n, h) => n + Number(h.accepted_micros ?? 0), 0);
     billedTotal += billed;
     queued += open;
     refusedByRules += refused;
-    if (Math.abs(billed + open + refused - expected) > 1e-6 || Math.abs(billed - publisherBilled) > 1e-6) wrong++;
+    if (billed + open + refused !== expected || billed !== publisherBilled) wrong++;
   }
   const expired = hours.rows.filter((h) => h.status === 'expired').length;
-  const detail = `${accepted.size} subscriptions, ${billedTotal} units billed, ${queued} queued, ${refusedByRules} refused by the marketplace (subscription no longer active), ${wrong} subscriptions off, ${expired} hours expired`;
+  const detail = `${accepted.size} subscriptions, ${billedTotal / 1_000_000} units billed, ${queued / 1_000_000} queued, ${refusedByRules / 1_000_000} refused by the marketplace (subscription no longer active), ${wrong} subscriptions off, ${expired} hours expired`;
   return { ok: wrong === 0 && expired === 0, detail };
 }
 
