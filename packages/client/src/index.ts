@@ -4,6 +4,8 @@ export {
   PRODUCTION_API,
   type AcceptedOperation,
   type CallOptions,
+  type AttemptObserver,
+  type AttemptSeen,
   type ClientLogger,
   type MarketplaceClientOptions,
   type UsageQuery,

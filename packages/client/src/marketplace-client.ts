@@ -18,9 +18,9 @@ import { MarketplaceError } from './errors.js';
 import { parseBatchResults, parseUsageEvents, parseUsageResult, type UsageEventResult } from './metering.js';
 import { parseOperation, parseOperations, parsePlans, parseResolved, parseSubscription, parseSubscriptionPage, type UnknownValueReport } from './parse.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
-import { Transport, type CallOptions, type ClientLogger } from './transport.js';
+import { Transport, type AttemptObserver, type CallOptions, type ClientLogger } from './transport.js';
 
-export type { CallOptions, ClientLogger } from './transport.js';
+export type { AttemptObserver, AttemptSeen, CallOptions, ClientLogger } from './transport.js';
 
 export const PRODUCTION_API = 'https://marketplaceapi.microsoft.com/api';
 const TERMINAL: readonly string[] = ['Succeeded', 'Failed', 'Conflict'];
@@ -64,6 +64,7 @@ export interface UsageQuery {
 export class MarketplaceClient {
   readonly baseUrl: string;
   private readonly transport: Transport;
+  private readonly observers = new Set<AttemptObserver>();
   /** Each value Microsoft added since this library was written is logged once, then kept quietly. */
   private readonly unknown: UnknownValueReport;
 
@@ -76,8 +77,18 @@ export class MarketplaceClient {
       retry: { ...DEFAULT_RETRY, ...options.retry },
       timeoutMs: options.timeoutMs ?? 30_000,
       logger: options.logger,
+      observers: this.observers,
     });
     this.unknown = warnOnce(options.logger);
+  }
+
+  /**
+   * Tells `observer` of every attempt at every call, retries included: the method, the status (undefined
+   * when no answer came) and how long it took. For metrics; returns the function that stops it.
+   */
+  observe(observer: AttemptObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
   }
 
   /** Exchanges a landing-page token (already URL-decoded once: see `landingPageToken`) for its subscription. */

@@ -14,6 +14,17 @@ export interface ClientLogger {
   warn(obj: object, msg: string): void;
 }
 
+/** One attempt at a call, as observers see it (metrics): no token, no body. */
+export interface AttemptSeen {
+  /** The client method (`resolve`, `updateOperation`, `postBatchUsageEvents`...). */
+  method: string;
+  /** The HTTP status, or undefined when no answer came (network failure, timeout, Entra unreachable). */
+  status: number | undefined;
+  seconds: number;
+}
+
+export type AttemptObserver = (attempt: AttemptSeen) => void;
+
 /** Per-call options: a correlation id to tie several calls together, and cancellation. */
 export interface CallOptions {
   correlationId?: string;
@@ -50,6 +61,8 @@ export interface TransportOptions {
   retry: RetryPolicy;
   timeoutMs: number;
   logger: ClientLogger | undefined;
+  /** Told of every attempt, retries included. */
+  observers: Set<AttemptObserver>;
 }
 
 export class Transport {
@@ -68,7 +81,13 @@ export class Transport {
     for (let attempt = 1; ; attempt++) {
       const requestId = randomUUID();
       const context = { method: call.name, attempt, requestId, correlationId };
+      const attemptStarted = performance.now();
       const outcome = await this.attempt(call, url, requestId, correlationId, forceRefresh);
+      this.tell({
+        method: call.name,
+        status: 'response' in outcome ? outcome.response.status : undefined,
+        seconds: (performance.now() - attemptStarted) / 1000,
+      });
       if ('response' in outcome && (outcome.response.status < 400 || call.answers?.includes(outcome.response.status))) {
         this.options.logger?.debug({ ...context, status: outcome.response.status }, 'marketplace call');
         return { status: outcome.response.status, headers: outcome.response.headers, body: outcome.body, attempts: attempt, requestId, correlationId };
@@ -94,6 +113,17 @@ export class Transport {
         'marketplace call failed; retrying',
       );
       await sleep(delay, undefined, { signal: call.signal });
+    }
+  }
+
+  /** An observer that throws must not fail the call it watches. */
+  private tell(attempt: AttemptSeen): void {
+    for (const observer of this.options.observers) {
+      try {
+        observer(attempt);
+      } catch {
+        // ignored: observing is best effort
+      }
     }
   }
 

@@ -9,3 +9,4 @@ export type { NewUsageRecord } from './store/usage-recording.js';
 export { JobWorker } from './worker.js';
 export { addressKey } from './auth/brake.js';
 export { AdminAuth } from './auth/admin.js';
+export { createMetrics } from './metrics.js';

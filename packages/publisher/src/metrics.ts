@@ -1,6 +1,6 @@
 // Prometheus metrics of one publisher app (its own registry: no process-wide state).
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { CredentialHealth } from '@saas-fulfillment/client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CredentialHealth, MarketplaceClient } from '@saas-fulfillment/client';
 import { USAGE_WINDOW_MS, type Clock } from '@saas-fulfillment/contract';
 import { AT_RISK_MS } from './model/metering.js';
 import type { PublisherStore } from './store/repository.js';
@@ -15,14 +15,23 @@ export interface PublisherMetrics {
   usageRecords: Counter<'result'>;
   /** Usage hours settled: accepted, duplicate (billed before), rejected, expired, failed (to retry). */
   usageHours: Counter<'result'>;
+  /** Each PATCH of an operation: what came of it, and how long after its webhook arrived. */
+  acknowledged(result: 'accepted' | 'rejected' | 'too_late', secondsAfterWebhook: number): void;
+  /** A reconciliation pass finished, having repaired `repaired` subscriptions. */
+  reconciled(repaired: number): void;
 }
 
-export function createMetrics(store: PublisherStore, clock: Clock, credential?: { health(): CredentialHealth }): PublisherMetrics {
+export function createMetrics(
+  store: PublisherStore,
+  clock: Clock,
+  credential?: { health(): CredentialHealth },
+  client?: Pick<MarketplaceClient, 'observe'>,
+): PublisherMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const webhooks = new Counter({
     name: 'saas_webhooks_total',
-    help: 'Webhooks received, by action and result',
+    help: 'Webhooks received, by action and result (accepted, duplicate, unauthorized, refused: unreadable, failed: not stored, sent again)',
     labelNames: ['action', 'result'] as const,
     registers: [registry],
   });
@@ -113,5 +122,67 @@ export function createMetrics(store: PublisherStore, clock: Clock, credential?: 
         },
       });
   }
-  return { registry, webhooks, jobs, logins, usageRecords, usageHours };
+  if (client) observeMarketplace(registry, client);
+  const { acknowledged, reconciled } = fulfillmentMetrics(registry, clock);
+  return { registry, webhooks, jobs, logins, usageRecords, usageHours, acknowledged, reconciled };
+}
+
+/** Every attempt at a call to Microsoft: by method and status (`none`: no answer came), and how long it took. */
+function observeMarketplace(registry: Registry, client: Pick<MarketplaceClient, 'observe'>): void {
+  const calls = new Counter({
+    name: 'saas_marketplace_calls_total',
+    help: 'Attempts at calls to the marketplace APIs (retries included), by client method and HTTP status (none: no answer)',
+    labelNames: ['method', 'status'] as const,
+    registers: [registry],
+  });
+  const seconds = new Histogram({
+    name: 'saas_marketplace_call_seconds',
+    help: 'How long each attempt at a marketplace call took, by client method',
+    labelNames: ['method'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  client.observe(({ method, status, seconds: took }) => {
+    calls.inc({ method, status: status === undefined ? 'none' : String(status) });
+    seconds.observe({ method }, took);
+  });
+}
+
+/**
+ * What fulfillment does against its deadlines: Microsoft gives the publisher 10 seconds from a change to
+ * accept or reject it; a reconciliation pass finds what drifted.
+ */
+function fulfillmentMetrics(registry: Registry, clock: Clock): Pick<PublisherMetrics, 'acknowledged' | 'reconciled'> {
+  const acknowledgements = new Counter({
+    name: 'saas_operation_acknowledgements_total',
+    help: 'PATCHes of operations that waited on us, by result (accepted, rejected, too_late: the operation was already final)',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  const delay = new Histogram({
+    name: 'saas_operation_acknowledge_seconds',
+    help: "Seconds from a webhook's arrival to our PATCH of its operation; Microsoft allows 10 from the change",
+    buckets: [0.5, 1, 2, 4, 6, 8, 10, 15, 30, 60],
+    registers: [registry],
+  });
+  const repairs = new Counter({
+    name: 'saas_reconcile_repairs_total',
+    help: 'Subscriptions reconciliation found different from the marketplace and repaired',
+    registers: [registry],
+  });
+  const lastPass = new Gauge({
+    name: 'saas_reconcile_last_success_timestamp_seconds',
+    help: 'When a reconciliation pass last finished (Unix time)',
+    registers: [registry],
+  });
+  return {
+    acknowledged(result, secondsAfterWebhook) {
+      acknowledgements.inc({ result });
+      delay.observe(Math.max(0, secondsAfterWebhook));
+    },
+    reconciled(repaired) {
+      repairs.inc(repaired);
+      lastPass.set(clock.now().getTime() / 1000);
+    },
+  };
 }

@@ -104,7 +104,7 @@ export function createServices(options: PublisherOptions, log: FastifyBaseLogger
   const { store } = options;
   const clock = options.clock ?? systemClock;
   const meteringClock = options.meteringClock ?? clock;
-  const metrics = createMetrics(store, meteringClock, options.credential);
+  const metrics = createMetrics(store, meteringClock, options.credential, options.client);
   const events = new OutboundEvents(options.events ?? { url: undefined, secret: undefined }, clock, options.fetch);
   const wake = () => jobs.wake();
   const fulfillment = createFulfillment({
@@ -116,6 +116,7 @@ export function createServices(options: PublisherOptions, log: FastifyBaseLogger
     log,
     wake,
     landingResolvesPerMinute: options.landingResolvesPerMinute,
+    observer: metrics,
   });
   const jobs: JobWorker = new JobWorker(
     store.jobs,

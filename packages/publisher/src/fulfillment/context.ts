@@ -18,6 +18,14 @@ export interface FulfillmentDeps {
   wake: () => void;
   /** Landing tokens each client address may have resolved with Microsoft per minute (default 10). */
   landingResolvesPerMinute?: number | undefined;
+  /** Told how fulfillment keeps its deadlines (the metrics). */
+  observer?: FulfillmentObserver | undefined;
+}
+
+/** What fulfillment reports as it works: each acknowledgement against the 10-second window, each reconciliation. */
+export interface FulfillmentObserver {
+  acknowledged(result: 'accepted' | 'rejected' | 'too_late', secondsAfterWebhook: number): void;
+  reconciled(repaired: number): void;
 }
 
 /** An operation as the marketplace reports it, before we record what we made of it. */

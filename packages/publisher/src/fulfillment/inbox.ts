@@ -105,14 +105,14 @@ export class WebhookInbox extends FulfillmentPart {
     await this.recordOperation(seen, 'received', undefined);
 
     const waitsOnUs = operation.status === 'InProgress' && operation.operationRequestSource !== 'Partner';
-    if (waitsOnUs && (operation.action === 'ChangePlan' || operation.action === 'ChangeQuantity')) await this.decide(seen, operation.action);
-    else if (waitsOnUs && operation.action === 'Reinstate') await this.reinstate(seen);
+    if (waitsOnUs && (operation.action === 'ChangePlan' || operation.action === 'ChangeQuantity')) await this.decide(seen, operation.action, job.created);
+    else if (waitsOnUs && operation.action === 'Reinstate') await this.reinstate(seen, job.created);
     await this.projection.sync(subscriptionId, `webhook ${operation.action} (${operationId})`, operation.timeStamp);
     const outcome = await this.store.getOperation(operationId);
     if (outcome?.outcome === 'received') await this.recordOperation(seen, 'applied', undefined);
   }
 
-  private async decide(operation: SeenOperation, action: 'ChangePlan' | 'ChangeQuantity'): Promise<void> {
+  private async decide(operation: SeenOperation, action: 'ChangePlan' | 'ChangeQuantity', receivedAt: string): Promise<void> {
     const local =
       (await this.store.getSubscription(operation.subscriptionId)) ??
       (await this.projection.sync(operation.subscriptionId, 'webhook for an unknown subscription'));
@@ -128,25 +128,37 @@ export class WebhookInbox extends FulfillmentPart {
     } catch (error) {
       decision = { accept: false, reason: `decision hook failed: ${error instanceof Error ? error.message : String(error)}` };
     }
-    await this.acknowledge(operation, decision.accept ? 'Success' : 'Failure', decision.accept ? 'accepted' : 'rejected', decision.reason);
+    await this.acknowledge(operation, receivedAt, decision.accept ? 'Success' : 'Failure', decision.accept ? 'accepted' : 'rejected', decision.reason);
   }
 
-  private async reinstate(operation: SeenOperation): Promise<void> {
+  private async reinstate(operation: SeenOperation, receivedAt: string): Promise<void> {
     const local =
       (await this.store.getSubscription(operation.subscriptionId)) ??
       (await this.projection.sync(operation.subscriptionId, 'webhook for an unknown subscription'));
     await this.deps.hooks.restore(local);
-    await this.acknowledge(operation, 'Success', 'accepted', 'access restored');
+    await this.acknowledge(operation, receivedAt, 'Success', 'accepted', 'access restored');
   }
 
-  /** PATCHes the operation; a 409 means it is already final (the window closed), which is recorded as such. */
-  private async acknowledge(operation: SeenOperation, status: 'Success' | 'Failure', outcome: OperationOutcome, reason: string | undefined): Promise<void> {
+  /**
+   * PATCHes the operation; a 409 means it is already final (the window closed), which is recorded as such.
+   * How long after the webhook arrived (`receivedAt`, our clock) goes to the metrics: Microsoft allows 10 s.
+   */
+  private async acknowledge(
+    operation: SeenOperation,
+    receivedAt: string,
+    status: 'Success' | 'Failure',
+    outcome: OperationOutcome,
+    reason: string | undefined,
+  ): Promise<void> {
+    const since = () => (this.deps.clock.now().getTime() - Date.parse(receivedAt)) / 1000;
     try {
       await this.deps.client.updateOperation(operation.subscriptionId, operation.id, { status });
+      this.deps.observer?.acknowledged(status === 'Success' ? 'accepted' : 'rejected', since());
       // Our PATCH is what completes the operation on Microsoft's side.
       await this.recordOperation({ ...operation, marketplaceStatus: status === 'Success' ? 'Succeeded' : 'Failed' }, outcome, reason);
     } catch (error) {
       if (!(error instanceof MarketplaceError) || error.status !== 409) throw error;
+      this.deps.observer?.acknowledged('too_late', since());
       const final = await this.deps.client.getOperation(operation.subscriptionId, operation.id);
       await this.recordOperation(
         toLocalOperation(final),

@@ -72,6 +72,7 @@ export class Projection extends FulfillmentPart {
       if (before === undefined || before.updated !== after.updated) repaired++;
     }
     this.deps.log.info({ checked, repaired }, 'reconciliation finished');
+    this.deps.observer?.reconciled(repaired);
     return { checked, repaired, suspended };
   }
 }

@@ -36,6 +36,13 @@ export async function webhookRoutes(instance: FastifyInstance, deps: WebhookRout
     }
   });
 
+  // What never reached the inbox: a body we could not read (refused) or a fault on our side, such as the
+  // database being away (failed: Microsoft sends it again). The 401s are counted where they are refused.
+  app.addHook('onResponse', async (_request, reply) => {
+    if (reply.statusCode >= 500) deps.metrics.webhooks.inc({ action: 'unknown', result: 'failed' });
+    else if (reply.statusCode >= 400 && reply.statusCode !== 401) deps.metrics.webhooks.inc({ action: 'unknown', result: 'refused' });
+  });
+
   app.post('/webhook', { schema: { body: WebhookNotice, response: WEBHOOK_ANSWERS } }, async (request, reply) => {
     const notice = receiptOf(request.body);
     const fresh = await deps.fulfillment.inbox.receiveWebhook(notice);
