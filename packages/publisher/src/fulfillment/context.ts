@@ -23,7 +23,7 @@ export interface FulfillmentDeps {
 }
 
 /** What fulfillment reports as it works: each acknowledgement against the 10-second window, each reconciliation. */
-export interface FulfillmentObserver {
+interface FulfillmentObserver {
   acknowledged(result: 'accepted' | 'rejected' | 'too_late', secondsAfterWebhook: number): void;
   reconciled(repaired: number): void;
 }
