@@ -178,6 +178,9 @@ describe('the publisher rides out a database outage', { skip: !dialects.includes
       await direct.end();
     }
     assert.match(publisher.output(), /database connection was lost/);
+    // What SaasWebhooksFailing reads: webhooks answered with an error while the database was away.
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    assert.match(metrics, /^saas_webhooks_total\{action="unknown",result="failed"\} [1-9]/m);
     const started = Date.now();
     assert.equal(await publisher.kill('SIGTERM'), 0);
     assert.ok(Date.now() - started < 10_000, 'and it still stops promptly');
