@@ -3,6 +3,7 @@
 // which failures are safe to repeat, and a typed MarketplaceError for whatever is not a success.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { API_VERSION } from '@saas-fulfillment/contract';
 import type { TokenCredential } from './credentials.js';
 import { AuthenticationError, MarketplaceError } from './errors.js';
@@ -65,6 +66,15 @@ export interface TransportOptions {
   observers: Set<AttemptObserver>;
 }
 
+const tracer = trace.getTracer('saas-fulfillment-client');
+
+/** The subscription and operation a path names (`/saas/subscriptions/{id}/operations/{id}`), as span attributes. */
+function idsIn(path: string): Record<string, string> {
+  const match = /\/subscriptions\/([0-9a-fA-F-]{36})(?:\/operations\/([0-9a-fA-F-]{36}))?/.exec(path);
+  if (!match) return {};
+  return { 'saas.subscription_id': match[1] as string, ...(match[2] ? { 'saas.operation_id': match[2] } : {}) };
+}
+
 export class Transport {
   constructor(private readonly options: TransportOptions) {}
 
@@ -72,8 +82,28 @@ export class Transport {
     return this.options.baseUrl;
   }
 
-  /** One API call with its retries; resolves with a 2xx answer or throws MarketplaceError. */
-  async call(call: Call): Promise<Answer> {
+  /**
+   * One API call with its retries, in a client span (`marketplace <method>`) that names the subscription and
+   * operation it is about (never a token); resolves with a 2xx answer or throws MarketplaceError.
+   */
+  call(call: Call): Promise<Answer> {
+    const attributes = { 'saas.client.method': call.name, 'http.request.method': call.method, ...idsIn(call.path) };
+    return tracer.startActiveSpan(`marketplace ${call.name}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+      try {
+        const answer = await this.callWithRetries(call);
+        span.setAttributes({ 'http.response.status_code': answer.status, 'saas.client.attempts': answer.attempts });
+        return answer;
+      } catch (error) {
+        if (error instanceof MarketplaceError) span.setAttribute('http.response.status_code', error.status);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private async callWithRetries(call: Call): Promise<Answer> {
     const url = this.urlFor(call);
     const correlationId = call.correlationId ?? randomUUID();
     const started = Date.now();

@@ -3,11 +3,15 @@
 // Anything that calls out of the process runs here, after the state that caused it is on disk. With the
 // timers of reconciliation and usage submission, it is all the publisher does beside answering requests.
 import { randomUUID } from 'node:crypto';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { backoffDelay, type Clock } from '@saas-fulfillment/contract';
 import { type LoopState, PollingLoop } from '@saas-fulfillment/store';
 import type { BackgroundWork } from '@saas-fulfillment/web';
 import { GiveUp, readJob, RetryLater, type Job, type JobHandlers, type JobKind, type JobRecord } from './model/jobs.js';
+import { contextOf } from './model/trace.js';
 import type { JobQueue } from './store/jobs.js';
+
+const tracer = trace.getTracer('saas-fulfillment-publisher');
 
 export interface JobWorkerOptions {
   pollIntervalMs?: number;
@@ -102,7 +106,37 @@ export class JobWorker {
     return this.options.lockMs ?? 15_000;
   }
 
-  private async run(record: JobRecord): Promise<void> {
+  /**
+   * Runs a job in a span that continues the trace it was queued in (the context is stored with the job, so
+   * a run after a restart joins the same trace), linked to the span that queued it.
+   */
+  private run(record: JobRecord): Promise<void> {
+    const parent = contextOf(record.traceContext);
+    const queuedBy = trace.getSpanContext(parent);
+    const subscriptionId = (record.payload as { subscriptionId?: unknown } | null)?.subscriptionId;
+    const attributes = {
+      'saas.job.id': record.id,
+      'saas.job.kind': record.kind,
+      'saas.job.attempt': record.attempts,
+      ...(typeof subscriptionId === 'string' ? { 'saas.subscription_id': subscriptionId } : {}),
+    };
+    return tracer.startActiveSpan(
+      `job ${record.kind}`,
+      { kind: SpanKind.CONSUMER, attributes, links: queuedBy ? [{ context: queuedBy }] : [] },
+      parent,
+      async (span) => {
+        try {
+          const outcome = await this.runTraced(record);
+          span.setAttribute('saas.job.outcome', outcome);
+          if (outcome === 'retry' || outcome === 'dead') span.setStatus({ code: SpanStatusCode.ERROR });
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
+  private async runTraced(record: JobRecord): Promise<'done' | 'waiting' | 'retry' | 'dead'> {
     const at = () => this.clock.now().toISOString();
     const renew = () => void this.queue.extendLock(record.id, this.id, new Date(this.clock.now().getTime() + this.lockMs).toISOString()).catch(() => undefined);
     const heartbeat = setInterval(renew, this.lockMs / 3);
@@ -113,17 +147,19 @@ export class JobWorker {
       await this.handle(job);
       await this.queue.finish(record.id, this.id, at());
       this.options.onOutcome?.(record, 'done');
+      return 'done';
     } catch (error) {
       if (error instanceof RetryLater) {
         await this.queue.fail(record.id, this.id, undefined, new Date(this.clock.now().getTime() + error.delayMs).toISOString(), at());
         this.options.onOutcome?.(record, 'waiting');
-        return;
+        return 'waiting';
       }
       const message = error instanceof Error ? error.message : String(error);
       const last = error instanceof GiveUp || record.attempts >= record.maxAttempts;
       const delay = (this.options.backoff ?? ((attempt: number) => backoffDelay(attempt, JOB_BACKOFF)))(record.attempts);
       await this.queue.fail(record.id, this.id, message, last ? undefined : new Date(this.clock.now().getTime() + delay).toISOString(), at());
       this.options.onOutcome?.(record, last ? 'dead' : 'retry', error);
+      return last ? 'dead' : 'retry';
     } finally {
       clearInterval(heartbeat);
     }

@@ -13,6 +13,7 @@ import { buildPublisher, type PublisherApp } from '@saas-fulfillment/publisher';
 import { loadHooks } from '@saas-fulfillment/publisher';
 import { openPublisherStore } from '@saas-fulfillment/publisher';
 import { createWebhookVerifier } from '@saas-fulfillment/publisher';
+import { startTracing, traceIds } from './tracing.js';
 
 /** Log fields that could carry a secret; pino replaces them. */
 const REDACT = [
@@ -46,7 +47,8 @@ function credentialOf(config: PublisherConfig): EntraCredential {
 
 /** `meteringClock`: in dev, the simulator's clock, so usage hours follow it when it is moved forward. */
 export async function startPublisherService(config: PublisherConfig, options: { meteringClock?: Clock } = {}): Promise<RunningPublisher> {
-  const logger = pino({ level: config.logLevel, name: 'publisher', redact: { paths: REDACT, censor: '[redacted]' } });
+  const tracing = await startTracing('saas-fulfillment-publisher');
+  const logger = pino({ level: config.logLevel, name: 'publisher', redact: { paths: REDACT, censor: '[redacted]' }, mixin: traceIds });
   const { store, database } = await openPublisherStore({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -76,10 +78,14 @@ export async function startPublisherService(config: PublisherConfig, options: { 
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
       trustProxy: config.trustProxy,
       ...(config.signIn ? { signIn: { settings: config.signIn, landing: config.signIn.landing, adminUsers: config.signIn.adminUsers } } : {}),
-      onClose: () => database.close(),
+      onClose: async () => {
+        await database.close();
+        await tracing?.shutdown();
+      },
     });
   } catch (error) {
     await database.close();
+    await tracing?.shutdown();
     throw error;
   }
   await app.listen({ host: config.host, port: config.port });

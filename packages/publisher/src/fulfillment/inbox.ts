@@ -39,11 +39,12 @@ export class WebhookInbox extends FulfillmentPart {
       const isNew = await tx.recordWebhooks(receipts, at);
       const jobs = receipts
         .filter((_, i) => isNew[i])
-        .map(({ operationId, subscriptionId, action }) => ({
+        .map(({ operationId, subscriptionId, action, traceContext }) => ({
           kind: 'webhook' as const,
           payload: { operationId, subscriptionId, action },
           runAt: at,
           maxAttempts: 10,
+          traceContext,
         }));
       await tx.jobs.enqueueAll(jobs);
       return isNew;

@@ -38,15 +38,20 @@ export const JobRecord = Type.Object({
   lastError: Type.Optional(Type.String()),
   created: Type.String(),
   updated: Type.String(),
+  /** The W3C traceparent of the work that queued it (when tracing is on): its run continues that trace. */
+  traceContext: Type.Optional(Type.String()),
 });
 export type JobRecord = Type.Static<typeof JobRecord>;
 
 /** A job whose kind is known and whose payload matches it. */
 export type Job<K extends JobKind = JobKind> = Omit<JobRecord, 'kind' | 'payload'> & { kind: K; payload: JobPayload<K> };
 
-/** Work to queue: a kind and its payload, when, how often to try, and a key that makes it unique. */
+/**
+ * Work to queue: a kind and its payload, when, how often to try, and a key that makes it unique; the trace
+ * it belongs to when not the active one (a webhook batched with others keeps its own request's).
+ */
 export type NewJob = {
-  [K in JobKind]: { kind: K; payload: JobPayload<K>; dedupeKey?: string; runAt: string; maxAttempts?: number };
+  [K in JobKind]: { kind: K; payload: JobPayload<K>; dedupeKey?: string; runAt: string; maxAttempts?: number; traceContext?: string | undefined };
 }[JobKind];
 
 /** The handler of each kind. */

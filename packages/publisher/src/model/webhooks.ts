@@ -15,11 +15,19 @@ export interface WebhookReceipt {
   subscriptionId: string;
   action: string;
   payload: string;
+  /** The traceparent of the request that brought it: the job that handles it continues that trace. */
+  traceContext?: string | undefined;
 }
 
 /** The receipt of a notice: its fields trimmed, its body kept whole. */
-export function receiptOf(notice: WebhookNotice): WebhookReceipt {
-  return { operationId: notice.id.trim(), subscriptionId: notice.subscriptionId.trim(), action: notice.action.trim(), payload: JSON.stringify(notice) };
+export function receiptOf(notice: WebhookNotice, traceContext?: string): WebhookReceipt {
+  return {
+    operationId: notice.id.trim(),
+    subscriptionId: notice.subscriptionId.trim(),
+    action: notice.action.trim(),
+    payload: JSON.stringify(notice),
+    traceContext,
+  };
 }
 
 /** One webhook as the inbox holds it: the first delivery, and how many came for the same operation. */

@@ -10,6 +10,7 @@ import Type from 'typebox';
 import { WebhookAuthError, type WebhookVerifier } from '../auth/webhook-verifier.js';
 import type { PublisherFulfillment } from '../fulfillment/index.js';
 import type { PublisherMetrics } from '../metrics.js';
+import { activeTraceparent } from '../model/trace.js';
 import { receiptOf, WebhookNotice } from '../model/webhooks.js';
 import { PublisherErrors as E } from '../errors.js';
 
@@ -44,7 +45,7 @@ export async function webhookRoutes(instance: FastifyInstance, deps: WebhookRout
   });
 
   app.post('/webhook', { schema: { body: WebhookNotice, response: WEBHOOK_ANSWERS } }, async (request, reply) => {
-    const notice = receiptOf(request.body);
+    const notice = receiptOf(request.body, activeTraceparent());
     const fresh = await deps.fulfillment.inbox.receiveWebhook(notice);
     deps.metrics.webhooks.inc({ action: actionLabel(notice.action), result: fresh ? 'accepted' : 'duplicate' });
     request.log.debug({ operationId: notice.operationId, subscriptionId: notice.subscriptionId, action: notice.action, duplicate: !fresh }, 'webhook stored');

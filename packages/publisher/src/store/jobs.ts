@@ -6,6 +6,7 @@ import { fromColumn, fromJson, toColumn, toJson, type DialectName } from '@saas-
 import type { Kysely, Selectable } from 'kysely';
 import type { PubJobRow, PublisherTables } from './schema.js';
 import type { JobRecord, JobStatus, NewJob } from '../model/jobs.js';
+import { activeTraceparent } from '../model/trace.js';
 
 export class JobQueue {
   constructor(
@@ -150,6 +151,7 @@ function rowToJob(r: Selectable<PubJobRow>): JobRecord {
     lastError: fromColumn(r.last_error),
     created: r.created,
     updated: r.updated,
+    traceContext: fromColumn(r.trace_context),
   };
 }
 
@@ -172,6 +174,7 @@ function newJobRow(job: NewJob | Omit<NewJob, 'dedupeKey'>) {
     last_error: null,
     created: job.runAt,
     updated: job.runAt,
+    trace_context: job.traceContext ?? activeTraceparent() ?? null,
   };
 }
 

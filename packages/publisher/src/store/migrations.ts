@@ -206,6 +206,12 @@ export const publisherMigrations: Record<string, Migration> = {
       });
     },
   },
+  // Traces: a job keeps the trace context of the request or job that queued it.
+  '0005_job_traces': {
+    async up(db: AnyDb) {
+      await db.schema.alterTable('pub_jobs').addColumn('trace_context', 'text').execute();
+    },
+  },
 };
 
 /** Adds an integer column of micros for each double column, fills it from the double, and drops the double. */

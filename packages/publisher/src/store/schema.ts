@@ -70,6 +70,8 @@ export interface PubJobRow {
   last_error: string | null;
   created: string;
   updated: string;
+  /** The W3C traceparent of the work that queued it: its run continues that trace, after a restart too. */
+  trace_context: string | null;
 }
 
 export interface PubAuditRow {
