@@ -39,6 +39,40 @@ describe('terminal workflow against a running emulator', () => {
     assert.deepEqual([made.planId, made.isFreeTrial, made.name, made.allowedCustomerOperations], ['basic', true, 'Scripted', ['Read']]);
   });
 
+  it('activates as the publisher would (purchase --activate, or activate later), and buys a private plan for its tenant', async () => {
+    const bought = await cli('trigger', 'purchase', '--plan', 'pro', '--quantity', '3', '--activate');
+    const [, id] = /subscription ([0-9a-f-]{36})/.exec(bought) ?? [];
+    assert.match(bought, /activated\s+Subscribed on plan pro with 3 seats/);
+    assert.equal((await subscription(id!)).saasSubscriptionStatus, 'Subscribed');
+    // Then a seat change works at once: the README's terminal walk.
+    assert.equal((await json('trigger', 'change-quantity', '--subscription', id!, '--quantity', '5')).status, 'InProgress');
+
+    const later = await json('trigger', 'purchase', '--plan', 'basic');
+    assert.equal((await subscription(String(later.subscriptionId))).saasSubscriptionStatus, 'PendingFulfillmentStart');
+    const activated = await json('trigger', 'activate', '--subscription', String(later.subscriptionId));
+    assert.deepEqual(activated, { planId: 'basic' });
+    assert.equal((await subscription(String(later.subscriptionId))).saasSubscriptionStatus, 'Subscribed');
+
+    const tenant = '33333333-3333-4333-8333-333333333333';
+    const refused = await runCliAsync(['trigger', 'purchase', '--plan', 'partner-special', '--marketplace-url', mp.url]);
+    assert.equal(refused.status, 1, 'a private plan is not sold to just anyone');
+    const privately = await json(
+      'trigger',
+      'purchase',
+      '--plan',
+      'partner-special',
+      '--beneficiary-tenant',
+      tenant,
+      '--beneficiary-email',
+      'it@partner.example.com',
+    );
+    const made = await subscription(String(privately.subscriptionId));
+    assert.deepEqual(
+      [made.planId, (made.beneficiary as Body).tenantId, (made.beneficiary as Body).emailId],
+      ['partner-special', tenant, 'it@partner.example.com'],
+    );
+  });
+
   it('fires every customer event on a subscription and prints its operation id', async () => {
     const id = await mp.subscribe({ quantity: 5 });
     const expectations: [string[], string, (s: Body) => void][] = [
@@ -94,12 +128,18 @@ describe('terminal workflow against a running emulator', () => {
     assert.equal(JSON.parse(await cli('webhooks', '--subscription', id, '--json')).length, 2);
   });
 
-  it('follows the webhook log as deliveries are sent', async () => {
+  it('follows the webhook log as deliveries are sent, showing only --limit old ones', async () => {
     const follower = startCli(['webhooks', '--follow', '--limit', '1', '--marketplace-url', mp.url]);
     try {
       await follower.waitFor(/Following/);
       const bought = await json('trigger', 'purchase', '--plan', 'instant');
       await follower.waitFor(new RegExp(`Subscribe\\s+Delivered\\s+1 attempt\\s+200\\s+subscription ${String(bought.subscriptionId)}`));
+      await new Promise((resolve) => setTimeout(resolve, 700)); // another look at the log
+      const lines = follower
+        .output()
+        .split('\n')
+        .filter((line) => /delivery [0-9a-f-]{36}/.test(line));
+      assert.equal(lines.length, 2, `one old delivery, then the new one:\n${lines.join('\n')}`);
     } finally {
       assert.equal(await follower.kill('SIGINT'), 0, 'Ctrl-C ends it cleanly');
     }
@@ -117,7 +157,7 @@ describe('terminal workflow against a running emulator', () => {
     assert.match(missing.stderr, /suspend needs --subscription/);
     const unknown = await runCliAsync(['trigger', 'explode', '--marketplace-url', mp.url]);
     assert.equal(unknown.status, 2);
-    assert.match(unknown.stderr, /unknown event 'explode': choose one of purchase, change-plan/);
+    assert.match(unknown.stderr, /unknown event 'explode': choose one of purchase, activate, change-plan/);
     const refused = await runCliAsync([
       'trigger',
       'change-quantity',
@@ -133,6 +173,32 @@ describe('terminal workflow against a running emulator', () => {
     const badDuration = await runCliAsync(['clock', 'advance', 'tomorrow', '--marketplace-url', mp.url]);
     assert.equal(badDuration.status, 1);
     assert.match(badDuration.stderr, /ISO 8601 duration/);
+    // A misspelt flag is named, with the one meant; a flag without its value says so.
+    const misspelt = await runCliAsync(['trigger', 'change-quantity', '--quantty', '3', '--marketplace-url', mp.url]);
+    assert.deepEqual([misspelt.status, misspelt.stderr.split('\n')[0]], [2, 'saas-fulfillment: trigger: unknown option --quantty; did you mean --quantity?']);
+    const valueless = await runCliAsync(['trigger', 'purchase', '--marketplace-url', mp.url, '--plan']);
+    assert.match(valueless.stderr, /^saas-fulfillment: trigger: --plan needs a value/);
+    // With --json, an error is JSON too.
+    const scripted = await runCliAsync([
+      'trigger',
+      'change-quantity',
+      '--subscription',
+      '6f0c3c52-3c2a-4d4b-9d7e-1f2a3b4c5d6e',
+      '--quantity',
+      '3',
+      '--json',
+      '--marketplace-url',
+      mp.url,
+    ]);
+    assert.equal(scripted.status, 1);
+    assert.deepEqual(JSON.parse(scripted.stderr).error.status, 404);
+    assert.equal(JSON.parse(scripted.stderr).error.code, 'EntityNotFound');
+  });
+
+  it('takes the global flags before the command too', async () => {
+    const moved = await runCliAsync(['--marketplace-url', mp.url, 'clock']);
+    assert.equal(moved.status, 0, moved.stderr);
+    assert.match(moved.stdout, /Marketplace time/);
   });
 });
 

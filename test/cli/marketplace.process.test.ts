@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ClientSecretCredential } from '@saas-fulfillment/client';
 import { DEV_PUBLISHER } from '@saas-fulfillment/marketplace';
-import { runCli, startCli, type CliProcess } from '../helpers/cli.js';
+import { runCli, runCliAsync, startCli, type CliProcess } from '../helpers/cli.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/receiver.js';
 import { until } from '../helpers/wait.js';
 
@@ -72,6 +72,12 @@ describe('marketplace command', () => {
         assert.equal(trust, path.join(tlsDir, 'tls', 'ca.pem'));
         const metadata = await getJson(`${url}/${DEV_PUBLISHER.tenantId}/v2.0/.well-known/openid-configuration`, readFileSync(trust!, 'utf8'));
         assert.equal(metadata.token_endpoint, `${url}/${DEV_PUBLISHER.tenantId}/oauth2/v2.0/token`, 'metadata follows the https origin');
+        // A command that does not trust the CA is told so, and which file to trust (not "is it running?").
+        const untrusting = await runCliAsync(['clock', '--marketplace-url', url!], { NODE_EXTRA_CA_CERTS: '' });
+        assert.equal(untrusting.status, 1);
+        assert.match(untrusting.stderr, /answers over HTTPS with a certificate this machine does not trust \(\w+\): set NODE_EXTRA_CA_CERTS to the CA file/);
+        const trusting = await runCliAsync(['clock', '--marketplace-url', url!], { NODE_EXTRA_CA_CERTS: trust! });
+        assert.equal(trusting.status, 0, trusting.stderr);
         return readFileSync(path.join(tlsDir, 'tls', 'cert.pem'), 'utf8');
       } finally {
         await cli.kill();

@@ -20,13 +20,39 @@ export async function runCommand(command: Command, args: string[]): Promise<numb
   try {
     parsed = parseArgs({ args, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
   } catch (error) {
-    throw new ConfigError(`${command.name}: ${(error as Error).message}`);
+    throw new ConfigError(`${command.name}: ${flagProblem(error as Error & { code?: string }, Object.keys(command.options))}`);
   }
   if (parsed.values.help) {
     process.stdout.write(command.usage);
     return 0;
   }
   return command.run(parsed.values, parsed.positionals);
+}
+
+/** What was wrong with a flag, in our words: node's own quote its parts unevenly and suggest nothing. */
+function flagProblem(error: Error & { code?: string }, known: string[]): string {
+  const flag = /'(-{1,2}[^' ]+)/.exec(error.message)?.[1] ?? '';
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const name = flag.replace(/^-+/, '');
+    const nearest = known
+      .filter((option) => distance(option, name) <= Math.max(1, Math.floor(name.length / 3)))
+      .sort((a, b) => distance(a, name) - distance(b, name))[0];
+    return `unknown option ${flag}${nearest ? `; did you mean --${nearest}?` : ''}`;
+  }
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return /argument missing/.test(error.message) ? `${flag} needs a value` : `${flag} takes no value`;
+  return error.message;
+}
+
+/** Edit distance between two flag names (insertions, deletions, substitutions). */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min((previous[j] as number) + 1, (row[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = row;
+  }
+  return previous[b.length] as number;
 }
 
 /** Commands that take no positional arguments refuse stray words, naming them. */

@@ -60,7 +60,7 @@ Examples:
 `;
 
 async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const [name, ...rest] = commandFirst(argv);
   if (name === '--version' || name === '-v' || name === 'version') {
     process.stdout.write(`${version}\n`);
     return 0;
@@ -74,25 +74,56 @@ async function main(argv: string[]): Promise<number> {
   return runCommand(await entry.load(), rest);
 }
 
-/** What a failure says: the error classes are told apart by name, so none of them is loaded to print it. */
-function describeFailure(error: unknown): { code: number; message: string } {
-  const failure = error as Error & { statusCode?: number; code?: string; target?: string };
-  if (failure?.name === 'ConfigError')
-    return { code: 2, message: `${failure.message}\n\nRun 'saas-fulfillment --help' for the commands and '<command> --help' for their options.` };
-  if (failure?.name === 'ApiError')
-    return {
-      code: 1,
-      message: `the emulator refused (${failure.statusCode} ${failure.code}): ${failure.message}${failure.target ? ` [${failure.target}]` : ''}`,
-    };
-  if (failure?.name === 'EmulatorUnreachable') return { code: 1, message: failure.message };
-  return { code: 1, message: `failed: ${error instanceof Error ? error.message : String(error)}` };
+/**
+ * The command first: flags given before it (`--marketplace-url X clock`) move after it, where the command
+ * reads them.
+ */
+function commandFirst(argv: string[]): string[] {
+  const at = argv.findIndex((arg) => COMMANDS.some((c) => c.name === arg));
+  if (at <= 0 || !argv[0]?.startsWith('-')) return argv;
+  return [argv[at] as string, ...argv.slice(at + 1), ...argv.slice(0, at)];
 }
 
-main(process.argv.slice(2)).then(
+interface Failure {
+  exitCode: number;
+  /** For --json: what kind of failure, and the emulator's own answer when it refused. */
+  error: { code: string; message: string; status?: number; target?: string };
+  /** For people. */
+  message: string;
+}
+
+/** What a failure says: the error classes are told apart by name, so none of them is loaded to print it. */
+function describeFailure(error: unknown): Failure {
+  const failure = error as Error & { statusCode?: number; code?: string; target?: string };
+  if (failure?.name === 'ConfigError')
+    return {
+      exitCode: 2,
+      error: { code: 'BadArguments', message: failure.message },
+      message: `${failure.message}\n\nRun 'saas-fulfillment --help' for the commands and '<command> --help' for their options.`,
+    };
+  if (failure?.name === 'ApiError')
+    return {
+      exitCode: 1,
+      error: {
+        code: failure.code ?? 'Refused',
+        message: failure.message,
+        ...(failure.statusCode ? { status: failure.statusCode } : {}),
+        ...(failure.target ? { target: failure.target } : {}),
+      },
+      message: `the emulator refused (${failure.statusCode} ${failure.code}): ${failure.message}${failure.target ? ` [${failure.target}]` : ''}`,
+    };
+  if (failure?.name === 'EmulatorUnreachable') return { exitCode: 1, error: { code: 'Unreachable', message: failure.message }, message: failure.message };
+  const message = error instanceof Error ? error.message : String(error);
+  return { exitCode: 1, error: { code: 'Failed', message }, message: `failed: ${message}` };
+}
+
+const argv = process.argv.slice(2);
+main(argv).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const { code, message } = describeFailure(error);
-    process.stderr.write(`saas-fulfillment: ${message}\n`);
-    process.exit(code);
+    const failure = describeFailure(error);
+    // Scripts that asked for JSON get their errors as JSON too.
+    process.stderr.write(argv.includes('--json') ? `${JSON.stringify({ error: failure.error })}\n` : `saas-fulfillment: ${failure.message}\n`);
+    process.exit(failure.exitCode);
   },
 );

@@ -4,6 +4,8 @@ import { TERM_UNITS } from '@saas-fulfillment/contract/values';
 import type { TermUnit } from '@saas-fulfillment/contract';
 import { actionWords } from '@saas-fulfillment/web/words';
 import type { CustomerActionRequest } from '@saas-fulfillment/marketplace/simulator-client';
+import { ClientSecretCredential, MarketplaceClient } from '@saas-fulfillment/client';
+import { DEV_PUBLISHER } from '@saas-fulfillment/marketplace/catalog';
 import type { Command } from '../command.js';
 import { CONTROL_HELP, CONTROL_OPTIONS, report, simulatorFor } from './control.js';
 
@@ -17,7 +19,7 @@ const ACTIONS = {
   renew: 'Renew',
 } as const satisfies Record<string, CustomerActionRequest['action']>;
 type ActionEvent = keyof typeof ACTIONS;
-const EVENTS = ['purchase', ...Object.keys(ACTIONS)];
+const EVENTS = ['purchase', 'activate', ...Object.keys(ACTIONS)];
 
 export const triggerCommand: Command = {
   name: 'trigger',
@@ -27,7 +29,11 @@ Fires what a customer or Microsoft does, on a running emulator, and sends its we
 
 Events:
   purchase          a customer buys: --plan <id> [--offer <id>] [--quantity <n>] [--csp] [--free-trial]
-                    [--name <text>] [--term P1M|P1Y|...]   prints subscriptionId, token, landingPageUrl
+                    [--name <text>] [--term P1M|P1Y|...] [--beneficiary-tenant <id>]
+                    [--beneficiary-email <address>] [--activate]
+                    prints subscriptionId, token, landingPageUrl; --activate also activates it
+  activate          --subscription <id>                   activates a purchase as the publisher would
+                                                          (Fulfillment API, the emulator's dev app)
   change-plan       --subscription <id> --plan <id>       the customer moves to another plan
   change-quantity   --subscription <id> --quantity <n>    the customer changes seats
   suspend           --subscription <id>                   payment failed
@@ -38,8 +44,11 @@ Each action prints the operationId.
 
 Options:
   --offer <id>             offer to buy (default contoso-saas, the demo catalog's)
+  --beneficiary-tenant <id>  the customer's tenant (a private plan is sold to the tenants it names)
+  --beneficiary-email <address>  the customer's e-mail
 ${CONTROL_HELP}
-Example: saas-fulfillment trigger purchase --plan pro --quantity 5
+Examples: saas-fulfillment trigger purchase --plan pro --quantity 5 --activate
+          saas-fulfillment trigger purchase --plan partner-special --beneficiary-tenant 33333333-3333-4333-8333-333333333333
 `,
   options: {
     ...CONTROL_OPTIONS,
@@ -51,12 +60,16 @@ Example: saas-fulfillment trigger purchase --plan pro --quantity 5
     name: { type: 'string' },
     term: { type: 'string' },
     subscription: { type: 'string' },
+    'beneficiary-tenant': { type: 'string' },
+    'beneficiary-email': { type: 'string' },
+    activate: { type: 'boolean' },
   },
   async run(flags, positionals) {
     const [event, ...rest] = positionals;
     if (event === undefined) throw new ConfigError(`trigger needs an event: ${EVENTS.join(', ')}`);
     if (rest.length > 0) throw new ConfigError(`trigger takes one event; got also '${rest[0]}'`);
     if (event === 'purchase') return purchase(flags);
+    if (event === 'activate') return activate(flags);
     if (!(event in ACTIONS)) throw new ConfigError(`unknown event '${event}': choose one of ${EVENTS.join(', ')}`);
     return act(event as ActionEvent, flags);
   },
@@ -69,6 +82,7 @@ async function purchase(flags: Flags): Promise<number> {
     throw new ConfigError(`--term must be one of ${TERM_UNITS.join(', ')}; got '${term}'`);
   const quantity = countFlag(flags, 'quantity');
   const name = stringFlag(flags, 'name');
+  const beneficiary = beneficiaryFlags(flags);
   const bought = await simulatorFor(flags).purchase({
     offerId: stringFlag(flags, 'offer') ?? 'contoso-saas',
     planId,
@@ -77,13 +91,52 @@ async function purchase(flags: Flags): Promise<number> {
     ...(term !== undefined ? { termUnit: term as TermUnit } : {}),
     ...(flags.csp ? { csp: true } : {}),
     ...(flags['free-trial'] ? { isFreeTrial: true } : {}),
+    ...(beneficiary ? { beneficiary } : {}),
   });
-  report(flags, bought, () => [
+  const activated = flags.activate ? await activateAsPublisher(flags, bought.subscriptionId) : undefined;
+  report(flags, { ...bought, ...(activated ? { activated } : {}) }, () => [
     `Purchased plan ${planId}: subscription ${bought.subscriptionId}`,
-    `  landing page   ${bought.landingPageUrl}`,
-    `  token          ${bought.token}`,
+    ...(activated ? [`  activated      ${activationWords(activated)}`] : [`  landing page   ${bought.landingPageUrl}`, `  token          ${bought.token}`]),
   ]);
   return 0;
+}
+
+async function activate(flags: Flags): Promise<number> {
+  const subscriptionId = required(flags, 'subscription', 'activate');
+  const activated = await activateAsPublisher(flags, subscriptionId);
+  report(flags, activated, () => [`Activated subscription ${subscriptionId}: ${activationWords(activated)}`]);
+  return 0;
+}
+
+/**
+ * What the publisher's landing page does once the customer confirms: Activate through the Fulfillment API,
+ * with the emulator's dev app (its Entra stand-in issues the token), on the plan and seats bought.
+ */
+async function activateAsPublisher(flags: Flags, subscriptionId: string): Promise<{ planId: string; quantity?: number }> {
+  const emulator = simulatorFor(flags).baseUrl;
+  const credential = new ClientSecretCredential({
+    tenantId: DEV_PUBLISHER.tenantId,
+    clientId: DEV_PUBLISHER.clientId,
+    clientSecret: DEV_PUBLISHER.clientSecret,
+    authorityHost: emulator,
+  });
+  const client = new MarketplaceClient({ baseUrl: `${emulator}/api`, credential });
+  const subscription = await client.getSubscription(subscriptionId);
+  const plan = { planId: subscription.planId, ...(subscription.quantity !== undefined ? { quantity: subscription.quantity } : {}) };
+  await client.activate(subscriptionId, plan);
+  return plan;
+}
+
+const activationWords = (plan: { planId: string; quantity?: number }) =>
+  `Subscribed on plan ${plan.planId}${plan.quantity !== undefined ? ` with ${plan.quantity} seat${plan.quantity === 1 ? '' : 's'}` : ''}`;
+
+function beneficiaryFlags(flags: Flags): { tenantId?: string; emailId?: string } | undefined {
+  const tenantId = stringFlag(flags, 'beneficiary-tenant');
+  const emailId = stringFlag(flags, 'beneficiary-email');
+  if (tenantId !== undefined && !/^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$/.test(tenantId))
+    throw new ConfigError(`--beneficiary-tenant must be a tenant id (a GUID); got '${tenantId}'`);
+  if (tenantId === undefined && emailId === undefined) return undefined;
+  return { ...(tenantId !== undefined ? { tenantId: tenantId.toLowerCase() } : {}), ...(emailId !== undefined ? { emailId } : {}) };
 }
 
 async function act(event: ActionEvent, flags: Flags): Promise<number> {

@@ -39,17 +39,24 @@ ${CONTROL_HELP}`,
   },
 };
 
+/** How many recent deliveries each look of --follow reads. */
+const FOLLOW_WINDOW = 200;
+
 /** Prints the recent deliveries, then each new one and each change of status, until interrupted. */
 async function follow(simulator: SimulatorClient, flags: Flags, limit: number, subscriptionId: string | undefined): Promise<number> {
   const seen = new Map<string, string>();
   const print = (d: DeliveryView) => process.stdout.write(`${flags.json ? JSON.stringify(d) : line(d)}\n`);
-  const poll = async (max: number) => {
-    const deliveries = (await simulator.webhooks({ limit: max, subscriptionId })).reverse();
+  const window = Math.max(FOLLOW_WINDOW, limit);
+  const poll = async (show?: number) => {
+    const deliveries = (await simulator.webhooks({ limit: window, subscriptionId })).reverse();
+    // The first look marks everything it reads as seen and shows only the last `show`: later looks read
+    // the same window, and an old delivery must not come back as new.
+    const shown = show === undefined ? deliveries : deliveries.slice(-show);
     for (const d of deliveries) {
       const state = `${d.status}/${d.attempts}`;
       if (seen.get(d.id) === state) continue;
       seen.set(d.id, state);
-      print(d);
+      if (shown.includes(d)) print(d);
     }
   };
   await poll(limit);
@@ -61,7 +68,7 @@ async function follow(simulator: SimulatorClient, flags: Flags, limit: number, s
   });
   while (!stopped) {
     await Promise.race([stop, new Promise((resolve) => setTimeout(resolve, 500))]);
-    if (!stopped) await poll(200);
+    if (!stopped) await poll();
   }
   return 0;
 }

@@ -17,6 +17,16 @@ export class EmulatorUnreachable extends Error {
   override readonly name = 'EmulatorUnreachable';
 }
 
+/** Node's codes for a TLS certificate it does not trust: the emulator runs, with a CA this process lacks. */
+const TLS_TRUST_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 export class SimulatorClient {
   readonly baseUrl: string;
 
@@ -80,6 +90,11 @@ export class SimulatorClient {
       response = await send(method, this.baseUrl + path, body === undefined ? undefined : JSON.stringify(body));
     } catch (error) {
       const code = (error as { code?: string }).code;
+      if (code && TLS_TRUST_CODES.has(code))
+        throw new EmulatorUnreachable(
+          `the emulator at ${this.baseUrl} answers over HTTPS with a certificate this machine does not trust (${code}): ` +
+            'set NODE_EXTRA_CA_CERTS to the CA file it printed at start (data/tls/ca.pem by default), or use http://',
+        );
       throw new EmulatorUnreachable(
         `cannot reach the marketplace emulator at ${this.baseUrl}${code ? ` (${code})` : ''}: is it running? Start it with 'saas-fulfillment marketplace' or 'npm start'`,
       );
