@@ -95,9 +95,19 @@ describe('dev command', () => {
     const file = path.join(dir, 'dev-secrets.json');
     const stored = JSON.parse(readFileSync(file, 'utf8')) as { adminPassword: string; appApiKey: string };
     assert.equal(statSync(file).mode & 0o777, 0o600, 'only the owner can read the secrets file');
-    const dev = startCli(['dev', '--port', '0', '--marketplace-port', '0', '--data-dir', dir], { ...PRODUCTION_ENV });
+    // LOG_LEVEL unset, as `npm start` runs it: the banner is not interleaved with JSON log lines.
+    const dev = startCli(['dev', '--port', '0', '--marketplace-port', '0', '--data-dir', dir], { ...PRODUCTION_ENV, LOG_LEVEL: '' });
     try {
       const [, pubUrl] = await dev.waitFor(/Publisher service\s+(http:\/\/\S+)/);
+      await dev.waitFor(/Logs below: warnings and errors only/);
+      assert.deepEqual(
+        dev
+          .output()
+          .split('\n')
+          .filter((line) => line.startsWith('{')),
+        [],
+        'no JSON line in the banner',
+      );
       await dev.waitFor(/Admin password and app key: in \S+dev-secrets\.json/);
       assert.ok(!dev.output().includes(stored.adminPassword), 'a reused password is not printed again');
       const login = await new WebSession(pubUrl!).submit('/admin/login', '/admin/login', { password: stored.adminPassword });

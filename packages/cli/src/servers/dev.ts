@@ -13,7 +13,10 @@ import { ConfigError, port, readSettings, stringFlag, type Env, type Flags } fro
 import { describeMarketplace, startMarketplace } from './marketplace.js';
 import { describePublisher, startPublisherService } from './publisher.js';
 
-export async function startDev(flags: Flags, env: Env): Promise<{ summary: string; close(): Promise<readonly string[]> }> {
+export async function startDev(flags: Flags, given: Env): Promise<{ summary: string; close(): Promise<readonly string[]> }> {
+  // The terminal shows the banner, then only what needs a look: JSON lines of every event would bury it.
+  const quiet = flags['log-level'] === undefined && !given.LOG_LEVEL?.trim();
+  const env: Env = quiet ? { ...given, LOG_LEVEL: 'warn' } : given;
   // The publisher would keep subscriptions an in-memory marketplace forgets at every restart.
   if (flags['in-memory'] === true) throw new ConfigError('--in-memory is for the marketplace command; dev keeps both apps in the data folder');
   const ports = readSettings(
@@ -47,7 +50,8 @@ export async function startDev(flags: Flags, env: Env): Promise<{ summary: strin
         describeMarketplace(marketplace),
         describePublisher(publisher, pubConfig),
         `Buy in the simulator (${marketplace.url}/), follow the landing link, then watch it in the console (${publisher.url}/admin).`,
-        `Or from another terminal: npx saas-fulfillment trigger purchase --plan instant   (then: webhooks, clock advance P1M)`,
+        `Or from another terminal: npx saas-fulfillment trigger purchase --plan pro --activate   (then: webhooks, clock advance P1M)`,
+        ...(quiet ? ['Logs below: warnings and errors only (LOG_LEVEL=info prints every event as a JSON line).'] : []),
       ].join('\n\n'),
       // Both at once: each drains within its grace period.
       close: async () => {
