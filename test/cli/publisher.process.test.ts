@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openPublisherStore } from '@saas-fulfillment/publisher';
-import { runCli, startCli, type CliProcess } from '../helpers/cli.js';
+import { runCli, runCliAsync, startCli, type CliProcess } from '../helpers/cli.js';
 import { startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
 import { trustInProcess } from 'saas-fulfillment/internals';
 import { hiddenFields, WebSession } from '../helpers/web-session.js';
@@ -80,6 +80,13 @@ describe('dev command', () => {
             }
           ).subscription.quantity;
         await until(async () => ((await seatsNow()) === 4 ? true : undefined), 'the customer change to reach the console', 5000);
+        if (!https) {
+          // `reset` under dev empties both apps: the console no longer lists what the emulator forgot.
+          const reset = await runCliAsync(['reset', '--marketplace-url', mpUrl!]);
+          assert.equal(reset.status, 0, reset.stderr);
+          const listed = (await (await fetch(`${pubUrl}/api/admin/subscriptions?q=`, { headers: { cookie } })).json()) as { total: number };
+          assert.equal(listed.total, 0);
+        }
         const output = dev.output();
         assert.ok(output.includes('"level":20'), 'debug logging was on');
         assert.equal(output.split(password!).length - 1, 1, 'the generated admin password is printed once, at start, and never logged');

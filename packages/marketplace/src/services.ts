@@ -48,6 +48,8 @@ export interface MarketplaceOptions {
   closeGraceMs?: number;
   /** Called when the app closes, after its background work has stopped (the CLI closes the database here). */
   onClose?: () => Promise<void>;
+  /** Called after a reset (in `dev`: the publisher beside it forgets what the emulator forgot). */
+  onReset?: () => Promise<void>;
 }
 
 export interface MarketplaceHandles {
@@ -107,6 +109,7 @@ export async function createServices(options: MarketplaceOptions, app: FastifyIn
     chaos.clear();
     clock.reset();
     await store.settings.set(CLOCK_OFFSET, '0');
+    await options.onReset?.();
     log.info('marketplace state reset');
   };
   const metering = new Metering(context);

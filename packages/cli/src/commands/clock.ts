@@ -39,7 +39,10 @@ export const resetCommand: Command = {
   usage: `Usage: saas-fulfillment reset [options]
 
 Empties subscriptions, operations, landing tokens, webhook deliveries, the inbox and usage, and moves
-the clock back to real time. Signing keys and publisher endpoints stay.
+the clock back to real time. Signing keys and publisher endpoints stay. Under 'dev' (npm start) the
+publisher service beside the emulator forgets its subscriptions, jobs, webhooks, audit trail and usage
+too (its settings and console sessions stay); a publisher run on its own keeps its data: point it at a
+fresh data folder or database to start over.
 
 Options:
 ${CONTROL_HELP}`,
@@ -47,7 +50,7 @@ ${CONTROL_HELP}`,
   async run(flags, positionals) {
     noPositionals('reset', positionals);
     await simulatorFor(flags).reset();
-    report(flags, { reset: true }, () => ['The emulator was reset.']);
+    report(flags, { reset: true }, () => ['The emulator was reset (and, under dev, the publisher beside it).']);
     return 0;
   },
 };

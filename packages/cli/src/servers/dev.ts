@@ -36,7 +36,10 @@ export async function startDev(flags: Flags, given: Env): Promise<{ summary: str
     marketplaceUrl: `${mpConfig.tls ? 'https' : 'http'}://${host}:${marketplacePort}`,
     ...(devSecrets ? { devSecrets } : {}),
   });
-  const marketplace = await startMarketplace(mpConfig).catch((error: unknown) => {
+  // A reset (the `reset` command, the simulator's button) empties both apps: the publisher would otherwise
+  // keep subscriptions the emulator no longer has, which no reconciliation repairs.
+  let publisherStore: { clearState(): Promise<void> } | undefined;
+  const marketplace = await startMarketplace(mpConfig, { onReset: async () => publisherStore?.clearState() }).catch((error: unknown) => {
     throw portProblem(error, marketplacePort, '--marketplace-port');
   });
   // The publisher in this process calls the emulator over HTTPS: it trusts the emulator's certificate.
@@ -45,6 +48,7 @@ export async function startDev(flags: Flags, given: Env): Promise<{ summary: str
     const publisher = await startPublisherService(pubConfig, { meteringClock: marketplace.app.marketplace.clock }).catch((error: unknown) => {
       throw portProblem(error, publisherPort, '--port');
     });
+    publisherStore = publisher.app.publisher.store;
     return {
       summary: [
         describeMarketplace(marketplace),

@@ -16,7 +16,8 @@ export interface RunningMarketplace {
   close(): Promise<readonly string[]>;
 }
 
-export async function startMarketplace(config: MarketplaceConfig): Promise<RunningMarketplace> {
+/** `onReset`: in `dev`, what else a reset empties (the publisher's store). */
+export async function startMarketplace(config: MarketplaceConfig, options: { onReset?: () => Promise<void> } = {}): Promise<RunningMarketplace> {
   const logger = pino({ level: config.logLevel, name: 'marketplace', redact: ['req.headers.authorization', 'headers.authorization'] });
   const tls = await tlsFiles(config);
   const { store, database } = await openMarketplaceStore({
@@ -35,6 +36,7 @@ export async function startMarketplace(config: MarketplaceConfig): Promise<Runni
       simulatorAllowRemote: config.simulatorAllowRemote,
       ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
       ...(config.chaos ? { chaos: config.chaos } : {}),
+      ...(options.onReset ? { onReset: options.onReset } : {}),
       onClose: () => database.close(),
     });
   } catch (error) {

@@ -21,6 +21,18 @@ import { publisherMigrations } from './migrations.js';
 import type { PublisherTables } from './schema.js';
 import { SessionTable } from './sessions.js';
 
+/** The tables a reset empties, in an order no reference minds. */
+const CLEARED_BY_RESET = [
+  'pub_usage_records',
+  'pub_usage_hours',
+  'pub_events',
+  'pub_audit',
+  'pub_jobs',
+  'pub_webhook_inbox',
+  'pub_operations',
+  'pub_subscriptions',
+] as const;
+
 export class PublisherStore extends Repository<PublisherTables, PublisherStore> {
   /** The jobs queue, on the same connection: a job is queued in the transaction of the change that needs it. */
   readonly jobs: JobQueue;
@@ -97,6 +109,16 @@ export class PublisherStore extends Repository<PublisherTables, PublisherStore> 
   async subscriptionsByTenant(tenantId: string): Promise<LocalSubscription[]> {
     const rows = await this.db.selectFrom('pub_subscriptions').selectAll().where('beneficiary_tenant', '=', tenantId).orderBy('created').execute();
     return rows.map(rowToSubscription);
+  }
+
+  /**
+   * Forgets every subscription and what came of it: operations, webhooks, jobs, the audit trail, events
+   * and usage (`dev`'s reset, with the emulator's). Settings and console sessions stay.
+   */
+  async clearState(): Promise<void> {
+    await this.transaction(async (tx) => {
+      for (const table of CLEARED_BY_RESET) await tx.db.deleteFrom(table).execute();
+    });
   }
 
   async countByStatus(): Promise<Record<string, number>> {
