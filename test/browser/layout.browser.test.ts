@@ -84,6 +84,18 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
     await alone.http('POST', `/simulator/subscriptions/${aloneId}/actions`, { body: { action: 'Suspend' } });
     await alone.app.marketplace.worker.drain();
     const aloneBought = await alone.purchase({ planId: 'basic', quantity: undefined, name: 'Not yet configured' });
+    // The buyer's other states: a free trial, a reseller purchase, a suspended and a cancelled subscription.
+    const trial = await stack.mp.purchase({ planId: 'basic', quantity: undefined, isFreeTrial: true, name: 'Fabrikam trial' });
+    const reseller = await stack.mp.purchase({ planId: 'pro', quantity: 12, csp: true, name: 'Bought through a reseller' });
+    const managed = async (action: string, name: string) => {
+      const held = await stack.mp.subscribe({ planId: 'pro', quantity: 2, name });
+      await stack.publisher.publisher.fulfillment.projection.sync(held, 'test');
+      await stack.mp.http('POST', `/simulator/subscriptions/${held}/actions`, { body: { action } });
+      await stack.settle();
+      return ((await stack.mp.http('POST', `/simulator/subscriptions/${held}/token`)).body as { landingPageUrl: string }).landingPageUrl;
+    };
+    const suspendedLanding = await managed('Suspend', 'Payment pending');
+    const cancelledLanding = await managed('Unsubscribe', 'Cancelled team');
 
     Object.assign(pages, {
       'simulator-buy': `${stack.mp.url}/`,
@@ -93,6 +105,10 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
       'simulator-inbox': `${alone.url}/inbox`,
       'simulator-settings': `${alone.url}/settings`,
       'builtin-landing': aloneBought.landingPageUrl,
+      'landing-trial': trial.landingPageUrl,
+      'landing-reseller': reseller.landingPageUrl,
+      'landing-suspended': suspendedLanding,
+      'landing-cancelled': cancelledLanding,
       ...Object.fromEntries(WIDTHS.map((width, i) => [`landing-confirm@${width}`, landings[i]!.landingPageUrl])),
       'console-subscriptions': `${stack.publisherUrl}/admin`,
       'console-subscription': `${stack.publisherUrl}/admin/subscriptions/${id}`,
