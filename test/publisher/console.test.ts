@@ -149,6 +149,12 @@ describe('admin console, health and events', () => {
     assert.match(pending, /id="pending">Plan change to Enterprise: waiting on Microsoft/);
     assert.match(pending, /<meta http-equiv="refresh" content="3">/, 'the page refreshes while the change is pending');
     assert.doesNotMatch(pending, /class="notice error"/, 'pending is not an error');
+    assert.match(pending, /id="change-waiting"><strong>Another change is still waiting on Microsoft/);
+    assert.equal(
+      [...pending.matchAll(/<button class="(?:secondary|danger)" type="submit" disabled>/g)].length,
+      3,
+      'change plan, change seats and cancel are off meanwhile',
+    );
     const jobs = (await (await fetch(`${stack.publisherUrl}/api/admin/jobs`, { headers: { cookie: admin.cookie } })).json()) as { jobs: Body[] };
     assert.ok(
       jobs.jobs.filter((j) => j.kind === 'await-operation').every((j) => j.lastError === undefined),
@@ -165,6 +171,19 @@ describe('admin console, health and events', () => {
     assert.match(after, /<strong id="plan-name">Enterprise<\/strong>/);
     assert.match(after, /<dd id="seats">10<\/dd>/, "the seats moved into the new plan's limits");
     assert.doesNotMatch(after, /http-equiv="refresh"/);
+  });
+
+  it("says whom it talks to, shows zero counts without alarm colours, and answers the browser's icon request", async () => {
+    const admin = await stack.admin();
+    assert.match(
+      (await admin.get('/admin/connection')).text,
+      /talks to <strong>a marketplace emulator<\/strong> at <code class="url">http:\/\/127\.0\.0\.1:\d+\/api<\/code>, not to Microsoft/,
+    );
+    const usage = (await admin.get('/admin/metering')).text;
+    assert.match(usage, /<span class="muted">Expired unsent<\/span> <strong>0<\/strong>/);
+    assert.doesNotMatch(usage, /class="badge[^"]*"[^>]*>[^<]*<\/span> <strong>0<\/strong>/, 'no coloured badge on a zero');
+    const icon = await fetch(`${stack.publisherUrl}/favicon.ico`);
+    assert.equal(icon.status, 204);
   });
 
   it('answers health, readiness and Prometheus metrics', async () => {

@@ -66,7 +66,18 @@ async function browserSide(pages: FastifyInstance, { services, options }: { serv
   const requireSignIn = options.signIn?.landing ?? false;
   await pages.register(landingRoutes, { fulfillment, store, plans, clock, formSecret: cookieSecret, branding, activationWaitMs, requireSignIn, forms });
   const credential = options.credential;
-  await pages.register(adminPages, { auth, console: services.console, plans, productName: branding.productName, metrics, forms, credential, clock });
+  const marketplaceApi = options.client.baseUrl;
+  await pages.register(adminPages, {
+    auth,
+    console: services.console,
+    plans,
+    productName: branding.productName,
+    metrics,
+    forms,
+    credential,
+    clock,
+    marketplaceApi,
+  });
   await pages.register(adminApi, { auth, console: services.console, plans, ownOrigin });
   await pages.register(meteringPages, { auth, metering, productName: branding.productName, forms, today });
   await pages.register(meteringApi, { auth, metering, ownOrigin, today });

@@ -25,6 +25,8 @@ export interface AdminPageDeps {
   forms: FormGuardOptions;
   /** The marketplace client's credential, for the Connection page (absent: nothing to show). */
   credential: { health(): CredentialHealth } | undefined;
+  /** Where the client calls the marketplace: Microsoft's API, or an emulator's. */
+  marketplaceApi: string;
   clock: Clock;
 }
 
@@ -103,7 +105,9 @@ export async function adminPages(instance: FastifyInstance, deps: AdminPageDeps)
     return reply.redirect(withQuery('/admin/drift', { notice: 'Reconciliation queued.' }), 303);
   });
 
-  app.get('/admin/connection', async (_request, reply) => show(reply, { title: 'Connection' }, connectionPage(deps.credential?.health(), deps.clock.now())));
+  app.get('/admin/connection', async (_request, reply) =>
+    show(reply, { title: 'Connection' }, connectionPage(deps.credential?.health(), deps.clock.now(), deps.marketplaceApi)),
+  );
 
   app.get('/admin/drift', { schema: { querystring: ConsoleQuery } }, async (request, reply) =>
     show(reply, { title: 'Drift repairs', ...request.query }, driftPage(await console.driftRepairs())),

@@ -59,7 +59,8 @@ export async function meteringPages(instance: FastifyInstance, deps: MeteringPag
 }
 
 function describe(report: SubmissionReport): string {
-  if (report.sent === 0 && report.priced === 0 && report.expired === 0) return 'Nothing to send: every closed hour is already billed.';
+  // Said of this pass only: hours refused or expired before stay listed under Needs attention.
+  if (report.sent === 0 && report.priced === 0 && report.expired === 0) return 'Nothing new to send: no closed hour was waiting.';
   const parts = [
     `${report.accepted + report.duplicates} hour(s) billed`,
     report.included ? `${report.included} covered by the plan` : '',

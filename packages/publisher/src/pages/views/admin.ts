@@ -117,24 +117,32 @@ ${
 <section><h2>Jobs</h2>${jobTable(data.jobs)}</section>`;
 }
 
-/** Plan and seat changes the marketplace offers this subscription, and cancellation. */
+/**
+ * Plan and seat changes the marketplace offers this subscription, and cancellation apart. While a change
+ * waits on Microsoft, none can start (the marketplace would refuse it): the buttons say so by being off.
+ */
 function changeSection(s: LocalSubscription, plans: Plan[] | undefined, busy: boolean): SafeHtml {
   const current = plans?.find((p) => p.planId === s.planId);
   const others = (plans ?? []).filter((p) => p.planId !== s.planId && !p.isStopSell);
   const seatsOf = (p: Plan) => (p.isPricePerSeat ? `per seat, ${p.minQuantity ?? 1}–${p.maxQuantity ?? 10000}` : 'flat price');
+  const off = busy ? html` disabled` : '';
   const planForm =
     plans === undefined
-      ? html`<form class="inline" method="post" action="/admin/subscriptions/${s.id}/change"><input name="planId" placeholder="plan id" size="12" aria-label="New plan" required><button class="secondary" type="submit">Change plan</button></form><p class="muted">Microsoft's plan list could not be read just now; type the plan id.</p>`
+      ? html`<form class="inline" method="post" action="/admin/subscriptions/${s.id}/change"><input name="planId" placeholder="plan id" size="12" aria-label="New plan" required${off}><button class="secondary" type="submit"${off}>Change plan</button></form><p class="muted">Microsoft's plan list could not be read just now; type the plan id.</p>`
       : others.length
-        ? html`<form class="inline" method="post" action="/admin/subscriptions/${s.id}/change"><label for="new-plan">Move to</label><select id="new-plan" name="planId">${others.map((p) => html`<option value="${p.planId}">${p.displayName} (${seatsOf(p)})</option>`)}</select><button class="secondary" type="submit">Change plan</button></form>`
+        ? html`<form class="inline" method="post" action="/admin/subscriptions/${s.id}/change"><label for="new-plan">Move to</label><select id="new-plan" name="planId"${off}>${others.map((p) => html`<option value="${p.planId}">${p.displayName} (${seatsOf(p)})</option>`)}</select><button class="secondary" type="submit"${off}>Change plan</button></form>`
         : html`<p class="muted">Microsoft offers this subscription no other plan.</p>`;
   const seatsForm =
     s.quantity !== undefined
-      ? html`<form class="inline" method="post" action="/admin/subscriptions/${s.id}/change"><label for="new-seats">Seats</label><input id="new-seats" name="quantity" type="number" value="${s.quantity}" min="${current?.minQuantity ?? 1}" max="${current?.maxQuantity ?? 10000}" required><button class="secondary" type="submit">Change seats</button></form>`
+      ? html`<form class="inline" method="post" action="/admin/subscriptions/${s.id}/change"><label for="new-seats">Seats</label><input id="new-seats" name="quantity" type="number" value="${s.quantity}" min="${current?.minQuantity ?? 1}" max="${current?.maxQuantity ?? 10000}" required${off}><button class="secondary" type="submit"${off}>Change seats</button></form>`
       : '';
-  return html`<section><h2>Change</h2><p class="muted">A change applies when Microsoft completes it; seats stay as they are unless you change them.${busy ? ' Another change is still waiting on Microsoft.' : ''}</p>
-${planForm}${seatsForm}
-<form class="inline" method="post" action="/admin/subscriptions/${s.id}/change"><input type="hidden" name="cancel" value="yes"><button class="danger" type="submit">Cancel subscription</button></form></section>`;
+  const waiting = busy
+    ? html`<p id="change-waiting"><strong>Another change is still waiting on Microsoft:</strong> these open again once it completes.</p>`
+    : '';
+  return html`<section><h2>Change</h2><p class="muted">A change applies when Microsoft completes it; seats stay as they are unless you change them.</p>${waiting}
+${planForm}${seatsForm}</section>
+<section><h2>Cancel</h2><p class="muted">The customer loses access as soon as Microsoft completes it; billing stops and their data is kept for 7 days.</p>
+<form method="post" action="/admin/subscriptions/${s.id}/change"><input type="hidden" name="cancel" value="yes"><button class="danger" type="submit"${off}>Cancel subscription</button></form></section>`;
 }
 
 function jobTable(jobs: JobRecord[]): SafeHtml {

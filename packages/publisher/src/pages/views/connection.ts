@@ -1,7 +1,7 @@
 // The console's Connection page: how this service authenticates to Microsoft and how that fares: the
 // kind of credential, the last token, the last failure and its likely cause, and for a certificate its
 // expiry, with a warning 30 days ahead. A secret that expires is the outage vendors meet most.
-import type { CredentialHealth } from '@saas-fulfillment/client';
+import { type CredentialHealth, PRODUCTION_API } from '@saas-fulfillment/client';
 import { badge, html, idCode, when, type SafeHtml } from '@saas-fulfillment/web';
 
 /** A certificate this close to its expiry is a warning on the page and in the metrics. */
@@ -14,8 +14,16 @@ const KIND: Record<CredentialHealth['kind'], string> = {
   federated: 'Federated credential (workload identity)',
 };
 
-export function connectionPage(health: CredentialHealth | undefined, now: Date): SafeHtml {
-  if (!health) return html`<h1>Connection</h1><section><p class="muted">This service was started without a credential to report on.</p></section>`;
+/** Whom this service bills through: Microsoft, or an emulator (development, tests). */
+function counterpart(marketplaceApi: string): SafeHtml {
+  return marketplaceApi === PRODUCTION_API
+    ? html`<p id="counterpart">This service talks to <strong>Microsoft's marketplace</strong> (${html`<code class="url">${marketplaceApi}</code>`}): purchases, changes and usage are real.</p>`
+    : html`<p id="counterpart">This service talks to <strong>a marketplace emulator</strong> at <code class="url">${marketplaceApi}</code>, not to Microsoft: nothing here is billed. Set MARKETPLACE_API_URL (or leave it unset) for production.</p>`;
+}
+
+export function connectionPage(health: CredentialHealth | undefined, now: Date, marketplaceApi: string): SafeHtml {
+  if (!health)
+    return html`<h1>Connection</h1><section>${counterpart(marketplaceApi)}<p class="muted">This service was started without a credential to report on.</p></section>`;
   const daysLeft = health.certificateExpiresAt ? Math.floor((Date.parse(health.certificateExpiresAt) - now.getTime()) / DAY_MS) : undefined;
   const warnings = [
     health.lastError ? html`<div class="notice error" role="alert" id="credential-error">The last token request failed: ${health.lastError}</div>` : '',
@@ -28,7 +36,7 @@ export function connectionPage(health: CredentialHealth | undefined, now: Date):
   ];
   const state = health.lastError ? badge('Failed', 'Failing') : health.lastTokenAt ? badge('Succeeded', 'Working') : badge('Pending', 'No token yet');
   return html`<h1>Connection ${state}</h1>${warnings}
-<section><dl>
+<section>${counterpart(marketplaceApi)}<dl>
 <dt>Credential</dt><dd id="credential-kind">${KIND[health.kind]}</dd>
 <dt>App (client id)</dt><dd>${idCode(health.clientId)}</dd>
 <dt>Tenant</dt><dd>${idCode(health.tenantId)}</dd>

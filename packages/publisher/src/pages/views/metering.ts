@@ -47,9 +47,12 @@ export function meteringPage(
   filter: UsageFilter,
 ): SafeHtml {
   const { hours, alerts, summary, names } = data;
-  const counts = (Object.keys(STATUS) as UsageHourStatus[]).map(
-    (status) => html`<li><a class="nowrap" href="/admin/metering?status=${status}">${hourBadge(status)} <strong>${summary[status] ?? 0}</strong></a></li>`,
-  );
+  // A count of none is not an alarm: only the statuses that hold hours wear their colour.
+  const counts = (Object.keys(STATUS) as UsageHourStatus[]).map((status) => {
+    const count = summary[status] ?? 0;
+    const label = count > 0 ? hourBadge(status) : html`<span class="muted">${STATUS[status][1]}</span>`;
+    return html`<li><a class="nowrap" href="/admin/metering?status=${status}">${label} <strong>${count}</strong></a></li>`;
+  });
   const scope = filter.subscription ? html` · ${names.get(filter.subscription) || idCode(filter.subscription)}` : '';
   return html`<h1>Usage</h1>
 <section><ul class="counts" aria-label="Hours by status">${counts}</ul>
