@@ -14,6 +14,7 @@ import { makeCertificate } from '../helpers/certificates.js';
 import { DEV_PUBLISHER, TestClock } from '../helpers/marketplace.js';
 import { repositoryRoot } from '../helpers/paths.js';
 import { APP_API_KEY, startTestStack, type TestStack } from '../helpers/stack.js';
+import { until } from '../helpers/wait.js';
 
 const HOUR = 3_600_000;
 const PROVOKED_ELSEWHERE = ['SaasWebhooksFailing', 'SaasPublisherDown'];
@@ -45,6 +46,8 @@ describe('each alert, provoked, moves the metric it reads past its threshold', (
         decide: async (change: ChangeRequest) => {
           if (change.quantity === 41) clock.advance(9_000);
           if (change.quantity === 42) {
+            // Once the emulator has opened the window (it does so after the webhook's answer), let it close.
+            await until(async () => ((await stack.mp.store.getOperation(change.operationId))?.completesAt ? true : undefined), 'the window to open');
             clock.advance(11_000);
             await stack.mp.app.marketplace.worker.drain();
           }

@@ -6,6 +6,7 @@ import { badge, html, idCode, operationBadge, statusBadge, table, textWithIds, w
 import { actionWords, subscriptionStatusWords, termWords } from '@saas-fulfillment/web';
 import type { AuditEntry, LocalSubscription, SubscriptionPage, SubscriptionTimeline } from '../../model/subscription.js';
 import type { JobRecord } from '../../model/jobs.js';
+import { causeWords, changeWords, kindWords } from './timeline.js';
 
 const STATUSES = ['PendingFulfillmentStart', 'Subscribed', 'Suspended', 'Unsubscribed'];
 
@@ -27,6 +28,9 @@ const JOB_STATE: Record<string, [string, string]> = {
 };
 
 type PlanName = (offerId: string, planId: string) => string;
+
+/** Newest first, as the timeline: every table of a subscription reads the same way down. */
+const newestFirst = <T extends { timeStamp: string }>(rows: readonly T[]) => [...rows].sort((a, b) => b.timeStamp.localeCompare(a.timeStamp));
 
 export interface ListQuery {
   q?: string | undefined;
@@ -85,20 +89,21 @@ ${pending.length ? html`<div class="notice pending" role="status" id="pending">$
 <dt>Usage</dt><dd><a id="usage-link" href="/admin/metering?subscription=${s.id}">hours recorded and billed</a></dd></dl></section>
 ${s.status === 'Subscribed' ? changeSection(s, plans, pending.length > 0) : ''}
 <section><h2>Timeline</h2>${table(
-    ['When', 'What', 'Cause', 'Detail'],
+    ["When (this service's clock)", 'What', 'Cause', 'Detail'],
     data.audit.map(
-      (a) => html`<tr class="audit"><td>${when(a.at)}</td><td>${a.kind}</td><td>${textWithIds(a.cause)}</td><td>${textWithIds(a.detail)}</td></tr>`,
+      (a) =>
+        html`<tr class="audit"><td>${when(a.at)}</td><td>${kindWords(a.kind)}</td><td>${causeWords(a.cause)}</td><td>${changeWords(a, s.offerId, planName)}</td></tr>`,
     ),
   )}</section>
 <section><h2>Operations</h2>${table(
-    ['When', 'Action', 'Started by', 'Marketplace', 'Our outcome', 'Reason'],
-    data.operations.map(
+    ['When (marketplace time)', 'Action', 'Started by', 'Marketplace', 'Our outcome', 'Reason'],
+    newestFirst(data.operations).map(
       (o) =>
         html`<tr><td>${when(o.timeStamp)}</td><td>${actionWords(o.action)}</td><td>${o.source === 'Partner' ? 'us' : o.source === 'Azure' ? 'customer / Microsoft' : '—'}</td><td>${operationBadge(o.marketplaceStatus)}</td><td>${OUTCOME[o.outcome] ?? o.outcome}</td><td>${textWithIds(o.reason ?? '')}</td></tr>`,
     ),
   )}</section>
 <section><h2>Webhooks received</h2>${table(
-    ['Received', 'Action', 'Operation', 'Deliveries'],
+    ["Received (this service's clock)", 'Action', 'Operation', 'Deliveries'],
     data.webhooks.map(
       (w) => html`<tr><td>${when(w.receivedAt)}</td><td>${actionWords(w.action)}</td><td>${idCode(w.operationId)}</td><td>${w.deliveries}</td></tr>`,
     ),
