@@ -70,7 +70,7 @@ describe('purchase simulator in Chromium', { skip: unavailable }, () => {
     await page.fill('input[name=quantity]', '9');
     await page.click('button:has-text("Change seats")');
     await page.waitForSelector('[role=status]');
-    assert.match((await page.textContent('[role=status]')) ?? '', /Seat change requested: the operation is waiting for the publisher/);
+    assert.match((await page.textContent('[role=status]')) ?? '', /Seat change requested: Microsoft asked the publisher to accept or reject it/);
     await receiver.waitFor(1);
     await mp.app.marketplace.worker.drain();
     await page.reload();
@@ -94,6 +94,23 @@ describe('purchase simulator in Chromium', { skip: unavailable }, () => {
       new URL(response.headers().location ?? '', mp.url).searchParams.get('error') ?? '',
       /Suspend is not possible while the subscription is Unsubscribed/,
     );
+  });
+
+  it('buys a private plan for the tenant it names, and keeps the chosen plan when a purchase is refused', async () => {
+    await page.goto(`${mp.url}/`);
+    const label = (await page.locator('#plan option[value="contoso-saas/partner-special"]').textContent()) ?? '';
+    assert.doesNotMatch(label, /\(private\).*\(private\)/, 'said once');
+    await page.selectOption('#plan', 'contoso-saas/partner-special');
+    await page.click('button:has-text("Buy")');
+    await page.waitForSelector('[role=alert]');
+    assert.match((await page.textContent('[role=alert]')) ?? '', /not available|private/i);
+    assert.equal(await page.inputValue('#plan'), 'contoso-saas/partner-special', 'the form keeps the plan chosen');
+    await page.fill('#beneficiaryTenantId', '33333333-3333-4333-8333-333333333333');
+    await page.click('button:has-text("Buy")');
+    await page.waitForURL(/\/subscriptions\/[0-9a-f-]{36}/);
+    const id = page.url().split('/subscriptions/')[1]!.split('?')[0]!;
+    const bought = (await mp.api('GET', `/saas/subscriptions/${id}`)).body as { planId: string; beneficiary: { tenantId: string } };
+    assert.deepEqual([bought.planId, bought.beneficiary.tenantId], ['partner-special', '33333333-3333-4333-8333-333333333333']);
   });
 
   it('moves the marketplace clock from the page', async () => {

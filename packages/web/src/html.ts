@@ -58,7 +58,7 @@ button.secondary,.button.secondary{background:#fff;color:var(--accent)}button.da
 .badge.Unsubscribed,.badge.Failed,.badge.Rejected,.badge.Abandoned,.badge.Conflict{background:#fde7e9;color:var(--bad)}
 .notice{padding:.6rem .9rem;border-radius:6px;margin-bottom:1rem;background:#dff6dd}.notice.error{background:#fde7e9}.notice.pending{background:#fff4ce}
 .muted{color:var(--muted)}code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.85rem}
-.id,time,.nowrap{white-space:nowrap}.url{display:block;overflow-x:auto;white-space:nowrap;padding-bottom:.2rem}td .url{max-width:20rem}
+.id,time,.nowrap{white-space:nowrap}.url{display:block;overflow-x:auto;white-space:nowrap;padding-bottom:.2rem}td .url{max-width:12rem}td form button{white-space:nowrap}
 dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.25rem 1rem;margin:0}dt{color:var(--muted)}dd{margin:0;min-width:0}
 @media (max-width:600px){header,main,footer{padding-left:.75rem;padding-right:.75rem}section{padding:.8rem}dl{grid-template-columns:minmax(0,1fr)}dd{margin-bottom:.4rem}.table table{min-width:680px}}
 `;

@@ -18,18 +18,30 @@ const PurchaseForm = Type.Object({
   isTest: Checkbox,
   autoRenew: Checkbox,
   csp: Checkbox,
+  /** The customer: its tenant (a private plan is sold only to the tenants it names) and e-mail; made up when empty. */
+  beneficiaryTenantId: Type.Optional(
+    Type.String({ maxLength: 36, pattern: '^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$' }),
+  ),
+  beneficiaryEmail: Type.Optional(Type.String({ maxLength: 200 })),
 });
+
+/** The buy page remembers the plan chosen when a purchase was refused. */
+const BuyQuery = Type.Object({ ...PageQuery.properties, plan: Type.Optional(Type.String({ maxLength: 120 })) });
 
 export async function buyPages(instance: FastifyInstance, deps: SimulatorPageDeps): Promise<void> {
   const { catalog, fulfillment, clock } = deps;
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.get('/', { schema: { querystring: PageQuery } }, async (request, reply) => sendPage(reply, clock, request.query, 'Buy', buyPage(catalog)));
+  app.get('/', { schema: { querystring: BuyQuery } }, async (request, reply) =>
+    sendPage(reply, clock, request.query, 'Buy', buyPage(catalog, request.query.plan)),
+  );
 
   app.post('/ui/purchase', { schema: { body: PurchaseForm } }, async (request, reply) => {
     const form = request.body;
     const [offerId = '', planId = ''] = form.plan.split('/');
-    return act(reply, '/', async () => {
+    const tenantId = form.beneficiaryTenantId?.toLowerCase() || undefined;
+    const emailId = form.beneficiaryEmail?.trim() || undefined;
+    return act(reply, withQuery('/', { plan: form.plan }), async () => {
       const plan = catalog.plan(offerId, planId);
       const purchase = await fulfillment.purchases.purchase({
         offerId,
@@ -41,6 +53,7 @@ export async function buyPages(instance: FastifyInstance, deps: SimulatorPageDep
         isTest: form.isTest === 'on',
         autoRenew: form.autoRenew === 'on',
         csp: form.csp === 'on',
+        ...(tenantId || emailId ? { beneficiary: { ...(tenantId ? { tenantId } : {}), ...(emailId ? { emailId } : {}) } } : {}),
       });
       const notice = plan?.autoActivate
         ? 'Purchased. This plan is activated automatically: the publisher was sent a Subscribe webhook.'

@@ -52,8 +52,14 @@ export async function subscriptionPages(instance: FastifyInstance, deps: Simulat
         planId: planId || undefined,
         quantity: action === 'ChangeQuantity' ? wholeNumber(quantity, 'quantity') : undefined,
       });
-      const outcome = operation.status === 'InProgress' ? 'waiting for the publisher' : operation.status.toLowerCase();
-      return withQuery(back, { notice: `${actionWords(action)} requested: the operation is ${outcome}.` });
+      // Said of the moment it was requested: the page below shows where the operation stands now.
+      const outcome =
+        operation.status === 'InProgress'
+          ? 'Microsoft asked the publisher to accept or reject it (see Operations below)'
+          : operation.status === 'Succeeded'
+            ? 'done, and the publisher was notified'
+            : 'it did not go through';
+      return withQuery(back, { notice: `${actionWords(action)} requested: ${outcome}.` });
     });
   });
 

@@ -30,16 +30,21 @@ function choiceOf(plan: PlanConfig): PlanChoice {
 function planLabel(offer: OfferConfig, plan: PlanConfig): string {
   const { min, max } = seatLimits(plan);
   const kind = plan.autoActivate ? 'activated at once' : plan.pricing === 'perSeat' ? `per seat, ${min}–${max}` : 'flat price';
-  return `${offer.displayName}: ${plan.displayName}${plan.isPrivate ? ' (private)' : ''} (${kind})`;
+  // A plan's own name may say it is private already.
+  const privately = plan.isPrivate && !/private/i.test(plan.displayName) ? ' (private)' : '';
+  return `${offer.displayName}: ${plan.displayName}${privately} (${kind})`;
 }
 
-export function buyPage(catalog: Catalog): SafeHtml {
+/** `chosen` (`offerId/planId`): the plan to show selected, as after a refused purchase. */
+export function buyPage(catalog: Catalog, chosen?: string): SafeHtml {
   const plans = catalog.publishers.flatMap((publisher) =>
     publisher.offers.flatMap((offer) => offer.plans.filter((p) => !p.isStopSell).map((plan) => ({ offer, plan }))),
   );
-  const first = plans[0] && choiceOf(plans[0].plan);
+  const selected = plans.find(({ offer, plan }) => `${offer.offerId}/${plan.planId}` === chosen) ?? plans[0];
+  const first = selected && choiceOf(selected.plan);
   const options = plans.map(
-    ({ offer, plan }) => html`<option value="${offer.offerId}/${plan.planId}" data-plan="${JSON.stringify(choiceOf(plan))}">${planLabel(offer, plan)}</option>`,
+    ({ offer, plan }) =>
+      html`<option value="${offer.offerId}/${plan.planId}" data-plan="${JSON.stringify(choiceOf(plan))}"${selected?.plan === plan ? html` selected` : ''}>${planLabel(offer, plan)}</option>`,
   );
   return html`<h1>Buy a SaaS subscription</h1>
 <section><form method="post" action="/ui/purchase" id="buy">
@@ -48,6 +53,8 @@ export function buyPage(catalog: Catalog): SafeHtml {
 <div id="seats-field"${first?.perSeat ? '' : html` hidden`}><label for="quantity">Seats</label><input id="quantity" name="quantity" type="number" min="${first?.min ?? 1}" max="${first?.max ?? 10000}" value="${Math.max(first?.min ?? 1, Math.min(5, first?.max ?? 5))}"><div class="muted" id="seats-hint">${first?.perSeat ? `${first.min}–${first.max} seats` : ''}</div></div>
 <div><label for="termUnit">Term</label><select id="termUnit" name="termUnit">${(first?.terms ?? []).map((t) => html`<option value="${t.unit}">${t.label}</option>`)}</select></div>
 <div><label for="name">Subscription name</label><input id="name" name="name" placeholder="Contoso for Fabrikam" maxlength="200"></div>
+<div><label for="beneficiaryTenantId">Customer's tenant id</label><input id="beneficiaryTenantId" name="beneficiaryTenantId" maxlength="36" placeholder="made up when empty" pattern="[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"><div class="muted">A private plan is sold only to the tenants it names.</div></div>
+<div><label for="beneficiaryEmail">Customer's e-mail</label><input id="beneficiaryEmail" name="beneficiaryEmail" type="email" maxlength="200" placeholder="made up when empty"></div>
 </div>
 <p><label class="check"><input type="checkbox" name="autoRenew" checked> Renew automatically</label>
 <label class="check"><input type="checkbox" name="isFreeTrial" id="isFreeTrial"${first?.trial ? '' : html` disabled`}> Free trial (one month)</label>

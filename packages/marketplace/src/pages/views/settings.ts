@@ -2,7 +2,11 @@
 import { html, type SafeHtml } from '@saas-fulfillment/web';
 import type { EndpointSource, PublisherEndpointsView } from '../../endpoints.js';
 
-const SOURCE: Record<EndpointSource, string> = { runtime: 'set here', catalog: 'from the catalog', 'built-in': "the emulator's own" };
+const SOURCE: Record<EndpointSource, string> = {
+  runtime: 'set here',
+  catalog: "from the catalog (the built-in demo's unless --config gave one)",
+  'built-in': "the emulator's own",
+};
 
 export function settingsPage(publishers: PublisherEndpointsView[]): SafeHtml {
   return html`<h1>Settings</h1>
