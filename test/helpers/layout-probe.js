@@ -15,7 +15,8 @@
       problems.push(`an id in "${text.trim().slice(0, 60)}" may break`);
     // Pages speak in words: no enum name of the API and no ISO timestamp in what a person reads.
     if (node.parentElement?.closest('code, .url, script, style, pre')) continue;
-    const internal = /\b(PendingFulfillmentStart|NotStarted|InProgress|ChangePlan|ChangeQuantity|drift-repair|change-requested)\b|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.exec(text);
+    const internal =
+      /\b(PendingFulfillmentStart|NotStarted|InProgress|ChangePlan|ChangeQuantity|drift-repair|change-requested)\b|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.exec(text);
     if (internal) problems.push(`"${internal[0]}" in "${text.trim().slice(0, 60)}" is not in words`);
   }
   for (const element of document.querySelectorAll('button, input, select, h1, dd, td, .notice')) {
