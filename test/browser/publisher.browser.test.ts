@@ -65,7 +65,7 @@ describe('buy, land, activate and manage in Chromium', { skip: browserUnavailabl
     await stack.settle();
     await page.reload();
     assert.equal(await page.textContent('#plan-id'), 'enterprise');
-    assert.match((await page.locator('tr.audit').first().textContent()) ?? '', /planId: pro → enterprise/);
+    assert.match((await page.locator('tr.audit').first().textContent()) ?? '', /Plan: Pro → Enterprise/);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'console-timeline.png'), fullPage: true });
   });
 });

@@ -38,6 +38,7 @@ export interface ListQuery {
   planId?: string | undefined;
 }
 
+/** The status first: on a narrow screen it is what shows before the table scrolls. */
 export function subscriptionsPage(found: SubscriptionPage, query: ListQuery, planName: PlanName): SafeHtml {
   const { items, total, pageNumber } = found;
   const pages = Math.max(1, Math.ceil(total / found.limit));
@@ -46,14 +47,14 @@ export function subscriptionsPage(found: SubscriptionPage, query: ListQuery, pla
   const rows = items.map(
     (
       s,
-    ) => html`<tr><td><a href="/admin/subscriptions/${s.id}">${s.name || s.id}</a><div class="muted">${idCode(s.id)}</div></td><td>${planName(s.offerId, s.planId)}</td>
-<td>${s.quantity ?? '—'}</td><td>${statusBadge(s.status)}</td><td>${s.beneficiary.emailId ?? '—'}</td><td>${when(s.updated)}</td></tr>`,
+    ) => html`<tr><td>${statusBadge(s.status)}</td><td><a href="/admin/subscriptions/${s.id}">${s.name || s.id}</a><div class="muted"><span class="nowrap">${s.beneficiary.emailId ?? 'no e-mail'}</span> · <code class="id" title="${s.id}">${s.id.slice(0, 8)}</code></div></td><td>${planName(s.offerId, s.planId)}</td>
+<td>${s.quantity ?? '—'}</td><td>${when(s.updated)}</td></tr>`,
   );
   return html`<h1>Subscriptions <span class="muted">(${total})</span></h1>
 <section><form class="inline" method="get" action="/admin"><input name="q" placeholder="id, name or e-mail" value="${query.q ?? ''}" aria-label="Search">
 <select name="status" aria-label="Status"><option value="">any status</option>${STATUSES.map((s) => html`<option value="${s}"${query.status === s ? html` selected` : ''}>${subscriptionStatusWords(s)}</option>`)}</select>
 <input name="planId" placeholder="plan id" value="${query.planId ?? ''}" size="10" aria-label="Plan"><button type="submit">Filter</button></form></section>
-<section>${table(['Subscription', 'Plan', 'Seats', 'Status', 'Beneficiary', 'Updated'], rows, 'No subscriptions match.')}
+<section>${table(['Status', 'Subscription and customer', 'Plan', 'Seats', 'Updated'], rows, 'No subscriptions match.')}
 <p>Page ${pageNumber} of ${pages} ${pageNumber > 1 ? html`<a href="${link(pageNumber - 1)}">previous</a>` : ''} ${pageNumber < pages ? html`<a href="${link(pageNumber + 1)}">next</a>` : ''}</p></section>`;
 }
 
