@@ -83,6 +83,10 @@ describe('admin console, health and events', () => {
     await until(async () => ((await retry()).status === 202 ? true : undefined), 'the retry to be accepted');
     await stack.settle();
     assert.equal(((await stack.mp.api('GET', `/saas/subscriptions/${bought.subscriptionId}`)).body as Body).saasSubscriptionStatus, 'Subscribed');
+    // The timeline names the plan by its name, as the rest of the console does.
+    const page = await (await fetch(`${stack.publisherUrl}/admin/subscriptions/${bought.subscriptionId}`, { headers: { cookie } })).text();
+    assert.match(page, /activated on the Pro plan/);
+    assert.doesNotMatch(page, /on plan pro/);
   });
 
   it('lists, searches, filters and pages subscriptions, and shows one timeline', async () => {

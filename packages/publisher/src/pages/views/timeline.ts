@@ -50,15 +50,17 @@ export function causeWords(cause: string): SafeHtml {
 export function changeWords(entry: AuditEntry, offerId: string, planName: PlanName): SafeHtml {
   const after = entry.after as Record<string, unknown> | undefined;
   const before = entry.before as Record<string, unknown> | undefined;
-  if (!after || Object.keys(after).length === 0) return textWithIds(entry.detail);
   const plan = (planId: string) => planName(offerId, planId);
+  // Entries without fields (activation, provisioning) name a plan by its id in their text: by name here.
+  const text = () => textWithIds(entry.detail.replace(/\bplan ([\w-]+)/g, (_, id: string) => `the ${plan(id)} plan`));
+  if (!after || Object.keys(after).length === 0) return text();
   const parts = Object.entries(after)
     .filter(([field]) => field in FIELDS)
     .map(([field, value]) => {
       const [label, words] = FIELDS[field] as (typeof FIELDS)[string];
       return before ? html`${label}: ${words(before[field], plan)} → ${words(value, plan)}` : html`${label}: ${words(value, plan)}`;
     });
-  if (parts.length === 0) return textWithIds(entry.detail);
+  if (parts.length === 0) return text();
   return html`${before ? '' : 'Recorded. '}${parts.map((part, i) => html`${i > 0 ? '; ' : ''}${part}`)}`;
 }
 
