@@ -60,7 +60,8 @@ button.secondary,.button.secondary{background:#fff;color:var(--accent)}button.da
 .muted{color:var(--muted)}code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.85rem}
 .id,time,.nowrap{white-space:nowrap}.url{display:block;overflow-x:auto;white-space:nowrap;padding-bottom:.2rem}td .url{max-width:12rem}td form button{white-space:nowrap}
 dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.25rem 1rem;margin:0}dt{color:var(--muted)}dd{margin:0;min-width:0}
-@media (max-width:600px){header,main,footer{padding-left:.75rem;padding-right:.75rem}section{padding:.8rem}dl{grid-template-columns:minmax(0,1fr)}dd{margin-bottom:.4rem}.table table{min-width:680px}}
+@media (max-width:600px){header,main,footer{padding-left:.75rem;padding-right:.75rem}section{padding:.8rem}dl{grid-template-columns:minmax(0,1fr)}dd{margin-bottom:.4rem}
+.table thead{display:none}.table table,.table tbody,.table tr,.table td{display:block;width:auto}.table tr{border-bottom:1px solid var(--line);padding:.4rem 0}.table td{border:0;padding:.15rem 0;display:grid;grid-template-columns:8.5rem minmax(0,1fr);gap:.5rem}.table td>.cell{min-width:0}.table td::before{content:attr(data-label);color:var(--muted)}.table td[data-label=""]{grid-template-columns:minmax(0,1fr)}.table td[data-label=""]::before{display:none}.table td[colspan]{display:block}.table td.number{text-align:left}td .url{max-width:none}}
 `;
 
 export interface PageOptions {
@@ -124,8 +125,25 @@ export function textWithIds(text: string): SafeHtml {
   return html`${parts}`;
 }
 
-/** A table that scrolls sideways on a narrow screen instead of breaking its values. */
+/**
+ * A table; on a narrow screen each row becomes a card of its cells, each under its column's name, so no
+ * row needs sideways scrolling to be read (the column names ride on the cells as data-label).
+ */
 export const table = (head: readonly string[], rows: readonly SafeHtml[], empty = 'Nothing yet.') =>
   html`<div class="table"><table><thead><tr>${head.map((h) => html`<th>${h}</th>`)}</tr></thead><tbody>${
-    rows.length ? rows : html`<tr><td colspan="${head.length}" class="muted">${empty}</td></tr>`
+    rows.length ? rows.map((row) => labelled(row, head)) : html`<tr><td colspan="${head.length}" class="muted">${empty}</td></tr>`
   }</tbody></table></div>`;
+
+/**
+ * The row with each of its cells labelled by its column (the n-th cell by the n-th heading), its content
+ * in one box so a card lays out label and content side by side. Cells hold no tables of their own.
+ */
+function labelled(row: SafeHtml, head: readonly string[]): SafeHtml {
+  let cell = 0;
+  return new SafeHtml(
+    row.value.replace(/<td(\s[^>]*)?>([\s\S]*?)<\/td>/g, (_, attributes: string | undefined, content: string) => {
+      const label = escapeHtml(head[cell++] ?? '');
+      return `<td data-label="${label}"${attributes ?? ''}><div class="cell">${content}</div></td>`;
+    }),
+  );
+}
