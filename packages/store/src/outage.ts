@@ -17,14 +17,13 @@ const SERVER_CODES = /^(08\w{3}|57P0[123]|53300|SQLITE_BUSY)$/;
 const DRIVER_MESSAGES =
   /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly/i;
 
-/** Whether `error` (or an error it was caused by) says the database cannot be reached now. */
+/**
+ * Whether `error` says the database cannot be reached now. Only the error itself is read: the drivers throw
+ * these as they are, while an error that merely wraps a refused connection (a call to the marketplace
+ * that found it down) is about something else and must not be called a database outage.
+ */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  let current = error;
-  for (let depth = 0; current && depth < 5; depth++) {
-    const { code, message } = current as { code?: unknown; message?: unknown };
-    if (typeof code === 'string' && (SOCKET_CODES.has(code) || SERVER_CODES.test(code))) return true;
-    if (typeof message === 'string' && DRIVER_MESSAGES.test(message)) return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (SOCKET_CODES.has(code) || SERVER_CODES.test(code))) return true;
+  return typeof message === 'string' && DRIVER_MESSAGES.test(message);
 }

@@ -101,10 +101,11 @@ export class PollingLoop {
     this.schedule(immediately ? 0 : this.nextDelay());
   }
 
-  /** The poll interval; after failed passes it doubles with each, so a database that is away is not hammered. */
+  /** The poll interval; after failed passes it doubles with each (up to a ceiling), so a database that is away is not hammered. */
   private nextDelay(): number {
     if (!this.failing) return this.pollIntervalMs;
-    return Math.min(Math.max(this.pollIntervalMs, 250) * 2 ** Math.min(this.failing.passes - 1, 10), Math.max(MAX_FAILURE_DELAY_MS, this.pollIntervalMs));
+    const doubled = Math.max(this.pollIntervalMs, 250) * 2 ** Math.min(this.failing.passes - 1, 10);
+    return Math.min(doubled, Math.max(MAX_FAILURE_DELAY_MS, this.pollIntervalMs));
   }
 
   get state(): LoopState {
