@@ -105,6 +105,13 @@ describe('purchase simulator in Chromium', { skip: unavailable }, () => {
     await page.waitForSelector('[role=alert]');
     assert.match((await page.textContent('[role=alert]')) ?? '', /not available|private/i);
     assert.equal(await page.inputValue('#plan'), 'contoso-saas/partner-special', 'the form keeps the plan chosen');
+    // An e-mail that is not one is refused by the server too (the browser's own check aside).
+    const _csrf = (await page.getAttribute('input[name=_csrf]', 'value')) ?? '';
+    const badEmail = await page.request.post(`${mp.url}/ui/purchase`, {
+      form: { _csrf, plan: 'contoso-saas/basic', beneficiaryEmail: 'not-an-email' },
+      maxRedirects: 0,
+    });
+    assert.equal(badEmail.status(), 400);
     await page.fill('#beneficiaryTenantId', '33333333-3333-4333-8333-333333333333');
     await page.click('button:has-text("Buy")');
     await page.waitForURL(/\/subscriptions\/[0-9a-f-]{36}/);

@@ -22,7 +22,7 @@ const PurchaseForm = Type.Object({
   beneficiaryTenantId: Type.Optional(
     Type.String({ maxLength: 36, pattern: '^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$' }),
   ),
-  beneficiaryEmail: Type.Optional(Type.String({ maxLength: 200 })),
+  beneficiaryEmail: Type.Optional(Type.Union([Type.Literal(''), Type.String({ format: 'email', maxLength: 200 })])),
 });
 
 /** The buy page remembers the plan chosen when a purchase was refused. */
@@ -40,7 +40,7 @@ export async function buyPages(instance: FastifyInstance, deps: SimulatorPageDep
     const form = request.body;
     const [offerId = '', planId = ''] = form.plan.split('/');
     const tenantId = form.beneficiaryTenantId?.toLowerCase() || undefined;
-    const emailId = form.beneficiaryEmail?.trim() || undefined;
+    const emailId = form.beneficiaryEmail || undefined;
     return act(reply, withQuery('/', { plan: form.plan }), async () => {
       const plan = catalog.plan(offerId, planId);
       const purchase = await fulfillment.purchases.purchase({
