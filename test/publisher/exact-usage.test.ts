@@ -9,8 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { fromMicros, MAX_QUANTITY_MICROS, toMicros, usageHour, type Plan } from '@saas-fulfillment/contract';
 import { openPublisherStore, type PublisherStore } from '@saas-fulfillment/publisher';
-import { priceHours, type NewUsageRecord, type UsageHour } from '@saas-fulfillment/publisher/internals';
+import { priceHours, type NewUsageRecord } from '@saas-fulfillment/publisher/internals';
 import { testDialects, testLocation, type TestLocation } from '../helpers/databases.js';
+import { openHour } from '../helpers/usage-hour.js';
 
 const RUNS = 10_000;
 /** The exact decimal of a whole number of micros, written out by hand: what Microsoft must read. */
@@ -49,7 +50,7 @@ describe('quantities in micros', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 5_000_000_000 }), fc.array(anyMicros, { minLength: 1, maxLength: 24 }), (includedMicros, quantities) => {
         const term = { start: '2026-06-01T00:00:00.000Z', end: '2026-07-01T00:00:00.000Z', unit: 'P1M' };
-        const hours = quantities.map((micros, i) => hourOf(`2026-06-02T${String(i).padStart(2, '0')}:00:00.000Z`, fromMicros(micros)));
+        const hours = quantities.map((micros, i) => openHour(`2026-06-02T${String(i).padStart(2, '0')}:00:00.000Z`, fromMicros(micros)));
         const prices = priceHours(hours, meteredPlan(fromMicros(includedMicros)), term, new Map());
         let covered = 0;
         for (const [i, price] of prices.entries()) {
@@ -220,30 +221,5 @@ function meteredPlan(included: number): Plan {
       ],
       meteringDimensions: [{ id: 'api_calls', currency: 'USD', pricePerUnit: 0.01, unitOfMeasure: 'call', displayName: 'API calls' }],
     },
-  };
-}
-
-function hourOf(hour: string, quantity: number): UsageHour {
-  return {
-    id: hour,
-    subscriptionId: 's',
-    dimension: 'api_calls',
-    hour,
-    quantity,
-    records: 1,
-    status: 'open',
-    planId: undefined,
-    termStart: undefined,
-    included: 0,
-    billable: 0,
-    attempts: 0,
-    nextAttemptAt: undefined,
-    usageEventId: undefined,
-    marketplaceStatus: undefined,
-    acceptedQuantity: undefined,
-    duplicate: false,
-    lastError: undefined,
-    sentAt: undefined,
-    updated: hour,
   };
 }

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Plan } from '@saas-fulfillment/contract';
-import type { UsageHour } from '@saas-fulfillment/publisher/internals';
 import { includedMicros, priceHours, termStartOf } from '@saas-fulfillment/publisher/internals';
+import { openHour } from '../helpers/usage-hour.js';
 
 const TERM = { start: '2026-01-31T09:00:00.000Z', end: '2026-02-28T09:00:00.000Z', unit: 'P1M' };
 
@@ -28,29 +28,6 @@ const plan: Plan = {
   },
 };
 
-const hour = (at: string, quantity: number, dimension = 'api_calls'): UsageHour => ({
-  id: `${dimension}-${at}`,
-  subscriptionId: 's',
-  dimension,
-  hour: at,
-  quantity,
-  records: 1,
-  status: 'open',
-  planId: undefined,
-  termStart: undefined,
-  included: 0,
-  billable: 0,
-  attempts: 0,
-  nextAttemptAt: undefined,
-  usageEventId: undefined,
-  marketplaceStatus: undefined,
-  acceptedQuantity: undefined,
-  duplicate: false,
-  lastError: undefined,
-  sentAt: undefined,
-  updated: at,
-});
-
 describe('metering pricing', () => {
   it('places an instant in its term, stepping forward past an unseen renewal and back into the previous term', () => {
     assert.equal(termStartOf('2026-02-10T00:00:00.000Z', TERM), TERM.start);
@@ -69,11 +46,11 @@ describe('metering pricing', () => {
     const used = new Map<string, number>();
     const prices = priceHours(
       [
-        hour('2026-02-01T12:00:00.000Z', 50),
-        hour('2026-02-01T10:00:00.000Z', 60),
-        hour('2026-02-01T11:00:00.000Z', 0.3),
-        hour('2026-02-01T10:00:00.000Z', 5, 'storage_gb'),
-        hour('2026-02-28T09:00:00.000Z', 40),
+        openHour('2026-02-01T12:00:00.000Z', 50),
+        openHour('2026-02-01T10:00:00.000Z', 60),
+        openHour('2026-02-01T11:00:00.000Z', 0.3),
+        openHour('2026-02-01T10:00:00.000Z', 5, 'storage_gb'),
+        openHour('2026-02-28T09:00:00.000Z', 40),
       ],
       plan,
       TERM,
@@ -89,7 +66,7 @@ describe('metering pricing', () => {
       'api_calls-2026-02-28T09:00:00.000Z': [40_000_000, 0],
     });
     // A later pass goes on from what this one used.
-    const next = priceHours([hour('2026-02-01T13:00:00.000Z', 10)], plan, TERM, used);
+    const next = priceHours([openHour('2026-02-01T13:00:00.000Z', 10)], plan, TERM, used);
     assert.deepEqual([next[0]?.includedMicros, next[0]?.billableMicros], [0, 10_000_000]);
   });
 });
