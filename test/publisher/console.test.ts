@@ -181,7 +181,7 @@ describe('admin console, health and events', () => {
     const admin = await stack.admin();
     assert.match(
       (await admin.get('/admin/connection')).text,
-      /talks to <strong>a marketplace emulator<\/strong> at <code class="url">http:\/\/127\.0\.0\.1:\d+\/api<\/code>, not to Microsoft/,
+      /talks to <strong>a marketplace emulator<\/strong> at <code>http:\/\/127\.0\.0\.1:\d+\/api<\/code>, not to Microsoft/,
     );
     const usage = (await admin.get('/admin/metering')).text;
     assert.match(usage, /<span class="muted">Expired unsent<\/span> <strong>0<\/strong>/);

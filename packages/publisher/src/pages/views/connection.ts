@@ -17,8 +17,8 @@ const KIND: Record<CredentialHealth['kind'], string> = {
 /** Whom this service bills through: Microsoft, or an emulator (development, tests). */
 function counterpart(marketplaceApi: string): SafeHtml {
   return marketplaceApi === PRODUCTION_API
-    ? html`<p id="counterpart">This service talks to <strong>Microsoft's marketplace</strong> (${html`<code class="url">${marketplaceApi}</code>`}): purchases, changes and usage are real.</p>`
-    : html`<p id="counterpart">This service talks to <strong>a marketplace emulator</strong> at <code class="url">${marketplaceApi}</code>, not to Microsoft: nothing here is billed. Set MARKETPLACE_API_URL (or leave it unset) for production.</p>`;
+    ? html`<p id="counterpart">This service talks to <strong>Microsoft's marketplace</strong> (<code>${marketplaceApi}</code>): purchases, changes and usage are real.</p>`
+    : html`<p id="counterpart">This service talks to <strong>a marketplace emulator</strong> at <code>${marketplaceApi}</code>, not to Microsoft: nothing here is billed. Set MARKETPLACE_API_URL (or leave it unset) for production.</p>`;
 }
 
 export function connectionPage(health: CredentialHealth | undefined, now: Date, marketplaceApi: string): SafeHtml {
