@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { after, before, describe, it } from 'node:test';
+import { OffsetClock } from '@saas-fulfillment/contract';
 import { browserUnavailable, launchBrowser } from '../helpers/browser.js';
 import { ADMIN_PASSWORD, APP_API_KEY, startTestStack, type TestStack } from '../helpers/stack.js';
 import { DEV_PUBLISHER, startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
@@ -52,10 +53,17 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
   let stack: TestStack;
   let alone: TestMarketplace;
   const pages: Record<string, string> = {};
+  const clock = new OffsetClock();
 
   before(async () => {
+    // Both apps on one clock that the test moves a day on, so an hour of usage expires unsent; a change the
+    // publisher asks for waits on Microsoft for the whole run.
     stack = await startTestStack({
-      publisher: { branding: { productName: 'Fabrikam Analytics', productUrl: 'https://app.fabrikam.example/', supportContact: 'help@fabrikam.example' } },
+      marketplace: { clock, settings: { partnerOperationDelayMs: 3_600_000 } },
+      publisher: {
+        clock,
+        branding: { productName: 'Fabrikam Analytics', productUrl: 'https://app.fabrikam.example/', supportContact: 'help@fabrikam.example' },
+      },
     });
     alone = await startTestMarketplace();
     browser = await launchBrowser();
@@ -70,8 +78,9 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
       subscriptionId: id,
       dimension: 'api_calls',
       quantity,
-      timestamp: new Date(Date.now() - hoursAgo * 3_600_000).toISOString(),
+      timestamp: new Date(clock.now().getTime() - hoursAgo * 3_600_000).toISOString(),
     });
+    const billedDay = new Date(clock.now().getTime() - 2 * 3_600_000).toISOString().slice(0, 10);
     const reported = await fetch(`${stack.publisherUrl}/api/usage`, {
       method: 'POST',
       headers: { authorization: `Bearer ${APP_API_KEY}`, 'content-type': 'application/json' },
@@ -79,6 +88,12 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
     });
     assert.equal(reported.status, 200, await reported.text());
     await stack.publisher.publisher.metering.submit();
+    // The hour still collecting is never sent: a day later it has expired.
+    clock.advance(25 * 3_600_000);
+    await stack.publisher.publisher.metering.submit();
+    const moving = await stack.mp.subscribe({ planId: 'pro', quantity: 4, name: 'Moving to Enterprise' });
+    await stack.publisher.publisher.fulfillment.projection.sync(moving, 'test');
+    await stack.publisher.publisher.fulfillment.changes.requestChange(moving, { planId: 'enterprise' }, 'layout test');
     const landings = await Promise.all(WIDTHS.map(() => stack.mp.purchase({ planId: 'enterprise', quantity: 25, name: 'Contoso Pharmaceuticals research' })));
     const aloneId = await alone.subscribe({ quantity: 3, name: 'Emulator alone' });
     await alone.http('POST', `/simulator/subscriptions/${aloneId}/actions`, { body: { action: 'Suspend' } });
@@ -87,6 +102,12 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
     // The buyer's other states: a free trial, a reseller purchase, a suspended and a cancelled subscription.
     const trial = await stack.mp.purchase({ planId: 'basic', quantity: undefined, isFreeTrial: true, name: 'Fabrikam trial' });
     const reseller = await stack.mp.purchase({ planId: 'pro', quantity: 12, csp: true, name: 'Bought through a reseller' });
+    const privatePlan = await stack.mp.purchase({
+      planId: 'partner-special',
+      quantity: undefined,
+      name: 'Partner special deal',
+      beneficiary: { tenantId: '33333333-3333-4333-8333-333333333333', emailId: 'it@partner.example' },
+    });
     const managed = async (action: string, name: string) => {
       const held = await stack.mp.subscribe({ planId: 'pro', quantity: 2, name });
       await stack.publisher.publisher.fulfillment.projection.sync(held, 'test');
@@ -107,14 +128,16 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
       'builtin-landing': aloneBought.landingPageUrl,
       'landing-trial': trial.landingPageUrl,
       'landing-reseller': reseller.landingPageUrl,
+      'landing-private': privatePlan.landingPageUrl,
       'landing-suspended': suspendedLanding,
       'landing-cancelled': cancelledLanding,
       ...Object.fromEntries(WIDTHS.map((width, i) => [`landing-confirm@${width}`, landings[i]!.landingPageUrl])),
       'console-subscriptions': `${stack.publisherUrl}/admin`,
       'console-subscription': `${stack.publisherUrl}/admin/subscriptions/${id}`,
+      'console-pending-change': `${stack.publisherUrl}/admin/subscriptions/${moving}`,
       'console-usage': `${stack.publisherUrl}/admin/metering`,
       // The day of the billed hours (they may fall on yesterday just after midnight).
-      'console-reconciliation': `${stack.publisherUrl}/admin/metering/reconciliation?day=${new Date(Date.now() - 2 * 3_600_000).toISOString().slice(0, 10)}`,
+      'console-reconciliation': `${stack.publisherUrl}/admin/metering/reconciliation?day=${billedDay}`,
       'console-jobs': `${stack.publisherUrl}/admin/jobs`,
       'console-drift': `${stack.publisherUrl}/admin/drift`,
       'console-connection': `${stack.publisherUrl}/admin/connection`,
@@ -176,12 +199,30 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
     });
   }
 
-  it('the probe finds what it looks for: a page too wide, an id that may break', async () => {
+  it('looks at the states it names: an expired hour, a change waiting on Microsoft, a private plan bought', async () => {
+    const admin = await stack.admin();
+    const usage = (await admin.get('/admin/metering')).text;
+    assert.match(usage, /Expired unsent<\/span> <strong>1<\/strong>/);
+    assert.match((await admin.get(new URL(pages['console-pending-change']!).pathname)).text, /Plan change to Enterprise: waiting on Microsoft/);
+    const landing = await (await fetch(pages['landing-private']!)).text();
+    assert.match(landing, /Partner special \(private\)/);
+    assert.match(landing, /Confirm your purchase/);
+  });
+
+  it('the probe finds what it looks for: a page too wide, an id that may break, internals in running text', async () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 600 } });
     try {
-      await page.setContent('<p>operation 0b5c6ed4-94d5-4d4e-a0a8-0f16c9c2f6a1 failed</p><div style="width:900px">wide</div>');
+      await page.setContent(
+        '<p>operation 0b5c6ed4-94d5-4d4e-a0a8-0f16c9c2f6a1 failed</p><div style="width:900px">wide</div>' +
+          '<p>InProgress since 2026-12-05T06:59:40Z</p><p>api_calls on 2026-12-05</p><p>in code: <code>api_calls</code> <code>2026-12-05</code></p>',
+      );
       const problems = await layoutProblems(page);
-      assert.equal(problems.length, 2, problems.join('\n'));
+      assert.equal(problems.length, 4, problems.join('\n'));
+      assert.deepEqual(
+        problems.slice(2).map((p) => p.split('" in ')[0]),
+        ['"InProgress', '"api_calls'],
+        'one problem per text node: the first internal it holds',
+      );
     } finally {
       await page.close();
     }

@@ -15,8 +15,11 @@
       problems.push(`an id in "${text.trim().slice(0, 60)}" may break`);
     // Pages speak in words: no enum name of the API and no ISO timestamp in what a person reads.
     if (node.parentElement?.closest('code, .url, script, style, pre')) continue;
+    // Nor a raw id: the demo catalog's offer, plan and dimension ids, or a day as YYYY-MM-DD, outside code.
     const internal =
-      /\b(PendingFulfillmentStart|NotStarted|InProgress|ChangePlan|ChangeQuantity|drift-repair|change-requested)\b|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.exec(text);
+      /\b(PendingFulfillmentStart|NotStarted|InProgress|ChangePlan|ChangeQuantity|drift-repair|change-requested|await-operation|deliver-event|contoso-saas|partner-special|api_calls|storage_gb)\b|\b\d{4}-\d{2}-\d{2}\b/.exec(
+        text,
+      );
     if (internal) problems.push(`"${internal[0]}" in "${text.trim().slice(0, 60)}" is not in words`);
   }
   for (const element of document.querySelectorAll('button, input, select, h1, dd, td, .notice')) {

@@ -118,8 +118,20 @@ for (const dialect of await testDialects())
         recon.lines.map((l) => [l.subscriptionId, l.ours, (l.theirs as Body).submittedQuantity]),
         [[id, 500, 500]],
       );
+      // The page's day chooser reads in words, steps a day at a time and stops at today (the service's day).
+      const before = (await admin.get('/admin/metering/reconciliation?day=2026-06-30')).text;
+      assert.match(before, /<option value="2026-06-30" selected>30 June 2026<\/option>/);
+      assert.match(before, /<option value="2026-07-01">1 July 2026 \(today\)<\/option>/);
+      assert.match(before, /day=2026-06-29">‹ 29 June 2026<\/a> · <a [^>]*day=2026-07-01">1 July 2026 ›</);
+      assert.doesNotMatch(before, /type="date"/);
+      const today = (await admin.get('/admin/metering/reconciliation')).text;
+      assert.match(today, /<option value="2026-07-01" selected>/);
+      assert.doesNotMatch(today, /2026-07-02/, 'no step past today');
       const page = await admin.get('/admin/metering');
       assert.match(page.text, /Covered by the plan/);
+      assert.match(page.text, /<div class="cell">API calls <span class="muted nowrap">\(calls\)<\/span><\/div>/, "a dimension by its plan's name and unit");
+      assert.doesNotMatch(page.text, />api_calls</);
+      assert.match(before + today, /API calls|Nothing billed/);
       assert.match(page.text, /Billed/);
       const metrics = await fetch(`${stack.publisherUrl}/metrics`).then((r) => r.text());
       assert.match(metrics, /saas_usage_records_total\{result="duplicate"\} 2/);

@@ -10,3 +10,4 @@ export { JobWorker } from './worker.js';
 export { addressKey } from './auth/brake.js';
 export { AdminAuth } from './auth/admin.js';
 export { createMetrics } from './metrics.js';
+export { PlanDirectory } from './fulfillment/plans.js';

@@ -50,7 +50,7 @@ form.inline{display:inline-flex;flex-wrap:wrap;gap:.4rem;align-items:center;marg
 label{display:block;margin:.4rem 0 .15rem;font-weight:600;font-size:.9rem}label.check{display:inline-flex;gap:.35rem;align-items:center;font-weight:400;margin-right:1rem}
 input,select{font:inherit;padding:.35rem .5rem;border:1px solid var(--line);border-radius:6px;background:#fff;max-width:100%}
 button,.button{font:inherit;display:inline-block;padding:.4rem .9rem;border-radius:6px;border:1px solid var(--accent);background:var(--accent);color:#fff;cursor:pointer;text-decoration:none}
-button.secondary,.button.secondary{background:#fff;color:var(--accent)}button.danger{border-color:var(--bad);background:var(--bad)}
+button.secondary,.button.secondary{background:#fff;color:var(--accent)}button.danger{border-color:var(--bad);background:var(--bad)}button:disabled{opacity:.45;cursor:not-allowed}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(220px,100%),1fr));gap:.75rem 1.25rem}.grid>div{min-width:0}.grid input,.grid select{width:100%}
 .badge{display:inline-block;padding:.05rem .5rem;border-radius:999px;font-size:.8rem;font-weight:600;background:#eef1f4;white-space:nowrap;vertical-align:middle}
 .badge.Subscribed,.badge.Succeeded,.badge.Delivered{background:#dff6dd;color:var(--ok)}

@@ -11,7 +11,7 @@ export class PlanDirectory {
   private readonly names = new Map<string, string>();
   /** Plans by offer and plan id: what a plan meters and includes does not depend on who holds it. */
   private readonly byPlan = new Map<string, { plan: Plan; at: number }>();
-  private readonly offersAsked = new Map<string, number>();
+  private readonly plansAsked = new Map<string, number>();
 
   constructor(
     private readonly client: MarketplaceClient,
@@ -55,14 +55,18 @@ export class PlanDirectory {
     return this.names.get(`${offerId}/${planId}`) ?? planId;
   }
 
-  /** Learns the plan names of each offer in `subscriptions` not asked about lately (one call per offer). */
-  async learn(subscriptions: readonly { id: string; offerId: string }[]): Promise<void> {
-    const perOffer = new Map(subscriptions.map((s) => [s.offerId, s]));
+  /**
+   * Learns the names of the plans in `subscriptions` not known yet, one call per plan through one of its
+   * own subscriptions: a private plan is listed only to the tenants it is for, so asking through another
+   * subscription of the offer would never name it. A plan asked about lately is not asked again.
+   */
+  async learn(subscriptions: readonly { id: string; offerId: string; planId: string }[]): Promise<void> {
+    const unnamed = new Map(subscriptions.map((s) => [`${s.offerId}/${s.planId}`, s] as const).filter(([key]) => !this.names.has(key)));
     await Promise.all(
-      [...perOffer].map(async ([offerId, subscription]) => {
-        const asked = this.offersAsked.get(offerId);
+      [...unnamed].map(async ([key, subscription]) => {
+        const asked = this.plansAsked.get(key);
         if (asked !== undefined && this.now() - asked < FRESH_MS) return;
-        this.offersAsked.set(offerId, this.now());
+        this.plansAsked.set(key, this.now());
         await this.plansFor(subscription);
       }),
     );

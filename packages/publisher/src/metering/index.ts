@@ -1,7 +1,7 @@
 // Metered billing, assembled: ingestion of usage, the submitter (one pass at a time per process, on a
 // timer and on demand), and what needs a person's attention: hours close to the end of the 24-hour
 // window unsent, hours the marketplace refused or that expired, and hours billed at another quantity.
-import { fromMicros, nearestMicros, usageHour, USAGE_WINDOW_MS, type Clock } from '@saas-fulfillment/contract';
+import { fromMicros, nearestMicros, usageHour, USAGE_WINDOW_MS, type Clock, type MeteringDimension } from '@saas-fulfillment/contract';
 import type { MarketplaceClient } from '@saas-fulfillment/client';
 import type { PlanDirectory } from '../fulfillment/plans.js';
 import type { PublisherMetrics } from '../metrics.js';
@@ -9,7 +9,7 @@ import type { PublisherStore } from '../store/repository.js';
 import { UsageIngestion } from './ingestion.js';
 import { AT_RISK_MS, type MeteringAlert, type ReconciliationLine, type UsageHour, type UsageHourStatus } from '../model/metering.js';
 import { UsageSubmitter } from './submitter.js';
-import type { SubmissionReport } from '../model/metering.js';
+import type { SubmissionReport, UsageLabels } from '../model/metering.js';
 
 export interface MeteringDeps {
   store: PublisherStore;
@@ -134,7 +134,7 @@ export class Metering {
     return alerts.slice(0, limit);
   }
 
-  /** The hours shown (filtered, newest first), what needs attention, the count of hours per status, and subscription names. */
+  /** The hours shown (filtered, newest first), what needs attention, and the count of hours per status. */
   async overview(filter: { subscription?: string | undefined; status?: UsageHourStatus | undefined }, limit: number) {
     const { usage } = this.store;
     const [hours, alerts, summary] = await Promise.all([
@@ -142,13 +142,20 @@ export class Metering {
       this.alerts(),
       usage.summary(),
     ]);
-    const names = await this.namesOf([...hours.map((h) => h.subscriptionId), ...alerts.map((a) => a.hour.subscriptionId)]);
-    return { hours, alerts, summary, names };
+    return { hours, alerts, summary };
   }
 
-  /** Subscription names by id: an id alone says little to a person. */
-  async namesOf(ids: readonly string[]): Promise<Map<string, string>> {
-    const subscriptions = await this.store.subscriptionsById([...new Set(ids)]);
-    return new Map([...subscriptions].map(([id, s]) => [id, s.name]));
+  /** Subscription names and their plans' dimension names and units: an id alone says little to a person. */
+  async labelsOf(ids: readonly string[]): Promise<UsageLabels> {
+    const subscriptions = [...(await this.store.subscriptionsById([...new Set(ids)])).values()];
+    // One plan lookup per plan, however many subscriptions hold it.
+    const holders = new Map(subscriptions.map((s) => [`${s.offerId}/${s.planId}`, s]));
+    const plans = new Map(await Promise.all([...holders].map(async ([key, holder]) => [key, await this.deps.plans.planOf(holder)] as const)));
+    const dimensions = new Map<string, ReadonlyMap<string, MeteringDimension>>();
+    for (const s of subscriptions) {
+      const plan = plans.get(`${s.offerId}/${s.planId}`);
+      if (plan) dimensions.set(s.id, new Map(plan.planComponents.meteringDimensions.map((d) => [d.id, d])));
+    }
+    return { names: new Map(subscriptions.map((s) => [s.id, s.name])), dimensions };
   }
 }

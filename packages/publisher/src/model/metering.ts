@@ -1,6 +1,6 @@
 // The publisher's records of metered billing: an hour of usage and where it stands, how it is priced and
 // what the marketplace said of it, what needs a person's attention, and a day reconciled with Microsoft's.
-import { GetUsageEvent, StringEnum } from '@saas-fulfillment/contract';
+import { GetUsageEvent, type MeteringDimension, StringEnum } from '@saas-fulfillment/contract';
 import Type from 'typebox';
 
 /**
@@ -117,3 +117,12 @@ export const UsageBatchResult = Type.Object({
   refused: Type.Integer(),
   results: Type.Array(UsageRecordResult),
 });
+
+/**
+ * What a person reads beside usage rows: each subscription's name, and each dimension's name and unit as
+ * the subscription's plan describes it (absent when Microsoft did not say: the page shows the ids).
+ */
+export interface UsageLabels {
+  names: ReadonlyMap<string, string>;
+  dimensions: ReadonlyMap<string, ReadonlyMap<string, MeteringDimension>>;
+}

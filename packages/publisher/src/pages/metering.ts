@@ -26,8 +26,9 @@ export async function meteringPages(instance: FastifyInstance, deps: MeteringPag
   await guardForms(instance, deps.forms);
 
   app.get('/admin/metering', { schema: { querystring: UsageQuery } }, async (request, reply) => {
-    const { hours, alerts, summary, names } = await metering.overview(request.query, HOURS_SHOWN);
-    const body = meteringPage({ hours, alerts, summary: summary.byStatus, names }, request.query);
+    const { hours, alerts, summary } = await metering.overview(request.query, HOURS_SHOWN);
+    const labels = await metering.labelsOf([...hours.map((h) => h.subscriptionId), ...alerts.map((a) => a.hour.subscriptionId)]);
+    const body = meteringPage({ hours, alerts, summary: summary.byStatus, labels }, request.query);
     return reply
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-store')
@@ -39,7 +40,8 @@ export async function meteringPages(instance: FastifyInstance, deps: MeteringPag
   );
 
   app.get('/admin/metering/reconciliation', { schema: { querystring: DayQuery } }, async (request, reply) => {
-    const day = request.query.day ?? deps.today();
+    const today = deps.today();
+    const day = request.query.day ?? today;
     let unavailable: string | undefined;
     const lines = await metering.reconcile(day).catch((error: unknown) => {
       unavailable = `Microsoft's usage record could not be read: ${error instanceof Error ? error.message : String(error)}`;
@@ -52,7 +54,7 @@ export async function meteringPages(instance: FastifyInstance, deps: MeteringPag
         consolePage(
           deps.productName,
           { title: 'Reconciliation' },
-          reconciliationPage(day, lines, await metering.namesOf(lines.map((l) => l.subscriptionId)), unavailable),
+          reconciliationPage({ day, today }, lines, await metering.labelsOf(lines.map((l) => l.subscriptionId)), unavailable),
         ),
       );
   });

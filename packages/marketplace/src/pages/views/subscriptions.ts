@@ -64,7 +64,7 @@ export function subscriptionPage(
 ${landing ? html`<p>From the purchase: <a id="landing-link" href="${landing}">${configure}</a></p><code class="url muted">${landing}</code>` : ''}</section>
 <section><dl>
 <dt>Subscription id</dt><dd>${idCode(s.id)}</dd>
-<dt>Offer</dt><dd>${names.offer} <span class="muted">(${s.offerId})</span></dd>
+<dt>Offer</dt><dd>${names.offer} <code class="id muted">${s.offerId}</code></dd>
 <dt>Plan</dt><dd><strong id="plan-name">${names.plan}</strong> <span class="muted" id="plan-id">${s.planId}</span></dd>
 <dt>Seats</dt><dd id="quantity">${s.quantity ?? 'not priced per seat'}</dd>
 <dt>Term</dt><dd>${termWords(s.termUnit)}${s.termStart ? html`: ${when(s.termStart)} to ${when(s.termEnd)}` : ' (starts on activation)'}</dd>
@@ -95,7 +95,7 @@ function usageTable(catalog: Catalog, s: SubscriptionRecord, usage: UsageEventRe
     ['Hour', 'Dimension', 'Quantity', 'Plan', 'Received', 'Usage event'],
     usage.map((u) => {
       const dimension = dimensions.get(u.dimension);
-      return html`<tr><td>${when(u.hour)}</td><td>${dimension?.displayName ?? u.dimension} <span class="muted">${u.dimension}</span></td><td class="number">${QUANTITY.format(u.quantity)}${dimension ? html` <span class="muted">${dimension.unitOfMeasure}</span>` : ''}</td><td>${planNames(catalog, s.offerId, u.planId).plan}</td><td>${when(u.messageTime)}</td><td>${idCode(u.usageEventId)}</td></tr>`;
+      return html`<tr><td>${when(u.hour)}</td><td>${dimension?.displayName ?? ''} <code class="id muted">${u.dimension}</code></td><td class="number">${QUANTITY.format(u.quantity)}${dimension ? html` <span class="muted">${dimension.unitOfMeasure}</span>` : ''}</td><td>${planNames(catalog, s.offerId, u.planId).plan}</td><td>${when(u.messageTime)}</td><td>${idCode(u.usageEventId)}</td></tr>`;
     }),
     'No usage reported yet: the publisher sends it to POST /api/usageEvent or /api/batchUsageEvent.',
   );

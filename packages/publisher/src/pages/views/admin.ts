@@ -27,6 +27,16 @@ const JOB_STATE: Record<string, [string, string]> = {
   dead: ['Failed', 'failed'],
 };
 
+/** Each kind of job by what it does (its kind, as logs and metrics name it, on hover). */
+const JOB_KIND: Record<string, string> = {
+  activate: 'Set up and activate a purchase',
+  provision: 'Set up the account',
+  webhook: "Act on Microsoft's notice",
+  'await-operation': 'Follow our change at Microsoft',
+  reconcile: 'Compare with Microsoft',
+  'deliver-event': 'Send an event to the application',
+};
+
 type PlanName = (offerId: string, planId: string) => string;
 
 /** Newest first, as the timeline: every table of a subscription reads the same way down. */
@@ -78,8 +88,8 @@ export function subscriptionPage(data: SubscriptionTimeline, plans: Plan[] | und
   const pending = pendingWork(data, planName);
   return html`<h1>${s.name || s.id} ${statusBadge(s.status)}</h1>
 ${pending.length ? html`<div class="notice pending" role="status" id="pending">${pending.join('; ')}. This page refreshes until it is done.</div>` : ''}
-<section><dl><dt>Subscription id</dt><dd>${idCode(s.id)}</dd><dt>Offer</dt><dd>${s.offerId}</dd>
-<dt>Plan</dt><dd><strong id="plan-name">${planName(s.offerId, s.planId)}</strong> <span class="muted" id="plan-id">${s.planId}</span></dd>
+<section><dl><dt>Subscription id</dt><dd>${idCode(s.id)}</dd><dt>Offer</dt><dd>${idCode(s.offerId)}</dd>
+<dt>Plan</dt><dd><strong id="plan-name">${planName(s.offerId, s.planId)}</strong> <code class="id muted" id="plan-id">${s.planId}</code></dd>
 <dt>Seats</dt><dd id="seats">${s.quantity ?? 'not priced per seat'}</dd>
 <dt>Term <span class="muted">(marketplace time)</span></dt><dd>${termWords(s.termUnit)}${s.termStart ? html`: ${when(s.termStart)} to ${when(s.termEnd)}` : ''}</dd>
 <dt>Renews</dt><dd>${s.autoRenew ? 'automatically' : 'no: ends with the term'}</dd>
@@ -158,9 +168,9 @@ function jobTable(jobs: JobRecord[]): SafeHtml {
       j.status === 'dead' || j.status === 'pending'
         ? html`<form method="post" action="/admin/jobs/${j.id}/retry"><button class="secondary" type="submit">Run now</button></form>`
         : '';
-    return html`<tr class="job"><td>${j.kind}</td><td>${badge(tone, words)}</td><td>${j.attempts}/${j.maxAttempts}</td><td>${j.status === 'pending' ? when(j.runAt) : ''}</td><td>${textWithIds(j.lastError ?? '')}</td><td>${retry}</td></tr>`;
+    return html`<tr class="job"><td title="${j.kind}">${JOB_KIND[j.kind] ?? j.kind}</td><td>${badge(tone, words)}</td><td>${j.attempts}/${j.maxAttempts}</td><td>${j.status === 'pending' ? when(j.runAt) : ''}</td><td>${textWithIds(j.lastError ?? '')}</td><td>${retry}</td></tr>`;
   });
-  return table(['Kind', 'Status', 'Attempts', 'Next run', 'Last error', ''], rows, 'None.');
+  return table(['Work', 'Status', 'Attempts', 'Next run', 'Last error', ''], rows, 'None.');
 }
 
 export function jobsPage(jobs: JobRecord[]): SafeHtml {

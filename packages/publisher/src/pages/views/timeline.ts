@@ -51,6 +51,7 @@ export function changeWords(entry: AuditEntry, offerId: string, planName: PlanNa
   const after = entry.after as Record<string, unknown> | undefined;
   const before = entry.before as Record<string, unknown> | undefined;
   const plan = (planId: string) => planName(offerId, planId);
+  if (entry.kind === 'change-requested') return requestWords(entry.detail, plan) ?? textWithIds(entry.detail);
   // Entries without fields (activation, provisioning) name a plan by its id in their text: by name here.
   const text = () => textWithIds(entry.detail.replace(/\bplan ([\w-]+)/g, (_, id: string) => `the ${plan(id)} plan`));
   if (!after || Object.keys(after).length === 0) return text();
@@ -62,6 +63,15 @@ export function changeWords(entry: AuditEntry, offerId: string, planName: PlanNa
     });
   if (parts.length === 0) return text();
   return html`${before ? '' : 'Recorded. '}${parts.map((part, i) => html`${i > 0 ? '; ' : ''}${part}`)}`;
+}
+
+/** A change we asked Microsoft for, recorded as "ChangePlan to enterprise (operation …)", in words. */
+function requestWords(detail: string, plan: (planId: string) => string): SafeHtml | undefined {
+  const asked = /^(\w+)(?: to (.+?))? \(operation ([^)]+)\)$/.exec(detail);
+  if (!asked) return undefined;
+  const [, action = '', target, operation = ''] = asked;
+  const to = target === undefined ? '' : action === 'ChangePlan' ? ` to the ${plan(target)} plan` : ` to ${target}`;
+  return html`${actionWords(action)}${to} ${textWithIds(`(operation ${operation})`)}`;
 }
 
 export function kindWords(kind: string): string {
