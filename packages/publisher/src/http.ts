@@ -53,6 +53,7 @@ async function browserSide(pages: FastifyInstance, { services, options }: { serv
     adminUsers: options.signIn?.adminUsers ?? [],
     sessions: store.sessions,
     settings: store.settings,
+    hashCost: options.adminPasswordHashCost,
   });
   const { branding } = options;
   const today = () => clock.now().toISOString().slice(0, 10);

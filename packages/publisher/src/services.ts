@@ -26,6 +26,11 @@ export interface PublisherOptions {
   hooks: PublisherHooks;
   /** The console's password (hashed at start, never kept or logged). */
   adminPassword: string;
+  /**
+   * scrypt's cost (N, a power of two) for the console password: 16384 by default. A test suite that signs
+   * in hundreds of times may lower it; a deployment has no reason to.
+   */
+  adminPasswordHashCost?: number;
   /** Key the vendor's application sends to the entitlement and usage APIs. */
   appApiKey: string;
   /** Keys that may report usage for one customer tenant's subscriptions only (TENANT_API_KEYS): tenant id → key. */

@@ -9,7 +9,9 @@ import type { SettingsTable } from '@saas-fulfillment/store';
 import { entraKey, principalOf, type AdminSession } from './sessions.js';
 import { PublisherErrors as E } from '../errors.js';
 
-const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
+const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: { N: number }) => Promise<Buffer>;
+/** scrypt's cost (N) unless told otherwise: Node's default, 16 MiB and tens of milliseconds a guess. */
+const HASH_COST = 16_384;
 
 /** An ADMIN_OIDC_USERS entry that names a user by their stable identity, `tenantId/objectId`. */
 const IDENTITY_ENTRY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -34,6 +36,7 @@ export class AdminAuth {
      */
     private readonly emails: Map<string, string | undefined>,
     private readonly settings: SettingsTable,
+    private readonly hashCost: number,
   ) {}
 
   /**
@@ -43,7 +46,7 @@ export class AdminAuth {
    */
   static async start(
     password: string,
-    options: { secret: string; adminUsers: readonly string[]; sessions: SessionTable; settings: SettingsTable },
+    options: { secret: string; adminUsers: readonly string[]; sessions: SessionTable; settings: SettingsTable; hashCost?: number | undefined },
   ): Promise<AdminAuth> {
     if (password.length < 8) throw new Error('ADMIN_PASSWORD must be at least 8 characters');
     const salt = randomBytes(16);
@@ -52,13 +55,14 @@ export class AdminAuth {
     const identities = new Set(entries.filter((entry) => IDENTITY_ENTRY.test(entry)));
     const emails = new Map<string, string | undefined>();
     for (const email of entries.filter((entry) => !IDENTITY_ENTRY.test(entry))) emails.set(email, await options.settings.get(BINDING(email)));
-    const auth = new AdminAuth(salt, await scryptAsync(password, salt, 32), credential, identities, emails, options.settings);
+    const cost = options.hashCost ?? HASH_COST;
+    const auth = new AdminAuth(salt, await scryptAsync(password, salt, 32, { N: cost }), credential, identities, emails, options.settings, cost);
     await options.sessions.revokeAdminsExcept([principalOf({ via: 'password', credential, label: '' }), ...[...auth.allowed()].map((key) => `entra:${key}`)]);
     return auth;
   }
 
   async passwordMatches(password: string): Promise<boolean> {
-    return timingSafeEqual(await scryptAsync(password, this.salt, 32), this.hash);
+    return timingSafeEqual(await scryptAsync(password, this.salt, 32, { N: this.hashCost }), this.hash);
   }
 
   /** Whether an Entra user may use the console: listed by identity, or by an e-mail entry not yet used by someone else. */
