@@ -91,7 +91,12 @@ const entries = [
   ),
   ...files.filter(needsBuild),
 ];
-const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=./scripts/slowest-files.mjs', '--test-reporter-destination=stderr'];
+const reporters = [
+  '--test-reporter=spec',
+  '--test-reporter-destination=stdout',
+  '--test-reporter=./scripts/slowest-files.mjs',
+  '--test-reporter-destination=stderr',
+];
 const concurrency = process.env.TEST_CONCURRENCY ?? SHARDS;
 const result = spawnSync(
   process.execPath,
