@@ -35,6 +35,7 @@ const FOR_DOCS = new Set([
   'console-usage-390',
   'console-reconciliation-1280',
   'console-connection-1280',
+  'api-reference-1280',
 ]);
 const WIDTHS = [1280, 390] as const;
 const LAYOUT_PROBE = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '../helpers/layout-probe.js'), 'utf8');
@@ -207,6 +208,26 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
     const landing = await (await fetch(pages['landing-private']!)).text();
     assert.match(landing, /Partner special \(private\)/);
     assert.match(landing, /Confirm your purchase/);
+  });
+
+  it('renders the API reference (/docs/api) at both widths with nothing blocked by its policy', async () => {
+    for (const width of WIDTHS) {
+      const page = await browser.newPage({ viewport: { width, height: 900 } });
+      const blocked: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'error') blocked.push(message.text());
+      });
+      try {
+        await page.goto(`${stack.publisherUrl}/docs/api`);
+        await page.waitForSelector('.opblock');
+        assert.equal(await page.locator('.opblock').count(), 17, 'every operation and the event');
+        assert.equal(await page.title(), 'Application API reference');
+        await shoot(page, `api-reference-${width}`);
+        assert.deepEqual(blocked, [], `at ${width} px`);
+      } finally {
+        await page.close();
+      }
+    }
   });
 
   it('the probe finds what it looks for: a page too wide, an id that may break, internals in running text', async () => {

@@ -5,6 +5,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { securityHeaders } from '@saas-fulfillment/web';
 import type { PublisherOptions, PublisherServices } from './services.js';
 import { AdminAuth } from './auth/admin.js';
@@ -18,11 +19,16 @@ import { adminApi } from './routes/admin.js';
 import { entitlementRoutes } from './routes/entitlements.js';
 import { healthRoutes } from './routes/health.js';
 import { meteringApi } from './routes/metering.js';
+import { openApiRoutes } from './routes/openapi.js';
 import { usageRoutes } from './routes/usage.js';
 import { webhookRoutes } from './routes/webhook.js';
 
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
 export async function registerHttp(app: FastifyInstance, services: PublisherServices, options: PublisherOptions): Promise<void> {
   const { store, metrics } = services;
+  // First, on the root: the document is made from every route registered after it.
+  await openApiRoutes(app, { version });
   await app.register(webhookRoutes, { verifier: options.verifier, fulfillment: services.fulfillment, metrics });
   await app.register(entitlementRoutes, { store, apiKey: options.appApiKey });
   await app.register(usageRoutes, { metering: services.metering, metrics, appApiKey: options.appApiKey, tenantKeys: options.tenantApiKeys ?? {} });

@@ -8,6 +8,7 @@ import type { PublisherStore } from '../store/repository.js';
 import type { LocalSubscription } from '../model/subscription.js';
 import type { Job } from '../model/jobs.js';
 import { GiveUp } from '../model/jobs.js';
+import type { EventType, SubscriptionEvent } from '../model/events.js';
 
 export interface OutboundConfig {
   /** The vendor app's endpoint for subscription events; unset: no events are sent. */
@@ -32,11 +33,11 @@ export class OutboundEvents {
   }
 
   /** Queues an event inside the caller's transaction: it exists only if the change it reports does. */
-  async queue(tx: PublisherStore, type: string, subscription: LocalSubscription, cause: string): Promise<void> {
+  async queue(tx: PublisherStore, type: EventType, subscription: LocalSubscription, cause: string): Promise<void> {
     if (!this.enabled) return;
     const id = `evt_${randomUUID()}`;
     const now = this.clock.now().toISOString();
-    const payload = JSON.stringify({
+    const event: SubscriptionEvent = {
       type,
       timestamp: now,
       data: {
@@ -48,7 +49,8 @@ export class OutboundEvents {
         beneficiaryTenantId: subscription.beneficiary.tenantId ?? null,
         cause,
       },
-    });
+    };
+    const payload = JSON.stringify(event);
     await tx.insertEvent({
       id,
       type,

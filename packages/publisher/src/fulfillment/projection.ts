@@ -3,6 +3,7 @@
 // reconciliation pages through the marketplace and repairs what drifted. The other parts call it.
 import type { Subscription } from '@saas-fulfillment/contract';
 import type { LocalSubscription } from '../model/subscription.js';
+import { EVENT_TYPES, type EventType } from '../model/events.js';
 import { FulfillmentPart } from './context.js';
 
 /** The fields whose change is a state change (audited, announced). */
@@ -105,12 +106,14 @@ function fromSnapshot(s: Subscription, current: LocalSubscription | undefined, v
 }
 
 /** The event name for a change, most specific first. */
-function eventType(before: LocalSubscription | undefined, after: LocalSubscription): string {
+function eventType(before: LocalSubscription | undefined, after: LocalSubscription): EventType {
   if (!before) return 'subscription.created';
   if (before.status !== after.status) {
     if (before.status === 'PendingFulfillmentStart' && after.status === 'Subscribed') return 'subscription.activated';
     if (before.status === 'Suspended' && after.status === 'Subscribed') return 'subscription.reinstated';
-    return `subscription.${after.status.toLowerCase()}`;
+    const named = `subscription.${after.status.toLowerCase()}`;
+    // A status newer than this code has no event of its own: the change is still announced.
+    return (EVENT_TYPES as readonly string[]).includes(named) ? (named as EventType) : 'subscription.updated';
   }
   if (before.planId !== after.planId) return 'subscription.plan_changed';
   if (before.quantity !== after.quantity) return 'subscription.quantity_changed';
