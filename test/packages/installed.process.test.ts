@@ -16,7 +16,9 @@ import { readmeExample } from '../helpers/readme.js';
 import { until } from '../helpers/wait.js';
 
 const run = promisify(execFile);
-const LIBRARIES = ['contract', 'store', 'web', 'marketplace', 'publisher', 'cli'];
+const LIBRARIES = ['contract', 'store', 'web', 'marketplace', 'publisher', 'cli', 'app'];
+/** What a vendor's product must not pull in with the SDK. */
+const SERVER_PACKAGES = ['fastify', 'better-sqlite3', 'pg', 'kysely', 'pino'];
 const { version } = JSON.parse(readFileSync(path.join(repositoryRoot, 'packages/cli/package.json'), 'utf8')) as { version: string };
 
 describe('the packages installed from their tarballs', () => {
@@ -25,6 +27,8 @@ describe('the packages installed from their tarballs', () => {
   const project = path.join(scratch, 'project');
   const command = path.join(globalPrefix, 'lib/node_modules/saas-fulfillment/bin/saas-fulfillment.js');
   const processes: CliProcess[] = [];
+  let tarballs: string[] = [];
+  let env: Record<string, string> = {};
   const start = (args: string[], env: Record<string, string> = {}) => {
     const cli = startCli(args, { TENANT_ID: '', CLIENT_ID: '', CLIENT_SECRET: '', DATABASE_URL: '', ...env }, scratch, command);
     processes.push(cli);
@@ -32,9 +36,9 @@ describe('the packages installed from their tarballs', () => {
   };
 
   before(async () => {
-    const tarballs = await packAll(mkdtempSync(path.join(scratch, 'packed-')));
-    assert.equal(tarballs.length, 7, tarballs.join(', '));
-    const env = await localPrebuildEnv(scratch);
+    tarballs = await packAll(mkdtempSync(path.join(scratch, 'packed-')));
+    assert.equal(tarballs.length, 8, tarballs.join(', '));
+    env = await localPrebuildEnv(scratch);
     await Promise.all([installTarballs(globalPrefix, tarballs, env, true), installTarballs(project, tarballs, env)]);
   });
   after(async () => {
@@ -84,6 +88,38 @@ describe('the packages installed from their tarballs', () => {
       assert.equal(await cli.kill('SIGTERM'), 0);
       assert.ok(performance.now() - started < 10_000);
     }
+  });
+
+  it('@saas-fulfillment/app installs alone, with no server package, and loads', async () => {
+    const alone = path.join(scratch, 'product');
+    await installTarballs(
+      alone,
+      tarballs.filter((file) => /saas-fulfillment-(app|contract)-/.test(path.basename(file))),
+      env,
+    );
+    const installed = JSON.parse((await run('npm', ['ls', '--all', '--json'], { cwd: alone, encoding: 'utf8' })).stdout) as object;
+    const names = new Set<string>();
+    const walk = (tree: { dependencies?: Record<string, object> }) => {
+      for (const [name, child] of Object.entries(tree.dependencies ?? {})) {
+        names.add(name);
+        walk(child);
+      }
+    };
+    walk(installed);
+    assert.ok(names.has('@saas-fulfillment/app'));
+    assert.deepEqual(
+      SERVER_PACKAGES.filter((name) => names.has(name)),
+      [],
+    );
+    const { stdout } = await run(
+      process.execPath,
+      ['--input-type=module', '-e', "const sdk = await import('@saas-fulfillment/app'); console.log(typeof sdk.connect)"],
+      {
+        cwd: alone,
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(stdout.trim(), 'function');
   });
 
   for (const folder of LIBRARIES) {

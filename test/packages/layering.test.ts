@@ -11,6 +11,7 @@ const DESIGNED: Record<string, string[]> = {
   contract: [],
   store: [],
   client: ['contract'],
+  app: ['contract'],
   web: ['contract'],
   marketplace: ['contract', 'store', 'web'],
   publisher: ['client', 'contract', 'store', 'web'],

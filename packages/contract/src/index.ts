@@ -11,3 +11,4 @@ export * from './clock.js';
 export * from './instant.js';
 export * from './duration.js';
 export * from './backoff.js';
+export * from './application.js';

@@ -160,9 +160,10 @@ export const DEMO_CATALOG: CatalogConfig = {
             {
               planId: 'instant',
               displayName: 'Instant',
-              description: 'Ready the moment it is bought: activated by the marketplace, no setup step.',
+              description: 'Ready the moment it is bought: activated by the marketplace, no setup step. API calls billed as used.',
               pricing: 'flat',
               billingTerms: [{ termUnit: 'P1M', price: 19 }],
+              meteringDimensions: [API_CALLS],
               autoActivate: true,
             },
             {

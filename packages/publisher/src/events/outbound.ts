@@ -3,12 +3,11 @@
 // delivered from the jobs table with retries and a delivery log.
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import type { Clock } from '@saas-fulfillment/contract';
+import type { Clock, EventType, SubscriptionEvent } from '@saas-fulfillment/contract';
 import type { PublisherStore } from '../store/repository.js';
 import type { LocalSubscription } from '../model/subscription.js';
 import type { Job } from '../model/jobs.js';
 import { GiveUp } from '../model/jobs.js';
-import type { EventType, SubscriptionEvent } from '../model/events.js';
 
 export interface OutboundConfig {
   /** The vendor app's endpoint for subscription events; unset: no events are sent. */

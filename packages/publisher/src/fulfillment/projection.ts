@@ -1,9 +1,8 @@
 // The projection: the local copy of each subscription kept equal to the marketplace's, never moved
 // backwards by a late or reordered delivery, every change audited and announced to the vendor's app;
 // reconciliation pages through the marketplace and repairs what drifted. The other parts call it.
-import type { Subscription } from '@saas-fulfillment/contract';
+import { EVENT_TYPES, type EventType, type Subscription } from '@saas-fulfillment/contract';
 import type { LocalSubscription } from '../model/subscription.js';
-import { EVENT_TYPES, type EventType } from '../model/events.js';
 import { FulfillmentPart } from './context.js';
 
 /** The fields whose change is a state change (audited, announced). */

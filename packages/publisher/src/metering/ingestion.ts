@@ -3,27 +3,30 @@
 // every accepted one stored with its hour's total in one transaction before the answer, so what was
 // accepted is never lost; a record whose idempotency key was seen before is a duplicate, stored once.
 import { randomUUID } from 'node:crypto';
-import { guidKey, MAX_QUANTITY, parseInstant, QUANTITY_DECIMALS, toMicros, usageHour, USAGE_WINDOW_MS, validate, type Clock } from '@saas-fulfillment/contract';
-import Type from 'typebox';
+import {
+  guidKey,
+  MAX_QUANTITY,
+  MAX_USAGE_RECORDS,
+  parseInstant,
+  QUANTITY_DECIMALS,
+  toMicros,
+  usageHour,
+  USAGE_WINDOW_MS,
+  validate,
+  UsageRecord,
+  type Clock,
+} from '@saas-fulfillment/contract';
 import type { PlanDirectory } from '../fulfillment/plans.js';
 import type { LocalSubscription } from '../model/subscription.js';
 import type { PublisherStore } from '../store/repository.js';
 import type { NewUsageRecord } from '../store/usage-recording.js';
 import { metersDimension } from './pricing.js';
 
-export const MAX_RECORDS = 1000;
+export const MAX_RECORDS = MAX_USAGE_RECORDS;
 /** A record may be stamped this far ahead of our clock (clock skew between hosts), no further. */
 const SKEW_MS = 5 * 60_000;
 
-export const UsageRecord = Type.Object({
-  subscriptionId: Type.String({ minLength: 1, maxLength: 100 }),
-  dimension: Type.String({ minLength: 1, maxLength: 100 }),
-  /** Units, with at most six decimals; one hour of one dimension may total at most 999999999.999999. */
-  quantity: Type.Number({ exclusiveMinimum: 0, maximum: MAX_QUANTITY }),
-  timestamp: Type.String({ format: 'date-time', maxLength: 40 }),
-  idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-});
-export type UsageRecord = Type.Static<typeof UsageRecord>;
+export { UsageRecord };
 
 /** Who is reporting: the application (any subscription) or one customer tenant's key (its subscriptions only). */
 export type UsageReporter = { kind: 'app' } | { kind: 'tenant'; tenantId: string };

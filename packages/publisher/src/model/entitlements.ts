@@ -1,27 +1,12 @@
 // What a subscription entitles its customer to, as the vendor's application asks before letting anyone in:
 // plan, seats, status and the access that status allows (Suspended: limited, data kept; Unsubscribed:
 // none, data kept 7 days).
-import { StringEnum } from '@saas-fulfillment/contract';
-import Type, { type TSchema } from 'typebox';
+import { Entitlement } from '@saas-fulfillment/contract';
 import type { LocalSubscription } from './subscription.js';
 
 const DATA_RETENTION_DAYS = 7;
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-
-export const Entitlement = Type.Object({
-  subscriptionId: Type.String(),
-  offerId: Type.String(),
-  planId: Type.String(),
-  quantity: Nullable(Type.Integer()),
-  status: Type.String(),
-  /** `full` while Subscribed; `limited` while Suspended (read-only, data kept); `none` otherwise. */
-  access: StringEnum(['full', 'limited', 'none']),
-  beneficiaryTenantId: Nullable(Type.String()),
-  /** For an Unsubscribed subscription: until when its data must be kept. */
-  dataRetainedUntil: Nullable(Type.String()),
-});
-export type Entitlement = Type.Static<typeof Entitlement>;
+export { Entitlement };
 
 export function entitlementOf(s: LocalSubscription): Entitlement {
   const access = s.status === 'Subscribed' ? 'full' : s.status === 'Suspended' ? 'limited' : 'none';

@@ -1,6 +1,6 @@
 // The publisher's records of metered billing: an hour of usage and where it stands, how it is priced and
 // what the marketplace said of it, what needs a person's attention, and a day reconciled with Microsoft's.
-import { GetUsageEvent, type MeteringDimension, StringEnum } from '@saas-fulfillment/contract';
+import { GetUsageEvent, type MeteringDimension, StringEnum, UsageBatchResult, UsageRecordResult } from '@saas-fulfillment/contract';
 import Type from 'typebox';
 
 /**
@@ -98,25 +98,8 @@ export const SubmissionReport = Type.Object({
 });
 export type SubmissionReport = Type.Static<typeof SubmissionReport>;
 
-/** What became of one usage record the application reported. */
-export const UsageRecordResult = Type.Object({
-  /** Its place in the array sent (0 for a single record). */
-  index: Type.Integer(),
-  status: StringEnum(['accepted', 'duplicate', 'refused']),
-  /** Accepted: the record's id, and the hour it is billed in. */
-  id: Type.Optional(Type.String()),
-  billingHour: Type.Optional(Type.String()),
-  /** Refused: why, naming the field. */
-  error: Type.Optional(Type.Object({ code: Type.String(), field: Type.String(), message: Type.String() })),
-});
-
-/** The answer to an array of records: counts, and each record's result in order. */
-export const UsageBatchResult = Type.Object({
-  accepted: Type.Integer(),
-  duplicates: Type.Integer(),
-  refused: Type.Integer(),
-  results: Type.Array(UsageRecordResult),
-});
+/** What became of usage records the application reported: shapes of the application contract. */
+export { UsageBatchResult, UsageRecordResult };
 
 /**
  * What a person reads beside usage rows: each subscription's name, and each dimension's name and unit as

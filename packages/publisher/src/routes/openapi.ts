@@ -7,7 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { MAX_RECORDS, UsageRecord } from '../metering/ingestion.js';
-import { SubscriptionEvent } from '../model/events.js';
+import { SubscriptionEvent } from '@saas-fulfillment/contract';
 
 /** What each application-facing route is, for a reader of the document: every route under /api has one. */
 const OPERATIONS: Record<string, { id: string; summary: string; tag: 'Entitlements' | 'Usage' | 'Console'; auth: 'app' | 'usage' | 'console' }> = {
