@@ -63,10 +63,14 @@ describe('@saas-fulfillment/app against a live publisher', () => {
     assert.deepEqual(await app.entitlements.check(id, 'reports').then((d) => [d.allowed, d.reason, d.entitlement?.quantity]), [true, 'active', 3]);
     assert.deepEqual(app.entitlements.cached(id, 'sso'), { allowed: false, reason: 'not-in-plan', entitlement: app.entitlements.cached(id)?.entitlement });
     assert.deepEqual(await app.entitlements.check('00000000-0000-4000-8000-000000000000'), { allowed: false, reason: 'unknown-subscription' });
+    const tenantId = app.entitlements.cached(id)?.entitlement?.beneficiaryTenantId ?? '';
+    assert.deepEqual(await app.entitlements.checkTenant(tenantId, 'reports').then((d) => [d.allowed, d.reason]), [true, 'active'], 'by the customer tenant');
+    assert.deepEqual(await app.entitlements.checkTenant('11111111-2222-4333-8444-555555555555'), { allowed: false, reason: 'unknown-subscription' });
     await customer(id, { action: 'Suspend' });
     await stack.settle();
     await until(async () => (app.entitlements.cached(id) === undefined ? true : undefined), 'the suspension event to reach the product');
     assert.deepEqual(await app.entitlements.check(id, 'reports').then((d) => [d.allowed, d.reason]), [true, 'read-only']);
+    assert.deepEqual(await app.entitlements.checkTenant(tenantId, 'reports').then((d) => d.reason), 'read-only', "the event dropped the tenant's copy too");
   });
 
   it('follows a plan change by its signed event, typed, and refuses a forged one', async () => {

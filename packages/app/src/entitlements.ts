@@ -32,8 +32,12 @@ interface Copy {
   readAt: number;
 }
 
+/** Which decision of a tenant's subscriptions speaks for the tenant: the most access first. */
+const RANK: Record<DecisionReason, number> = { active: 0, 'read-only': 1, 'not-in-plan': 2, 'not-entitled': 3, 'unknown-subscription': 4, unverified: 5 };
+
 export class Entitlements {
   private readonly copies = new Map<string, Copy>();
+  private readonly tenants = new Map<string, { entitlements: Entitlement[]; readAt: number }>();
   private readonly maxStalenessMs: number;
   private readonly now: () => number;
   private readonly timer: NodeJS.Timeout | undefined;
@@ -73,9 +77,33 @@ export class Entitlements {
     }
   }
 
-  /** Forgets the copy, so the next check asks the publisher: what an event about the subscription does. */
-  invalidate(subscriptionId: string): void {
+  /**
+   * May any subscription of the customer tenant use `feature`? For a product that knows its customers by
+   * their Entra tenant: the best decision among the tenant's subscriptions (an active one first).
+   */
+  async checkTenant(tenantId: string, feature?: string): Promise<Decision> {
+    const key = tenantId.toLowerCase();
+    let copy = this.tenants.get(key);
+    if (!copy || this.now() - copy.readAt > this.maxStalenessMs) {
+      try {
+        const answer = await call(this.connection, `/api/entitlements?tenantId=${encodeURIComponent(key)}`);
+        this.reads.fresh++;
+        copy = { entitlements: (answer.body as { entitlements: Entitlement[] }).entitlements, readAt: this.now() };
+        this.tenants.set(key, copy);
+      } catch (error) {
+        this.reads.failed++;
+        if (error instanceof PublisherError && error.transient) return { allowed: false, reason: 'unverified' };
+        throw error;
+      }
+    }
+    const decisions = copy.entitlements.map((entitlement) => this.decide(entitlement, feature));
+    return decisions.sort((a, b) => RANK[a.reason] - RANK[b.reason])[0] ?? { allowed: false, reason: 'unknown-subscription' };
+  }
+
+  /** Forgets the copies of a subscription (and of its tenant), so the next check asks the publisher: what an event does. */
+  invalidate(subscriptionId: string, tenantId?: string | null): void {
     this.copies.delete(subscriptionId.toLowerCase());
+    if (tenantId) this.tenants.delete(tenantId.toLowerCase());
   }
 
   /** Reads the subscription's entitlement now (conditionally, when a copy is held); undefined if the publisher knows none. */

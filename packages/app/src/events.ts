@@ -36,7 +36,7 @@ export class Events {
    */
   async handle(headers: Record<string, string | string[] | undefined>, rawBody: string | Buffer): Promise<SubscriptionEvent> {
     const event = this.verify(headers, rawBody);
-    this.entitlements?.invalidate(event.data.subscriptionId);
+    this.entitlements?.invalidate(event.data.subscriptionId, event.data.beneficiaryTenantId);
     const id = String(single(headers['webhook-id']));
     for (const handler of [...(this.handlers.get(event.type) ?? []), ...(this.handlers.get('*') ?? [])]) await handler(event, id);
     return event;
