@@ -1,7 +1,7 @@
 // `npm run bench [-- --json]`: every measure beside its baseline from the same run on the same machine
 // (a bare Fastify route, the store's raw durable commit rate, the same measure at another size), with its
 // target; one table (or JSON rows), and bench/results/bench.json and bench.svg written.
-// BENCH_ONLY=emulator|webhooks|metering|dev|cli runs one part; BENCH_SECONDS sets each load's length.
+// BENCH_ONLY=emulator|webhooks|metering|dev|cli|app runs one part; BENCH_SECONDS sets each load's length.
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,22 +11,16 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { ClientSecretCredential } from '@saas-fulfillment/client';
 import { DEV_PUBLISHER } from '@saas-fulfillment/marketplace';
+import { benchApp } from './app.js';
+import { alternate, DURATION, type Load, measure, paired } from './load.js';
 import { bounded, printTable, row, writeResults, type Row } from './report.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
-const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const POSTGRES = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const asJson = process.argv.includes('--json');
 const only = process.env.BENCH_ONLY;
 const progress = (line: string) => process.stderr.write(`${line}\n`);
-
-interface Load {
-  rps: number;
-  p99: number;
-  errors: number;
-}
 
 const rows: Row[] = [];
 if (!only || only === 'emulator') rows.push(...(await benchEmulator()));
@@ -34,6 +28,7 @@ if (!only || only === 'webhooks') rows.push(...(await benchIngest(undefined)), .
 if (!only || only === 'metering') rows.push(...(await benchMetering(undefined)), ...(await benchMetering(POSTGRES)));
 if (!only || only === 'dev') rows.push(...(await benchDev()));
 if (!only || only === 'cli') rows.push(...(await benchCli()));
+if (!only || only === 'app') rows.push(...(await benchApp()));
 
 const meta = {
   run: new Date().toISOString(),
@@ -362,44 +357,6 @@ async function withChild<T, R>(
     child.kill('SIGTERM');
     if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
   }
-}
-
-async function measure(options: autocannon.Options): Promise<Load> {
-  const result = await autocannon({ ...options, connections: options.connections ?? CONNECTIONS, duration: options.duration ?? DURATION });
-  return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.timeouts + result.non2xx };
-}
-
-/**
- * A measure and its baseline in alternating one-second rounds (as many as BENCH_SECONDS), so that a
- * machine whose speed drifts while the bench runs (a shared host) slows both alike and their ratio holds.
- */
-function paired(subject: autocannon.Options, baseline: autocannon.Options): Promise<{ subject: Load; baseline: Load }> {
-  return alternate(
-    () => measure({ ...subject, duration: 1 }),
-    () => measure({ ...baseline, duration: 1 }),
-    subject,
-    baseline,
-  );
-}
-
-/** One-second rounds of `subject` and `baseline` in turn, after a warm-up of the loads given; their means. */
-async function alternate(
-  subject: () => Promise<Load>,
-  baseline: () => Promise<Load>,
-  ...warmUp: autocannon.Options[]
-): Promise<{ subject: Load; baseline: Load }> {
-  for (const options of warmUp) await measure({ ...options, duration: 1 });
-  const rounds: { subject: Load; baseline: Load }[] = [];
-  for (let round = 0; round < DURATION; round++) {
-    const first = await baseline();
-    rounds.push({ baseline: first, subject: await subject() });
-  }
-  const mean = (side: 'subject' | 'baseline'): Load => ({
-    rps: rounds.reduce((sum, r) => sum + r[side].rps, 0) / rounds.length,
-    p99: Math.max(...rounds.map((r) => r[side].p99)),
-    errors: rounds.reduce((sum, r) => sum + r[side].errors, 0),
-  });
-  return { subject: mean('subject'), baseline: mean('baseline') };
 }
 
 /** One second of raw sequential commits in a bench child (see commits.ts), as a load. */
