@@ -30,6 +30,31 @@ interface Copy {
   entitlement: Entitlement;
   etag: string | null;
   readAt: number;
+  /** Decisions already made from this copy, by feature ('' for none): the hot path allocates nothing. */
+  decisions?: Map<string, Decision>;
+}
+
+/**
+ * The time for the hot path: Date.now() per check would cost as much as the check, so the clock is read
+ * once per COARSE_MS while checks come (a timer, running only then, marks the reading old) and once every
+ * 1,024 checks (a long synchronous run sees time pass too). A copy is judged as if COARSE_MS later than
+ * the reading, so it is never trusted past its bound.
+ */
+const COARSE_MS = 10;
+let coarse = 0;
+let coarseFresh = false;
+let coarseReads = 0;
+function coarseNow(): number {
+  if (!coarseFresh || (++coarseReads & 1023) === 0) {
+    coarse = Date.now();
+    if (!coarseFresh) {
+      coarseFresh = true;
+      setTimeout(() => {
+        coarseFresh = false;
+      }, COARSE_MS).unref();
+    }
+  }
+  return coarse;
 }
 
 /** Which decision of a tenant's subscriptions speaks for the tenant: the most access first. */
@@ -49,7 +74,7 @@ export class Entitlements {
     private readonly options: EntitlementOptions = {},
   ) {
     this.maxStalenessMs = options.maxStalenessMs ?? 60_000;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? coarseNow;
     const refreshMs = options.refreshMs ?? this.maxStalenessMs / 2;
     this.timer = refreshMs > 0 ? setInterval(() => void this.refreshAll(), refreshMs).unref() : undefined;
   }
@@ -59,9 +84,15 @@ export class Entitlements {
    * hot path (no promise, no I/O). `check` asks the publisher in that case.
    */
   cached(subscriptionId: string, feature?: string): Decision | undefined {
-    const copy = this.copies.get(subscriptionId.toLowerCase());
-    if (!copy || this.now() - copy.readAt > this.maxStalenessMs) return undefined;
-    return this.decide(copy.entitlement, feature);
+    const copy = this.copies.get(subscriptionId) ?? this.copies.get(subscriptionId.toLowerCase());
+    if (!copy || this.now() + COARSE_MS - copy.readAt > this.maxStalenessMs) return undefined;
+    copy.decisions ??= new Map();
+    let decision = copy.decisions.get(feature ?? '');
+    if (!decision) {
+      decision = Object.freeze(this.decide(copy.entitlement, feature));
+      copy.decisions.set(feature ?? '', decision);
+    }
+    return decision;
   }
 
   /** May the subscription's customer use `feature` (or the product at all, without one)? */
@@ -84,7 +115,7 @@ export class Entitlements {
   async checkTenant(tenantId: string, feature?: string): Promise<Decision> {
     const key = tenantId.toLowerCase();
     let copy = this.tenants.get(key);
-    if (!copy || this.now() - copy.readAt > this.maxStalenessMs) {
+    if (!copy || this.now() + COARSE_MS - copy.readAt > this.maxStalenessMs) {
       try {
         const answer = await call(this.connection, `/api/entitlements?tenantId=${encodeURIComponent(key)}`);
         this.reads.fresh++;
