@@ -88,6 +88,12 @@ describe('the OpenAPI document of the application API', () => {
     assert.equal(one.status, 200);
     const entitlement = (await one.json()) as Json;
     assertFits(answerSchema(doc, '/api/entitlements/{subscriptionId}', 'get', '200'), entitlement, 'an entitlement');
+    const unchanged = await fetch(`${stack.publisherUrl}/api/entitlements/${id}`, { headers: { ...auth, 'if-none-match': one.headers.get('etag') ?? '' } });
+    assert.deepEqual(
+      [unchanged.status, unchanged.headers.get('content-length'), unchanged.headers.get('content-type'), await unchanged.text()],
+      [304, null, null, ''],
+      'unchanged: 304 with no body (a Content-Length would make a client wait for one)',
+    );
     const tenant = await fetch(`${stack.publisherUrl}/api/entitlements?tenantId=${entitlement.beneficiaryTenantId}`, { headers: auth });
     assertFits(answerSchema(doc, '/api/entitlements', 'get', '200'), await tenant.json(), "a tenant's entitlements");
     const record = { subscriptionId: id, dimension: 'api_calls', quantity: 12.5, timestamp: new Date().toISOString() };

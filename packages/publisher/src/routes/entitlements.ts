@@ -1,7 +1,7 @@
 // The entitlement API the vendor's own application asks before letting anyone in: plan, seats, status and
 // the access that status allows (Suspended: limited, data kept; Unsubscribed: none, data kept 7 days).
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { createHash } from 'node:crypto';
 import Type from 'typebox';
 
@@ -30,7 +30,8 @@ export async function entitlementRoutes(instance: FastifyInstance, deps: { store
       const entitlement = entitlementOf(subscription);
       const etag = `"${createHash('sha256').update(JSON.stringify(entitlement)).digest('base64url').slice(0, 22)}"`;
       reply.header('etag', etag).header('cache-control', 'no-cache');
-      if (request.headers['if-none-match'] === etag) return reply.status(304).send(null);
+      // No payload at all: a 304 carries no body, and so no Content-Length or Content-Type either.
+      if (request.headers['if-none-match'] === etag) return (reply as FastifyReply).status(304).send();
       return entitlement;
     },
   );
