@@ -54,6 +54,10 @@ describe('dev command', () => {
         if (https) trustInProcess(readFileSync((await dev.waitFor(/HTTPS: trust (\S+)/))[1]!, 'utf8'));
         const [, pubUrl] = await dev.waitFor(/Publisher service\s+(http:\/\/\S+)/);
         const [, password] = await dev.waitFor(/Admin password\s+(\S+)/);
+        // The banner names the application API's reference, and it answers.
+        const [, reference, document] = await dev.waitFor(/API reference\s+(http:\/\/\S+)\s+\(OpenAPI document: (\S+)\)/);
+        assert.equal(reference, `${pubUrl}/docs/api`);
+        assert.equal(((await (await fetch(document!)).json()) as { openapi: string }).openapi, '3.1.0');
         const bought = (await (
           await fetch(`${mpUrl}/simulator/purchases`, {
             method: 'POST',

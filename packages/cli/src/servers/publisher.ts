@@ -104,6 +104,7 @@ export function describePublisher(running: RunningPublisher, config: PublisherCo
     `  Admin console       ${running.url}/admin`,
     `  Entitlements API    ${running.url}/api/entitlements/{subscriptionId}`,
     `  Usage API           POST ${running.url}/api/usage   (metered billing; Bearer the app key)`,
+    `  API reference       ${running.url}/docs/api   (OpenAPI document: ${running.url}/openapi.json)`,
     `  Marketplace API     ${config.marketplaceApi}`,
   ];
   // Generated in dev only and shown on the start that made them, so a newcomer can sign in; never logged.
