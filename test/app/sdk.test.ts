@@ -2,7 +2,7 @@
 // cache that events keep fresh and a bound keeps honest when events are lost, conditional refreshes,
 // signed events verified and typed, and usage that survives a publisher outage and a restart.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -95,6 +95,27 @@ describe('@saas-fulfillment/app against a live publisher', () => {
     assert.equal(app.entitlements.cached(id)?.entitlement?.status, 'Subscribed', 'the forged event changed nothing');
   });
 
+  it('takes an answer that is not JSON (a proxy error page) as the publisher unreachable: unverified, usage kept', async () => {
+    const proxy = Fastify();
+    proxy.all('/*', async (_request, reply) => reply.status(502).type('text/html').send('<html>Bad gateway</html>'));
+    const url = await proxy.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const behind = { baseUrl: url, apiKey: APP_API_KEY };
+      assert.deepEqual(await new Entitlements(behind, { refreshMs: 0 }).check('00000000-0000-4000-8000-000000000000'), {
+        allowed: false,
+        reason: 'unverified',
+      });
+      const errors: Error[] = [];
+      const recorder = await UsageRecorder.open(behind, { flushIntervalMs: 60_000, onError: (error) => errors.push(error) });
+      await recorder.record({ subscriptionId: '00000000-0000-4000-8000-000000000000', dimension: 'api_calls', quantity: 1 });
+      await recorder.flush();
+      assert.deepEqual([recorder.waiting, errors.length], [1, 1]);
+      await recorder.close();
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('with events lost, never answers from a copy older than its bound, and refreshes it with a conditional read', async () => {
     const lonely = new Entitlements(connection(), { maxStalenessMs: 10_000, refreshMs: 0, features: FEATURES, now: () => now });
     const id = await stack.buyAndActivate({ planId: 'pro', quantity: 2 });
@@ -154,6 +175,7 @@ describe('@saas-fulfillment/app against a live publisher', () => {
     }, 'the journal to be sent');
     assert.deepEqual([second.waiting, second.counts.accepted], [0, 2]);
     await second.close();
+    assert.equal(readFileSync(journal, 'utf8'), '', 'everything answered for: the journal starts over instead of growing');
     const third = await UsageRecorder.open(connection(), { journal, flushIntervalMs: 60_000 });
     assert.equal(third.waiting, 0, 'nothing answered for is sent again');
     await third.record({ subscriptionId: id, dimension: 'api_calls', quantity: 7.25, idempotencyKey: keys[0] });

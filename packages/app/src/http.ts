@@ -51,7 +51,13 @@ export async function call(connection: PublisherConnection, path: string, init: 
     throw new PublisherError(0, `the publisher did not answer: ${error instanceof Error ? error.message : String(error)}`);
   }
   const text = await response.text();
-  const body = text ? (JSON.parse(text) as unknown) : undefined;
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    // Not the publisher's JSON (a proxy's error page): a failure of the call, never a crash of the caller.
+    throw new PublisherError(response.status >= 400 ? response.status : 502, `the answer (${response.status}) is not JSON`);
+  }
   if (response.status >= 400) {
     const problem = body as { code?: string; message?: string } | undefined;
     throw new PublisherError(response.status, problem?.message ?? `the publisher answered ${response.status}`, problem?.code);

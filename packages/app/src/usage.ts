@@ -42,6 +42,8 @@ export class UsageRecorder {
   private readonly pending = new Map<string, UsageRecord>();
   private journal: FileHandle | undefined;
   private journalWrites: Promise<void> = Promise.resolve();
+  /** record() calls whose line is on its way to the journal: the journal is not emptied under them. */
+  private recording = 0;
   private sending: Promise<void> | undefined;
   private retryAt = 0;
   private failures = 0;
@@ -79,7 +81,12 @@ export class UsageRecorder {
     const timestamp = usage.timestamp instanceof Date ? usage.timestamp.toISOString() : (usage.timestamp ?? new Date().toISOString());
     const record: UsageRecord = { ...usage, timestamp, idempotencyKey: usage.idempotencyKey ?? randomUUID() };
     const key = record.idempotencyKey as string;
-    await this.write([{ add: record }]);
+    this.recording++;
+    try {
+      await this.write([{ add: record }]);
+    } finally {
+      this.recording--;
+    }
     this.pending.set(key, record);
     if (this.pending.size >= this.batchSize) void this.flush().catch(() => undefined);
     return key;
@@ -144,6 +151,12 @@ export class UsageRecorder {
     }
     await this.write(done);
     for (const entry of done) if ('done' in entry) this.pending.delete(entry.done);
+    // Everything answered for: the journal holds nothing worth reading again, so it starts over.
+    const journal = this.journal;
+    if (journal && this.pending.size === 0 && this.recording === 0) {
+      this.journalWrites = this.journalWrites.then(() => journal.truncate(0));
+      await this.journalWrites;
+    }
   }
 
   /** Appends entries to the journal and waits until they are on disk; writes queue behind each other. */
@@ -167,7 +180,7 @@ function readJournal(file: string): UsageRecord[] {
   } catch {
     return [];
   }
-  const open = new Map<string, UsageRecord>();
+  const unanswered = new Map<string, UsageRecord>();
   for (const line of text.split('\n')) {
     if (!line) continue;
     let entry: Entry;
@@ -176,8 +189,8 @@ function readJournal(file: string): UsageRecord[] {
     } catch {
       continue;
     }
-    if ('add' in entry) open.set(entry.add.idempotencyKey as string, entry.add);
-    else open.delete(entry.done);
+    if ('add' in entry) unanswered.set(entry.add.idempotencyKey as string, entry.add);
+    else unanswered.delete(entry.done);
   }
-  return [...open.values()];
+  return [...unanswered.values()];
 }
