@@ -131,6 +131,19 @@ describe('dev command', () => {
       await dev.kill();
     }
   });
+  it('refuses a --product module it cannot load or that does not export startProduct, before anything starts', () => {
+    const module = path.join(dir, 'not-a-product.mjs');
+    writeFileSync(module, 'export const start = () => {};\n');
+    for (const [given, reason] of [
+      [path.join(dir, 'missing.mjs'), /--product \S+missing\.mjs: the module could not be loaded/],
+      [module, /--product \S+not-a-product\.mjs must export a function startProduct\(options\)/],
+    ] as const) {
+      const r = runCli(['dev', '--port', '0', '--marketplace-port', '0', '--data-dir', dir, '--product', given]);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, reason);
+      assert.doesNotMatch(r.stdout, /Marketplace emulator/, 'nothing started');
+    }
+  });
 });
 
 describe('publisher process survives kill -9 while webhooks stream in', () => {

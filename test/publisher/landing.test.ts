@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { hiddenFields, WebSession } from '../helpers/web-session.js';
 import { until } from '../helpers/wait.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { openProduct } from '@saas-fulfillment/publisher/internals';
 
 const BRANDING = {
   productName: 'Fabrikam Analytics',
@@ -58,6 +59,12 @@ describe('landing and status pages', () => {
     assert.match(page, /1 month/);
     assert.match(page, /href="mailto:help@fabrikam\.example"/);
     assert.doesNotMatch(page, /Contoso/, 'no other product name');
+  });
+
+  it('names the subscription in the product link where PRODUCT_URL asks for it, encoded', () => {
+    const link = openProduct({ productName: 'Fabrikam', productUrl: 'https://app.fabrikam.example/s/{subscriptionId}?from=landing' }, 'a b"<');
+    assert.match(link.value, /href="https:\/\/app\.fabrikam\.example\/s\/a%20b%22%3C\?from=landing"/);
+    assert.equal(openProduct({ productName: 'Fabrikam' }, 'x').value, '', 'no link without PRODUCT_URL');
   });
 
   it('activates, then shows a status page that reloads safely and links to the product', async () => {

@@ -11,3 +11,4 @@ export { addressKey } from './auth/brake.js';
 export { AdminAuth } from './auth/admin.js';
 export { createMetrics } from './metrics.js';
 export { PlanDirectory } from './fulfillment/plans.js';
+export { openProduct } from './pages/views/layout.js';

@@ -112,6 +112,10 @@ ${COMMON_HELP}  --marketplace-port <n>   the emulator's port (default 4010)
   --tls-cert <file> --tls-key <file>   the emulator over HTTPS with your certificate and key (PEM)
   --chaos <file>           the emulator's seeded failures from the start (JSON, as PUT /simulator/chaos takes)
   --hooks <module>         JS module exporting provision / decide / restore (env HOOKS_MODULE)
+  --product <module>       your product beside them: a JS module exporting startProduct(options), given the
+                           publisher's URL, app key and events secret; the publisher sends it its events and
+                           links its landing page to it (npm start runs examples/product/product.js this way)
+  --product-port <n>       the product's port (default 3100)
 
 ${PUBLISHER_ENV}`,
   options: {
@@ -124,6 +128,8 @@ ${PUBLISHER_ENV}`,
     chaos: { type: 'string' },
     hooks: { type: 'string' },
     'marketplace-port': { type: 'string' },
+    product: { type: 'string' },
+    'product-port': { type: 'string' },
     // Refused with a reason rather than as an unknown flag.
     'in-memory': { type: 'boolean' },
   },

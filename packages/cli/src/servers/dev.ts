@@ -11,6 +11,7 @@ import { DEFAULTS } from '../settings/server.js';
 import { publisherConfig } from '../settings/publisher.js';
 import { ConfigError, port, readSettings, stringFlag, type Env, type Flags } from '../settings/read.js';
 import { describeMarketplace, startMarketplace } from './marketplace.js';
+import { describeProduct, loadProduct, startBeside, type RunningProduct } from './product.js';
 import { describePublisher, startPublisherService } from './publisher.js';
 
 export async function startDev(flags: Flags, given: Env): Promise<{ summary: string; close(): Promise<readonly string[]> }> {
@@ -20,10 +21,16 @@ export async function startDev(flags: Flags, given: Env): Promise<{ summary: str
   // The publisher would keep subscriptions an in-memory marketplace forgets at every restart.
   if (flags['in-memory'] === true) throw new ConfigError('--in-memory is for the marketplace command; dev keeps both apps in the data folder');
   const ports = readSettings(
-    { publisher: { flag: 'port', ...port(DEFAULTS.publisherPort) }, marketplace: { flag: 'marketplace-port', ...port(DEFAULTS.marketplacePort) } },
+    {
+      publisher: { flag: 'port', ...port(DEFAULTS.publisherPort) },
+      marketplace: { flag: 'marketplace-port', ...port(DEFAULTS.marketplacePort) },
+      product: { flag: 'product-port', ...port(DEFAULTS.productPort) },
+    },
     flags,
     env,
   );
+  const productModule = stringFlag(flags, 'product');
+  const startProduct = productModule ? await loadProduct(productModule) : undefined;
   const publisherPort = await concretePort(ports.publisher);
   const marketplacePort = await concretePort(ports.marketplace);
   const host = typeof flags.host === 'string' ? flags.host : DEFAULTS.host;
@@ -44,26 +51,40 @@ export async function startDev(flags: Flags, given: Env): Promise<{ summary: str
   });
   // The publisher in this process calls the emulator over HTTPS: it trusts the emulator's certificate.
   if (marketplace.trust) (await import('../tls.js')).trustInProcess(readFileSync(marketplace.trust, 'utf8'));
+  let product: RunningProduct | undefined;
   try {
-    const publisher = await startPublisherService(pubConfig, { meteringClock: marketplace.app.marketplace.clock }).catch((error: unknown) => {
+    // The product first: the publisher is told where to send its events and where its landing page links.
+    let config = pubConfig;
+    if (startProduct) {
+      const wired = await startBeside(startProduct, pubConfig, { host, port: ports.product, publisherUrl, marketplaceUrl: marketplace.url });
+      product = wired.product;
+      config = wired.config;
+    }
+    const publisher = await startPublisherService(config, { meteringClock: marketplace.app.marketplace.clock }).catch((error: unknown) => {
       throw portProblem(error, publisherPort, '--port');
     });
     publisherStore = publisher.app.publisher.store;
+    const running = product;
     return {
       summary: [
         describeMarketplace(marketplace),
-        describePublisher(publisher, pubConfig),
-        `Buy in the simulator (${marketplace.url}/), follow the landing link, then watch it in the console (${publisher.url}/admin).`,
+        describePublisher(publisher, config),
+        ...(running && productModule ? [describeProduct(running, productModule)] : []),
+        running
+          ? `Buy in the simulator (${marketplace.url}/), follow the landing link, activate, then open the product; watch it in the console (${publisher.url}/admin).`
+          : `Buy in the simulator (${marketplace.url}/), follow the landing link, then watch it in the console (${publisher.url}/admin).`,
         `Or from another terminal: npx saas-fulfillment trigger purchase --plan pro --activate   (then: webhooks, clock advance P1M)`,
         ...(quiet ? ['Logs below: warnings and errors only (LOG_LEVEL=info prints every event as a JSON line).'] : []),
       ].join('\n\n'),
-      // Both at once: each drains within its grace period.
+      // The product first (its last usage goes to the publisher), then both apps at once: each drains within its grace period.
       close: async () => {
+        await running?.close();
         const [publisherCut, marketplaceCut] = await Promise.all([publisher.close(), marketplace.close()]);
         return [...publisherCut.map((work) => `publisher: ${work}`), ...marketplaceCut.map((work) => `marketplace: ${work}`)];
       },
     };
   } catch (error) {
+    await product?.close();
     await marketplace.close();
     throw error;
   }

@@ -7,6 +7,7 @@ export const DEFAULTS = {
   host: '127.0.0.1',
   marketplacePort: 4010,
   publisherPort: 3000,
+  productPort: 3100,
   dataDir: 'data',
 } as const;
 

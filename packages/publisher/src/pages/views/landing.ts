@@ -41,8 +41,8 @@ ${reseller ? html`<dt>Bought through</dt><dd>a reseller (Cloud Solution Provider
  * The next step when there is no product link to give: the vendor's support, or the way back to where the
  * subscription was bought; and, when the service was not told where its product is, what to set.
  */
-function nextStep(branding: Branding): SafeHtml {
-  if (branding.productUrl) return openProduct(branding);
+function nextStep(branding: Branding, subscriptionId: string): SafeHtml {
+  if (branding.productUrl) return openProduct(branding, subscriptionId);
   return html`<p id="next-step">To change or cancel it, open your subscription in the ${MANAGE_AT_MICROSOFT}.</p>${
     branding.supportContact
       ? ''
@@ -65,7 +65,7 @@ function standing(s: LocalSubscription, branding: Branding): SafeHtml {
   switch (s.status) {
     case 'Subscribed':
       return s.provisioning === 'done' || s.provisioning === 'none'
-        ? html`<section><p>Your subscription is active${s.isFreeTrial && s.termEnd ? `, free until ${dayWords(s.termEnd)}` : ''}.</p>${nextStep(branding)}</section>`
+        ? html`<section><p>Your subscription is active${s.isFreeTrial && s.termEnd ? `, free until ${dayWords(s.termEnd)}` : ''}.</p>${nextStep(branding, s.id)}</section>`
         : html`<section><p>We are setting up your account; this page shows it once it is ready. Reload it in a minute.</p></section>`;
     case 'Suspended':
       return html`<section><p>Your subscription is suspended: Microsoft could not collect its payment. Your data is kept.</p><p id="next-step">Settle the payment in the ${MANAGE_AT_MICROSOFT} (Billing); access comes back by itself once Microsoft tells us.</p></section>`;
@@ -74,7 +74,7 @@ function standing(s: LocalSubscription, branding: Branding): SafeHtml {
       return html`<section><p>Your subscription has been cancelled. Your data is kept until ${dayWords(until)}.</p><p id="next-step">To use ${branding.productName} again, buy it again in the ${MANAGE_AT_MICROSOFT} or on Microsoft AppSource.</p></section>`;
     }
     default:
-      return html`<section><p>Your subscription's status is ${statusBadge(s.status)}.</p>${nextStep(branding)}</section>`;
+      return html`<section><p>Your subscription's status is ${statusBadge(s.status)}.</p>${nextStep(branding, s.id)}</section>`;
   }
 }
 
@@ -86,7 +86,7 @@ export function statusPage(s: LocalSubscription, planName: string, branding: Bra
     return html`<h1>Setting up your account</h1><section><p id="result">This takes a moment. This page updates by itself; you will not be billed until the account is ready.</p></section>${details(s, planName)}`;
   }
   if (s.status === 'Subscribed') {
-    return html`<h1>Your subscription is active</h1><section><p id="result">Welcome! ${s.name} is ready on the ${planName} plan${s.quantity ? ` with ${s.quantity} seats` : ''}${s.isFreeTrial && s.termEnd ? `, free until ${dayWords(s.termEnd)}` : ''}.</p>${nextStep(branding)}</section>${details(s, planName)}`;
+    return html`<h1>Your subscription is active</h1><section><p id="result">Welcome! ${s.name} is ready on the ${planName} plan${s.quantity ? ` with ${s.quantity} seats` : ''}${s.isFreeTrial && s.termEnd ? `, free until ${dayWords(s.termEnd)}` : ''}.</p>${nextStep(branding, s.id)}</section>${details(s, planName)}`;
   }
   return html`<h1>Your subscription</h1>${details(s, planName)}${standing(s, branding)}`;
 }

@@ -35,7 +35,9 @@ function supportFooter(branding: Branding): SafeHtml | undefined {
   return html`Questions about ${branding.productName}? <a href="${href}" id="support-contact">Contact support</a>.`;
 }
 
-/** The button that takes an active customer to the product. */
-export function openProduct(branding: Branding): SafeHtml {
-  return branding.productUrl ? html`<p><a class="button" id="open-product" href="${branding.productUrl}">Open ${branding.productName}</a></p>` : html``;
+/** The button that takes an active customer to the product; `{subscriptionId}` in PRODUCT_URL names the subscription. */
+export function openProduct(branding: Branding, subscriptionId: string): SafeHtml {
+  if (!branding.productUrl) return html``;
+  const href = branding.productUrl.replaceAll('{subscriptionId}', encodeURIComponent(subscriptionId));
+  return html`<p><a class="button" id="open-product" href="${href}">Open ${branding.productName}</a></p>`;
 }
