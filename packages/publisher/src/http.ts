@@ -30,7 +30,7 @@ export async function registerHttp(app: FastifyInstance, services: PublisherServ
   // First, on the root: the document is made from every route registered after it.
   await openApiRoutes(app, { version });
   await app.register(webhookRoutes, { verifier: options.verifier, fulfillment: services.fulfillment, metrics });
-  await app.register(entitlementRoutes, { store, apiKey: options.appApiKey });
+  await app.register(entitlementRoutes, { store, apiKey: options.appApiKey, cacheMs: options.entitlementCacheMs ?? 1000 });
   await app.register(usageRoutes, { metering: services.metering, metrics, appApiKey: options.appApiKey, tenantKeys: options.tenantApiKeys ?? {} });
   await app.register(healthRoutes, {
     store,

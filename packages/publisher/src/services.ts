@@ -78,6 +78,12 @@ export interface PublisherOptions {
   landingResolvesPerMinute?: number;
   /** How long work in flight gets to finish when the service closes (default 5 s). */
   closeGraceMs?: number;
+  /**
+   * How long the entitlement API may keep an answer (default 1 s; 0: read every time). A write in this
+   * process is seen at once whatever the setting; it bounds how long another instance's write (several
+   * instances on one PostgreSQL) may go unseen here.
+   */
+  entitlementCacheMs?: number;
   /** Called when the app closes, after its background work has stopped (the CLI closes the database here). */
   onClose?: () => Promise<void>;
 }

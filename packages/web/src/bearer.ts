@@ -15,11 +15,16 @@ export function bearerOf<T>(request: FastifyRequest, keys: ReadonlyMap<string, T
   return found;
 }
 
-/** An onRequest hook that lets through only requests bearing `key`. */
-export function requireBearer(key: string, what: string): (request: FastifyRequest) => Promise<void> {
+/**
+ * An onRequest hook that lets through only requests bearing `key`. A callback, not an async function: it
+ * runs on every call of the product's hot path, where a promise per request shows.
+ */
+export function requireBearer(key: string, what: string): (request: FastifyRequest, reply: unknown, done: (error?: Error) => void) => void {
   const expected = Buffer.from(key);
-  return async (request) => {
+  return (request, _reply, done) => {
     const given = Buffer.from(/^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new ApiError(401, 'Unauthorized', `Send ${what} as a Bearer token`);
+    done(
+      given.length !== expected.length || !timingSafeEqual(given, expected) ? new ApiError(401, 'Unauthorized', `Send ${what} as a Bearer token`) : undefined,
+    );
   };
 }

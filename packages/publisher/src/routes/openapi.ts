@@ -7,6 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { MAX_RECORDS, UsageRecord } from '../metering/ingestion.js';
+import { ConditionalHeaders } from './entitlements.js';
 import { SubscriptionEvent } from '@saas-fulfillment/contract';
 
 /** What each application-facing route is, for a reader of the document: every route under /api has one. */
@@ -130,6 +131,7 @@ export async function openApiRoutes(app: FastifyInstance, options: { version: st
         schema: {
           ...schema,
           ...(method === 'POST' && path === '/api/usage' ? { body: UsageBody } : {}),
+          ...(method === 'GET' && path === '/api/entitlements/{subscriptionId}' ? { headers: ConditionalHeaders } : {}),
           operationId: operation.id,
           summary: operation.summary,
           tags: [operation.tag],

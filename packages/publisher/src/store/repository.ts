@@ -33,7 +33,23 @@ const CLEARED_BY_RESET = [
   'pub_subscriptions',
 ] as const;
 
+/**
+ * A number that moves whenever a subscription may have changed: as a write starts, as it ends, and once the
+ * transaction it was in has committed. A reader that keeps what it read (the entitlement API's answers)
+ * notes the number before reading and trusts its copy only while the number has not moved.
+ */
+export class SubscriptionVersion {
+  current = 0;
+  bump(): void {
+    this.current++;
+  }
+}
+
 export class PublisherStore extends Repository<PublisherTables, PublisherStore> {
+  /** Shared by this store and every transaction's: see SubscriptionVersion. */
+  readonly subscriptionVersion: SubscriptionVersion;
+  /** In a transaction's store: told when the transaction writes a subscription. */
+  private onSubscriptionWrite: (() => void) | undefined;
   /** The jobs queue, on the same connection: a job is queued in the transaction of the change that needs it. */
   readonly jobs: JobQueue;
   /** The cookie and session secrets. */
@@ -46,8 +62,9 @@ export class PublisherStore extends Repository<PublisherTables, PublisherStore> 
     return { table: 'pub_migration', names: Object.keys(publisherMigrations) };
   }
 
-  constructor(db: Kysely<PublisherTables>, dialect: DialectName, transact?: Transact<PublisherTables>) {
+  constructor(db: Kysely<PublisherTables>, dialect: DialectName, transact?: Transact<PublisherTables>, version = new SubscriptionVersion()) {
     super(db, dialect, transact);
+    this.subscriptionVersion = version;
     this.jobs = new JobQueue(db, dialect);
     this.settings = new SettingsTable(db, 'pub_settings');
     this.sessions = new SessionTable(db);
@@ -55,7 +72,22 @@ export class PublisherStore extends Repository<PublisherTables, PublisherStore> 
   }
 
   protected on(db: Kysely<PublisherTables>): PublisherStore {
-    return new PublisherStore(db, this.dialect);
+    return new PublisherStore(db, this.dialect, undefined, this.subscriptionVersion);
+  }
+
+  /** As Repository's, and a transaction that wrote a subscription moves its version once committed (or not). */
+  override transaction<T>(work: (store: PublisherStore) => Promise<T>): Promise<T> {
+    let wrote = false;
+    return super
+      .transaction((tx) => {
+        tx.onSubscriptionWrite = () => {
+          wrote = true;
+        };
+        return work(tx);
+      })
+      .finally(() => {
+        if (wrote) this.subscriptionVersion.bump();
+      });
   }
 
   // Subscriptions
@@ -70,11 +102,14 @@ export class PublisherStore extends Repository<PublisherTables, PublisherStore> 
   async saveSubscription(s: LocalSubscription): Promise<void> {
     const row = subscriptionToRow(s);
     const { id: _id, created: _created, ...changes } = row;
+    this.subscriptionVersion.bump();
+    this.onSubscriptionWrite?.();
     await this.db
       .insertInto('pub_subscriptions')
       .values(row)
       .onConflict((oc) => oc.column('id').doUpdateSet(changes))
       .execute();
+    this.subscriptionVersion.bump();
   }
 
   async findSubscriptions(filter: SubscriptionFilter): Promise<{ items: LocalSubscription[]; total: number }> {
@@ -117,6 +152,7 @@ export class PublisherStore extends Repository<PublisherTables, PublisherStore> 
    */
   async clearState(): Promise<void> {
     await this.transaction(async (tx) => {
+      tx.onSubscriptionWrite?.();
       for (const table of CLEARED_BY_RESET) await tx.db.deleteFrom(table).execute();
     });
   }
