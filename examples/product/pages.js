@@ -30,11 +30,11 @@ function page(/** @type {string} */ title, /** @type {string} */ body, /** @type
 export function homePage(/** @type {string | undefined} */ marketplaceUrl) {
   const buy = marketplaceUrl
     ? `<a class="button" href="${escapeHtml(marketplaceUrl)}/">Buy it in the marketplace simulator</a>`
-    : 'Buy it in Microsoft AppSource or Azure Marketplace';
+    : 'Buy it in Microsoft AppSource or Azure Marketplace.';
   return page(
     'Welcome',
     `<h1>Welcome to Contoso Cloud</h1><p>Your team's notes, dashboards and reports, billed through Microsoft.</p>
-<p id="next-step">${buy}. After you activate the subscription, its page has a link that opens your workspace here.</p>`,
+<p>Once you have bought and activated a subscription, its page has a link that opens your workspace here.</p><p id="next-step">${buy}</p>`,
   );
 }
 

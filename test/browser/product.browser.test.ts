@@ -48,13 +48,13 @@ describe('the example product that npm start runs, in Chromium', { skip: browser
   });
 
   /** Screenshots at both widths, with the layout probe's findings (nothing too wide, no ids or enum names in text). */
-  const look = async (name: string) => {
+  const look = async (name: string, forDocs = true) => {
     for (const width of [1280, 390]) {
       await page.setViewportSize({ width, height: 900 });
       assert.deepEqual(await page.evaluate(LAYOUT_PROBE), [], `${name} at ${width} px`);
       const file = path.join(SHOTS, `${name}-${width}.png`);
       await page.screenshot({ path: file, fullPage: true });
-      if (process.env.UPDATE_SCREENSHOTS === '1') {
+      if (process.env.UPDATE_SCREENSHOTS === '1' && forDocs) {
         mkdirSync(DOCS, { recursive: true });
         copyFileSync(file, path.join(DOCS, `${name}-${width}.png`));
       }
@@ -65,8 +65,11 @@ describe('the example product that npm start runs, in Chromium', { skip: browser
   it('greets a visitor without a subscription with the way to buy', async () => {
     await page.goto(`${urls.product}/`);
     assert.match((await page.textContent('#next-step')) ?? '', /Buy it in the marketplace simulator/);
+    await look('product-home', false);
     await page.goto(`${urls.product}/s/00000000-0000-4000-8000-000000000000`);
     assert.equal(await page.textContent('h1'), 'Subscription not found');
+    assert.match((await page.textContent('#next-step')) ?? '', /Open Contoso Cloud from the page/);
+    await look('product-not-found', false);
   });
 
   it('buys, activates, and opens the product from the landing page', async () => {
