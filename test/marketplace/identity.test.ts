@@ -85,6 +85,29 @@ describe('identity', () => {
     refuses('the old resource id', `/${tenant}/oauth2/token`, { ...v1Form, resource: '62d94f6c-d599-489b-a797-3e10e42fbe22' }, 400, 'invalid_resource', 500011);
     refuses('a v1 request without resource', `/${tenant}/oauth2/token`, { ...v1Form, resource: '' }, 400, 'invalid_request', 900144);
 
+    it('reads form names in any case, as Entra does (a public Postman collection sends Client_id, Scope, Resource)', async () => {
+      for (const [path, form] of [
+        [
+          `/${tenant}/oauth2/v2.0/token`,
+          { Grant_type: 'client_credentials', Client_id: DEV_PUBLISHER.clientId, Client_secret: DEV_PUBLISHER.clientSecret, Scope: v2Form.scope },
+        ],
+        [
+          `/${tenant}/oauth2/token`,
+          { GRANT_TYPE: 'client_credentials', Client_Id: DEV_PUBLISHER.clientId, client_SECRET: DEV_PUBLISHER.clientSecret, Resource: MARKETPLACE_RESOURCE_ID },
+        ],
+      ] as const) {
+        const r = await requestToken(path, form);
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        assert.equal(decodeJwt(String((r.body as Body).access_token)).tid, tenant);
+      }
+      // Values stay exact: a grant type in capitals is still not one Entra knows.
+      const wrongValue = await requestToken(`/${tenant}/oauth2/v2.0/token`, { ...v2Form, grant_type: 'Client_Credentials' });
+      assert.equal(wrongValue.status, 400);
+      // A name given twice in two spellings: the first counts, as for a repeated name.
+      const twice = await requestToken(`/${tenant}/oauth2/v2.0/token`, { ...v2Form, Client_Secret: 'wrong' });
+      assert.equal(twice.status, 200);
+    });
+
     it('refuses a JSON body: the endpoint takes a form', async () => {
       const r = await mp.http('POST', `/${tenant}/oauth2/v2.0/token`, { body: v2Form });
       assert.equal(r.status, 400);

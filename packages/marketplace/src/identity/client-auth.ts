@@ -11,11 +11,18 @@ import { EntraErrors } from '../errors.js';
 
 export type TokenForm = Record<string, string | undefined>;
 
-/** A form body's or a query's parameters as strings (the first of a repeated one); undefined when there is none. */
+/**
+ * A form body's or a query's parameters as strings (the first of a repeated one); undefined when there is
+ * none. Names are read in any case (`Client_id` is `client_id`), as Entra reads them (docs/emulator.md,
+ * "Where Microsoft is lenient"); the first spelling given wins. Values are taken as sent.
+ */
 export function formOf(source: unknown): TokenForm | undefined {
   if (source === null || typeof source !== 'object') return undefined;
   const form: TokenForm = {};
-  for (const [name, value] of Object.entries(source as Record<string, unknown>)) form[name] = Array.isArray(value) ? String(value[0]) : String(value);
+  for (const [name, value] of Object.entries(source as Record<string, unknown>)) {
+    const key = name.toLowerCase();
+    if (!Object.hasOwn(form, key)) form[key] = Array.isArray(value) ? String(value[0]) : String(value);
+  }
   return form;
 }
 
