@@ -1,7 +1,7 @@
 // `npm run bench [-- --json]`: every measure beside its baseline from the same run on the same machine
 // (a bare Fastify route, the store's raw durable commit rate, the same measure at another size), with its
 // target; one table (or JSON rows), and bench/results/bench.json and bench.svg written.
-// BENCH_ONLY=emulator|webhooks|metering|dev|cli|app runs one part; BENCH_SECONDS sets each load's length.
+// BENCH_ONLY=emulator|webhooks|metering|dev|cli|app|start runs one part; BENCH_SECONDS sets each load's length.
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,6 +12,7 @@ import autocannon from 'autocannon';
 import { ClientSecretCredential } from '@saas-fulfillment/client';
 import { DEV_PUBLISHER } from '@saas-fulfillment/marketplace';
 import { benchApp } from './app.js';
+import { benchStart } from './start.js';
 import { alternate, DURATION, type Load, measure, paired } from './load.js';
 import { bounded, printTable, row, writeResults, type Row } from './report.js';
 
@@ -29,6 +30,7 @@ if (!only || only === 'metering') rows.push(...(await benchMetering(undefined)),
 if (!only || only === 'dev') rows.push(...(await benchDev()));
 if (!only || only === 'cli') rows.push(...(await benchCli()));
 if (!only || only === 'app') rows.push(...(await benchApp()));
+if (!only || only === 'start') rows.push(...(await benchStart(root)));
 
 const meta = {
   run: new Date().toISOString(),
