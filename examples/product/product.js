@@ -144,9 +144,10 @@ export async function startProduct(options) {
   });
 
   // A page listening for changes: told when the publisher's event for its subscription arrives.
+  // Only for a subscription the publisher vouches for: a made-up id holds no connection.
   server.get('/s/:id/updates', async (request, reply) => {
     const id = /** @type {{ id: string }} */ (request.params).id.toLowerCase();
-    if (!SUBSCRIPTION_ID.test(id)) return reply.code(404).send({ code: 'not-found', message: 'No such subscription.' });
+    if (!(await decide(id, undefined)).allowed) return reply.code(404).send({ code: 'not-found', message: 'No such subscription.' });
     if (listening >= MAX_LISTENERS) return reply.code(503).send({ code: 'busy', message: 'Too many pages are listening; reload later.' });
     reply.hijack();
     reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { after, before, describe, it } from 'node:test';
-import { browserUnavailable, launchBrowser } from '../helpers/browser.js';
+import { browserUnavailable, buyAndLand, launchBrowser } from '../helpers/browser.js';
 import { startCli, type CliProcess } from '../helpers/cli.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -73,12 +73,7 @@ describe('the example product that npm start runs, in Chromium', { skip: browser
   });
 
   it('buys, activates, and opens the product from the landing page', async () => {
-    await page.goto(`${urls.marketplace}/`);
-    await page.selectOption('#plan', 'contoso-saas/pro');
-    await page.fill('#quantity', '12');
-    await page.fill('#name', 'Northwind Traders');
-    await page.click('#buy button[type=submit]');
-    await page.click('#landing-link');
+    await buyAndLand(page, urls.marketplace, { plan: 'pro', quantity: 12, name: 'Northwind Traders' });
     await page.click('#activate button[type=submit]');
     await page.waitForSelector('text=Your subscription is active');
     await page.click('#open-product');

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { after, before, describe, it } from 'node:test';
-import { browserUnavailable, launchBrowser } from '../helpers/browser.js';
+import { browserUnavailable, buyAndLand, launchBrowser } from '../helpers/browser.js';
 import { ADMIN_PASSWORD, startTestStack, type TestStack } from '../helpers/stack.js';
 
 const SCREENSHOTS = mkdtempSync(path.join(tmpdir(), 'shots-'));
@@ -27,12 +27,7 @@ describe('buy, land, activate and manage in Chromium', { skip: browserUnavailabl
   });
 
   it('buys in the simulator and activates on the landing page', async () => {
-    await page.goto(`${stack.mp.url}/`);
-    await page.selectOption('#plan', 'contoso-saas/pro');
-    await page.fill('#quantity', '12');
-    await page.fill('#name', 'Tailspin Toys');
-    await page.click('#buy button[type=submit]');
-    await page.click('#landing-link');
+    await buyAndLand(page, stack.mp.url, { plan: 'pro', quantity: 12, name: 'Tailspin Toys' });
     await page.waitForSelector('text=Confirm your purchase');
     assert.equal(await page.textContent('#plan'), 'Pro');
     assert.equal(await page.textContent('#seats'), '12');

@@ -1,6 +1,6 @@
 // Debian's Chromium driven by playwright-core (no browser download). Missing Chromium fails under CI.
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -17,4 +17,14 @@ export function launchBrowser(): Promise<Browser> {
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+}
+
+/** A customer's purchase in the simulator at `marketplaceUrl`, up to the publisher's landing page (the link with its token). */
+export async function buyAndLand(page: Page, marketplaceUrl: string, purchase: { plan: string; quantity: number; name: string }): Promise<void> {
+  await page.goto(`${marketplaceUrl}/`);
+  await page.selectOption('#plan', `contoso-saas/${purchase.plan}`);
+  await page.fill('#quantity', String(purchase.quantity));
+  await page.fill('#name', purchase.name);
+  await page.click('#buy button[type=submit]');
+  await page.click('#landing-link');
 }

@@ -69,10 +69,8 @@ export async function startDev(flags: Flags, given: Env): Promise<{ summary: str
       summary: [
         describeMarketplace(marketplace),
         describePublisher(publisher, config),
-        ...(running && productModule ? [describeProduct(running, productModule)] : []),
-        running
-          ? `Buy in the simulator (${marketplace.url}/), follow the landing link, activate, then open the product; watch it in the console (${publisher.url}/admin).`
-          : `Buy in the simulator (${marketplace.url}/), follow the landing link, then watch it in the console (${publisher.url}/admin).`,
+        ...(running ? [describeProduct(running, String(productModule))] : []),
+        `Buy in the simulator (${marketplace.url}/), follow the landing link, ${running ? 'activate, then open the product; watch it' : 'then watch it'} in the console (${publisher.url}/admin).`,
         `Or from another terminal: npx saas-fulfillment trigger purchase --plan pro --activate   (then: webhooks, clock advance P1M)`,
         ...(quiet ? ['Logs below: warnings and errors only (LOG_LEVEL=info prints every event as a JSON line).'] : []),
       ].join('\n\n'),

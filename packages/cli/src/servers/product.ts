@@ -65,7 +65,6 @@ export async function startBeside(
 }
 
 export function describeProduct(product: RunningProduct, module: string): string {
-  return [`Product               ${product.url}/   (${module}: the landing page's "Open" link goes to it)`, `  Receives events at  ${product.eventsUrl}`].join(
-    '\n',
-  );
+  return `Product               ${product.url}/   (${module}: the landing page's "Open" link goes to it)
+  Receives events at  ${product.eventsUrl}`;
 }

@@ -7,7 +7,7 @@ import Type from 'typebox';
 
 import { guidKey } from '@saas-fulfillment/contract';
 import { answers, requireBearer } from '@saas-fulfillment/web';
-import type { PublisherStore, SubscriptionVersion } from '../store/repository.js';
+import type { PublisherStore } from '../store/repository.js';
 import { Entitlement, entitlementOf } from '../model/entitlements.js';
 import { PublisherErrors as E } from '../errors.js';
 
@@ -67,7 +67,7 @@ export async function entitlementRoutes(instance: FastifyInstance, deps: { store
  */
 function answerCache(store: PublisherStore, cacheMs: number): (id: string) => Promise<Answer | undefined> {
   const kept = new Map<string, Answer>();
-  const version: SubscriptionVersion = store.subscriptionVersion;
+  const version = store.subscriptionVersion;
   return async (id) => {
     const now = performance.now();
     const held = kept.get(id);
