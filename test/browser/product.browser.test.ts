@@ -158,6 +158,9 @@ describe('the example product that npm start runs, in Chromium', { skip: browser
       body: JSON.stringify({ type: 'subscription.suspended', data: { subscriptionId: urls.workspace.split('/s/')[1] } }),
     });
     assert.equal(unsigned.status, 400);
+    // A made-up subscription gets no live-update stream (it would hold a connection for nothing).
+    const madeUp = await fetch(`${urls.product}/s/00000000-0000-4000-8000-000000000000/updates`);
+    assert.equal(madeUp.status, 404);
     // A notice named in the link is one of the product's own, or none: never whatever the name resolves to.
     const odd = await (await fetch(`${urls.workspace}?notice=constructor`)).text();
     assert.ok(!odd.includes('id="notice"') && !odd.includes('function Object'), odd);
