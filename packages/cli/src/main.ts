@@ -36,6 +36,11 @@ const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Co
     load: async () => (await import('./commands/webhooks.js')).webhooksCommand,
   },
   {
+    name: 'state',
+    summary: "a running emulator's whole state to a file and back, or a seed loaded: state export|import|seed",
+    load: async () => (await import('./commands/state.js')).stateCommand,
+  },
+  {
     name: 'reset',
     summary: "empty a running emulator's subscriptions, webhooks and clock",
     load: async () => (await import('./commands/clock.js')).resetCommand,

@@ -83,6 +83,24 @@ export class PublisherEndpoints {
     return this.catalog.publishers.map((p) => this.view(p));
   }
 
+  /** Every publisher's run-time endpoints at once: these, and none for a publisher not named (a seed's, a snapshot's). */
+  async replace(given: Record<string, EndpointsBody>): Promise<void> {
+    const next: Overrides = {};
+    for (const [publisherId, set] of Object.entries(given)) {
+      next[publisherId] = {
+        ...(set.webhookUrl ? { webhookUrl: set.webhookUrl } : {}),
+        ...(set.landingPageUrl ? { landingPageUrl: set.landingPageUrl } : {}),
+      };
+    }
+    await this.store.settings.set(SETTING, JSON.stringify(next));
+    this.overrides = next;
+  }
+
+  /** Run-time endpoints by publisher id, as `replace` takes them. */
+  runtime(): Record<string, EndpointsBody> {
+    return structuredClone(this.overrides);
+  }
+
   /** Sets (a URL) or clears (null) a publisher's run-time endpoints; fields left out stay as they are. */
   async update(publisher: PublisherConfig, change: EndpointsBody): Promise<PublisherEndpointsView> {
     const current = { ...this.overrides[publisher.publisherId] };

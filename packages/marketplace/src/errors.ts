@@ -93,6 +93,16 @@ export const MarketplaceErrors = {
     new ApiError(400, 'BadArgument', `advanceBy must be an ISO 8601 duration such as PT10S, P1D or P1M; got '${truncate(advanceBy)}'`, 'advanceBy'),
   badEndpoint: (name: 'webhookUrl' | 'landingPageUrl') =>
     new ApiError(400, 'BadArgument', `${name === 'webhookUrl' ? 'Webhook' : 'Landing page'} must be an http(s) URL, or empty for the default`, name),
+  documentInvalid: (field: string, message: string) => new ApiError(400, 'BadArgument', `${field} ${message}`, field),
+  stateFromLaterVersion: (version: number, known: number) =>
+    new ApiError(400, 'BadArgument', `This state document is version ${version}, made by a later emulator; this one reads versions 1 to ${known}`, 'version'),
+  catalogDiffers: (what: string) =>
+    new ApiError(
+      409,
+      'Conflict',
+      `${what} was made against another catalog than this emulator runs: start the emulator with it (--import or --seed load the document's catalog), or leave the catalog out`,
+      'catalog',
+    ),
 
   // The Metering Service API.
   usageForbidden: (message: string, target: string | undefined) => new ApiError(403, 'Forbidden', message, target),

@@ -16,6 +16,9 @@ import type { ChaosSettings } from './model/simulator.js';
 import { Chaos } from './simulator/chaos.js';
 import { CLOCK_OFFSET } from './simulator/clock.js';
 import { FaultInjector } from './simulator/faults.js';
+import { checkedSeed, seedTables, startPendingChanges, type PendingChange } from './simulator/seed.js';
+import { StateSnapshots } from './simulator/state.js';
+import type { Seed } from './model/seed.js';
 import { withDefaults, type MarketplaceSettings } from './settings.js';
 import type { MarketplaceStore } from './store/repository.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
@@ -50,6 +53,10 @@ export interface MarketplaceOptions {
   onClose?: () => Promise<void>;
   /** Called after a reset (in `dev`: the publisher beside it forgets what the emulator forgot). */
   onReset?: () => Promise<void>;
+  /** The state to start from and to return to on reset (a seed document, checked; `--seed`). */
+  seed?: unknown;
+  /** A state snapshot to start from, as GET /simulator/state wrote it (`--import`); the state is replaced by it. */
+  importState?: unknown;
 }
 
 export interface MarketplaceHandles {
@@ -66,8 +73,15 @@ export interface MarketplaceHandles {
   inbox: WebhookInbox;
   chaos: Chaos;
   faults: FaultInjector;
-  /** Empties subscriptions, usage, operations, tokens, deliveries, the inbox, faults and chaos, and returns the clock to real time. */
+  /**
+   * Back to the start: the seed's state if one was loaded, else nothing (subscriptions, usage, operations,
+   * tokens, deliveries and the inbox emptied); faults and chaos off; the clock at real time.
+   */
   reset(): Promise<void>;
+  /** Loads a seed in place of the state, and makes it what `reset` returns to. */
+  seed(document: unknown): Promise<{ subscriptions: number }>;
+  /** State snapshots: export the whole state, import one in its place. */
+  snapshots: StateSnapshots;
   publicUrl(): string;
   /** After close: the work that did not finish within the grace period (empty: none). */
   cutShort(): readonly string[];
@@ -103,15 +117,47 @@ export async function createServices(options: MarketplaceOptions, app: FastifyIn
   );
   const inbox = await WebhookInbox.load({ store, catalog, tokens, api: fulfillment.api, settings, clock, log, closing });
   const faults = new FaultInjector();
-  const reset = async () => {
-    await store.clearState();
+  let seed = options.seed === undefined ? undefined : checkedSeed(options.seed);
+  /** Empties the state and writes the seed's rows (nothing but a clean reset without one); returns the seed's changes to start. */
+  const resetTo = async (to: Seed | undefined): Promise<PendingChange[]> => {
+    const offset = clock.offset;
+    clock.reset();
+    let planned: ReturnType<typeof seedTables> | undefined;
+    try {
+      // Planned before anything is emptied: a seed refused leaves the state as it was.
+      planned = to && seedTables(context, fulfillment, to);
+    } catch (error) {
+      clock.advance(offset);
+      throw error;
+    }
+    await store.replaceState(planned?.tables);
     faults.clear();
     chaos.clear();
-    clock.reset();
     await store.settings.set(CLOCK_OFFSET, '0');
-    await options.onReset?.();
-    log.info('marketplace state reset');
+    if (to?.endpoints) await endpoints.replace(to.endpoints);
+    return planned?.pendingChanges ?? [];
   };
+  const reset = async () => {
+    await startPendingChanges(fulfillment, await resetTo(seed));
+    await options.onReset?.();
+    log.info(seed ? 'marketplace state reset to its seed' : 'marketplace state reset');
+  };
+  const loadSeed = async (document: unknown) => {
+    const checked = checkedSeed(document);
+    await startPendingChanges(fulfillment, await resetTo(checked));
+    seed = checked;
+    await options.onReset?.();
+    const subscriptions = checked.subscriptions?.length ?? 0;
+    log.info({ subscriptions }, 'seed loaded');
+    return { subscriptions };
+  };
+  const snapshots = new StateSnapshots({ store, catalog, clock, endpoints, imported: () => worker.wake() });
+  if (options.importState !== undefined) await snapshots.import(options.importState);
+  else if (seed) {
+    const changes = await resetTo(seed);
+    // Their webhooks go to the emulator's own inbox unless the publisher has one: its address is known once it listens.
+    if (changes.length > 0) app.addHook('onListen', () => startPendingChanges(fulfillment, changes));
+  }
   const metering = new Metering(context);
   const signIn = new SignInService(key, identityClock, publicUrl);
   return {
@@ -129,6 +175,8 @@ export async function createServices(options: MarketplaceOptions, app: FastifyIn
     chaos,
     faults,
     reset,
+    seed: loadSeed,
+    snapshots,
     publicUrl,
     identityClock,
     signIn,

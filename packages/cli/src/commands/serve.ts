@@ -18,6 +18,9 @@ const EMULATOR: Options = {
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   chaos: { type: 'string' },
+  seed: { type: 'string' },
+  import: { type: 'string' },
+  'export-on-exit': { type: 'string' },
 };
 const PUBLISHER: Options = { 'marketplace-url': { type: 'string' }, hooks: { type: 'string' } };
 
@@ -34,6 +37,9 @@ const EMULATOR_HELP = `  --config <file>          catalog of publishers, offers 
   --https                  serve HTTPS with a local certificate authority made in the data folder (trust data/tls/ca.pem)
   --tls-cert <file> --tls-key <file>   serve HTTPS with your certificate and key (PEM)
   --chaos <file>           seeded failures on a schedule from the start (JSON, as PUT /simulator/chaos takes)
+  --seed <file>            start from a seed (YAML or JSON: offers, plans, subscriptions in any state); reset returns to it
+  --import <file>          start from a state snapshot ('saas-fulfillment state export' or GET /simulator/state wrote it)
+  --export-on-exit <file>  write the state to <file> when stopped (Ctrl+C, SIGTERM), to --import next time
 `;
 const PUBLISHER_ENV = `Environment: ADMIN_PASSWORD, APP_API_KEY, TENANT_ID, CLIENT_ID, CLIENT_SECRET, CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE, PUBLIC_URL, TRUST_PROXY, METRICS_TOKEN, MARKETPLACE_API_URL,
 ENTRA_AUTHORITY, DATABASE_URL, PROVISIONING_URL, PROVISIONING_SECRET, APP_EVENTS_URL, APP_EVENTS_SECRET, RECONCILE_INTERVAL,
@@ -111,6 +117,8 @@ ${COMMON_HELP}  --marketplace-port <n>   the emulator's port (default 4010)
   --https                  the emulator over HTTPS, with a local certificate authority made in the data folder
   --tls-cert <file> --tls-key <file>   the emulator over HTTPS with your certificate and key (PEM)
   --chaos <file>           the emulator's seeded failures from the start (JSON, as PUT /simulator/chaos takes)
+  --seed <file>            the emulator starts from a seed (YAML or JSON) and reset returns to it; --import <file>
+                           starts it from a state snapshot; --export-on-exit <file> writes its state when stopped
   --hooks <module>         JS module exporting provision / decide / restore (env HOOKS_MODULE)
   --product <module>       your product beside them: a JS module exporting startProduct(options), given the
                            publisher's URL, app key and events secret; the publisher sends it its events and
@@ -126,6 +134,9 @@ ${PUBLISHER_ENV}`,
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
     chaos: { type: 'string' },
+    seed: { type: 'string' },
+    import: { type: 'string' },
+    'export-on-exit': { type: 'string' },
     hooks: { type: 'string' },
     'marketplace-port': { type: 'string' },
     product: { type: 'string' },

@@ -1,6 +1,7 @@
 // `saas-fulfillment marketplace`: the emulator on its own, on the embedded store or PostgreSQL.
 import pino from 'pino';
 import { readFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import type { MarketplaceConfig } from '../settings/marketplace.js';
 import type { TlsFiles } from '../tls.js';
 import { buildMarketplace, type MarketplaceApp } from '@saas-fulfillment/marketplace';
@@ -37,6 +38,8 @@ export async function startMarketplace(config: MarketplaceConfig, options: { onR
       ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
       ...(config.chaos ? { chaos: config.chaos } : {}),
       ...(options.onReset ? { onReset: options.onReset } : {}),
+      seed: config.seed,
+      importState: config.importState,
       onClose: () => database.close(),
     });
   } catch (error) {
@@ -46,7 +49,24 @@ export async function startMarketplace(config: MarketplaceConfig, options: { onR
   await app.listen({ host: config.host, port: config.port });
   const url = app.marketplace.publicUrl();
   logger.info({ store: database.location, catalog: config.catalogSource }, `marketplace emulator listening on ${url}`);
-  return { app, url, trust: tls?.caFile, close: () => app.close().then(() => app.marketplace.cutShort()) };
+  const close = async () => {
+    if (config.exportOnExit) await exportState(app, config.exportOnExit, logger);
+    await app.close();
+    return app.marketplace.cutShort();
+  };
+  return { app, url, trust: tls?.caFile, close };
+}
+
+/** --export-on-exit: the state written beside the file and renamed over it, so a crash mid-write leaves the last one whole. */
+async function exportState(app: MarketplaceApp, file: string, logger: pino.Logger): Promise<void> {
+  try {
+    const partial = `${file}.partial`;
+    await writeFile(partial, `${JSON.stringify(await app.marketplace.snapshots.export(), null, 1)}\n`);
+    await rename(partial, file);
+    logger.info({ file }, 'state exported');
+  } catch (error) {
+    logger.error({ err: error, file }, 'the state could not be exported');
+  }
 }
 
 /** The certificate and key to serve HTTPS with, and the file to trust; none without TLS settings. */

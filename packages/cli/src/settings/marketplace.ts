@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describeErrors, validate } from '@saas-fulfillment/contract';
-import { Catalog, CatalogError, ChaosSettings, DEMO_CATALOG } from '@saas-fulfillment/marketplace';
+import { Catalog, CatalogError, ChaosSettings, DEMO_CATALOG, DocumentFileError, readDocumentFile } from '@saas-fulfillment/marketplace';
 import { ConfigError, port, readSettings, switchedOn, text, url, type Env, type Flags } from './read.js';
 import { DEFAULTS, SERVER_SETTINGS } from './server.js';
 
@@ -17,6 +17,9 @@ const MARKETPLACE_SETTINGS = {
   chaosFile: { flag: 'chaos', ...text(undefined) },
   tlsCert: { flag: 'tls-cert', ...text(undefined) },
   tlsKey: { flag: 'tls-key', ...text(undefined) },
+  seedFile: { flag: 'seed', ...text(undefined) },
+  importFile: { flag: 'import', ...text(undefined) },
+  exportOnExit: { flag: 'export-on-exit', ...text(undefined) },
 };
 
 export interface MarketplaceConfig {
@@ -35,26 +38,59 @@ export interface MarketplaceConfig {
   tls: { certFile: string; keyFile: string } | 'local' | undefined;
   /** Chaos from the start (--chaos <file>): seeded failures on a schedule. */
   chaos: ChaosSettings | undefined;
+  /** The state to start from and reset to (--seed <file>), read but not yet checked. */
+  seed: unknown;
+  /** A state snapshot to start from (--import <file>), read but not yet checked. */
+  importState: unknown;
+  /** Where to write the state when the emulator stops (--export-on-exit <file>). */
+  exportOnExit: string | undefined;
 }
 
 export function marketplaceConfig(flags: Flags, env: Env): MarketplaceConfig {
   const settings = readSettings(MARKETPLACE_SETTINGS, flags, env);
   const inMemory = switchedOn(flags, 'in-memory');
   if (inMemory && settings.databaseUrl) throw new ConfigError('--in-memory and DATABASE_URL exclude each other: choose one store');
+  if (settings.seedFile && settings.importFile) throw new ConfigError('--seed and --import exclude each other: a snapshot is a whole state, a seed another');
+  const seed = documentFrom('--seed', settings.seedFile);
+  const importState = documentFrom('--import', settings.importFile);
+  // A document made against a catalog brings it, unless --config names another.
+  const documentCatalog = catalogOf(seed ?? importState);
+  const catalog =
+    settings.configFile === undefined && documentCatalog !== undefined
+      ? parseCatalog(documentCatalog, `the catalog in ${settings.seedFile ?? settings.importFile}`)
+      : loadCatalog(settings.configFile);
   return {
     host: settings.host,
     port: settings.port,
     dataDir: path.resolve(settings.dataDir),
     databaseUrl: settings.databaseUrl,
-    catalog: withPublisherUrls(loadCatalog(settings.configFile), settings),
-    catalogSource: settings.configFile ?? 'built-in demo catalog',
+    catalog: withPublisherUrls(catalog, settings),
+    catalogSource: settings.configFile ?? (documentCatalog ? `the catalog in ${settings.seedFile ?? settings.importFile}` : 'built-in demo catalog'),
     publicUrl: settings.publicUrl,
     logLevel: settings.logLevel,
     simulatorAllowRemote: switchedOn(flags, 'simulator-remote'),
     inMemory,
     tls: tlsFrom(settings.tlsCert, settings.tlsKey, switchedOn(flags, 'https')),
     chaos: chaosFrom(settings.chaosFile),
+    seed,
+    importState,
+    exportOnExit: settings.exportOnExit && path.resolve(settings.exportOnExit),
   };
+}
+
+/** A seed or state file (YAML or JSON), read; its schema is checked when the emulator loads it. */
+function documentFrom(flag: string, file: string | undefined): unknown {
+  if (file === undefined) return undefined;
+  try {
+    return readDocumentFile(file);
+  } catch (error) {
+    if (error instanceof DocumentFileError) throw new ConfigError(`${flag}: ${error.message}`);
+    throw error;
+  }
+}
+
+function catalogOf(document: unknown): unknown {
+  return typeof document === 'object' && document !== null && 'catalog' in document ? document.catalog : undefined;
 }
 
 /** --chaos <file>: the settings of PUT /simulator/chaos, as JSON; a bad file names the field. */
@@ -97,10 +133,14 @@ function loadCatalog(file: string | undefined): Catalog {
   } catch (error) {
     throw new ConfigError(`--config: ${file} is not valid JSON: ${(error as Error).message}`);
   }
+  return parseCatalog(json, file);
+}
+
+function parseCatalog(json: unknown, source: string): Catalog {
   try {
-    return Catalog.parse(json, path.basename(file));
+    return Catalog.parse(json, path.basename(source));
   } catch (error) {
-    if (error instanceof CatalogError) throw new ConfigError(`--config: ${file} is not a valid catalog:\n${error.message}`);
+    if (error instanceof CatalogError) throw new ConfigError(`--config: ${source} is not a valid catalog:\n${error.message}`);
     throw error;
   }
 }

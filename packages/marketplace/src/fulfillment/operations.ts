@@ -144,7 +144,7 @@ export class OperationEngine {
   }
 
   /** Validates a plan or seat change and returns the plan and quantity the subscription would have after it. */
-  private changeTarget(subscription: SubscriptionRecord, request: ChangeRequest): { planId: string; quantity: number | undefined } {
+  changeTarget(subscription: SubscriptionRecord, request: ChangeRequest): { planId: string; quantity: number | undefined } {
     const { catalog } = this.ctx;
     if (request.action === 'ChangePlan') {
       if (request.planId === undefined) throw E.planIdRequired();

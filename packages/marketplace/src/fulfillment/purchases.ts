@@ -3,7 +3,7 @@
 // landing page a token that resolves to the subscription.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { AadIdentifier, ResolvedSubscription } from '@saas-fulfillment/contract';
-import { isPlanVisibleTo, type PublisherConfig } from '../catalog.js';
+import { isPlanVisibleTo, type PlanConfig, type PublisherConfig } from '../catalog.js';
 import { MarketplaceErrors as E } from '../errors.js';
 import type { SubscriptionRecord } from '../model/subscriptions.js';
 import { subscriptionToWire } from '../model/wire.js';
@@ -21,6 +21,25 @@ export class Purchases {
 
   async purchase(request: PurchaseRequest): Promise<Purchase> {
     const { ctx } = this;
+    const { subscription, plan, publisher } = this.subscriptionFor(request, randomUUID(), ctx.now());
+    const now = subscription.created;
+    // An auto-activated plan starts its term at once; the publisher hears of it by a Subscribe webhook.
+    const bought = plan.autoActivate
+      ? { ...subscription, status: 'Subscribed' as const, termStart: now, termEnd: firstTermEnd(now, subscription) }
+      : subscription;
+    const token = newLandingToken();
+    await ctx.store.transaction(async (tx) => {
+      await tx.insertSubscription(bought);
+      await tx.insertLandingToken(hashToken(token), bought.id, ctx.later(ctx.settings.landingTokenTtlMs));
+      if (plan.autoActivate) await this.operations.announce(tx, bought, 'Subscribe');
+    });
+    if (plan.autoActivate) ctx.events.webhookQueued();
+    return { subscriptionId: bought.id, token, landingPageUrl: ctx.endpoints.landingLink(publisher, token) };
+  }
+
+  /** The subscription a purchase makes, not yet stored (PendingFulfillmentStart): what purchases and seeds share. */
+  subscriptionFor(request: PurchaseRequest, id: string, now: string): { subscription: SubscriptionRecord; plan: PlanConfig; publisher: PublisherConfig } {
+    const { ctx } = this;
     const found = ctx.catalog.offer(request.offerId);
     if (!found) throw E.offerNotInCatalog(request.offerId);
     const plan = ctx.catalog.plan(request.offerId, request.planId);
@@ -35,9 +54,8 @@ export class Purchases {
     const beneficiary = identity(request.beneficiary, 'customer');
     const purchaser = request.csp ? identity(request.purchaser, 'reseller') : request.purchaser ? identity(request.purchaser, 'customer') : beneficiary;
     if (!isPlanVisibleTo(plan, beneficiary.tenantId)) throw E.privatePlan(plan.planId, beneficiary.tenantId);
-    const now = ctx.now();
     const subscription: SubscriptionRecord = {
-      id: randomUUID(),
+      id,
       publisherId: found.publisher.publisherId,
       offerId: request.offerId,
       planId: plan.planId,
@@ -62,18 +80,7 @@ export class Purchases {
       resourceGroup: request.resourceGroup ?? 'rg-saas',
       suspendedAt: undefined,
     };
-    // An auto-activated plan starts its term at once; the publisher hears of it by a Subscribe webhook.
-    const bought = plan.autoActivate
-      ? { ...subscription, status: 'Subscribed' as const, termStart: now, termEnd: firstTermEnd(now, subscription) }
-      : subscription;
-    const token = newLandingToken();
-    await ctx.store.transaction(async (tx) => {
-      await tx.insertSubscription(bought);
-      await tx.insertLandingToken(hashToken(token), bought.id, ctx.later(ctx.settings.landingTokenTtlMs));
-      if (plan.autoActivate) await this.operations.announce(tx, bought, 'Subscribe');
-    });
-    if (plan.autoActivate) ctx.events.webhookQueued();
-    return { subscriptionId: bought.id, token, landingPageUrl: ctx.endpoints.landingLink(found.publisher, token) };
+    return { subscription, plan, publisher: found.publisher };
   }
 
   /** A fresh landing token for an existing subscription ("Configure account" / "Manage account"). */
@@ -158,6 +165,6 @@ function newLandingToken(): string {
 }
 
 /** Tokens are kept only as hashes. */
-function hashToken(token: string): string {
+export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }

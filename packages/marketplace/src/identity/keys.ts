@@ -18,12 +18,20 @@ export const SIGNING_KEY_SETTING = 'signing-key';
 export async function loadOrCreateSigningKey(store: MarketplaceStore): Promise<SigningKey> {
   let stored = await store.settings.get(SIGNING_KEY_SETTING);
   if (stored === undefined) {
-    const { privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
-    const jwk = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'RS256', use: 'sig' };
     // Two emulators starting on one database race here; whichever key landed first wins for both.
-    stored = await store.settings.setOnce(SIGNING_KEY_SETTING, JSON.stringify(jwk));
+    stored = await store.settings.setOnce(SIGNING_KEY_SETTING, JSON.stringify(await newSigningJwk()));
   }
   return importSigningKey(JSON.parse(stored) as JWK);
+}
+
+/** A key kept nowhere: for emulators that keep nothing (a test suite's, made many times in one process). */
+export async function newSigningKey(): Promise<SigningKey> {
+  return importSigningKey(await newSigningJwk());
+}
+
+async function newSigningJwk(): Promise<JWK> {
+  const { privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
+  return { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'RS256', use: 'sig' };
 }
 
 async function importSigningKey(jwk: JWK): Promise<SigningKey> {

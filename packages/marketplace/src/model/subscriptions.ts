@@ -1,55 +1,69 @@
-// The emulator's records of subscriptions and their operations: what its services work with and its
-// repository stores, in the domain's words; the wire shapes are made from them in wire.ts, the table rows
-// in store/rows.ts.
-import type {
+// The emulator's records of subscriptions and their operations: what its services work with, its
+// repository stores and a state snapshot carries, in the domain's words; the wire shapes are made from
+// them in wire.ts, the table rows in store/rows.ts. Schemas, so that a snapshot is checked on import.
+import {
   AadIdentifier,
-  CustomerOperation,
+  CUSTOMER_OPERATIONS,
   OperationAction,
   OperationRequestSource,
   OperationStatus,
+  StringEnum,
   SubscriptionStatus,
   TermUnit,
+  Uuid,
 } from '@saas-fulfillment/contract';
+import Type from 'typebox';
 
-export interface SubscriptionRecord {
-  id: string;
-  publisherId: string;
-  offerId: string;
-  planId: string;
-  quantity: number | undefined;
-  name: string;
-  status: SubscriptionStatus;
-  beneficiary: AadIdentifier;
-  purchaser: AadIdentifier;
-  termUnit: TermUnit;
-  termStart: string | undefined;
-  termEnd: string | undefined;
-  autoRenew: boolean;
-  isTest: boolean;
-  isFreeTrial: boolean;
-  allowedCustomerOperations: CustomerOperation[];
-  sandboxType: 'None' | 'Csp';
-  sessionMode: 'None' | 'DryRun';
-  created: string;
-  lastModified: string;
-  suspendedAt: string | undefined;
+/**
+ * An instant as the emulator stores it: ISO 8601 in UTC with milliseconds, the one spelling whose text
+ * order is time order (the stores compare these as text).
+ */
+export const StoredTime = Type.String({ format: 'date-time', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$' });
+
+const Name = Type.String({ minLength: 1, maxLength: 50 });
+
+export const SubscriptionRecord = Type.Object({
+  id: Uuid,
+  publisherId: Name,
+  offerId: Name,
+  planId: Name,
+  quantity: Type.Optional(Type.Integer({ minimum: 1 })),
+  name: Type.String({ maxLength: 500 }),
+  status: SubscriptionStatus,
+  beneficiary: AadIdentifier,
+  purchaser: AadIdentifier,
+  termUnit: TermUnit,
+  termStart: Type.Optional(StoredTime),
+  termEnd: Type.Optional(StoredTime),
+  autoRenew: Type.Boolean(),
+  isTest: Type.Boolean(),
+  isFreeTrial: Type.Boolean(),
+  allowedCustomerOperations: Type.Array(StringEnum(CUSTOMER_OPERATIONS)),
+  sandboxType: StringEnum(['None', 'Csp']),
+  sessionMode: StringEnum(['None', 'DryRun']),
+  created: StoredTime,
+  lastModified: StoredTime,
+  suspendedAt: Type.Optional(StoredTime),
   /** The Azure subscription and resource group the SaaS resource was created in (its resourceUri names them). */
-  azureSubscriptionId: string;
-  resourceGroup: string;
-}
+  azureSubscriptionId: Type.String({ minLength: 1, maxLength: 100 }),
+  resourceGroup: Type.String({ minLength: 1, maxLength: 90 }),
+});
+export type SubscriptionRecord = Type.Static<typeof SubscriptionRecord>;
 
-export interface OperationRecord {
-  id: string;
-  subscriptionId: string;
-  publisherId: string;
-  offerId: string;
-  activityId: string;
-  action: OperationAction;
-  status: OperationStatus;
-  planId: string;
-  quantity: number | undefined;
-  source: OperationRequestSource;
-  timeStamp: string;
-  completesAt: string | undefined;
-  errorMessage: string | undefined;
-}
+export const OperationRecord = Type.Object({
+  id: Uuid,
+  subscriptionId: Uuid,
+  publisherId: Name,
+  offerId: Name,
+  activityId: Type.String({ minLength: 1, maxLength: 100 }),
+  action: OperationAction,
+  status: OperationStatus,
+  planId: Name,
+  quantity: Type.Optional(Type.Integer({ minimum: 1 })),
+  source: OperationRequestSource,
+  timeStamp: StoredTime,
+  /** When an InProgress operation completes by itself (acknowledgement window, Partner changes). */
+  completesAt: Type.Optional(StoredTime),
+  errorMessage: Type.Optional(Type.String()),
+});
+export type OperationRecord = Type.Static<typeof OperationRecord>;

@@ -33,6 +33,7 @@ import {
 import { operationToWire, subscriptionToWire } from '../model/wire.js';
 import type { FaultInjector } from '../simulator/faults.js';
 import type { Chaos } from '../simulator/chaos.js';
+import type { StateSnapshots } from '../simulator/state.js';
 import type { MarketplaceStore } from '../store/repository.js';
 import { noticeOf, type DeliveryAttempt, type DeliveryRecord, type InboxEntry } from '../model/webhooks.js';
 import type { AdjustableClock } from '@saas-fulfillment/contract';
@@ -53,6 +54,8 @@ export interface SimulatorRouteDeps {
   endpoints: PublisherEndpoints;
   inbox: WebhookInbox;
   reset: () => Promise<void>;
+  seed: (document: unknown) => Promise<{ subscriptions: number }>;
+  snapshots: StateSnapshots;
   localTool: LocalTool;
   forms: FormGuardOptions;
   /** Signs workload-identity tokens (the simulator as an external identity provider). */
@@ -84,7 +87,36 @@ export async function simulatorRoutes(instance: FastifyInstance, deps: Simulator
   // A web page the developer opens must not move the clock or buy: JSON from this origin (or none) only.
   refuseCrossOrigin(instance, deps.forms.ownOrigin);
   requireJsonBodies(instance);
-  for (const routes of [customerRoutes, webhookRoutes, toolRoutes]) await routes(instance, deps);
+  for (const routes of [customerRoutes, webhookRoutes, toolRoutes, stateRoutes]) await routes(instance, deps);
+}
+
+/** A state document may hold many thousands of subscriptions: far above the API's 64 KiB. */
+const STATE_BODY_LIMIT = 256 * 1024 * 1024;
+const StateCounts = Type.Object({
+  subscriptions: Type.Integer(),
+  landingTokens: Type.Integer(),
+  operations: Type.Integer(),
+  deliveries: Type.Integer(),
+  inbox: Type.Integer(),
+  usage: Type.Integer(),
+});
+
+/** Snapshots (the whole state out and back in) and seeds (a hand-written state to start from and reset to). */
+async function stateRoutes(instance: FastifyInstance, deps: SimulatorRouteDeps): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+  // Serialized by hand: the document is large and its schema is checked where it is read back.
+  app.get('/state', async (_request, reply) => reply.type('application/json').send(JSON.stringify(await deps.snapshots.export())));
+  // The body is checked by the import itself, so that a wrong file is named as one before its fields are.
+  app.put('/state', { bodyLimit: STATE_BODY_LIMIT, schema: { response: answers({ 200: Type.Object({ imported: StateCounts }) }) } }, async (request) => ({
+    imported: await deps.snapshots.import(request.body),
+  }));
+  app.post(
+    '/seed',
+    { bodyLimit: STATE_BODY_LIMIT, schema: { response: answers({ 200: Type.Object({ seeded: Type.Object({ subscriptions: Type.Integer() }) }) }) } },
+    async (request) => {
+      return { seeded: await deps.seed(request.body) };
+    },
+  );
 }
 
 /** What customers do (buy, act on a subscription, open the landing page again) and what they hold. */

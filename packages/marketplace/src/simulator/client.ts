@@ -9,8 +9,11 @@ import type { ErrorBody } from '@saas-fulfillment/contract';
 import type { ClockAdvance, CustomerActionRequest, DeliveryView, Purchase, PurchaseRequest } from '../model/simulator.js';
 import type { PublisherEndpointsView, EndpointsBody } from '../endpoints.js';
 import type { AnswerBody, InboxAnswers } from '../webhooks/inbox.js';
+import type { MarketplaceState } from '../model/state.js';
+import type { Seed } from '../model/seed.js';
+import type { StateCounts } from './state.js';
 
-export type { DeliveryView, PurchaseRequest, CustomerActionRequest };
+export type { DeliveryView, PurchaseRequest, CustomerActionRequest, MarketplaceState, Seed, StateCounts };
 
 /** The emulator could not be reached at all (not running, wrong URL). */
 export class EmulatorUnreachable extends Error {
@@ -79,7 +82,22 @@ export class SimulatorClient {
     return this.call('PUT', `/simulator/inbox/${encodeURIComponent(publisherId)}`, body);
   }
 
-  /** Empties subscriptions, operations, tokens, deliveries and usage; the clock goes back to real time. */
+  /** The whole state as one versioned document (GET /simulator/state), to keep, share or import later. */
+  exportState(): Promise<MarketplaceState> {
+    return this.call('GET', '/simulator/state');
+  }
+
+  /** Replaces the whole state with a document `exportState` made (here or in an earlier version). */
+  importState(state: MarketplaceState): Promise<{ imported: StateCounts }> {
+    return this.call('PUT', '/simulator/state', state);
+  }
+
+  /** Loads a seed in place of the state; `reset` returns to it from now on. */
+  seed(seed: Seed): Promise<{ seeded: { subscriptions: number } }> {
+    return this.call('POST', '/simulator/seed', seed);
+  }
+
+  /** Back to the seed if one was loaded, else empty: subscriptions, operations, tokens, deliveries and usage; the clock at real time. */
   async reset(): Promise<void> {
     await this.call('POST', '/simulator/reset');
   }

@@ -9,6 +9,8 @@ import { DocumentCache, type CachedDocument, type CachedPage, type CachedToken, 
 import { deliveryToRow, inboxToRow, operationToRow, rowToDelivery, rowToInbox, rowToOperation, rowToSubscription, subscriptionToRow } from './rows.js';
 import { marketplaceMigrations, type MarketplaceTables } from './schema.js';
 import { UsageEvents } from './usage.js';
+import { readTables, STATE_TABLES_CHILD_FIRST, writeTables } from './snapshot.js';
+import type { StateTables } from '../model/state.js';
 
 export class MarketplaceStore extends Repository<MarketplaceTables, MarketplaceStore> {
   /** Signing keys, the clock's offset, publisher endpoints, the inbox's answers. */
@@ -293,20 +295,22 @@ export class MarketplaceStore extends Repository<MarketplaceTables, MarketplaceS
     return (await query.execute()).map(rowToInbox);
   }
 
-  /** Empties every table of marketplace state (not the settings: keys and configuration stay). */
+  /** Empties every table of marketplace state, in one transaction (not the settings: keys and configuration stay). */
   async clearState(): Promise<void> {
-    // Children before parents, for the foreign keys.
-    for (const table of [
-      'mp_usage_events',
-      'mp_webhook_attempts',
-      'mp_webhook_deliveries',
-      'mp_inbox',
-      'mp_operations',
-      'mp_landing_tokens',
-      'mp_subscriptions',
-    ] as const) {
-      await this.db.deleteFrom(table).execute();
-    }
+    await this.replaceState(undefined);
+  }
+
+  /** Every table of marketplace state, read in one transaction (one moment's state). */
+  async readState(): Promise<StateTables> {
+    return this.transaction((tx) => readTables(tx.db));
+  }
+
+  /** Empties every table of marketplace state and writes `tables` in its place, in one transaction. */
+  async replaceState(tables: StateTables | undefined): Promise<void> {
+    await this.transaction(async (tx) => {
+      for (const table of STATE_TABLES_CHILD_FIRST) await tx.db.deleteFrom(table).execute();
+      if (tables) await writeTables(tx.db, tables);
+    });
     this.cache?.clear();
   }
 }

@@ -20,7 +20,7 @@ export class UsageEvents {
   async accept(event: UsageEventRecord): Promise<boolean> {
     const inserted = await this.db
       .insertInto('mp_usage_events')
-      .values(toRow(event))
+      .values(usageToRow(event))
       .onConflict((oc) => oc.columns(['resource_id', 'dimension', 'hour']).doNothing())
       .returning('usage_event_id')
       .executeTakeFirst();
@@ -35,13 +35,13 @@ export class UsageEvents {
       .where('dimension', '=', dimension)
       .where('hour', '=', hour)
       .executeTakeFirst();
-    return row && fromRow(row);
+    return row && rowToUsage(row);
   }
 
   /** A subscription's events, newest hour first (the simulator's page). */
   async of(resourceId: string, limit: number): Promise<UsageEventRecord[]> {
     const rows = await this.db.selectFrom('mp_usage_events').selectAll().where('resource_id', '=', resourceId).orderBy('hour', 'desc').limit(limit).execute();
-    return rows.map(fromRow);
+    return rows.map(rowToUsage);
   }
 
   /** Accepted usage per resource, dimension, plan and day whose hours fall in [from, to). */
@@ -82,7 +82,7 @@ export class UsageEvents {
   }
 }
 
-function toRow(e: UsageEventRecord): UsageEventRow {
+export function usageToRow(e: UsageEventRecord): UsageEventRow {
   return {
     usage_event_id: e.usageEventId,
     publisher_id: e.publisherId,
@@ -97,7 +97,7 @@ function toRow(e: UsageEventRecord): UsageEventRow {
   };
 }
 
-function fromRow(r: UsageEventRow): UsageEventRecord {
+export function rowToUsage(r: UsageEventRow): UsageEventRecord {
   return {
     usageEventId: r.usage_event_id,
     publisherId: r.publisher_id,
