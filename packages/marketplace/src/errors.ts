@@ -93,7 +93,7 @@ export const MarketplaceErrors = {
     new ApiError(400, 'BadArgument', `advanceBy must be an ISO 8601 duration such as PT10S, P1D or P1M; got '${truncate(advanceBy)}'`, 'advanceBy'),
   badEndpoint: (name: 'webhookUrl' | 'landingPageUrl') =>
     new ApiError(400, 'BadArgument', `${name === 'webhookUrl' ? 'Webhook' : 'Landing page'} must be an http(s) URL, or empty for the default`, name),
-  documentInvalid: (field: string, message: string) => new ApiError(400, 'BadArgument', `${field} ${message}`, field),
+  documentInvalid: (field: string, message: string) => new ApiError(400, 'BadArgument', `${field}: ${message}`, field),
   stateFromLaterVersion: (version: number, known: number) =>
     new ApiError(400, 'BadArgument', `This state document is version ${version}, made by a later emulator; this one reads versions 1 to ${known}`, 'version'),
   catalogDiffers: (what: string) =>

@@ -2,7 +2,9 @@
 import pino from 'pino';
 import { readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
+import { ApiError } from '@saas-fulfillment/contract';
 import type { MarketplaceConfig } from '../settings/marketplace.js';
+import { ConfigError } from '../settings/read.js';
 import type { TlsFiles } from '../tls.js';
 import { buildMarketplace, type MarketplaceApp } from '@saas-fulfillment/marketplace';
 import { DEV_PUBLISHER } from '@saas-fulfillment/marketplace';
@@ -44,7 +46,7 @@ export async function startMarketplace(config: MarketplaceConfig, options: { onR
     });
   } catch (error) {
     await database.close();
-    throw error;
+    throw startingProblem(error, config);
   }
   await app.listen({ host: config.host, port: config.port });
   const url = app.marketplace.publicUrl();
@@ -55,6 +57,13 @@ export async function startMarketplace(config: MarketplaceConfig, options: { onR
     return app.marketplace.cutShort();
   };
   return { app, url, trust: tls?.caFile, close };
+}
+
+/** A seed or snapshot the emulator refused at start is the flag's fault: named with the flag, the file and the field. */
+function startingProblem(error: unknown, config: MarketplaceConfig): unknown {
+  if (!(error instanceof ApiError) || error.statusCode >= 500) return error;
+  const flag = config.importState !== undefined ? `--import ${config.importFile}` : `--seed ${config.seedFile}`;
+  return new ConfigError(`${flag}: ${error.target && !error.message.startsWith(error.target) ? `${error.target}: ` : ''}${error.message}`);
 }
 
 /** --export-on-exit: the state written beside the file and renamed over it, so a crash mid-write leaves the last one whole. */

@@ -42,6 +42,9 @@ export interface MarketplaceConfig {
   seed: unknown;
   /** A state snapshot to start from (--import <file>), read but not yet checked. */
   importState: unknown;
+  /** The files they came from, for errors. */
+  seedFile: string | undefined;
+  importFile: string | undefined;
   /** Where to write the state when the emulator stops (--export-on-exit <file>). */
   exportOnExit: string | undefined;
 }
@@ -74,6 +77,8 @@ export function marketplaceConfig(flags: Flags, env: Env): MarketplaceConfig {
     chaos: chaosFrom(settings.chaosFile),
     seed,
     importState,
+    seedFile: settings.seedFile,
+    importFile: settings.importFile,
     exportOnExit: settings.exportOnExit && path.resolve(settings.exportOnExit),
   };
 }

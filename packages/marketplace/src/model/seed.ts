@@ -8,7 +8,7 @@ import { CatalogConfig } from '../catalog.js';
 import { EndpointsBody } from '../endpoints.js';
 import { PurchaseRequest } from './simulator.js';
 
-export const SEED_STATUSES = ['PendingFulfillmentStart', 'Subscribed', 'Suspended', 'Unsubscribed'] as const;
+const SEED_STATUSES = ['PendingFulfillmentStart', 'Subscribed', 'Suspended', 'Unsubscribed'] as const;
 
 export const SeedSubscription = Type.Object(
   {

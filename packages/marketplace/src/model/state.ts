@@ -16,15 +16,13 @@ export const STATE_FORMAT = 'saas-fulfillment/marketplace-state';
 export const STATE_VERSION = 1;
 
 /** A landing token, kept as its hash: a snapshot never holds a token that could be replayed elsewhere. */
-export const LandingTokenRecord = Type.Object({
+const LandingTokenRecord = Type.Object({
   tokenHash: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }),
   subscriptionId: Uuid,
   expiresAt: StoredTime,
 });
-export type LandingTokenRecord = Type.Static<typeof LandingTokenRecord>;
 
-export const DeliveryWithAttempts = Type.Object({ ...DeliveryRecord.properties, attemptLog: Type.Array(DeliveryAttempt) });
-export type DeliveryWithAttempts = Type.Static<typeof DeliveryWithAttempts>;
+const DeliveryWithAttempts = Type.Object({ ...DeliveryRecord.properties, attemptLog: Type.Array(DeliveryAttempt) });
 
 /** The tables, in the order they are written (parents before children). */
 export const StateTables = Type.Object({

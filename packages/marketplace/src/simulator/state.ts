@@ -75,7 +75,11 @@ export class StateSnapshots {
 /** The document, if it is a state document of a version this emulator reads and of the right shape. */
 function checkedState(document: unknown): MarketplaceState {
   const head = (typeof document === 'object' && document !== null ? document : {}) as { format?: unknown; version?: unknown };
-  if (head.format !== STATE_FORMAT) throw E.documentInvalid('format', `must be '${STATE_FORMAT}': send a document GET /simulator/state wrote`);
+  if (head.format !== STATE_FORMAT)
+    throw E.documentInvalid(
+      'format',
+      `must be '${STATE_FORMAT}': a state document is what 'saas-fulfillment state export' or GET /simulator/state writes (a seed goes to --seed or POST /simulator/seed)`,
+    );
   if (typeof head.version === 'number' && head.version > STATE_VERSION) throw E.stateFromLaterVersion(head.version, STATE_VERSION);
   const errors = validate(MarketplaceState, document);
   const [first] = errors;
