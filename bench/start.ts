@@ -2,7 +2,7 @@
 // marketplace --in-memory` runs) from process start to its first answered request, beside a Node process
 // that serves `http.createServer` and nothing else, started and asked the same way; medians of runs taken
 // in alternation so a drifting host slows both alike.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { bounded, row, type Row } from './report.js';
@@ -24,6 +24,27 @@ export async function benchStart(root: string): Promise<Row[]> {
   return [
     bounded('emulator-start-ms', started, 'ms', 300),
     row('emulator-start-vs-bare', started, 'ms', { baseline: median(times.bare), name: 'node with a bare http.createServer', atMost: 3 }),
+    ...suiteRows(root),
+  ];
+}
+
+/** The fixture as a suite uses it (bench/suite-speed.mjs, built code, a process of its own). */
+function suiteRows(root: string): Row[] {
+  const output = execFileSync(process.execPath, [path.join(root, 'bench/suite-speed.mjs')], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  const measured = JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as Record<string, number>;
+  const value = (name: string) => measured[name] ?? Number.NaN;
+  const scenarios = row('suite-scenarios-per-second', value('scenariosPerSecond'), 'scenarios/s');
+  scenarios.note = `purchase, resolve, activate, customer's plan change, webhook received, acknowledged, applied; one after another, p99 ${Math.round(value('scenarioP99Ms'))} ms each`;
+  return [
+    {
+      ...row('fixture-first-start-ms', value('firstStartMs'), 'ms'),
+      note: 'startMarketplace() to ready, the first in a process (modules loaded, schemas compiled)',
+    },
+    { ...bounded('fixture-start-ms', value('laterStartMs'), 'ms', 50), note: 'startMarketplace() to ready after the first (median of 20)' },
+    { ...bounded('fixture-reset-ms', value('resetMs'), 'ms', 5), note: 'reset() with 1,000 subscriptions made by tests, back to a seed of four' },
+    { ...row('fixture-reset-to-large-seed-ms', value('resetToLargeSeedMs'), 'ms'), note: 'reset() to a seed of 1,000 subscriptions' },
+    scenarios,
+    bounded('suite-scenario-p99-ms', value('scenarioP99Ms'), 'ms', 10_000),
   ];
 }
 

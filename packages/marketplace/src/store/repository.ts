@@ -309,7 +309,7 @@ export class MarketplaceStore extends Repository<MarketplaceTables, MarketplaceS
   async replaceState(tables: StateTables | undefined): Promise<void> {
     await this.transaction(async (tx) => {
       for (const table of STATE_TABLES_CHILD_FIRST) await tx.db.deleteFrom(table).execute();
-      if (tables) await writeTables(tx.db, tables);
+      if (tables) await writeTables(tx.db, this.dialect, tables);
     });
     this.cache?.clear();
   }
