@@ -13,7 +13,8 @@ const DESIGNED: Record<string, string[]> = {
   client: ['contract'],
   app: ['contract'],
   web: ['contract'],
-  marketplace: ['contract', 'store', 'web'],
+  // The client only for its test fixture (`marketplace/testing`), which hands a suite a signed-in client.
+  marketplace: ['client', 'contract', 'store', 'web'],
   publisher: ['client', 'contract', 'store', 'web'],
   cli: ['client', 'contract', 'marketplace', 'publisher', 'store', 'web'],
 };

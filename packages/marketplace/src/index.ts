@@ -7,7 +7,6 @@ export { DEFAULT_SETTINGS, type MarketplaceSettings } from './settings.js';
 export { ChaosSettings } from './model/simulator.js';
 export { OffsetClock, ManualClock, systemClock, type AdjustableClock, type Clock } from '@saas-fulfillment/contract';
 export { SimulatorClient, EmulatorUnreachable, type DeliveryView, type PurchaseRequest, type CustomerActionRequest } from './simulator/client.js';
-export { STATE_FORMAT, STATE_VERSION, MarketplaceState } from './model/state.js';
-export { Seed, SeedSubscription } from './model/seed.js';
+export { STATE_FORMAT, STATE_VERSION, MarketplaceState, Seed, SeedSubscription } from './simulator/documents.js';
 export type { StateCounts } from './simulator/state.js';
 export { readDocumentFile, DocumentFileError } from './simulator/seed-file.js';

@@ -18,7 +18,7 @@ import { CLOCK_OFFSET } from './simulator/clock.js';
 import { FaultInjector } from './simulator/faults.js';
 import { checkedSeed, seedTables, startPendingChanges, type PendingChange } from './simulator/seed.js';
 import { StateSnapshots } from './simulator/state.js';
-import type { Seed } from './model/seed.js';
+import type { Seed } from './simulator/documents.js';
 import { withDefaults, type MarketplaceSettings } from './settings.js';
 import type { MarketplaceStore } from './store/repository.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';

@@ -10,14 +10,14 @@ import { MARKETPLACE_RESOURCE_ID } from '@saas-fulfillment/contract';
 import { buildMarketplace, type MarketplaceApp } from './app.js';
 import { Catalog, DEMO_CATALOG, type CatalogConfig } from './catalog.js';
 import { newSigningKey, type SigningKey } from './identity/keys.js';
-import type { Seed } from './model/seed.js';
+import type { Seed } from './simulator/documents.js';
 import type { MarketplaceSettings } from './settings.js';
 import { SimulatorClient } from './simulator/client.js';
 import { checkedSeed } from './simulator/seed.js';
 import { readDocumentFile } from './simulator/seed-file.js';
 import { openMarketplaceStore } from './store/repository.js';
 
-export type { Seed, SeedSubscription } from './model/seed.js';
+export type { Seed, SeedSubscription } from './simulator/documents.js';
 export { SimulatorClient } from './simulator/client.js';
 
 export interface StartMarketplaceOptions {

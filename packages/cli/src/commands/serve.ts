@@ -72,10 +72,12 @@ ${COMMON_HELP}${EMULATOR_HELP}  --in-memory              keep everything in memo
   async run(flags, positionals) {
     if (positionals[0] === 'backup') return (await import('./backup.js')).backupStore('marketplace', flags, positionals.slice(1));
     noPositionals('marketplace', positionals);
+    // An emulator in memory always makes a signing key: on a background thread while the emulator loads.
+    const signingJwk = flags['in-memory'] ? (await import('@saas-fulfillment/marketplace/signing-key')).newSigningJwk() : undefined;
     const { marketplaceConfig } = await import('../settings/marketplace.js');
     const config = marketplaceConfig(flags, process.env);
     const { describeMarketplace, startMarketplace } = await import('../servers/marketplace.js');
-    return serve(startMarketplace(config), config.port, describeMarketplace);
+    return serve(startMarketplace(config, { signingJwk }), config.port, describeMarketplace);
   },
 };
 

@@ -9,6 +9,7 @@ import type { TlsFiles } from '../tls.js';
 import { buildMarketplace, type MarketplaceApp } from '@saas-fulfillment/marketplace';
 import { DEV_PUBLISHER } from '@saas-fulfillment/marketplace';
 import { openMarketplaceStore } from '@saas-fulfillment/marketplace';
+import { SIGNING_KEY_SETTING } from '@saas-fulfillment/marketplace/internals';
 
 export interface RunningMarketplace {
   app: MarketplaceApp;
@@ -19,8 +20,14 @@ export interface RunningMarketplace {
   close(): Promise<readonly string[]>;
 }
 
-/** `onReset`: in `dev`, what else a reset empties (the publisher's store). */
-export async function startMarketplace(config: MarketplaceConfig, options: { onReset?: () => Promise<void> } = {}): Promise<RunningMarketplace> {
+export interface StartOptions {
+  /** In `dev`, what else a reset empties (the publisher's store). */
+  onReset?: () => Promise<void>;
+  /** A signing key begun before the emulator loaded, for a store that has none yet (JWK as JSON). */
+  signingJwk?: Promise<string> | undefined;
+}
+
+export async function startMarketplace(config: MarketplaceConfig, options: StartOptions = {}): Promise<RunningMarketplace> {
   const logger = pino({ level: config.logLevel, name: 'marketplace', redact: ['req.headers.authorization', 'headers.authorization'] });
   const tls = await tlsFiles(config);
   const { store, database } = await openMarketplaceStore({
@@ -31,6 +38,7 @@ export async function startMarketplace(config: MarketplaceConfig, options: { onR
   });
   let app: MarketplaceApp;
   try {
+    if (options.signingJwk) await store.settings.setOnce(SIGNING_KEY_SETTING, await options.signingJwk);
     app = await buildMarketplace({
       store,
       catalog: config.catalog,

@@ -1,7 +1,7 @@
 // The emulator's RSA signing key (the stand-in for Entra's): made once, kept in the store, so tokens
 // and the JWKS stay valid across restarts.
-import { randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { importJWK, type CryptoKey, type JWK } from 'jose';
+import { newSigningJwk } from './new-key.js';
 import type { MarketplaceStore } from '../store/repository.js';
 
 export interface SigningKey {
@@ -19,19 +19,14 @@ export async function loadOrCreateSigningKey(store: MarketplaceStore): Promise<S
   let stored = await store.settings.get(SIGNING_KEY_SETTING);
   if (stored === undefined) {
     // Two emulators starting on one database race here; whichever key landed first wins for both.
-    stored = await store.settings.setOnce(SIGNING_KEY_SETTING, JSON.stringify(await newSigningJwk()));
+    stored = await store.settings.setOnce(SIGNING_KEY_SETTING, await newSigningJwk());
   }
   return importSigningKey(JSON.parse(stored) as JWK);
 }
 
 /** A key kept nowhere: for emulators that keep nothing (a test suite's, made many times in one process). */
 export async function newSigningKey(): Promise<SigningKey> {
-  return importSigningKey(await newSigningJwk());
-}
-
-async function newSigningJwk(): Promise<JWK> {
-  const { privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
-  return { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'RS256', use: 'sig' };
+  return importSigningKey(JSON.parse(await newSigningJwk()) as JWK);
 }
 
 async function importSigningKey(jwk: JWK): Promise<SigningKey> {

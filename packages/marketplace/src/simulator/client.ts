@@ -9,8 +9,7 @@ import type { ErrorBody } from '@saas-fulfillment/contract';
 import type { ClockAdvance, CustomerActionRequest, DeliveryView, Purchase, PurchaseRequest } from '../model/simulator.js';
 import type { PublisherEndpointsView, EndpointsBody } from '../endpoints.js';
 import type { AnswerBody, InboxAnswers } from '../webhooks/inbox.js';
-import type { MarketplaceState } from '../model/state.js';
-import type { Seed } from '../model/seed.js';
+import type { MarketplaceState, Seed } from './documents.js';
 import type { StateCounts } from './state.js';
 
 export type { DeliveryView, PurchaseRequest, CustomerActionRequest, MarketplaceState, Seed, StateCounts };

@@ -9,7 +9,7 @@ import type { FulfillmentContext } from '../fulfillment/context.js';
 import type { Fulfillment } from '../fulfillment/index.js';
 import { hashToken } from '../fulfillment/purchases.js';
 import { firstTermEnd } from '../fulfillment/terms.js';
-import { Seed, type SeedSubscription } from '../model/seed.js';
+import { Seed, type SeedSubscription } from './documents.js';
 import type { StateTables } from '../model/state.js';
 import type { CustomerActionRequest } from '../model/simulator.js';
 import type { SubscriptionRecord } from '../model/subscriptions.js';

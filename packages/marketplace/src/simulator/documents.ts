@@ -1,12 +1,38 @@
-// A seed: the state an emulator starts from (or a test resets to), written by hand. Offers and plans (a
-// catalog), the publishers' endpoints and subscriptions in any state: bought and waiting for the landing
-// page, active N days into their term, suspended, cancelled, in a plan change the publisher has yet to
-// acknowledge, with usage already sent. YAML or JSON; unknown fields are refused, to catch typos.
+// The documents the simulator reads and writes: a state snapshot (GET and PUT /simulator/state, `--import`,
+// `--export-on-exit`), one versioned JSON document of every table, the clock, the run-time endpoints and,
+// for reference, the catalog; and a seed (`--seed`, POST /simulator/seed), the state an emulator starts
+// from or a test resets to, written by hand: offers and plans, endpoints, subscriptions in any state
+// (bought and waiting for the landing page, active N days into their term, suspended, cancelled, in a
+// change the publisher has yet to acknowledge, with usage already sent). Unknown fields are refused.
 import { StringEnum, Uuid } from '@saas-fulfillment/contract';
 import Type from 'typebox';
 import { CatalogConfig } from '../catalog.js';
 import { EndpointsBody } from '../endpoints.js';
-import { PurchaseRequest } from './simulator.js';
+import { PurchaseRequest } from '../model/simulator.js';
+import { StateTables } from '../model/state.js';
+import { StoredTime } from '../model/subscriptions.js';
+
+/** What names the document, so that a file of something else is refused by name rather than field by field. */
+export const STATE_FORMAT = 'saas-fulfillment/marketplace-state';
+/** Raised only when the document's shape changes; a later emulator upgrades every earlier version it knows. */
+export const STATE_VERSION = 1;
+
+export const MarketplaceState = Type.Object(
+  {
+    format: Type.Literal(STATE_FORMAT),
+    version: Type.Integer({ minimum: 1 }),
+    exportedAt: StoredTime,
+    /** The simulator's clock: how far it runs ahead of real time. */
+    clock: Type.Object({ offsetMs: Type.Integer({ minimum: 0 }) }),
+    /** The catalog the state was made against (secrets included: it is a development catalog). */
+    catalog: Type.Optional(CatalogConfig),
+    /** Endpoints set at run time, per publisher (the catalog's and the built-in ones are not state). */
+    endpoints: Type.Record(Type.String(), EndpointsBody),
+    ...StateTables.properties,
+  },
+  { additionalProperties: false },
+);
+export type MarketplaceState = Type.Static<typeof MarketplaceState>;
 
 const SEED_STATUSES = ['PendingFulfillmentStart', 'Subscribed', 'Suspended', 'Unsubscribed'] as const;
 
