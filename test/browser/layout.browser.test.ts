@@ -23,6 +23,8 @@ const FOR_DOCS = new Set([
   'simulator-subscription-1280',
   'simulator-inbox-1280',
   'simulator-settings-1280',
+  'simulator-requests-1280',
+  'simulator-requests-390',
   'builtin-landing-1280',
   'landing-confirm-1280',
   'landing-confirm-390',
@@ -125,6 +127,8 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
       'simulator-subscription': `${stack.mp.url}/subscriptions/${id}`,
       'simulator-webhooks': `${stack.mp.url}/webhooks`,
       'simulator-inbox': `${alone.url}/inbox`,
+      // Paused: a page that reloads itself would move under the screenshot.
+      'simulator-requests': `${stack.mp.url}/requests?live=off`,
       'simulator-settings': `${alone.url}/settings`,
       'builtin-landing': aloneBought.landingPageUrl,
       'landing-trial': trial.landingPageUrl,

@@ -131,4 +131,30 @@ describe('purchase simulator in Chromium', { skip: unavailable }, () => {
     await page.goto(`${mp.url}/webhooks`);
     assert.ok((await page.locator('tr.delivery').count()) >= 3);
   });
+
+  it('shows API calls live on the request inspector, at 1280 and 390 px, and never a secret', async () => {
+    for (const width of [1280, 390]) {
+      const inspector = await browser.newPage({ viewport: { width, height: 900 } });
+      try {
+        const id = await mp.subscribe({ quantity: 2 });
+        await inspector.goto(`${mp.url}/requests?subscriptionId=${id}`);
+        const before = await inspector.locator('tr.request').count();
+        const token = await mp.token();
+        await mp.api('PATCH', `/saas/subscriptions/${id}`, { token, body: { quantity: 3 } });
+        // The page reloads itself every two seconds: the call shows without touching it.
+        await inspector.waitForFunction((count) => document.querySelectorAll('tr.request').length > count, before, { timeout: 10_000 });
+        const newest = inspector.locator('tr.request').first();
+        assert.match((await newest.textContent()) ?? '', /PATCH \/api\/saas\/subscriptions\/.*202 Accepted/s);
+        await newest.locator('summary').click();
+        assert.match((await newest.locator('details').textContent()) ?? '', /"quantity": 3/);
+        const html = await inspector.content();
+        assert.ok(!html.includes(token), 'the access token is not on the page');
+        const overflow = await inspector.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen at ${width} px`);
+        await inspector.screenshot({ path: path.join(SCREENSHOTS, `simulator-requests-${width}.png`), fullPage: true });
+      } finally {
+        await inspector.close();
+      }
+    }
+  });
 });

@@ -145,6 +145,29 @@ describe('terminal workflow against a running emulator', () => {
     }
   });
 
+  it('follows the API calls the emulator answers (logs --follow), secrets hidden, filtered by subscription', async () => {
+    const id = await mp.subscribe({ quantity: 2 });
+    const follower = startCli(['logs', '--follow', '--limit', '1', '--subscription', id, '--marketplace-url', mp.url]);
+    try {
+      await follower.waitFor(/Following/);
+      const token = await mp.token();
+      await mp.api('GET', `/saas/subscriptions/${id}`, { token });
+      await mp.api('GET', '/saas/subscriptions', { token });
+      await follower.waitFor(new RegExp(`contoso\\s+200\\s+[\\d.]+ ms\\s+GET /api/saas/subscriptions/${id}\\?api-version=2018-08-31`));
+      await new Promise((resolve) => setTimeout(resolve, 700)); // another look at the log
+      const lines = follower
+        .output()
+        .split('\n')
+        .filter((line) => /\d+ ms\s+(GET|POST|PATCH)/.test(line));
+      assert.equal(lines.length, 2, `the activation, then the read of this subscription only:\n${lines.join('\n')}`);
+      assert.ok(!follower.output().includes(token), 'no access token is printed');
+    } finally {
+      assert.equal(await follower.kill('SIGINT'), 0, 'Ctrl-C ends it cleanly');
+    }
+    const listed = JSON.parse(await cli('logs', '--subscription', id, '--json')) as { request: unknown; path: string }[];
+    assert.ok(listed.some((call) => call.path.includes('/activate')));
+  });
+
   it('resets the emulator', async () => {
     await cli('trigger', 'purchase', '--plan', 'pro');
     assert.match(await cli('reset'), /reset/);

@@ -36,6 +36,11 @@ const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Co
     load: async () => (await import('./commands/webhooks.js')).webhooksCommand,
   },
   {
+    name: 'logs',
+    summary: 'the API calls the emulator answered, secrets hidden (--follow to tail them)',
+    load: async () => (await import('./commands/logs.js')).logsCommand,
+  },
+  {
     name: 'state',
     summary: "a running emulator's whole state to a file and back, or a seed loaded: state export|import|seed",
     load: async () => (await import('./commands/state.js')).stateCommand,

@@ -17,9 +17,11 @@ import { identityRoutes, workloadIssuer } from './routes/identity.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { simulatorRoutes, type SimulatorRouteDeps } from './routes/simulator.js';
 import { clockAdvancer } from './simulator/clock.js';
+import type { RequestLog } from './simulator/requests.js';
 
 export async function registerHttp(app: FastifyInstance, services: MarketplaceServices, options: MarketplaceOptions): Promise<void> {
   const { fulfillment, metering, tokens, faults, chaos, publicUrl, closing } = services;
+  inspectCalls(app, services.requests);
   await app.register(apiRoutes, { prefix: '/api', api: fulfillment.api, metering, tokens, faults, chaos, publicUrl, closing });
   await app.register(async (identity) => {
     // Entra reads form bodies.
@@ -32,6 +34,30 @@ export async function registerHttp(app: FastifyInstance, services: MarketplaceSe
   const simulator = simulatorDeps(app, services, options);
   await app.register(simulatorRoutes, { prefix: '/simulator', ...simulator });
   await app.register(browserSide, { services, simulator });
+}
+
+/** The calls the request inspector keeps: the APIs under /api and Entra's token endpoints, as answered. */
+function inspectCalls(app: FastifyInstance, requests: RequestLog): void {
+  if (requests.capacity <= 0) return;
+  app.addHook('onSend', (request, reply, payload, done) => {
+    const { url } = request;
+    if (url.startsWith('/api/') || /\/oauth2\/(v2\.0\/)?token(\?|$)/.test(url)) {
+      const form = request.body as { client_id?: unknown } | undefined;
+      requests.record({
+        at: new Date().toISOString(),
+        method: request.method,
+        url,
+        status: reply.statusCode,
+        durationMs: reply.elapsedTime,
+        publisherId: request.marketplaceCaller?.publisherId,
+        clientId: request.marketplaceCaller?.clientId ?? (typeof form?.client_id === 'string' ? form.client_id : undefined),
+        subscriptionId: (request.params as { subscriptionId?: string } | undefined)?.subscriptionId,
+        requestBody: request.body,
+        responseBody: typeof payload === 'string' ? payload : undefined,
+      });
+    }
+    done(null, payload);
+  });
 }
 
 /** What the simulator's control API and pages share: the services, the loopback guard and the form guard. */

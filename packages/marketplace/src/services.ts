@@ -18,6 +18,7 @@ import { CLOCK_OFFSET } from './simulator/clock.js';
 import { FaultInjector } from './simulator/faults.js';
 import { checkedSeed, seedTables, startPendingChanges, type PendingChange } from './simulator/seed.js';
 import { StateSnapshots } from './simulator/state.js';
+import { RequestLog } from './simulator/requests.js';
 import type { Seed } from './simulator/documents.js';
 import { withDefaults, type MarketplaceSettings } from './settings.js';
 import type { MarketplaceStore } from './store/repository.js';
@@ -57,6 +58,8 @@ export interface MarketplaceOptions {
   seed?: unknown;
   /** A state snapshot to start from, as GET /simulator/state wrote it (`--import`); the state is replaced by it. */
   importState?: unknown;
+  /** API calls the request inspector keeps (default 500; 0 keeps none). */
+  inspectedCalls?: number;
 }
 
 export interface MarketplaceHandles {
@@ -82,6 +85,8 @@ export interface MarketplaceHandles {
   seed(document: unknown): Promise<{ subscriptions: number }>;
   /** State snapshots: export the whole state, import one in its place. */
   snapshots: StateSnapshots;
+  /** The request inspector: the API calls answered lately, newest last. */
+  requests: RequestLog;
   publicUrl(): string;
   /** After close: the work that did not finish within the grace period (empty: none). */
   cutShort(): readonly string[];
@@ -131,6 +136,7 @@ export async function createServices(options: MarketplaceOptions, app: FastifyIn
       throw error;
     }
     await store.replaceState(planned?.tables);
+    requests.clear();
     faults.clear();
     chaos.clear();
     await store.settings.set(CLOCK_OFFSET, '0');
@@ -151,6 +157,7 @@ export async function createServices(options: MarketplaceOptions, app: FastifyIn
     log.info({ subscriptions }, 'seed loaded');
     return { subscriptions };
   };
+  const requests = new RequestLog(options.inspectedCalls ?? 500);
   const snapshots = new StateSnapshots({ store, catalog, clock, endpoints, imported: () => worker.wake() });
   if (options.importState !== undefined) await snapshots.import(options.importState);
   else if (seed) {
@@ -177,6 +184,7 @@ export async function createServices(options: MarketplaceOptions, app: FastifyIn
     reset,
     seed: loadSeed,
     snapshots,
+    requests,
     publicUrl,
     identityClock,
     signIn,

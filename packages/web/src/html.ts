@@ -44,7 +44,7 @@ main{max-width:1100px;margin:1.5rem auto;padding:0 1.5rem}
 footer{max-width:1100px;margin:0 auto 2rem;padding:0 1.5rem;color:var(--muted);font-size:.9rem}main.narrow,footer.narrow{max-width:760px}
 section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:1rem 1.25rem;margin-bottom:1.25rem}
 h1{font-size:1.4rem;margin:.2rem 0 1rem;overflow-wrap:anywhere}h2{font-size:1.1rem;margin:.1rem 0 .75rem}
-.table{overflow-x:auto}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}td.number{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}.counts{display:flex;flex-wrap:wrap;gap:.5rem 1.25rem;margin:0 0 1rem;padding:0;list-style:none}.counts a{text-decoration:none;color:inherit}
+pre{white-space:pre-wrap;margin:.25rem 0;font-size:.85em}pre.url{white-space:pre;max-width:min(32rem,80vw)}code.call{overflow-wrap:anywhere}input.wide{width:min(24rem,100%)}details summary{cursor:pointer}.table{overflow-x:auto}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}td.number{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}.counts{display:flex;flex-wrap:wrap;gap:.5rem 1.25rem;margin:0 0 1rem;padding:0;list-style:none}.counts a{text-decoration:none;color:inherit}
 th{color:var(--muted);font-weight:600;font-size:.85rem;white-space:nowrap}
 form.inline{display:inline-flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin:.2rem .6rem .2rem 0}
 label{display:block;margin:.4rem 0 .15rem;font-weight:600;font-size:.9rem}label.check{display:inline-flex;gap:.35rem;align-items:center;font-weight:400;margin-right:1rem}

@@ -87,7 +87,8 @@ function line(d: DeliveryView): string {
   ].join('  ');
 }
 
-function limitFlag(flags: Flags): number {
+/** --limit: how many recent entries to show first (1 to 1000, default 20). */
+export function limitFlag(flags: Flags): number {
   const value = stringFlag(flags, 'limit') ?? '20';
   if (!/^\d{1,4}$/.test(value) || Number(value) < 1) throw new ConfigError(`--limit must be a whole number from 1 to 1000; got '${value}'`);
   return Math.min(Number(value), 1000);

@@ -11,6 +11,7 @@ import type { ClockAdvance } from '../model/simulator.js';
 import type { MarketplaceStore } from '../store/repository.js';
 import { simulatorPage } from './views/layout.js';
 import type { WebhookInbox } from '../webhooks/inbox.js';
+import type { RequestLog } from '../simulator/requests.js';
 
 export interface SimulatorPageDeps {
   fulfillment: Fulfillment;
@@ -21,6 +22,7 @@ export interface SimulatorPageDeps {
   endpoints: PublisherEndpoints;
   inbox: WebhookInbox;
   reset: () => Promise<void>;
+  requests: RequestLog;
   localTool: LocalTool;
   forms: FormGuardOptions;
 }

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { buyPages } from './buy.js';
 import type { SimulatorPageDeps } from './frame.js';
 import { landingPages } from './landing.js';
+import { requestPages } from './requests.js';
 import { settingsPages } from './settings.js';
 import { subscriptionPages } from './subscriptions.js';
 import { webhookPages } from './webhooks.js';
@@ -12,5 +13,5 @@ import { webhookPages } from './webhooks.js';
 export async function simulatorPages(app: FastifyInstance, deps: SimulatorPageDeps): Promise<void> {
   localToolOnly(app, deps.localTool, 'The purchase simulator');
   await guardForms(app, deps.forms);
-  for (const pages of [buyPages, subscriptionPages, webhookPages, settingsPages, landingPages]) await app.register(pages, deps);
+  for (const pages of [buyPages, subscriptionPages, webhookPages, requestPages, settingsPages, landingPages]) await app.register(pages, deps);
 }

@@ -34,6 +34,7 @@ import { operationToWire, subscriptionToWire } from '../model/wire.js';
 import type { FaultInjector } from '../simulator/faults.js';
 import type { Chaos } from '../simulator/chaos.js';
 import type { StateSnapshots } from '../simulator/state.js';
+import type { RequestLog } from '../simulator/requests.js';
 import type { MarketplaceStore } from '../store/repository.js';
 import { noticeOf, type DeliveryAttempt, type DeliveryRecord, type InboxEntry } from '../model/webhooks.js';
 import type { AdjustableClock } from '@saas-fulfillment/contract';
@@ -56,6 +57,7 @@ export interface SimulatorRouteDeps {
   reset: () => Promise<void>;
   seed: (document: unknown) => Promise<{ subscriptions: number }>;
   snapshots: StateSnapshots;
+  requests: RequestLog;
   localTool: LocalTool;
   forms: FormGuardOptions;
   /** Signs workload-identity tokens (the simulator as an external identity provider). */
@@ -87,7 +89,29 @@ export async function simulatorRoutes(instance: FastifyInstance, deps: Simulator
   // A web page the developer opens must not move the clock or buy: JSON from this origin (or none) only.
   refuseCrossOrigin(instance, deps.forms.ownOrigin);
   requireJsonBodies(instance);
-  for (const routes of [customerRoutes, webhookRoutes, toolRoutes, stateRoutes]) await routes(instance, deps);
+  for (const routes of [customerRoutes, webhookRoutes, toolRoutes, stateRoutes, inspectorRoutes]) await routes(instance, deps);
+}
+
+const RequestsQuery = Type.Object({
+  subscriptionId: Type.Optional(Uuid),
+  after: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$' })),
+  limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
+});
+
+/** The request inspector: the API calls the emulator answered, secrets masked (poll with `after` to follow). */
+async function inspectorRoutes(instance: FastifyInstance, deps: SimulatorRouteDeps): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+  app.get('/requests', { schema: { querystring: RequestsQuery } }, async (request) => {
+    const { subscriptionId, after, limit } = request.query;
+    return {
+      requests: deps.requests.list({
+        subscriptionId,
+        after: after === undefined ? undefined : Number(after),
+        limit: Math.min(Number(limit ?? 200) || 200, 1000),
+      }),
+      kept: deps.requests.capacity,
+    };
+  });
 }
 
 /** A state document may hold many thousands of subscriptions: far above the API's 64 KiB. */

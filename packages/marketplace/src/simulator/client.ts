@@ -11,8 +11,9 @@ import type { PublisherEndpointsView, EndpointsBody } from '../endpoints.js';
 import type { AnswerBody, InboxAnswers } from '../webhooks/inbox.js';
 import type { MarketplaceState, Seed } from './documents.js';
 import type { StateCounts } from './state.js';
+import type { InspectedCall } from './requests.js';
 
-export type { DeliveryView, PurchaseRequest, CustomerActionRequest, MarketplaceState, Seed, StateCounts };
+export type { DeliveryView, PurchaseRequest, CustomerActionRequest, MarketplaceState, Seed, StateCounts, InspectedCall };
 
 /** The emulator could not be reached at all (not running, wrong URL). */
 export class EmulatorUnreachable extends Error {
@@ -94,6 +95,15 @@ export class SimulatorClient {
   /** Loads a seed in place of the state; `reset` returns to it from now on. */
   seed(seed: Seed): Promise<{ seeded: { subscriptions: number } }> {
     return this.call('POST', '/simulator/seed', seed);
+  }
+
+  /** The API calls the emulator answered (oldest first), secrets masked; `after` a seq to get only newer ones. */
+  async requests(filter: { subscriptionId?: string | undefined; after?: number | undefined; limit?: number | undefined } = {}): Promise<InspectedCall[]> {
+    const query = new URLSearchParams();
+    if (filter.subscriptionId) query.set('subscriptionId', filter.subscriptionId);
+    if (filter.after !== undefined) query.set('after', String(filter.after));
+    if (filter.limit) query.set('limit', String(filter.limit));
+    return (await this.call<{ requests: InspectedCall[] }>('GET', `/simulator/requests${query.size ? `?${query}` : ''}`)).requests;
   }
 
   /** Back to the seed if one was loaded, else empty: subscriptions, operations, tokens, deliveries and usage; the clock at real time. */

@@ -9,6 +9,7 @@ const NAV = [
   { href: '/subscriptions', label: 'Subscriptions' },
   { href: '/webhooks', label: 'Webhooks' },
   { href: '/inbox', label: 'Inbox' },
+  { href: '/requests', label: 'Requests' },
   { href: '/settings', label: 'Settings' },
 ];
 

@@ -1,0 +1,136 @@
+// The request inspector's memory: each call the emulator answered on Microsoft's behalf (the fulfillment
+// and metering APIs, the token endpoints), kept in a bounded ring, newest last. Bodies are kept as they
+// came and went and masked when shown: secrets (client secrets and assertions, access tokens, landing
+// tokens, anything shaped like a JWT) never leave the emulator through the inspector.
+
+/** How a call is kept: what the hook saw, untouched. */
+interface KeptCall {
+  seq: number;
+  at: string;
+  method: string;
+  url: string;
+  status: number;
+  durationMs: number;
+  publisherId: string | undefined;
+  clientId: string | undefined;
+  subscriptionId: string | undefined;
+  requestBody: unknown;
+  responseBody: string | undefined;
+}
+
+/** A call as the inspector shows it: secrets masked, bodies parsed where they are JSON. */
+export interface InspectedCall {
+  seq: number;
+  at: string;
+  method: string;
+  path: string;
+  status: number;
+  durationMs: number;
+  publisherId: string | null;
+  clientId: string | null;
+  subscriptionIds: string[];
+  request: unknown;
+  response: unknown;
+}
+
+export type CallToKeep = Omit<KeptCall, 'seq'>;
+
+/** What the inspector shows in place of a secret. */
+export const MASK = '[hidden]';
+/** Names whose values are secrets wherever they appear (form fields, JSON members, headers). */
+const SECRET_NAMES =
+  /^(client_secret|client_assertion|assertion|code|code_verifier|refresh_token|access_token|id_token|password|authorization|token|x-ms-marketplace-token)$/i;
+/** A JWT (or any three base64url parts after "eyJ"): masked inside any text. */
+const JWT = /eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g;
+/** Bodies longer than this are cut when shown. */
+const SHOWN_BODY = 16 * 1024;
+
+export class RequestLog {
+  private readonly ring: KeptCall[] = [];
+  private nextSeq = 1;
+
+  constructor(readonly capacity: number) {}
+
+  record(call: CallToKeep): void {
+    if (this.capacity <= 0) return;
+    this.ring.push({ ...call, seq: this.nextSeq++ });
+    if (this.ring.length > this.capacity) this.ring.shift();
+  }
+
+  /** Calls after `after` (a seq), oldest first, at most `limit` of the newest; only those about `subscriptionId` if given. */
+  list(filter: { after?: number | undefined; subscriptionId?: string | undefined; limit: number }): InspectedCall[] {
+    const shown: InspectedCall[] = [];
+    for (let i = this.ring.length - 1; i >= 0 && shown.length < filter.limit; i--) {
+      const call = this.ring[i];
+      if (!call || (filter.after !== undefined && call.seq <= filter.after)) break;
+      const inspected = inspect(call);
+      if (filter.subscriptionId === undefined || inspected.subscriptionIds.includes(filter.subscriptionId.toLowerCase())) shown.push(inspected);
+    }
+    return shown.reverse();
+  }
+
+  clear(): void {
+    this.ring.length = 0;
+  }
+}
+
+function inspect(call: KeptCall): InspectedCall {
+  const request = masked(call.requestBody ?? null);
+  const response = masked(parsed(call.responseBody));
+  const ids = new Set<string>();
+  if (call.subscriptionId) ids.add(call.subscriptionId.toLowerCase());
+  // The subscription a call names in its path, and those its bodies name (usage's resourceId, resolve's answer).
+  const inPath = /\/subscriptions\/([0-9a-f-]{36})/i.exec(call.url)?.[1];
+  if (inPath) ids.add(inPath.toLowerCase());
+  for (const value of [request, response]) for (const id of subscriptionIdsIn(value)) ids.add(id.toLowerCase());
+  return {
+    seq: call.seq,
+    at: call.at,
+    method: call.method,
+    path: maskText(call.url),
+    status: call.status,
+    durationMs: Math.round(call.durationMs * 10) / 10,
+    publisherId: call.publisherId ?? null,
+    clientId: call.clientId ?? null,
+    subscriptionIds: [...ids],
+    request,
+    response,
+  };
+}
+
+function parsed(body: string | undefined): unknown {
+  if (body === undefined || body === '') return null;
+  if (body.length > SHOWN_BODY) return `${body.slice(0, SHOWN_BODY)}… (${body.length.toLocaleString('en-US')} characters in all)`;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return body;
+  }
+}
+
+/** A copy of `value` with every secret replaced by MASK. */
+export function masked(value: unknown, name = ''): unknown {
+  if (SECRET_NAMES.test(name) && value !== null && value !== undefined && value !== '') return MASK;
+  if (typeof value === 'string') return maskText(value);
+  if (Array.isArray(value)) return value.map((item) => masked(item));
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, masked(inner, key)]));
+  return value;
+}
+
+/** Text with JWTs and query-string secrets masked. */
+function maskText(text: string): string {
+  return text.replace(JWT, MASK).replace(/([?&](?:code|token|client_secret|client_assertion)=)[^&#]*/gi, `$1${MASK}`);
+}
+
+/** Subscription ids a body names: `id` of a resolve answer, `resourceId`/`subscriptionId` members. */
+function subscriptionIdsIn(value: unknown): string[] {
+  if (typeof value !== 'object' || value === null) return [];
+  if (Array.isArray(value)) return value.flatMap(subscriptionIdsIn);
+  const found: string[] = [];
+  for (const [key, inner] of Object.entries(value)) {
+    if ((key === 'resourceId' || key === 'subscriptionId' || key === 'usageResourceId') && typeof inner === 'string') found.push(inner);
+    else if (key === 'subscription' || key === 'request' || key === 'result' || key === 'subscriptions') found.push(...subscriptionIdsIn(inner));
+    else if (key === 'id' && typeof inner === 'string' && 'subscriptionName' in value) found.push(inner);
+  }
+  return found;
+}
