@@ -142,14 +142,14 @@ describe('purchase simulator in Chromium', { skip: unavailable }, () => {
         const token = await mp.token();
         await mp.api('PATCH', `/saas/subscriptions/${id}`, { token, body: { quantity: 3 } });
         // The page reloads itself every two seconds: the call shows without touching it.
-        await inspector.waitForFunction((count) => document.querySelectorAll('tr.request').length > count, before, { timeout: 10_000 });
+        await inspector.locator('tr.request').nth(before).waitFor({ timeout: 10_000 });
         const newest = inspector.locator('tr.request').first();
         assert.match((await newest.textContent()) ?? '', /PATCH \/api\/saas\/subscriptions\/.*202 Accepted/s);
         await newest.locator('summary').click();
         assert.match((await newest.locator('details').textContent()) ?? '', /"quantity": 3/);
         const html = await inspector.content();
         assert.ok(!html.includes(token), 'the access token is not on the page');
-        const overflow = await inspector.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        const overflow = (await inspector.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
         assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen at ${width} px`);
         await inspector.screenshot({ path: path.join(SCREENSHOTS, `simulator-requests-${width}.png`), fullPage: true });
       } finally {

@@ -36,7 +36,7 @@ export interface InspectedCall {
 export type CallToKeep = Omit<KeptCall, 'seq'>;
 
 /** What the inspector shows in place of a secret. */
-export const MASK = '[hidden]';
+const MASK = '[hidden]';
 /** Names whose values are secrets wherever they appear (form fields, JSON members, headers). */
 const SECRET_NAMES =
   /^(client_secret|client_assertion|assertion|code|code_verifier|refresh_token|access_token|id_token|password|authorization|token|x-ms-marketplace-token)$/i;
@@ -109,7 +109,7 @@ function parsed(body: string | undefined): unknown {
 }
 
 /** A copy of `value` with every secret replaced by MASK. */
-export function masked(value: unknown, name = ''): unknown {
+function masked(value: unknown, name = ''): unknown {
   if (SECRET_NAMES.test(name) && value !== null && value !== undefined && value !== '') return MASK;
   if (typeof value === 'string') return maskText(value);
   if (Array.isArray(value)) return value.map((item) => masked(item));
