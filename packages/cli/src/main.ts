@@ -47,7 +47,7 @@ const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Co
   },
   {
     name: 'reset',
-    summary: "empty a running emulator's subscriptions, webhooks and clock",
+    summary: "empty a running emulator's subscriptions, webhooks and clock (or back to its seed)",
     load: async () => (await import('./commands/clock.js')).resetCommand,
   },
 ];

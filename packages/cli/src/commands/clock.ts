@@ -38,8 +38,9 @@ export const resetCommand: Command = {
   name: 'reset',
   usage: `Usage: saas-fulfillment reset [options]
 
-Empties subscriptions, operations, landing tokens, webhook deliveries, the inbox and usage, and moves
-the clock back to real time. Signing keys and publisher endpoints stay. Under 'dev' (npm start) the
+Empties subscriptions, operations, landing tokens, webhook deliveries, the inbox, usage and the request
+log, and moves the clock back to real time; an emulator started with --seed (or given one by 'state
+seed') returns to its seed instead. Signing keys and publisher endpoints stay. Under 'dev' (npm start) the
 publisher service beside the emulator forgets its subscriptions, jobs, webhooks, audit trail and usage
 too (its settings and console sessions stay); a publisher run on its own keeps its data: point it at a
 fresh data folder or database to start over.
