@@ -17,7 +17,7 @@ import { identityRoutes, workloadIssuer } from './routes/identity.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { simulatorRoutes, type SimulatorRouteDeps } from './routes/simulator.js';
 import { clockAdvancer } from './simulator/clock.js';
-import type { RequestLog } from './simulator/requests.js';
+import { KEPT_BODY, type RequestLog } from './simulator/requests.js';
 
 export async function registerHttp(app: FastifyInstance, services: MarketplaceServices, options: MarketplaceOptions): Promise<void> {
   const { fulfillment, metering, tokens, faults, chaos, publicUrl, closing } = services;
@@ -44,7 +44,7 @@ function inspectCalls(app: FastifyInstance, requests: RequestLog): void {
     if (url.startsWith('/api/') || /\/oauth2\/(v2\.0\/)?token(\?|$)/.test(url)) {
       const form = request.body as { client_id?: unknown } | undefined;
       requests.record({
-        at: new Date().toISOString(),
+        at: Date.now(),
         method: request.method,
         url,
         status: reply.statusCode,
@@ -53,7 +53,7 @@ function inspectCalls(app: FastifyInstance, requests: RequestLog): void {
         clientId: request.marketplaceCaller?.clientId ?? (typeof form?.client_id === 'string' ? form.client_id : undefined),
         subscriptionId: (request.params as { subscriptionId?: string } | undefined)?.subscriptionId,
         requestBody: request.body,
-        responseBody: typeof payload === 'string' ? payload : undefined,
+        responseBody: typeof payload !== 'string' ? undefined : payload.length > KEPT_BODY ? { tooLong: payload.length } : payload,
       });
     }
     done(null, payload);

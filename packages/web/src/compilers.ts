@@ -25,8 +25,10 @@ const buildSerializer: SerializerFactory = (externalSchemas, options) => {
     if (found) return found;
     let compiled: Serializer | undefined;
     const serializer: Serializer = (data) => {
-      compiled ??= compile(route);
-      cache.set(schema, compiled);
+      if (compiled === undefined) {
+        compiled = compile(route);
+        cache.set(schema, compiled);
+      }
       return compiled(data);
     };
     cache.set(schema, serializer);

@@ -3,10 +3,11 @@
 // came and went and masked when shown: secrets (client secrets and assertions, access tokens, landing
 // tokens, anything shaped like a JWT) never leave the emulator through the inspector.
 
-/** How a call is kept: what the hook saw, untouched. */
+/** How a call is kept: what the hook saw, untouched (formatting waits until it is shown). */
 interface KeptCall {
   seq: number;
-  at: string;
+  /** Epoch milliseconds. */
+  at: number;
   method: string;
   url: string;
   status: number;
@@ -15,7 +16,8 @@ interface KeptCall {
   clientId: string | undefined;
   subscriptionId: string | undefined;
   requestBody: unknown;
-  responseBody: string | undefined;
+  /** The answer as sent; one longer than KEPT_BODY (a page of subscriptions) only by its length. */
+  responseBody: string | undefined | { tooLong: number };
 }
 
 /** A call as the inspector shows it: secrets masked, bodies parsed where they are JSON. */
@@ -33,7 +35,7 @@ export interface InspectedCall {
   response: unknown;
 }
 
-export type CallToKeep = Omit<KeptCall, 'seq'>;
+export type CallToKeep = Omit<KeptCall, 'seq'> & { seq?: number };
 
 /** What the inspector shows in place of a secret. */
 const MASK = '[hidden]';
@@ -42,27 +44,36 @@ const SECRET_NAMES =
   /^(client_secret|client_assertion|assertion|code|code_verifier|refresh_token|access_token|id_token|password|authorization|token|x-ms-marketplace-token)$/i;
 /** A JWT (or any three base64url parts after "eyJ"): masked inside any text. */
 const JWT = /eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g;
-/** Bodies longer than this are cut when shown. */
-const SHOWN_BODY = 16 * 1024;
+/** Answers longer than this are kept only by their length: 500 pages of subscriptions would hold 50 MB. */
+export const KEPT_BODY = 16 * 1024;
 
+/**
+ * A ring of the newest calls: recording one is a slot written on the API's hot path (no allocation beyond
+ * the call itself, nothing moved), everything else happens when someone looks.
+ */
 export class RequestLog {
-  private readonly ring: KeptCall[] = [];
+  private readonly ring: (KeptCall | undefined)[];
   private nextSeq = 1;
 
-  constructor(readonly capacity: number) {}
+  constructor(readonly capacity: number) {
+    this.ring = new Array(Math.max(capacity, 0));
+  }
 
+  /** Keeps the call (the object itself: the caller makes it for this). */
   record(call: CallToKeep): void {
     if (this.capacity <= 0) return;
-    this.ring.push({ ...call, seq: this.nextSeq++ });
-    if (this.ring.length > this.capacity) this.ring.shift();
+    const kept = call as KeptCall;
+    kept.seq = this.nextSeq++;
+    this.ring[kept.seq % this.capacity] = kept;
   }
 
   /** Calls after `after` (a seq), oldest first, at most `limit` of the newest; only those about `subscriptionId` if given. */
   list(filter: { after?: number | undefined; subscriptionId?: string | undefined; limit: number }): InspectedCall[] {
     const shown: InspectedCall[] = [];
-    for (let i = this.ring.length - 1; i >= 0 && shown.length < filter.limit; i--) {
-      const call = this.ring[i];
-      if (!call || (filter.after !== undefined && call.seq <= filter.after)) break;
+    const oldest = Math.max(1, this.nextSeq - this.capacity);
+    for (let seq = this.nextSeq - 1; seq >= oldest && shown.length < filter.limit; seq--) {
+      const call = this.ring[seq % this.capacity];
+      if (!call || call.seq !== seq || (filter.after !== undefined && seq <= filter.after)) break;
       const inspected = inspect(call);
       if (filter.subscriptionId === undefined || inspected.subscriptionIds.includes(filter.subscriptionId.toLowerCase())) shown.push(inspected);
     }
@@ -70,7 +81,7 @@ export class RequestLog {
   }
 
   clear(): void {
-    this.ring.length = 0;
+    this.ring.fill(undefined);
   }
 }
 
@@ -85,7 +96,7 @@ function inspect(call: KeptCall): InspectedCall {
   for (const value of [request, response]) for (const id of subscriptionIdsIn(value)) ids.add(id.toLowerCase());
   return {
     seq: call.seq,
-    at: call.at,
+    at: new Date(call.at).toISOString(),
     method: call.method,
     path: maskText(call.url),
     status: call.status,
@@ -98,9 +109,9 @@ function inspect(call: KeptCall): InspectedCall {
   };
 }
 
-function parsed(body: string | undefined): unknown {
+function parsed(body: string | undefined | { tooLong: number }): unknown {
   if (body === undefined || body === '') return null;
-  if (body.length > SHOWN_BODY) return `${body.slice(0, SHOWN_BODY)}… (${body.length.toLocaleString('en-US')} characters in all)`;
+  if (typeof body !== 'string') return `(${body.tooLong.toLocaleString('en-US')} characters: too long to keep)`;
   try {
     return JSON.parse(body) as unknown;
   } catch {
