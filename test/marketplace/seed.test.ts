@@ -94,6 +94,25 @@ describe('a seed', () => {
     assert.equal(state.subscriptions.length, SEED.subscriptions!.length);
   });
 
+  it('gives the same subscriptions on every reset: ids, tenants and Azure subscriptions made up from the seed, not at random', async () => {
+    await mp.simulator.seed({ subscriptions: [{ ...pro }, { ...pro, csp: true }] });
+    const identities = async () =>
+      (await mp.simulator.exportState()).subscriptions.map((s) => [
+        s.id,
+        s.beneficiary.tenantId,
+        s.beneficiary.objectId,
+        s.beneficiary.puid,
+        s.purchaser.tenantId,
+        s.azureSubscriptionId,
+      ]);
+    const first = await identities();
+    await mp.reset();
+    assert.deepEqual(await identities(), first);
+    assert.notEqual(first[0]![0], first[1]![0], 'two entries, two ids');
+    assert.equal(first.filter((s) => s[1] !== s[4]).length, 1, 'the reseller purchase has a purchaser of another tenant');
+    await mp.simulator.seed(SEED);
+  });
+
   it('loaded at run time (POST /simulator/seed) replaces the state, and reset returns to the new one', async () => {
     const loaded = await mp.simulator.seed({ subscriptions: [{ ...pro, id: id(42), status: 'Subscribed' }] });
     assert.deepEqual(loaded, { seeded: { subscriptions: 1 } });

@@ -2,7 +2,7 @@
 // the way a purchase makes it (the same checks of offer, plan, seats and term), then placed where the
 // seed says it stands; a pending change is started through the operation engine, so the publisher gets
 // its webhook as it would from Microsoft. The rows go in through one bulk write, so a reset is quick.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ApiError, usageHour, validate } from '@saas-fulfillment/contract';
 import { MarketplaceErrors as E } from '../errors.js';
 import type { FulfillmentContext } from '../fulfillment/context.js';
@@ -42,7 +42,7 @@ export function seedTables(ctx: FulfillmentContext, fulfillment: Fulfillment, se
   const ids = new Set<string>();
   (seed.subscriptions ?? []).forEach((entry, i) => {
     const at = `subscriptions[${i}]`;
-    const subscription = placed(ctx, fulfillment, entry, at);
+    const subscription = placed(ctx, fulfillment, filledIn(entry, i), at);
     if (ids.has(subscription.id)) throw E.documentInvalid(`${at}.id`, `repeats ${subscription.id}`);
     ids.add(subscription.id);
     tables.subscriptions.push(subscription);
@@ -88,10 +88,39 @@ export async function startPendingChanges(fulfillment: Fulfillment, changes: rea
   for (const change of changes) await inField(change.at, () => fulfillment.operations.customerAction(change.subscriptionId, change.action));
 }
 
+/**
+ * The entry with what a purchase would make up (its id, the buyer's tenant, object id and PUID, the Azure
+ * subscription) derived from its place in the seed instead: every load and reset of one seed gives the
+ * same subscriptions, so a test may hold an id or a tenant across resets.
+ */
+function filledIn(entry: SeedSubscription, index: number): SeedSubscription & { id: string } {
+  const id = entry.id ?? seededUuid('subscription', String(index));
+  const person = (given: SeedSubscription['beneficiary'], role: string) => ({
+    tenantId: seededUuid(role, 'tenant', id),
+    objectId: seededUuid(role, 'object', id),
+    puid: seededUuid(role, 'puid', id).replace(/-/g, '').slice(0, 16).toUpperCase(),
+    ...given,
+  });
+  return {
+    ...entry,
+    id,
+    beneficiary: person(entry.beneficiary, 'beneficiary'),
+    ...(entry.csp || entry.purchaser ? { purchaser: person(entry.purchaser, 'purchaser') } : {}),
+    azureSubscriptionId: entry.azureSubscriptionId ?? seededUuid('azure-subscription', id),
+  };
+}
+
+/** A version-4-shaped UUID from a hash of `parts`: the same parts, the same id. */
+function seededUuid(...parts: string[]): string {
+  const hex = createHash('sha256').update(parts.join('\n')).digest('hex');
+  const variant = (8 + (Number.parseInt(hex.charAt(16), 16) % 4)).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
 /** The subscription as a purchase makes it, then where the seed says it stands. */
-function placed(ctx: FulfillmentContext, fulfillment: Fulfillment, entry: SeedSubscription, at: string): SubscriptionRecord {
+function placed(ctx: FulfillmentContext, fulfillment: Fulfillment, entry: SeedSubscription & { id: string }, at: string): SubscriptionRecord {
   const now = ctx.clock.now().getTime();
-  const bought = inFieldNow(at, () => fulfillment.purchases.subscriptionFor(entry, entry.id ?? randomUUID(), new Date(now).toISOString()).subscription);
+  const bought = inFieldNow(at, () => fulfillment.purchases.subscriptionFor(entry, entry.id, new Date(now).toISOString()).subscription);
   const status = entry.status ?? 'PendingFulfillmentStart';
   if (status === 'PendingFulfillmentStart') {
     for (const field of ['termStartedDaysAgo', 'suspendedDaysAgo'] as const)
