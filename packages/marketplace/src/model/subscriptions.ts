@@ -3,11 +3,11 @@
 // them in wire.ts, the table rows in store/rows.ts. Schemas, so that a snapshot is checked on import.
 import {
   AadIdentifier,
-  CUSTOMER_OPERATIONS,
+  Int32,
   OperationAction,
   OperationRequestSource,
   OperationStatus,
-  StringEnum,
+  Subscription,
   SubscriptionStatus,
   TermUnit,
   Uuid,
@@ -21,13 +21,17 @@ import Type from 'typebox';
 export const StoredTime = Type.String({ format: 'date-time', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$' });
 
 const Name = Type.String({ minLength: 1, maxLength: 50 });
+/** A seat count: what the tables' integer columns hold (PostgreSQL's `integer` is 32 bits). */
+const Seats = Type.Optional(Int32({ minimum: 1 }));
+/** What the record holds as the API shows it. */
+const { autoRenew, isTest, isFreeTrial, allowedCustomerOperations, sandboxType, sessionMode } = Subscription.properties;
 
 export const SubscriptionRecord = Type.Object({
   id: Uuid,
   publisherId: Name,
   offerId: Name,
   planId: Name,
-  quantity: Type.Optional(Type.Integer({ minimum: 1 })),
+  quantity: Seats,
   name: Type.String({ maxLength: 500 }),
   status: SubscriptionStatus,
   beneficiary: AadIdentifier,
@@ -35,12 +39,12 @@ export const SubscriptionRecord = Type.Object({
   termUnit: TermUnit,
   termStart: Type.Optional(StoredTime),
   termEnd: Type.Optional(StoredTime),
-  autoRenew: Type.Boolean(),
-  isTest: Type.Boolean(),
-  isFreeTrial: Type.Boolean(),
-  allowedCustomerOperations: Type.Array(StringEnum(CUSTOMER_OPERATIONS)),
-  sandboxType: StringEnum(['None', 'Csp']),
-  sessionMode: StringEnum(['None', 'DryRun']),
+  autoRenew,
+  isTest,
+  isFreeTrial,
+  allowedCustomerOperations,
+  sandboxType,
+  sessionMode,
   created: StoredTime,
   lastModified: StoredTime,
   suspendedAt: Type.Optional(StoredTime),
@@ -59,7 +63,7 @@ export const OperationRecord = Type.Object({
   action: OperationAction,
   status: OperationStatus,
   planId: Name,
-  quantity: Type.Optional(Type.Integer({ minimum: 1 })),
+  quantity: Seats,
   source: OperationRequestSource,
   timeStamp: StoredTime,
   /** When an InProgress operation completes by itself (acknowledgement window, Partner changes). */

@@ -1,9 +1,13 @@
 // The emulator's records of webhooks: each delivery to a publisher with its attempts, and what the
 // built-in inbox received. A delivery's payload is read back through noticeOf, checked against the
 // contract's shape, so every reader sees the same typed notice.
-import { describeErrors, StringEnum, Uuid, validate, WebhookPayload } from '@saas-fulfillment/contract';
+import { describeErrors, Int32, StringEnum, Uuid, validate, WebhookPayload } from '@saas-fulfillment/contract';
 import Type from 'typebox';
 import { StoredTime } from './subscriptions.js';
+
+const StatusCode = Type.Integer({ minimum: 100, maximum: 599 });
+/** Milliseconds (fractions while in memory), within the tables' 32-bit integer column once rounded. */
+const LatencyMs = Type.Number({ minimum: 0, maximum: 2_147_483_647 });
 
 export const DeliveryStatus = StringEnum(['Pending', 'Delivered', 'Rejected', 'Abandoned']);
 export type DeliveryStatus = Type.Static<typeof DeliveryStatus>;
@@ -17,11 +21,11 @@ export const DeliveryRecord = Type.Object({
   /** The notice as sent (JSON text): a redelivery sends the very same bytes. */
   payload: Type.String({ minLength: 2 }),
   status: DeliveryStatus,
-  attempts: Type.Integer({ minimum: 0 }),
+  attempts: Int32({ minimum: 0 }),
   nextAttemptAt: StoredTime,
-  lastStatusCode: Type.Optional(Type.Integer()),
+  lastStatusCode: Type.Optional(StatusCode),
   lastError: Type.Optional(Type.String()),
-  lastLatencyMs: Type.Optional(Type.Number({ minimum: 0 })),
+  lastLatencyMs: Type.Optional(LatencyMs),
   created: StoredTime,
   finishedAt: Type.Optional(StoredTime),
 });
@@ -42,18 +46,18 @@ export const InboxEntry = Type.Object({
   /** Why the delivery's bearer token was refused; undefined when it verified. */
   refusedBecause: Type.Optional(Type.String()),
   answer: InboxAnswer,
-  statusCode: Type.Optional(Type.Integer()),
+  statusCode: Type.Optional(StatusCode),
   acknowledgement: Type.Optional(Type.String()),
 });
 export type InboxEntry = Type.Static<typeof InboxEntry>;
 
 export const DeliveryAttempt = Type.Object({
   /** 0: held back (chaos) before any attempt. */
-  attempt: Type.Integer({ minimum: 0 }),
+  attempt: Int32({ minimum: 0 }),
   at: StoredTime,
-  statusCode: Type.Optional(Type.Integer()),
+  statusCode: Type.Optional(StatusCode),
   error: Type.Optional(Type.String()),
-  latencyMs: Type.Number({ minimum: 0 }),
+  latencyMs: LatencyMs,
 });
 export type DeliveryAttempt = Type.Static<typeof DeliveryAttempt>;
 

@@ -17,13 +17,16 @@ export const STATE_FORMAT = 'saas-fulfillment/marketplace-state';
 /** Raised only when the document's shape changes; a later emulator upgrades every earlier version it knows. */
 export const STATE_VERSION = 1;
 
+/** A century: a clock moved further would name instants past what a date can hold. */
+const MAX_CLOCK_OFFSET_MS = 100 * 366 * 24 * 60 * 60 * 1000;
+
 export const MarketplaceState = Type.Object(
   {
     format: Type.Literal(STATE_FORMAT),
     version: Type.Integer({ minimum: 1 }),
     exportedAt: StoredTime,
     /** The simulator's clock: how far it runs ahead of real time. */
-    clock: Type.Object({ offsetMs: Type.Integer({ minimum: 0 }) }),
+    clock: Type.Object({ offsetMs: Type.Integer({ minimum: 0, maximum: MAX_CLOCK_OFFSET_MS }) }),
     /** The catalog the state was made against (secrets included: it is a development catalog). */
     catalog: Type.Optional(CatalogConfig),
     /** Endpoints set at run time, per publisher (the catalog's and the built-in ones are not state). */
