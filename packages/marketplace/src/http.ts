@@ -51,8 +51,7 @@ function inspectCalls(app: FastifyInstance, requests: RequestLog): void {
         durationMs: reply.elapsedTime,
         publisherId: request.marketplaceCaller?.publisherId,
         clientId: request.marketplaceCaller?.clientId ?? (typeof form?.client_id === 'string' ? form.client_id : undefined),
-        subscriptionId: (request.params as { subscriptionId?: string } | undefined)?.subscriptionId,
-        requestBody: request.body,
+        requestBody: Number(request.headers['content-length']) > KEPT_BODY ? { tooLong: Number(request.headers['content-length']) } : request.body,
         responseBody: typeof payload !== 'string' ? undefined : payload.length > KEPT_BODY ? { tooLong: payload.length } : payload,
       });
     }

@@ -16,10 +16,10 @@ import type { ChaosSettings } from './model/simulator.js';
 import { Chaos } from './simulator/chaos.js';
 import { CLOCK_OFFSET } from './simulator/clock.js';
 import { FaultInjector } from './simulator/faults.js';
-import { checkedSeed, seedTables, startPendingChanges, type PendingChange } from './simulator/seed.js';
+import { startPendingChanges } from './simulator/seed.js';
+import { Resets } from './simulator/resets.js';
 import { StateSnapshots } from './simulator/state.js';
 import { RequestLog } from './simulator/requests.js';
-import type { Seed } from './simulator/documents.js';
 import { withDefaults, type MarketplaceSettings } from './settings.js';
 import type { MarketplaceStore } from './store/repository.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
@@ -122,46 +122,12 @@ export async function createServices(options: MarketplaceOptions, app: FastifyIn
   );
   const inbox = await WebhookInbox.load({ store, catalog, tokens, api: fulfillment.api, settings, clock, log, closing });
   const faults = new FaultInjector();
-  let seed = options.seed === undefined ? undefined : checkedSeed(options.seed);
-  /** Empties the state and writes the seed's rows (nothing but a clean reset without one); returns the seed's changes to start. */
-  const resetTo = async (to: Seed | undefined): Promise<PendingChange[]> => {
-    const offset = clock.offset;
-    clock.reset();
-    let planned: ReturnType<typeof seedTables> | undefined;
-    try {
-      // Planned before anything is emptied: a seed refused leaves the state as it was.
-      planned = to && seedTables(context, fulfillment, to);
-    } catch (error) {
-      clock.advance(offset);
-      throw error;
-    }
-    await store.replaceState(planned?.tables);
-    requests.clear();
-    faults.clear();
-    chaos.clear();
-    await store.settings.set(CLOCK_OFFSET, '0');
-    if (to?.endpoints) await endpoints.replace(to.endpoints);
-    return planned?.pendingChanges ?? [];
-  };
-  const reset = async () => {
-    await startPendingChanges(fulfillment, await resetTo(seed));
-    await options.onReset?.();
-    log.info(seed ? 'marketplace state reset to its seed' : 'marketplace state reset');
-  };
-  const loadSeed = async (document: unknown) => {
-    const checked = checkedSeed(document);
-    await startPendingChanges(fulfillment, await resetTo(checked));
-    seed = checked;
-    await options.onReset?.();
-    const subscriptions = checked.subscriptions?.length ?? 0;
-    log.info({ subscriptions }, 'seed loaded');
-    return { subscriptions };
-  };
   const requests = new RequestLog(options.inspectedCalls ?? 500);
+  const resets = new Resets({ context, fulfillment, clock, faults, chaos, requests, log, onReset: options.onReset }, options.seed);
   const snapshots = new StateSnapshots({ store, catalog, clock, endpoints, imported: () => worker.wake() });
   if (options.importState !== undefined) await snapshots.import(options.importState);
-  else if (seed) {
-    const changes = await resetTo(seed);
+  else {
+    const changes = await resets.start();
     // Their webhooks go to the emulator's own inbox unless the publisher has one: its address is known once it listens.
     if (changes.length > 0) app.addHook('onListen', () => startPendingChanges(fulfillment, changes));
   }
@@ -181,8 +147,8 @@ export async function createServices(options: MarketplaceOptions, app: FastifyIn
     inbox,
     chaos,
     faults,
-    reset,
-    seed: loadSeed,
+    reset: () => resets.reset(),
+    seed: (document) => resets.load(document),
     snapshots,
     requests,
     publicUrl,

@@ -11,7 +11,7 @@ import { buildMarketplace, type MarketplaceApp } from './app.js';
 import { Catalog, DEMO_CATALOG, type CatalogConfig } from './catalog.js';
 import { newSigningKey, type SigningKey } from './identity/keys.js';
 import type { Seed } from './simulator/documents.js';
-import type { MarketplaceSettings } from './settings.js';
+import type { MarketplaceOptions } from './services.js';
 import { SimulatorClient } from './simulator/client.js';
 import { checkedSeed } from './simulator/seed.js';
 import { readDocumentFile } from './simulator/seed-file.js';
@@ -26,7 +26,7 @@ export interface StartMarketplaceOptions {
   /** The catalog when the seed has none (default: the built-in demo catalog, publisher `contoso`). */
   catalog?: CatalogConfig;
   /** Timings (acknowledgement window, retries...) to shorten for tests. */
-  settings?: Partial<MarketplaceSettings>;
+  settings?: MarketplaceOptions['settings'];
   /** Log to standard output (default: silent). */
   logger?: boolean;
 }

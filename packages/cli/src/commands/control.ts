@@ -2,7 +2,7 @@
 // (words for people, one JSON document for scripts).
 import { httpUrl, stringFlag, type Flags } from '../settings/read.js';
 import { SimulatorClient } from '@saas-fulfillment/marketplace/simulator-client';
-import type { Options } from '../command.js';
+import { untilSignal, type Options } from '../command.js';
 
 const DEFAULT_MARKETPLACE_URL = 'http://127.0.0.1:4010';
 
@@ -23,4 +23,18 @@ export function simulatorFor(flags: Flags): SimulatorClient {
 /** Prints `value` as JSON under --json, else the lines for people. */
 export function report(flags: Flags, value: unknown, lines: () => string[]): void {
   process.stdout.write(flags.json ? `${JSON.stringify(value, null, 2)}\n` : `${lines().join('\n')}\n`);
+}
+
+/** Runs `poll` every `intervalMs` until Ctrl-C or SIGTERM (--follow); resolves 0 then. */
+export async function followUntilStopped(intervalMs: number, poll: () => Promise<void>): Promise<number> {
+  let stopped = false;
+  const stop = untilSignal(async () => {
+    stopped = true;
+    return [];
+  });
+  while (!stopped) {
+    await Promise.race([stop, new Promise((resolve) => setTimeout(resolve, intervalMs))]);
+    if (!stopped) await poll();
+  }
+  return 0;
 }

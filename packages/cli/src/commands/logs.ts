@@ -2,8 +2,8 @@
 // (when, who, the call, the answer, how long), newest last; --follow prints new ones as they come.
 import { ConfigError, stringFlag, type Flags } from '../settings/read.js';
 import type { InspectedCall, SimulatorClient } from '@saas-fulfillment/marketplace/simulator-client';
-import { untilSignal, type Command } from '../command.js';
-import { CONTROL_HELP, CONTROL_OPTIONS, report, simulatorFor } from './control.js';
+import type { Command } from '../command.js';
+import { CONTROL_HELP, CONTROL_OPTIONS, followUntilStopped, report, simulatorFor } from './control.js';
 import { limitFlag } from './webhooks.js';
 
 export const logsCommand: Command = {
@@ -39,19 +39,11 @@ async function follow(simulator: SimulatorClient, flags: Flags, first: Inspected
   // With nothing shown yet, follow from the newest call of all: older ones were left out on purpose.
   let after = first.at(-1)?.seq ?? (await simulator.requests({ limit: 1 })).at(-1)?.seq ?? 0;
   if (!flags.json) process.stdout.write('Following: new calls appear as they are answered (Ctrl-C to stop).\n');
-  let stopped = false;
-  const stop = untilSignal(async () => {
-    stopped = true;
-    return [];
-  });
-  while (!stopped) {
-    await Promise.race([stop, new Promise((resolve) => setTimeout(resolve, 300))]);
-    if (stopped) break;
+  return followUntilStopped(300, async () => {
     const newer = await simulator.requests({ subscriptionId, after, limit: 1000 });
     newer.forEach(print);
     after = newer.at(-1)?.seq ?? after;
-  }
-  return 0;
+  });
 }
 
 function line(call: InspectedCall): string {

@@ -2,8 +2,8 @@
 // one again.
 import { ConfigError, stringFlag, type Flags } from '../settings/read.js';
 import type { DeliveryView, SimulatorClient } from '@saas-fulfillment/marketplace/simulator-client';
-import { untilSignal, type Command } from '../command.js';
-import { CONTROL_HELP, CONTROL_OPTIONS, report, simulatorFor } from './control.js';
+import type { Command } from '../command.js';
+import { CONTROL_HELP, CONTROL_OPTIONS, followUntilStopped, report, simulatorFor } from './control.js';
 
 export const webhooksCommand: Command = {
   name: 'webhooks',
@@ -61,16 +61,7 @@ async function follow(simulator: SimulatorClient, flags: Flags, limit: number, s
   };
   await poll(limit);
   if (!flags.json) process.stdout.write('Following: new deliveries appear as they are sent (Ctrl-C to stop).\n');
-  let stopped = false;
-  const stop = untilSignal(async () => {
-    stopped = true;
-    return [];
-  });
-  while (!stopped) {
-    await Promise.race([stop, new Promise((resolve) => setTimeout(resolve, 500))]);
-    if (!stopped) await poll();
-  }
-  return 0;
+  return followUntilStopped(500, () => poll());
 }
 
 function line(d: DeliveryView): string {

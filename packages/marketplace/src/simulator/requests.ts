@@ -14,7 +14,7 @@ interface KeptCall {
   durationMs: number;
   publisherId: string | undefined;
   clientId: string | undefined;
-  subscriptionId: string | undefined;
+  /** As parsed; a body longer than KEPT_BODY only by its length. */
   requestBody: unknown;
   /** The answer as sent; one longer than KEPT_BODY (a page of subscriptions) only by its length. */
   responseBody: string | undefined | { tooLong: number };
@@ -35,7 +35,7 @@ export interface InspectedCall {
   response: unknown;
 }
 
-export type CallToKeep = Omit<KeptCall, 'seq'> & { seq?: number };
+export type CallToKeep = Omit<KeptCall, 'seq'>;
 
 /** What the inspector shows in place of a secret. */
 const MASK = '[hidden]';
@@ -62,8 +62,7 @@ export class RequestLog {
   /** Keeps the call (the object itself: the caller makes it for this). */
   record(call: CallToKeep): void {
     if (this.capacity <= 0) return;
-    const kept = call as KeptCall;
-    kept.seq = this.nextSeq++;
+    const kept = Object.assign(call, { seq: this.nextSeq++ });
     this.ring[kept.seq % this.capacity] = kept;
   }
 
@@ -86,10 +85,9 @@ export class RequestLog {
 }
 
 function inspect(call: KeptCall): InspectedCall {
-  const request = masked(call.requestBody ?? null);
+  const request = masked(isTooLong(call.requestBody) ? tooLongWords(call.requestBody) : (call.requestBody ?? null));
   const response = masked(parsed(call.responseBody));
   const ids = new Set<string>();
-  if (call.subscriptionId) ids.add(call.subscriptionId.toLowerCase());
   // The subscription a call names in its path, and those its bodies name (usage's resourceId, resolve's answer).
   const inPath = /\/subscriptions\/([0-9a-f-]{36})/i.exec(call.url)?.[1];
   if (inPath) ids.add(inPath.toLowerCase());
@@ -109,9 +107,12 @@ function inspect(call: KeptCall): InspectedCall {
   };
 }
 
+const isTooLong = (body: unknown): body is { tooLong: number } => typeof body === 'object' && body !== null && 'tooLong' in body;
+const tooLongWords = (body: { tooLong: number }) => `(${body.tooLong.toLocaleString('en-US')} characters: too long to keep)`;
+
 function parsed(body: string | undefined | { tooLong: number }): unknown {
   if (body === undefined || body === '') return null;
-  if (typeof body !== 'string') return `(${body.tooLong.toLocaleString('en-US')} characters: too long to keep)`;
+  if (typeof body !== 'string') return tooLongWords(body);
   try {
     return JSON.parse(body) as unknown;
   } catch {

@@ -57,7 +57,7 @@ export function seedTables(ctx: FulfillmentContext, fulfillment: Fulfillment, se
     if (entry.pendingChange) {
       if (subscription.status !== 'Subscribed') throw E.documentInvalid(`${at}.pendingChange`, 'needs status Subscribed: only an active subscription changes');
       const change = changeOf({ subscriptionId: subscription.id, at: `${at}.pendingChange`, ...entry.pendingChange });
-      inFieldNow(change.at, () => fulfillment.operations.changeTarget(subscription, change.action));
+      inField(change.at, () => fulfillment.operations.changeTarget(subscription, change.action));
       pendingChanges.push(change);
     }
   });
@@ -85,7 +85,10 @@ function changeOf(given: { subscriptionId: string; at: string; planId?: string |
  * emulator's own inbox when the publisher has no webhook of its own: start them once it listens.
  */
 export async function startPendingChanges(fulfillment: Fulfillment, changes: readonly PendingChange[]): Promise<void> {
-  for (const change of changes) await inField(change.at, () => fulfillment.operations.customerAction(change.subscriptionId, change.action));
+  for (const change of changes)
+    await fulfillment.operations.customerAction(change.subscriptionId, change.action).catch((error: unknown) => {
+      throw located(error, change.at);
+    });
 }
 
 /**
@@ -120,7 +123,7 @@ function seededUuid(...parts: string[]): string {
 /** The subscription as a purchase makes it, then where the seed says it stands. */
 function placed(ctx: FulfillmentContext, fulfillment: Fulfillment, entry: SeedSubscription & { id: string }, at: string): SubscriptionRecord {
   const now = ctx.clock.now().getTime();
-  const bought = inFieldNow(at, () => fulfillment.purchases.subscriptionFor(entry, entry.id, new Date(now).toISOString()).subscription);
+  const bought = inField(at, () => fulfillment.purchases.subscriptionFor(entry, entry.id, new Date(now).toISOString()).subscription);
   const status = entry.status ?? 'PendingFulfillmentStart';
   if (status === 'PendingFulfillmentStart') {
     for (const field of ['termStartedDaysAgo', 'suspendedDaysAgo'] as const)
@@ -178,17 +181,9 @@ function usageOf(ctx: FulfillmentContext, subscription: SubscriptionRecord, entr
 }
 
 /** A purchase's refusal (offer, plan, seats, term) named at the seed's field. */
-function inFieldNow<T>(at: string, make: () => T): T {
+function inField<T>(at: string, make: () => T): T {
   try {
     return make();
-  } catch (error) {
-    throw located(error, at);
-  }
-}
-
-async function inField<T>(at: string, make: () => Promise<T>): Promise<T> {
-  try {
-    return await make();
   } catch (error) {
     throw located(error, at);
   }
