@@ -61,10 +61,20 @@ describe('the request inspector', () => {
     );
   });
 
-  it('keeps only the newest calls, as many as it was told', async () => {
-    for (let i = 0; i < 12; i++) await mp.api('GET', `/saas/subscriptions/${other}`, { token: accessToken });
+  it('keeps only the newest calls, as many as it was told, and a long body only by its length', async () => {
+    for (let i = 0; i < 11; i++) await mp.api('GET', `/saas/subscriptions/${other}`, { token: accessToken });
+    await mp.api('PATCH', `/saas/subscriptions/${other}`, { token: accessToken, body: { planId: 'pro', padding: 'x'.repeat(20_000) } });
     const calls = await inspected();
     assert.equal(calls.length, 8);
+    const seqs = calls.map((c) => c.seq);
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: 8 }, (_, i) => seqs[0]! + i),
+      'eight calls in a row',
+    );
+    const newest = calls.at(-1)!;
+    assert.equal(newest.method, 'PATCH', 'the newest call is kept, not the oldest');
+    assert.match(String(newest.request), /^\(20,\d{3} characters: too long to keep\)$/);
   });
 
   it('never shows a secret: not the client secret, the assertion, the access token or the landing token, in JSON or on the page', async () => {
