@@ -73,16 +73,22 @@ describe('publisher backup under load', () => {
       ((await mp.http('GET', '/simulator/webhooks?limit=1000')).body as { deliveries: { operationId: string; status: string }[] }).deliveries
         .filter((d) => d.status === 'Delivered')
         .map((d) => d.operationId);
-    await until(async () => (accepted.length >= 100 && (await delivered()).length >= 10 ? true : undefined), 'load to build up', 20_000);
-
-    const acceptedBefore = [...accepted];
-    const deliveredBefore = await delivered();
+    let acceptedBefore: string[];
+    let deliveredBefore: string[];
     const copy = path.join(dir, 'copy.sqlite');
-    const backup = await runCliAsync(['publisher', 'backup', copy, '--data-dir', dataDir], ENV);
-    assert.equal(backup.status, 0, backup.stderr);
-    assert.match(backup.stdout, /integrity checked/);
-    loading = false;
-    await Promise.all([usage, purchases]);
+    try {
+      // A readiness wait, not a speed check: CI's shared two cores may take a while to get there.
+      await until(async () => (accepted.length >= 100 && (await delivered()).length >= 10 ? true : undefined), 'load to build up', 60_000);
+      acceptedBefore = [...accepted];
+      deliveredBefore = await delivered();
+      const backup = await runCliAsync(['publisher', 'backup', copy, '--data-dir', dataDir], ENV);
+      assert.equal(backup.status, 0, backup.stderr);
+      assert.match(backup.stdout, /integrity checked/);
+    } finally {
+      // The load stops however the test goes: no call is left running after it.
+      loading = false;
+      await Promise.all([usage, purchases]);
+    }
     assert.ok(accepted.length > acceptedBefore.length, 'records kept arriving during the backup');
 
     const database = new SQLite(copy, { readonly: true });
