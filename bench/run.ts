@@ -226,12 +226,16 @@ async function benchMetering(databaseUrl: string | undefined): Promise<Row[]> {
 /** `dev` as a newcomer starts it (built): its memory at rest, and a customer's plan change until the publisher has applied it. */
 async function benchDev(): Promise<Row[]> {
   progress('building, then dev…');
-  execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-b', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'saas-bench-dev-'));
-  const dev = spawn(process.execPath, [path.join(root, 'packages/cli/dist/main.js'), 'dev', '--port', '0', '--marketplace-port', '0', '--data-dir', dataDir], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ADMIN_PASSWORD: '', APP_API_KEY: '' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const dev = spawn(
+    process.execPath,
+    [path.join(root, 'packages/cli/bin/saas-fulfillment.js'), 'dev', '--port', '0', '--marketplace-port', '0', '--data-dir', dataDir],
+    {
+      env: { ...process.env, LOG_LEVEL: 'warn', ADMIN_PASSWORD: '', APP_API_KEY: '' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   try {
     let output = '';
     dev.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -260,8 +264,8 @@ async function benchDev(): Promise<Row[]> {
  */
 async function benchCli(): Promise<Row[]> {
   progress('the command line: start to exit…');
-  execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-b', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
-  const main = path.join(root, 'packages/cli/dist/main.js');
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+  const main = path.join(root, 'packages/cli/bin/saas-fulfillment.js');
   const emulator = spawn(process.execPath, [main, 'marketplace', '--in-memory', '--port', '0'], {
     env: { ...process.env, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -79,7 +79,7 @@ if (files.length === 0) {
   process.exit(1);
 }
 if (files.some(needsBuild)) {
-  const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-b', 'tsconfig.build.json'], { stdio: 'inherit' });
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 const shardDir = mkdtempSync(path.join(tmpdir(), 'saas-test-shards-'));

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repositoryRoot as root } from '../helpers/paths.js';
 import { after, before, describe, it } from 'node:test';
-import { ajv } from '@saas-fulfillment/contract';
+import { contractAjv } from '@saas-fulfillment/contract';
 import { startTestMarketplace, TestClock, type TestMarketplace } from '../helpers/marketplace.js';
 import type { TSchema } from 'typebox';
 import * as metering from '@saas-fulfillment/contract';
@@ -216,6 +216,7 @@ describe("a client made from Microsoft's OpenAPI files alone", { skip: unavailab
   let token: string;
   const operations = new Map<string, { file: string; method: string; template: string; operation: Operation; apiVersion: string }>();
   const called = new Set<string>();
+  const ajv = contractAjv();
 
   before(async () => {
     for (const file of Object.values(FILES)) {

@@ -1,10 +1,10 @@
-// Runs the built command line (packages/cli/dist/main.js, what the package's bin points at) as a child process,
+// Runs the built command line (packages/cli/bin/saas-fulfillment.js, the package's bin) as a child process,
 // as a user would. The test runner builds before it runs the tests.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { repositoryRoot as root } from './paths.js';
 
-const MAIN = path.join(root, 'packages/cli/dist/main.js');
+const MAIN = path.join(root, 'packages/cli/bin/saas-fulfillment.js');
 
 export function runCli(args: string[], env: Record<string, string> = {}, cwd = root): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [MAIN, ...args], { cwd, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });

@@ -147,7 +147,7 @@ describe('identity', () => {
 
     /** A token like the emulator's own, with one thing changed. */
     const forge = async (change: { tid?: string; azp?: string; iss?: string; aud?: string; expiresAt?: number; key?: CryptoKey }) => {
-      const { key } = mp.app.marketplace;
+      const key = await mp.app.marketplace.key;
       const tid = change.tid ?? tenant;
       const now = Math.floor(Date.now() / 1000);
       return new SignJWT({ tid, azp: change.azp ?? DEV_PUBLISHER.clientId })

@@ -79,7 +79,7 @@ for (const dialect of await testDialects())
 
     /** A webhook token as the emulator signs them, with one thing changed. */
     const token = async (change: { aud?: string; tid?: string; azp?: string; iss?: string; exp?: number; key?: CryptoKey } = {}) => {
-      const { key } = stack.mp.app.marketplace;
+      const key = await stack.mp.app.marketplace.key;
       const tid = change.tid ?? DEV_PUBLISHER.tenantId;
       const now = Math.floor(Date.now() / 1000);
       const exp = change.exp ?? now + 3600;

@@ -8,9 +8,11 @@ import { useInstantFormats } from './instant.js';
 // ajv-formats ships CommonJS with a default export; under NodeNext it arrives wrapped.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
-export const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: false });
-addFormats(ajv);
-useInstantFormats(ajv);
+// Made with the first check: Ajv takes tens of milliseconds to set up, and a server may start without one.
+let ajv: Ajv | undefined;
+
+/** The Ajv the contract's checks use, with its formats (`date-time` as the API reads instants). */
+export const contractAjv = (): Ajv => (ajv ??= useInstantFormats(addFormats(new Ajv({ allErrors: true, strict: false, coerceTypes: false }))));
 
 export interface FieldError {
   /** Dotted path of the field, `''` for the value itself. */
@@ -24,7 +26,7 @@ const compiled = new WeakMap<object, ValidateFunction>();
 export function validate(schema: TSchema, value: unknown): FieldError[] {
   let check = compiled.get(schema);
   if (!check) {
-    check = ajv.compile(schema);
+    check = contractAjv().compile(schema);
     compiled.set(schema, check);
   }
   return check(value) ? [] : (check.errors ?? []).map(toFieldError);

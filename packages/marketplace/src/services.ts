@@ -8,7 +8,7 @@ import type { Catalog } from './catalog.js';
 import { PublisherEndpoints } from './endpoints.js';
 import { createFulfillment, type Fulfillment } from './fulfillment/index.js';
 import { FulfillmentContext } from './fulfillment/context.js';
-import { loadOrCreateSigningKey, type SigningKey } from './identity/keys.js';
+import { loadOrCreateSigningKey, type PendingSigningKey, type SigningKey } from './identity/keys.js';
 import { SignInService } from './identity/sign-in.js';
 import { TokenService } from './identity/tokens.js';
 import { Metering } from './metering/metering.js';
@@ -38,7 +38,8 @@ export interface MarketplaceOptions {
   publicUrl?: string;
   /** Serve HTTPS with this certificate and key (PEM): Microsoft's identity SDKs refuse an http authority. */
   https?: { cert: string; key: string };
-  key?: SigningKey;
+  /** The signing key, or one being made: the emulator answers meanwhile, and what signs waits for it. */
+  key?: SigningKey | PendingSigningKey;
   fetch?: typeof fetch;
   logger?: FastifyBaseLogger | boolean;
   /** Let non-loopback callers use the simulator control API and pages. */
@@ -67,7 +68,7 @@ export interface MarketplaceHandles {
   metering: Metering;
   worker: MarketplaceWorker;
   tokens: TokenService;
-  key: SigningKey;
+  key: PendingSigningKey;
   clock: AdjustableClock;
   settings: MarketplaceSettings;
   store: MarketplaceStore;
@@ -107,7 +108,9 @@ export async function createServices(options: MarketplaceOptions, app: FastifyIn
   const { log } = app;
   const settings = withDefaults(options.settings);
   const clock = options.clock ?? new OffsetClock(Number((await store.settings.get(CLOCK_OFFSET)) ?? 0));
-  const key = options.key ?? (await loadOrCreateSigningKey(store));
+  const key = Promise.resolve(options.key ?? (await loadOrCreateSigningKey(store)));
+  // A key that fails to be made fails what signs with it, not the process before anything awaits it.
+  key.catch(() => {});
   const publicUrl = listeningOrigin(app, options);
   const identityClock = options.identityClock ?? systemClock;
   const tokens = new TokenService(key, catalog, identityClock, publicUrl);

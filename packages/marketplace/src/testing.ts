@@ -73,7 +73,7 @@ export async function startMarketplace(options: StartMarketplaceOptions = {}): P
     app = await buildMarketplace({
       store,
       catalog,
-      key: await processKey,
+      key: processKey,
       logger: options.logger ?? false,
       settings: options.settings,
       seed: checked,

@@ -43,28 +43,37 @@ export function termWords(unit: string | undefined): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
-const DATE_TIME = new Intl.DateTimeFormat('en-GB', {
-  day: 'numeric',
-  month: 'short',
-  year: 'numeric',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-  timeZone: 'UTC',
-});
+// Made on first use: an Intl format costs tens of milliseconds to make, and a server that starts shows no page.
+let dateTimeFormat: Intl.DateTimeFormat | undefined;
+let dayFormat: Intl.DateTimeFormat | undefined;
+const dateTime = (): Intl.DateTimeFormat =>
+  (dateTimeFormat ??= new Intl.DateTimeFormat('en-GB', {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZone: 'UTC',
+  }));
+const day = (): Intl.DateTimeFormat => (dayFormat ??= new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }));
 
 /** One format and one clock for every time on every page: `25 Nov 2026, 19:20 UTC`. */
 export function timeWords(iso: string | undefined): string {
   if (!iso) return '—';
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : `${DATE_TIME.format(date)} UTC`;
+  return Number.isNaN(date.getTime()) ? iso : `${dateTime().format(date)} UTC`;
 }
-
-const DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
 
 /** A day in words, for what happens on a date rather than at a minute: `12 December 2026`. */
 export function dayWords(iso: string | undefined): string {
   if (!iso) return '—';
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : DATE.format(date);
+  return Number.isNaN(date.getTime()) ? iso : day().format(date);
 }
+
+let quantityFormat: Intl.NumberFormat | undefined;
+const quantity = (): Intl.NumberFormat => (quantityFormat ??= new Intl.NumberFormat('en-US', { maximumFractionDigits: 6 }));
+
+/** A quantity of usage as people write it, to six decimal places at most: `1,234.5`. */
+export const quantityWords = (value: number): string => quantity().format(value);

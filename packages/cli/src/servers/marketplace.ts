@@ -9,7 +9,7 @@ import type { TlsFiles } from '../tls.js';
 import { buildMarketplace, type MarketplaceApp } from '@saas-fulfillment/marketplace';
 import { DEV_PUBLISHER } from '@saas-fulfillment/marketplace';
 import { openMarketplaceStore } from '@saas-fulfillment/marketplace';
-import { SIGNING_KEY_SETTING } from '@saas-fulfillment/marketplace/internals';
+import { signingKeyFromJwk } from '@saas-fulfillment/marketplace/internals';
 
 export interface RunningMarketplace {
   app: MarketplaceApp;
@@ -23,7 +23,10 @@ export interface RunningMarketplace {
 export interface StartOptions {
   /** In `dev`, what else a reset empties (the publisher's store). */
   onReset?: () => Promise<void>;
-  /** A signing key begun before the emulator loaded, for a store that has none yet (JWK as JSON). */
+  /**
+   * A signing key begun before the emulator loaded (JWK as JSON), for an emulator in memory: it answers
+   * while the key is still being made, and what signs waits for it.
+   */
   signingJwk?: Promise<string> | undefined;
 }
 
@@ -38,7 +41,6 @@ export async function startMarketplace(config: MarketplaceConfig, options: Start
   });
   let app: MarketplaceApp;
   try {
-    if (options.signingJwk) await store.settings.setOnce(SIGNING_KEY_SETTING, await options.signingJwk);
     app = await buildMarketplace({
       store,
       catalog: config.catalog,
@@ -48,6 +50,7 @@ export async function startMarketplace(config: MarketplaceConfig, options: Start
       ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
       ...(config.chaos ? { chaos: config.chaos } : {}),
       ...(options.onReset ? { onReset: options.onReset } : {}),
+      ...(options.signingJwk ? { key: options.signingJwk.then(signingKeyFromJwk) } : {}),
       seed: config.seed,
       importState: config.importState,
       onClose: () => database.close(),

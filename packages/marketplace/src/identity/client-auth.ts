@@ -6,7 +6,7 @@ import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type CryptoKey, type JWTVerifyGetKey } from 'jose';
 import type { Clock } from '@saas-fulfillment/contract';
 import type { Catalog, PublisherConfig } from '../catalog.js';
-import type { SigningKey } from './keys.js';
+import type { PendingSigningKey } from './keys.js';
 import { EntraErrors } from '../errors.js';
 
 export type TokenForm = Record<string, string | undefined>;
@@ -43,7 +43,7 @@ export class ClientAuthenticator {
   constructor(
     private readonly catalog: Catalog,
     private readonly clock: Clock,
-    private readonly ownKey: SigningKey,
+    private readonly ownKey: PendingSigningKey,
     /** The issuer of the simulator's workload-identity tokens (verified with the emulator's own key). */
     private readonly workloadIssuer: () => string,
     /** The token endpoint URLs an assertion's audience may name (v1 and v2.0, this origin). */
@@ -115,7 +115,7 @@ export class ClientAuthenticator {
     if (!bySubject.some((f) => (f.audiences ?? [TOKEN_EXCHANGE_AUDIENCE]).some((a) => audiences.includes(a)))) {
       throw EntraErrors.noFederatedMatch('audience', audiences.join(', '));
     }
-    const keys = issuer === this.workloadIssuer() ? this.ownKey.publicKey : this.remoteKeysOf(issuer);
+    const keys = issuer === this.workloadIssuer() ? (await this.ownKey).publicKey : this.remoteKeysOf(issuer);
     await this.verify(assertion, keys, { issuer });
   }
 

@@ -4,6 +4,12 @@ import { importJWK, type CryptoKey, type JWK } from 'jose';
 import { newSigningJwk } from './new-key.js';
 import type { MarketplaceStore } from '../store/repository.js';
 
+/**
+ * The key as the emulator holds it: possibly still being made. An emulator in memory answers before its
+ * new key is ready (RSA prime search takes up to a few hundred milliseconds); what signs or verifies waits.
+ */
+export type PendingSigningKey = Promise<SigningKey>;
+
 export interface SigningKey {
   readonly kid: string;
   readonly privateKey: CryptoKey;
@@ -27,6 +33,11 @@ export async function loadOrCreateSigningKey(store: MarketplaceStore): Promise<S
 /** A key kept nowhere: for emulators that keep nothing (a test suite's, made many times in one process). */
 export async function newSigningKey(): Promise<SigningKey> {
   return importSigningKey(JSON.parse(await newSigningJwk()) as JWK);
+}
+
+/** A key made elsewhere (newSigningJwk's JSON), ready to sign with. */
+export async function signingKeyFromJwk(json: string): Promise<SigningKey> {
+  return importSigningKey(JSON.parse(json) as JWK);
 }
 
 async function importSigningKey(jwk: JWK): Promise<SigningKey> {

@@ -5,7 +5,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Clock } from '@saas-fulfillment/contract';
 import type { PublisherConfig } from '../catalog.js';
-import type { SigningKey } from './keys.js';
+import type { PendingSigningKey } from './keys.js';
 import { issuerFor } from './tokens.js';
 import { EntraErrors } from '../errors.js';
 
@@ -36,7 +36,7 @@ export class SignInService {
   private readonly codes = new Map<string, PendingCode>();
 
   constructor(
-    private readonly key: SigningKey,
+    private readonly key: PendingSigningKey,
     private readonly clock: Clock,
     private readonly origin: () => string,
   ) {}
@@ -77,6 +77,7 @@ export class SignInService {
     }
     const issuedAt = Math.floor(this.clock.now().getTime() / 1000);
     const oid = stableId(`${pending.tenantId}/${pending.user.email}`);
+    const { kid, privateKey } = await this.key;
     const idToken = await new SignJWT({
       tid: pending.tenantId,
       oid,
@@ -86,14 +87,14 @@ export class SignInService {
       ver: '2.0',
       ...(pending.nonce ? { nonce: pending.nonce } : {}),
     })
-      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.key.kid })
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid })
       .setIssuer(issuerFor(this.origin(), pending.tenantId, 'v2'))
       .setAudience(publisher.clientId)
       .setSubject(stableId(`${publisher.clientId}/${oid}`))
       .setIssuedAt(issuedAt)
       .setNotBefore(issuedAt)
       .setExpirationTime(issuedAt + 3600)
-      .sign(this.key.privateKey);
+      .sign(privateKey);
     return { token_type: 'Bearer', scope: pending.scope, expires_in: 3599, ext_expires_in: 3599, access_token: randomUUID(), id_token: idToken };
   }
 }

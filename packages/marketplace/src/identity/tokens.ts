@@ -5,7 +5,7 @@ import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose'
 import type { Clock } from '@saas-fulfillment/contract';
 import { MARKETPLACE_RESOURCE_ID } from '@saas-fulfillment/contract';
 import type { Catalog, PublisherConfig } from '../catalog.js';
-import type { SigningKey } from './keys.js';
+import type { PendingSigningKey } from './keys.js';
 
 export type TokenVersion = 'v1' | 'v2';
 
@@ -30,7 +30,7 @@ export class TokenService {
   private readonly verified = new Map<string, { publisher: PublisherConfig; expiresAt: number }>();
 
   constructor(
-    private readonly key: SigningKey,
+    private readonly key: PendingSigningKey,
     private readonly catalog: Catalog,
     private readonly clock: Clock,
     private readonly origin: () => string,
@@ -41,15 +41,16 @@ export class TokenService {
     const issuedAt = Math.floor(this.clock.now().getTime() / 1000);
     const expiresAt = issuedAt + ACCESS_TOKEN_LIFETIME_SECONDS;
     const appClaims = version === 'v1' ? { appid: publisher.clientId, appidacr: '1', ver: '1.0' } : { azp: publisher.clientId, azpacr: '1', ver: '2.0' };
+    const { kid, privateKey } = await this.key;
     const token = await new SignJWT({ ...appClaims, tid: publisher.tenantId, oid: servicePrincipalOf(publisher), idtyp: 'app', uti: randomUUID() })
-      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.key.kid })
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid })
       .setIssuer(issuerFor(this.origin(), publisher.tenantId, version))
       .setAudience(MARKETPLACE_RESOURCE_ID)
       .setSubject(servicePrincipalOf(publisher))
       .setIssuedAt(issuedAt)
       .setNotBefore(issuedAt)
       .setExpirationTime(expiresAt)
-      .sign(this.key.privateKey);
+      .sign(privateKey);
     return { token, issuedAt, expiresAt };
   }
 
@@ -73,7 +74,7 @@ export class TokenService {
   private async verify(token: string): Promise<{ publisher: PublisherConfig; expiresAt: number }> {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.key.publicKey, {
+      ({ payload } = await jwtVerify(token, (await this.key).publicKey, {
         algorithms: ['RS256'],
         audience: MARKETPLACE_RESOURCE_ID,
         clockTolerance: CLOCK_SKEW_SECONDS,
@@ -102,7 +103,7 @@ export class TokenService {
     const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
     if (!token) return 'no bearer token';
     try {
-      const { payload } = await jwtVerify(token, this.key.publicKey, {
+      const { payload } = await jwtVerify(token, (await this.key).publicKey, {
         algorithms: ['RS256'],
         audience: publisher.clientId,
         issuer: issuerFor(this.origin(), publisher.tenantId, 'v2'),
@@ -122,6 +123,7 @@ export class TokenService {
   /** The bearer token on a webhook to `publisher`: aud = its app, tid = its tenant, from the marketplace's app. */
   async signWebhookToken(publisher: PublisherConfig): Promise<string> {
     const issuedAt = Math.floor(this.clock.now().getTime() / 1000);
+    const { kid, privateKey } = await this.key;
     return new SignJWT({
       azp: MARKETPLACE_RESOURCE_ID,
       appid: MARKETPLACE_RESOURCE_ID,
@@ -132,14 +134,14 @@ export class TokenService {
       ver: '2.0',
       uti: randomUUID(),
     })
-      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.key.kid })
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid })
       .setIssuer(issuerFor(this.origin(), publisher.tenantId, 'v2'))
       .setAudience(publisher.clientId)
       .setSubject(MARKETPLACE_SERVICE_PRINCIPAL)
       .setIssuedAt(issuedAt)
       .setNotBefore(issuedAt)
       .setExpirationTime(issuedAt + ACCESS_TOKEN_LIFETIME_SECONDS)
-      .sign(this.key.privateKey);
+      .sign(privateKey);
   }
 }
 

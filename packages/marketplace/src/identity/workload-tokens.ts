@@ -4,7 +4,7 @@
 // AZURE_FEDERATED_TOKEN_FILE points at.
 import { SignJWT } from 'jose';
 import Type from 'typebox';
-import type { SigningKey } from './keys.js';
+import type { PendingSigningKey } from './keys.js';
 import { TOKEN_EXCHANGE_AUDIENCE } from './client-auth.js';
 
 export const WorkloadTokenRequest = Type.Object({
@@ -14,17 +14,18 @@ export const WorkloadTokenRequest = Type.Object({
 });
 export type WorkloadTokenRequest = Type.Static<typeof WorkloadTokenRequest>;
 
-export async function issueWorkloadToken(key: SigningKey, issuer: string, request: WorkloadTokenRequest, now: Date) {
+export async function issueWorkloadToken(key: PendingSigningKey, issuer: string, request: WorkloadTokenRequest, now: Date) {
   const issuedAt = Math.floor(now.getTime() / 1000);
   const expiresAt = issuedAt + (request.lifetimeSeconds ?? 3600);
+  const { kid, privateKey } = await key;
   const token = await new SignJWT({})
-    .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' })
+    .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
     .setIssuer(issuer)
     .setSubject(request.subject)
     .setAudience(request.audience ?? TOKEN_EXCHANGE_AUDIENCE)
     .setIssuedAt(issuedAt)
     .setNotBefore(issuedAt)
     .setExpirationTime(expiresAt)
-    .sign(key.privateKey);
+    .sign(privateKey);
   return { token, issuer, subject: request.subject, expiresAt: new Date(expiresAt * 1000).toISOString() };
 }

@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { MARKETPLACE_RESOURCE_ID, type Clock } from '@saas-fulfillment/contract';
 import type { Catalog } from '../catalog.js';
-import type { SigningKey } from '../identity/keys.js';
+import type { PendingSigningKey } from '../identity/keys.js';
 import type { SignInService } from '../identity/sign-in.js';
 import { issuerFor, type TokenService, type TokenVersion } from '../identity/tokens.js';
 import { ClientAuthenticator, requireForm, type TokenForm } from '../identity/client-auth.js';
@@ -19,7 +19,7 @@ export interface IdentityRouteDeps {
   catalog: Catalog;
   tokens: TokenService;
   signIn: SignInService;
-  key: SigningKey;
+  key: PendingSigningKey;
   /** Time as Entra states it in tokens and error bodies. */
   clock: Clock;
   publicUrl: () => string;
@@ -77,11 +77,14 @@ export async function identityRoutes(instance: FastifyInstance, deps: IdentityRo
 }
 
 /** The JWKS and the OpenID metadata of the tenants' issuers and of the workload identity provider. */
-function metadataRoutes(instance: FastifyInstance, key: SigningKey, publicUrl: () => string): void {
+function metadataRoutes(instance: FastifyInstance, key: PendingSigningKey, publicUrl: () => string): void {
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
-  const jwks = { keys: [{ ...key.publicJwk, kty: 'RSA', use: 'sig', alg: 'RS256', kid: key.kid }] };
-  app.get('/:tenantId/discovery/v2.0/keys', tenant, async () => jwks);
-  app.get('/:tenantId/discovery/keys', tenant, async () => jwks);
+  const jwks = async () => {
+    const { publicJwk, kid } = await key;
+    return { keys: [{ ...publicJwk, kty: 'RSA', use: 'sig', alg: 'RS256', kid }] };
+  };
+  app.get('/:tenantId/discovery/v2.0/keys', tenant, jwks);
+  app.get('/:tenantId/discovery/keys', tenant, jwks);
 
   // The simulator as an external identity provider (a workload identity: a Kubernetes service account,
   // a CI job): its tokens, exchanged for marketplace tokens through an app's federated credential.
@@ -95,7 +98,7 @@ function metadataRoutes(instance: FastifyInstance, key: SigningKey, publicUrl: (
       response_types_supported: ['id_token'],
     };
   });
-  app.get('/workload-identity/keys', async () => jwks);
+  app.get('/workload-identity/keys', jwks);
 
   app.get('/:tenantId/v2.0/.well-known/openid-configuration', tenant, async (request) => {
     const { tenantId } = request.params;

@@ -1,6 +1,12 @@
 // Reading a seed (or state) file: YAML, which JSON is a part of, so either kind reads, with comments.
 import { readFileSync } from 'node:fs';
-import { parse, YAMLParseError } from 'yaml';
+import { createRequire } from 'node:module';
+
+// The YAML parser loads with the first file that is not plain JSON: an emulator started without a seed,
+// or with a JSON one, never reads its modules.
+type Yaml = typeof import('yaml');
+let yaml: Yaml | undefined;
+const loadYaml = (): Yaml => (yaml ??= createRequire(import.meta.url)('yaml') as Yaml);
 
 /** A file that cannot be read or parsed, named with its path (and line, for a syntax error). */
 export class DocumentFileError extends Error {
@@ -21,6 +27,7 @@ export function readDocumentFile(file: string): unknown {
   } catch {
     // Not strict JSON (comments, trailing commas): YAML reads it or says where it is wrong.
   }
+  const { parse, YAMLParseError } = loadYaml();
   try {
     return parse(text, { maxAliasCount: 100 });
   } catch (error) {

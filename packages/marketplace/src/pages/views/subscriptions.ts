@@ -1,6 +1,18 @@
 // The subscriptions pages: the list with the marketplace clock, and one subscription with what its
 // customer can do, its landing page, its operations and its webhooks.
-import { html, idCode, operationBadge, statusBadge, table, textWithIds, when, actionWords, termWords, type SafeHtml } from '@saas-fulfillment/web';
+import {
+  html,
+  idCode,
+  operationBadge,
+  statusBadge,
+  table,
+  textWithIds,
+  when,
+  actionWords,
+  termWords,
+  quantityWords,
+  type SafeHtml,
+} from '@saas-fulfillment/web';
 import { seatLimits, type Catalog } from '../../catalog.js';
 import type { CustomerAction } from '../../fulfillment/operations.js';
 import type { DeliveryRecord } from '../../model/webhooks.js';
@@ -95,10 +107,8 @@ function usageTable(catalog: Catalog, s: SubscriptionRecord, usage: UsageEventRe
     ['Hour', 'Dimension', 'Quantity', 'Plan', 'Received', 'Usage event'],
     usage.map((u) => {
       const dimension = dimensions.get(u.dimension);
-      return html`<tr><td>${when(u.hour)}</td><td>${dimension?.displayName ?? ''} <code class="id muted">${u.dimension}</code></td><td class="number">${QUANTITY.format(u.quantity)}${dimension ? html` <span class="muted">${dimension.unitOfMeasure}</span>` : ''}</td><td>${planNames(catalog, s.offerId, u.planId).plan}</td><td>${when(u.messageTime)}</td><td>${idCode(u.usageEventId)}</td></tr>`;
+      return html`<tr><td>${when(u.hour)}</td><td>${dimension?.displayName ?? ''} <code class="id muted">${u.dimension}</code></td><td class="number">${quantityWords(u.quantity)}${dimension ? html` <span class="muted">${dimension.unitOfMeasure}</span>` : ''}</td><td>${planNames(catalog, s.offerId, u.planId).plan}</td><td>${when(u.messageTime)}</td><td>${idCode(u.usageEventId)}</td></tr>`;
     }),
     'No usage reported yet: the publisher sends it to POST /api/usageEvent or /api/batchUsageEvent.',
   );
 }
-
-const QUANTITY = new Intl.NumberFormat('en-US', { maximumFractionDigits: 6 });

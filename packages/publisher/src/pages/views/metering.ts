@@ -1,6 +1,6 @@
 // The console's metering pages: what needs attention, usage per subscription, dimension and hour with
 // what was billed and Microsoft's answer, and the reconciliation of our record against Microsoft's.
-import { badge, dayWords, html, idCode, table, when, type SafeHtml } from '@saas-fulfillment/web';
+import { badge, dayWords, html, idCode, quantityWords, table, when, type SafeHtml } from '@saas-fulfillment/web';
 import type { MeteringAlert, ReconciliationLine, UsageHour, UsageHourStatus, UsageLabels } from '../../model/metering.js';
 
 const STATUS: Record<UsageHourStatus, [badgeClass: string, words: string]> = {
@@ -29,8 +29,7 @@ const RECON: Record<string, string> = {
   DryRun: 'dry run, not billed',
 };
 
-const QUANTITY = new Intl.NumberFormat('en-US', { maximumFractionDigits: 6 });
-const number = (value: number | undefined) => html`<td class="number">${value === undefined ? '—' : QUANTITY.format(value)}</td>`;
+const number = (value: number | undefined) => html`<td class="number">${value === undefined ? '—' : quantityWords(value)}</td>`;
 const hourBadge = (status: UsageHourStatus) => badge(...STATUS[status]);
 const subscriptionLink = (id: string, labels: UsageLabels) => html`<a href="/admin/subscriptions/${id}">${labels.names.get(id) || idCode(id.slice(0, 8))}</a>`;
 /** A dimension by its plan's name and unit ("API calls (calls)"), or its id when the plan is not known. */

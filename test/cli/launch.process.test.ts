@@ -1,0 +1,117 @@
+// How the command starts: the servers from the bundle with a code cache kept per user, the other commands
+// from their own modules; a cache that is broken, another user's or turned off never stops a command.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { runCli, startCli } from '../helpers/cli.js';
+import { repositoryRoot } from '../helpers/paths.js';
+
+const BUNDLE = path.join(repositoryRoot, 'packages/cli/dist/saas-fulfillment.cjs');
+
+describe('starting the command', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'saas-launch-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A fresh cache folder, and the command run with it. */
+  const withCache = (name: string) => {
+    const folder = path.join(dir, name);
+    return { folder, run: (args: string[]) => runCli(args, { SAAS_FULFILLMENT_COMPILE_CACHE: folder }), caches: () => cachesIn(folder) };
+  };
+
+  it('the bundle is ASCII, names the hash of its code on its first line, and imports nothing itself', () => {
+    const text = readFileSync(BUNDLE, 'latin1');
+    const [first, ...rest] = text.split('\n');
+    assert.equal(first, `// saas-fulfillment bundle ${createHash('sha256').update(rest.join('\n')).digest('hex')}`);
+    assert.ok(!/[^\0-\x7f]/.test(text), 'the bundle is read as latin1, so it must be ASCII');
+    assert.ok(text.includes('__importModule('), 'the bundle imports through the loader');
+  });
+
+  it('a server command writes the cache once, and the next start reads it without writing again', () => {
+    const cache = withCache('reused');
+    assert.equal(cache.run(['marketplace', '--help']).status, 0);
+    const [written] = cache.caches();
+    assert.ok(written, 'a cache is written');
+    assert.equal(statSync(cache.folder).mode & 0o777, 0o700);
+    assert.equal(statSync(written).mode & 0o777, 0o600);
+    const before = statSync(written).mtimeMs;
+    assert.equal(cache.run(['marketplace', '--help']).status, 0);
+    assert.deepEqual(cache.caches(), [written]);
+    assert.equal(statSync(written).mtimeMs, before, 'an accepted cache is not written again');
+  });
+
+  it('the small commands load their own modules and leave no cache', () => {
+    const cache = withCache('small');
+    const version = cache.run(['--version']);
+    assert.equal(version.status, 0);
+    assert.match(version.stdout, /^\d+\.\d+\.\d+/);
+    assert.equal(cache.run(['clock', '--help']).status, 0);
+    assert.deepEqual(cache.caches(), []);
+  });
+
+  it('a broken cache is refused by V8 and written anew; the command runs regardless', () => {
+    const cache = withCache('broken');
+    cache.run(['marketplace', '--help']);
+    const [written] = cache.caches();
+    assert.ok(written);
+    writeFileSync(written, Buffer.alloc(4096, 7));
+    const run = cache.run(['marketplace', '--help']);
+    assert.equal(run.status, 0);
+    assert.match(run.stdout, /Usage: saas-fulfillment marketplace/);
+    assert.notDeepEqual(readFileSync(written), Buffer.alloc(4096, 7), 'the broken cache was replaced');
+  });
+
+  it('a cache folder others can write into is not used, nor one turned off', () => {
+    const shared = withCache('shared');
+    mkdirSync(shared.folder);
+    chmodSync(shared.folder, 0o777);
+    assert.equal(shared.run(['marketplace', '--help']).status, 0);
+    assert.deepEqual(shared.caches(), []);
+
+    const off = runCli(['marketplace', '--help'], { SAAS_FULFILLMENT_COMPILE_CACHE: 'off', HOME: dir, XDG_CACHE_HOME: path.join(dir, 'xdg') });
+    assert.equal(off.status, 0);
+    assert.ok(!existsSync(path.join(dir, 'xdg')), 'nothing is made when the cache is off');
+  });
+
+  it("without a setting the cache is the user's (XDG_CACHE_HOME), and bad flags still exit 2", () => {
+    const xdg = path.join(dir, 'home-cache');
+    const bad = runCli(['marketplace', '--colour', 'blue'], { XDG_CACHE_HOME: xdg });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /unknown option --colour/);
+    assert.equal(cachesIn(path.join(xdg, 'saas-fulfillment')).length, 1);
+  });
+
+  it("code read back from the cache still imports ES modules: a publisher's hooks module loads", async () => {
+    const cache = withCache('imports');
+    const hooks = path.join(dir, 'hooks.mjs');
+    writeFileSync(hooks, "export async function provision() {}\nconsole.log('hooks module loaded');\n");
+    const env = { SAAS_FULFILLMENT_COMPILE_CACHE: cache.folder, ADMIN_PASSWORD: 'launch-test-password', APP_API_KEY: 'launch-test-app-key-0123456789' };
+    // The first start writes the cache (at exit); the second runs from it.
+    for (const attempt of ['writes the cache', 'reads it']) {
+      const cli = startCli(
+        ['publisher', '--port', '0', '--data-dir', path.join(dir, attempt), '--marketplace-url', 'http://127.0.0.1:9', '--hooks', hooks],
+        env,
+      );
+      try {
+        await cli.waitFor(/Publisher service\s+http/);
+        assert.match(cli.output(), /hooks module loaded/, attempt);
+        assert.doesNotMatch(cli.output(), /ExperimentalWarning|dynamic import callback/, attempt);
+      } finally {
+        await cli.kill();
+      }
+      assert.equal(cache.caches().length, 1, attempt);
+    }
+  });
+});
+
+function cachesIn(folder: string): string[] {
+  if (!existsSync(folder)) return [];
+  return readdirSync(folder)
+    .filter((name) => name.endsWith('.v8cache'))
+    .map((name) => path.join(folder, name));
+}
