@@ -18,7 +18,7 @@ RUN apt-get update \
 ENV npm_config_nodedir=/usr/local
 WORKDIR /src
 COPY package.json package-lock.json tsconfig.base.json tsconfig.build.json tsconfig.json ./
-COPY scripts/pack.mjs scripts/
+COPY scripts/pack.mjs scripts/bundle.mjs scripts/
 COPY packages packages
 # Behind a proxy that re-signs TLS (some company networks and CI machines), pass its authority as a build
 # secret: --secret id=ca,src=/etc/ssl/certs/ca-certificates.crt. Nothing of it stays in the image.
@@ -42,6 +42,9 @@ COPY --from=build /opt/saas-fulfillment /opt/saas-fulfillment
 RUN mkdir -p /data && chown node:node /data
 USER node
 WORKDIR /home/node
+# The command's compile cache (~/.cache/saas-fulfillment), written once here so that every container's
+# first start is as quick as its later ones.
+RUN saas-fulfillment marketplace --help > /dev/null
 VOLUME ["/data"]
 EXPOSE 3000 4010
 # Ready when the store answers: the publisher's port by default; a marketplace-only container sets

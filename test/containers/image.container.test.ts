@@ -81,6 +81,13 @@ describe('the container image', () => {
       );
   });
 
+  it('starts from the compile cache the image was built with, and writes none of its own', async () => {
+    const caches = (name: string) => podman('exec', name, 'sh', '-c', 'ls /home/node/.cache/saas-fulfillment');
+    const built = await caches(`sf-publisher-${suffix}`);
+    assert.match(built, /^[0-9a-f]{24}-v\d+\.\d+\.\d+-\w+\.v8cache$/, 'one cache, made at build time');
+    assert.equal(await caches(`sf-marketplace-${suffix}`), built, 'the same cache serves every command');
+  });
+
   it('buys in the emulator container and activates through the publisher container', async () => {
     const bought = await (
       await fetch(`http://127.0.0.1:${marketplacePort}/simulator/purchases`, {
