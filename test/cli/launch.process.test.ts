@@ -78,6 +78,15 @@ describe('starting the command', () => {
     assert.ok(!existsSync(path.join(dir, 'xdg')), 'nothing is made when the cache is off');
   });
 
+  it('a home where no cache folder can be made costs the cache, not the command', () => {
+    const notAFolder = path.join(dir, 'home-is-a-file');
+    writeFileSync(notAFolder, '');
+    const run = runCli(['marketplace', '--help'], { HOME: notAFolder, XDG_CACHE_HOME: '' });
+    assert.equal(run.status, 0);
+    assert.match(run.stdout, /Usage: saas-fulfillment marketplace/);
+    assert.equal(run.stderr, '');
+  });
+
   it("without a setting the cache is the user's (XDG_CACHE_HOME), and bad flags still exit 2", () => {
     const xdg = path.join(dir, 'home-cache');
     const bad = runCli(['marketplace', '--colour', 'blue'], { XDG_CACHE_HOME: xdg });

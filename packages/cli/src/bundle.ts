@@ -38,8 +38,11 @@ function cacheFile(bundle: string): string | undefined {
   const hash = /^\/\/ saas-fulfillment bundle ([0-9a-f]{64})\n/.exec(bundle)?.[1];
   const setting = process.env.SAAS_FULFILLMENT_COMPILE_CACHE;
   if (setting === 'off' || !hash) return undefined;
-  const folder = setting || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'saas-fulfillment');
+  let folder: string;
   try {
+    // os.homedir() throws for a user with neither HOME nor an entry in the password file (a container
+    // run as an arbitrary uid): no cache then.
+    folder = setting || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'saas-fulfillment');
     mkdirSync(folder, { recursive: true, mode: 0o700 });
     // Code run from a cache is code run: a folder someone else could write into is not used.
     const { uid, mode } = statSync(folder);
