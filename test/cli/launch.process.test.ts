@@ -2,7 +2,7 @@
 // from their own modules; a cache that is broken, another user's or turned off never stops a command.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -52,6 +52,23 @@ describe('starting the command', () => {
     assert.match(version.stdout, /^\d+\.\d+\.\d+/);
     assert.equal(cache.run(['clock', '--help']).status, 0);
     assert.deepEqual(cache.caches(), []);
+  });
+
+  it('in a checkout, a bundle older than the last compile (tsc -b alone) gives way to the modules', () => {
+    const cache = withCache('stale');
+    const compiled = statSync(path.join(repositoryRoot, 'packages/marketplace/dist/.tsbuildinfo')).mtime;
+    const { atime, mtime } = statSync(BUNDLE);
+    utimesSync(BUNDLE, atime, new Date(compiled.getTime() - 60_000));
+    try {
+      const run = cache.run(['marketplace', '--help']);
+      assert.equal(run.status, 0);
+      assert.match(run.stdout, /Usage: saas-fulfillment marketplace/);
+      assert.deepEqual(cache.caches(), [], 'the stale bundle was not run');
+    } finally {
+      utimesSync(BUNDLE, atime, mtime);
+    }
+    assert.equal(cache.run(['marketplace', '--help']).status, 0);
+    assert.equal(cache.caches().length, 1, 'the current bundle runs again');
   });
 
   it('a broken cache is refused by V8 and written anew; the command runs regardless', () => {
