@@ -4,8 +4,6 @@ import { TERM_UNITS } from '@saas-fulfillment/contract/values';
 import type { TermUnit } from '@saas-fulfillment/contract';
 import { actionWords } from '@saas-fulfillment/web/words';
 import type { CustomerActionRequest } from '@saas-fulfillment/marketplace/simulator-client';
-import { ClientSecretCredential, MarketplaceClient } from '@saas-fulfillment/client';
-import { DEV_PUBLISHER } from '@saas-fulfillment/marketplace/catalog';
 import type { Command } from '../command.js';
 import { CONTROL_HELP, CONTROL_OPTIONS, report, simulatorFor } from './control.js';
 
@@ -113,6 +111,12 @@ async function activate(flags: Flags): Promise<number> {
  * with the emulator's dev app (its Entra stand-in issues the token), on the plan and seats bought.
  */
 async function activateAsPublisher(flags: Flags, subscriptionId: string): Promise<{ planId: string; quantity?: number }> {
+  // Loaded here: the client and the catalog bring TypeBox and its schemas, which every other event (and
+  // --help) does without; `trigger --help` took four times a bare node's start with them.
+  const [{ ClientSecretCredential, MarketplaceClient }, { DEV_PUBLISHER }] = await Promise.all([
+    import('@saas-fulfillment/client'),
+    import('@saas-fulfillment/marketplace/catalog'),
+  ]);
   const emulator = simulatorFor(flags).baseUrl;
   const credential = new ClientSecretCredential({
     tenantId: DEV_PUBLISHER.tenantId,
