@@ -77,6 +77,26 @@ describe('the request inspector', () => {
     assert.match(String(newest.request), /^\(20,\d{3} characters: too long to keep\)$/);
   });
 
+  it('measures a body sent in chunks, with no length declared, and shows a body shaped like its marker as sent', async () => {
+    const body = JSON.stringify({ planId: 'pro', padding: 'y'.repeat(20_000) });
+    const chunked = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(body));
+        controller.close();
+      },
+    });
+    await fetch(`${mp.url}/api/saas/subscriptions/${other}?api-version=2018-08-31`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+      body: chunked,
+      duplex: 'half',
+    } as RequestInit);
+    assert.match(String((await inspected()).at(-1)!.request), /^\(20,\d{3} characters: too long to keep\)$/);
+
+    await mp.api('PATCH', `/saas/subscriptions/${other}`, { token: accessToken, body: { planId: 'pro', tooLong: 5 } });
+    assert.deepEqual((await inspected()).at(-1)!.request, { planId: 'pro', tooLong: 5 });
+  });
+
   it('never shows a secret: not the client secret, the assertion, the access token or the landing token, in JSON or on the page', async () => {
     await mp.http('POST', `/${DEV_PUBLISHER.tenantId}/oauth2/v2.0/token`, {
       form: {

@@ -17,7 +17,7 @@ import { identityRoutes, workloadIssuer } from './routes/identity.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { simulatorRoutes, type SimulatorRouteDeps } from './routes/simulator.js';
 import { clockAdvancer } from './simulator/clock.js';
-import { KEPT_BODY, type RequestLog } from './simulator/requests.js';
+import { keptAnswer, keptBody, type RequestLog } from './simulator/requests.js';
 
 export async function registerHttp(app: FastifyInstance, services: MarketplaceServices, options: MarketplaceOptions): Promise<void> {
   const { fulfillment, metering, tokens, faults, chaos, publicUrl, closing } = services;
@@ -51,8 +51,8 @@ function inspectCalls(app: FastifyInstance, requests: RequestLog): void {
         durationMs: reply.elapsedTime,
         publisherId: request.marketplaceCaller?.publisherId,
         clientId: request.marketplaceCaller?.clientId ?? (typeof form?.client_id === 'string' ? form.client_id : undefined),
-        requestBody: Number(request.headers['content-length']) > KEPT_BODY ? { tooLong: Number(request.headers['content-length']) } : request.body,
-        responseBody: typeof payload !== 'string' ? undefined : payload.length > KEPT_BODY ? { tooLong: payload.length } : payload,
+        requestBody: keptBody(request.body, request.headers['content-length']),
+        responseBody: keptAnswer(payload),
       });
     }
     done(null, payload);

@@ -14,10 +14,15 @@ interface KeptCall {
   durationMs: number;
   publisherId: string | undefined;
   clientId: string | undefined;
-  /** As parsed; a body longer than KEPT_BODY only by its length. */
+  /** As parsed (keptBody); one longer than KEPT_BODY only by its length. */
   requestBody: unknown;
-  /** The answer as sent; one longer than KEPT_BODY (a page of subscriptions) only by its length. */
-  responseBody: string | undefined | { tooLong: number };
+  /** The answer as sent (keptAnswer); one longer than KEPT_BODY (a page of subscriptions) only by its length. */
+  responseBody: string | TooLong | undefined;
+}
+
+/** A body kept by its length alone: a class of its own, so that no body a caller sends can pass for one. */
+class TooLong {
+  constructor(readonly length: number) {}
 }
 
 /** A call as the inspector shows it: secrets masked, bodies parsed where they are JSON. */
@@ -44,8 +49,24 @@ const SECRET_NAMES =
   /^(client_secret|client_assertion|assertion|code|code_verifier|refresh_token|access_token|id_token|password|authorization|token|x-ms-marketplace-token)$/i;
 /** A JWT (or any three base64url parts after "eyJ"): masked inside any text. */
 const JWT = /eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g;
-/** Answers longer than this are kept only by their length: 500 pages of subscriptions would hold 50 MB. */
-export const KEPT_BODY = 16 * 1024;
+/** Bodies longer than this are kept only by their length: 500 pages of subscriptions would hold 50 MB. */
+const KEPT_BODY = 16 * 1024;
+
+/**
+ * A request's parsed body as the log keeps it. Its length is the one declared; a body sent in chunks
+ * declares none, and is measured (rarely: clients send the length).
+ */
+export function keptBody(body: unknown, declaredLength: string | undefined): unknown {
+  if (body === undefined) return undefined;
+  const length = declaredLength === undefined ? JSON.stringify(body).length : Number(declaredLength);
+  return length > KEPT_BODY ? new TooLong(length) : body;
+}
+
+/** An answer as the log keeps it: the text sent, or its length when longer than KEPT_BODY. */
+export function keptAnswer(payload: unknown): string | TooLong | undefined {
+  if (typeof payload !== 'string') return undefined;
+  return payload.length > KEPT_BODY ? new TooLong(payload.length) : payload;
+}
 
 /**
  * A ring of the newest calls: recording one is a slot written on the API's hot path (no allocation beyond
@@ -85,7 +106,7 @@ export class RequestLog {
 }
 
 function inspect(call: KeptCall): InspectedCall {
-  const request = masked(isTooLong(call.requestBody) ? tooLongWords(call.requestBody) : (call.requestBody ?? null));
+  const request = masked(call.requestBody instanceof TooLong ? tooLongWords(call.requestBody) : (call.requestBody ?? null));
   const response = masked(parsed(call.responseBody));
   const ids = new Set<string>();
   // The subscription a call names in its path, and those its bodies name (usage's resourceId, resolve's answer).
@@ -107,12 +128,11 @@ function inspect(call: KeptCall): InspectedCall {
   };
 }
 
-const isTooLong = (body: unknown): body is { tooLong: number } => typeof body === 'object' && body !== null && 'tooLong' in body;
-const tooLongWords = (body: { tooLong: number }) => `(${body.tooLong.toLocaleString('en-US')} characters: too long to keep)`;
+const tooLongWords = (body: TooLong) => `(${body.length.toLocaleString('en-US')} characters: too long to keep)`;
 
-function parsed(body: string | undefined | { tooLong: number }): unknown {
+function parsed(body: string | TooLong | undefined): unknown {
   if (body === undefined || body === '') return null;
-  if (typeof body !== 'string') return tooLongWords(body);
+  if (body instanceof TooLong) return tooLongWords(body);
   try {
     return JSON.parse(body) as unknown;
   } catch {
