@@ -145,13 +145,21 @@ describe('purchase simulator in Chromium', { skip: unavailable }, () => {
         await inspector.locator('tr.request').nth(before).waitFor({ timeout: 10_000 });
         const newest = inspector.locator('tr.request').first();
         assert.match((await newest.textContent()) ?? '', /PATCH \/api\/saas\/subscriptions\/.*202 Accepted/s);
-        await newest.locator('summary').click();
-        assert.match((await newest.locator('details').textContent()) ?? '', /"quantity": 3/);
-        const html = await inspector.content();
-        assert.ok(!html.includes(token), 'the access token is not on the page');
+        assert.ok(!(await inspector.content()).includes(token), 'the access token is not on the page');
         const overflow = (await inspector.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
         assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen at ${width} px`);
         await inspector.screenshot({ path: path.join(SCREENSHOTS, `simulator-requests-${width}.png`), fullPage: true });
+        // The bodies open on a page of their own, as wide as the page and not reloading under the reader.
+        await newest.locator('a:has-text("Show the bodies")').click();
+        const sent = inspector.locator('#request-body');
+        assert.match((await sent.textContent()) ?? '', /"quantity": 3/);
+        const [bodyWidth, mainWidth] = (await inspector.evaluate(
+          "[document.querySelector('#request-body').getBoundingClientRect().width, document.querySelector('main').getBoundingClientRect().width]",
+        )) as [number, number];
+        assert.ok(bodyWidth >= mainWidth * 0.8, `the body is ${bodyWidth} px wide in a ${mainWidth} px page`);
+        assert.equal(await inspector.locator('meta[http-equiv=refresh]').count(), 0, 'the call page does not reload itself');
+        assert.ok(!(await inspector.content()).includes(token), 'the access token is not on the call page');
+        await inspector.screenshot({ path: path.join(SCREENSHOTS, `simulator-request-${width}.png`), fullPage: true });
       } finally {
         await inspector.close();
       }

@@ -3,6 +3,8 @@
 (() => {
   const problems = [];
   const root = document.documentElement;
+  // Without it a phone lays the page out 980 px wide and shrinks it.
+  if (!document.querySelector('meta[name=viewport][content*="width=device-width"]')) problems.push('the page has no viewport meta');
   if (root.scrollWidth > window.innerWidth + 1) problems.push(`the page is ${root.scrollWidth}px wide in a ${window.innerWidth}px window`);
   for (const element of document.querySelectorAll('code.id, time')) {
     if (element.getClientRects().length > 1) problems.push(`"${element.textContent}" breaks over two lines`);
@@ -21,6 +23,15 @@
         text,
       );
     if (internal) problems.push(`"${internal[0]}" in "${text.trim().slice(0, 60)}" is not in words`);
+  }
+  // Text cut by its box: an element whose content is wider than it and that clips or scrolls it sideways
+  // (an id or an e-mail half hidden); a table's wrapper may scroll, a long body's block wraps.
+  for (const element of document.querySelectorAll('body *')) {
+    if (element.closest('.table, script, style, head')) continue;
+    const overflow = getComputedStyle(element).overflowX;
+    if (overflow === 'visible' || element.clientWidth === 0) continue;
+    if (element.scrollWidth > element.clientWidth + 1)
+      problems.push(`"${(element.textContent ?? '').trim().slice(0, 60)}" is cut by its box (${element.scrollWidth}px of text in ${element.clientWidth}px)`);
   }
   for (const element of document.querySelectorAll('button, input, select, h1, dd, td, .notice')) {
     const box = element.getBoundingClientRect();

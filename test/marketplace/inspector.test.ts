@@ -97,6 +97,48 @@ describe('the request inspector', () => {
     assert.deepEqual((await inspected()).at(-1)!.request, { planId: 'pro', tooLong: 5 });
   });
 
+  it('shows a body nesting thousands deep as the text sent, in the JSON and on the page, without failing (N1)', async () => {
+    const deep = `${'['.repeat(3000)}${']'.repeat(3000)}`;
+    for (let i = 0; i < 3; i++) {
+      await fetch(`${mp.url}/${DEV_PUBLISHER.tenantId}/oauth2/v2.0/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: deep });
+    }
+    const answer = await mp.http('GET', '/simulator/requests');
+    assert.equal(answer.status, 200, answer.text.slice(0, 300));
+    const newest = (answer.body as { requests: InspectedCall[] }).requests.at(-1)!;
+    assert.equal(newest.request, deep, 'kept and shown as the text sent');
+    const listPage = await mp.http('GET', '/requests?live=off');
+    assert.equal(listPage.status, 200);
+    assert.ok(listPage.text.length < 200_000, `the list shows no bodies (${listPage.text.length} characters)`);
+    const callPage = await mp.http('GET', `/requests/${newest.seq}`);
+    assert.equal(callPage.status, 200);
+    assert.ok(callPage.text.includes(deep), 'the page of the call shows the body whole, as sent');
+    assert.ok(callPage.text.length < deep.length + 20_000, 'and not indented level by level');
+  });
+
+  it('never shows a landing token or secret however its name is written: query, encoded key or JSON member (N9)', async () => {
+    const secret = 'not-a-jwt-landing-token/with+base64==';
+    await fetch(`${mp.url}/api/saas/subscriptions/resolve?api-version=2018-08-31&x-ms-marketplace-token=${encodeURIComponent(secret)}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ marketplaceToken: secret, nested: { clientSecret: secret } }),
+    });
+    await fetch(`${mp.url}/api/saas/subscriptions/${other}?api-version=2018-08-31&client%5Fsecret=${encodeURIComponent(secret)}`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    const deep = `{"a":${'['.repeat(40)}{"marketplaceToken":"${secret}"}${']'.repeat(40)}}`;
+    await fetch(`${mp.url}/${DEV_PUBLISHER.tenantId}/oauth2/v2.0/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: deep });
+    const calls = await inspected();
+    const json = JSON.stringify(calls);
+    const encoded = encodeURIComponent(secret);
+    assert.ok(!json.includes(secret) && !json.includes(encoded), json.slice(-1500));
+    for (const call of calls.slice(-3)) {
+      const page = (await mp.http('GET', `/requests/${call.seq}`)).text;
+      assert.ok(!page.includes(secret) && !page.includes(encoded) && !page.includes('with+base64'), `the page of ${call.path} shows the token`);
+    }
+    assert.match(json, /x-ms-marketplace-token=\[hidden\]/);
+    assert.match(json, /client%5Fsecret=\[hidden\]/);
+  });
+
   it('never shows a secret: not the client secret, the assertion, the access token or the landing token, in JSON or on the page', async () => {
     await mp.http('POST', `/${DEV_PUBLISHER.tenantId}/oauth2/v2.0/token`, {
       form: {
@@ -131,6 +173,24 @@ describe('the request inspector', () => {
     assert.match(json, /"client_secret":"\[hidden\]"/);
     assert.match(json, /"access_token":"\[hidden\]"/);
     assert.match(page, /POST \/api\/saas\/subscriptions\/resolve/);
+  });
+
+  it('holds bodies within a size, not only a count: the oldest give theirs up (N10)', async () => {
+    const big = await startTestMarketplace();
+    try {
+      const token = await big.token();
+      const id = await big.subscribe({ planId: 'pro', quantity: 2 });
+      const padding = 'z'.repeat(15_000);
+      for (let i = 0; i < 600; i++) await big.api('PATCH', `/saas/subscriptions/${id}`, { token, body: { planId: 'enterprise', padding } });
+      const calls = ((await big.http('GET', '/simulator/requests?limit=1000')).body as { requests: InspectedCall[] }).requests;
+      assert.equal(calls.length, 500, 'as many calls as it keeps');
+      const held = calls.reduce((sum, c) => sum + JSON.stringify(c.request).length + JSON.stringify(c.response).length, 0);
+      assert.ok(held <= 4.5 * 1024 * 1024, `${held} characters of bodies held`);
+      assert.match(String(calls[0]!.request), /characters: dropped to keep the log small\)$/);
+      assert.equal((calls.at(-1)!.request as { padding: string }).padding, padding, 'the newest keep theirs');
+    } finally {
+      await big.close();
+    }
   });
 
   it('forgets on reset, with the rest of the state', async () => {

@@ -6,7 +6,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
 import { randomBytes } from 'node:crypto';
-import { hostsOf, securityHeaders, type FormGuardOptions, type LocalTool } from '@saas-fulfillment/web';
+import { hostsOf, jsonTextOf, securityHeaders, type FormGuardOptions, type LocalTool } from '@saas-fulfillment/web';
 import type { MarketplaceOptions, MarketplaceServices } from './services.js';
 import { issueWorkloadToken, type WorkloadTokenRequest } from './identity/workload-tokens.js';
 import { simulatorPages } from './pages/index.js';
@@ -51,7 +51,7 @@ function inspectCalls(app: FastifyInstance, requests: RequestLog): void {
         durationMs: reply.elapsedTime,
         publisherId: request.marketplaceCaller?.publisherId,
         clientId: request.marketplaceCaller?.clientId ?? (typeof form?.client_id === 'string' ? form.client_id : undefined),
-        requestBody: keptBody(request.body, request.headers['content-length']),
+        requestBody: keptBody(jsonTextOf(request), request.body),
         responseBody: keptAnswer(payload),
       });
     }

@@ -87,6 +87,12 @@ export function allowEmptyJsonBodies(app: FastifyInstance): void {
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '' || (typeof body === 'string' && body.trim() === '')) return done(null, undefined);
+    jsonTexts.set(request, body as string);
     return parseJson(request, body as string, done);
   });
 }
+
+const jsonTexts = new WeakMap<FastifyRequest, string>();
+
+/** The JSON text a request's body was parsed from, as it came (for a log that shows what was sent). */
+export const jsonTextOf = (request: FastifyRequest): string | undefined => jsonTexts.get(request);
