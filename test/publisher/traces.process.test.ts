@@ -143,4 +143,18 @@ export async function decide() {
     );
     await second.cli.kill();
   });
+
+  it('keeps no query secret in a span: not a landing token, a sign-in code or state, nor a status ticket (N2)', async () => {
+    const { cli, url } = await start();
+    const secrets = ['landing-token-SECRET-1', 'sign-in-code-SECRET-2', 'sign-in-state-SECRET-3', 'status-ticket-SECRET-4'];
+    for (const path of [`/landing?token=${secrets[0]}`, `/auth/callback?code=${secrets[1]}&state=${secrets[2]}`, `/landing/status?ticket=${secrets[3]}`])
+      await fetch(`${url}${path}`, { redirect: 'manual' });
+    const traced = (path: string) =>
+      receiver.spans.find((s) => s.service === 'saas-fulfillment-publisher' && String(attribute(s, 'url.path')).split('?')[0] === path);
+    await until(async () => traced('/landing') && traced('/auth/callback') && traced('/landing/status'), 'the three request spans');
+    // The landing page resolved the token with Microsoft: the call out is traced too, with its token nowhere.
+    const everything = JSON.stringify(receiver.spans);
+    for (const secret of secrets) assert.ok(!everything.includes(secret), `a span holds ${secret}`);
+    await cli.kill();
+  });
 });

@@ -45,13 +45,41 @@ async function startSdk(serviceName: string, env: NodeJS.ProcessEnv): Promise<Tr
   registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
-      new undici.UndiciInstrumentation(),
+      new undici.UndiciInstrumentation({
+        requestHook: (span, request) => span.setAttributes(tracedUrl(`${request.origin}${request.path}`)),
+      }),
       new pg.PgInstrumentation({ enhancedDatabaseReporting: false }),
       // Registers itself on every Fastify instance made from now on.
-      new fastify.FastifyOtelInstrumentation({ registerOnInitialization: true }),
+      new fastify.FastifyOtelInstrumentation({
+        registerOnInitialization: true,
+        requestHook: (span, request) => span.setAttributes({ 'url.path': tracedUrl(request.url)['url.path'] }),
+      }),
     ],
   });
   return { shutdown: () => provider.shutdown() };
+}
+
+/** The query keys a span may keep: queries carry secrets (a landing token, a sign-in code, a status ticket). */
+const TRACED_QUERY_KEYS = new Set(['api-version']);
+
+/**
+ * A URL as spans may hold it: the path, and of the query only the keys known to be harmless. An absolute
+ * URL also gives `url.full` and `url.query` (what the client instrumentation sets).
+ */
+export function tracedUrl(url: string): Record<string, string> {
+  const at = url.indexOf('?');
+  const kept =
+    at < 0
+      ? ''
+      : url
+          .slice(at + 1)
+          .split('&')
+          .filter((pair) => TRACED_QUERY_KEYS.has(pair.split('=')[0] ?? ''))
+          .join('&');
+  const query = kept ? `?${kept}` : '';
+  const base = at < 0 ? url : url.slice(0, at);
+  if (!/^https?:\/\//.test(base)) return { 'url.path': base };
+  return { 'url.full': `${base}${query}`, 'url.path': new URL(base).pathname, 'url.query': query };
 }
 
 /** Pino's mixin: the active trace and span ids on every log line written inside a trace. */
