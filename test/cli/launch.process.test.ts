@@ -2,7 +2,8 @@
 // from their own modules; a cache that is broken, another user's or turned off never stops a command.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -83,6 +84,37 @@ describe('starting the command', () => {
     assert.notDeepEqual(readFileSync(written), Buffer.alloc(4096, 7), 'the broken cache was replaced');
   });
 
+  it('never runs a cache compiled from other code of the same length, placed under its name (N3)', () => {
+    const cache = withCache('planted');
+    mkdirSync(cache.folder, { mode: 0o700 });
+    const target = plantCache(cache.folder, 'raw');
+    const run = cache.run(['marketplace', '--help']);
+    assert.doesNotMatch(run.stdout, /planted code ran/);
+    assert.match(run.stdout, /Usage: saas-fulfillment marketplace/);
+    assert.notDeepEqual(readFileSync(target).subarray(0, 8), readFileSync(target + '.planted').subarray(0, 8), 'the planted cache was replaced');
+  });
+
+  it("never runs another user's cache, even one written for this bundle, nor one others may write (N3)", {
+    skip: process.getuid?.() !== 0 ? 'needs root to give a file to another user' : false,
+  }, () => {
+    for (const form of ['raw', 'with-header'] as const) {
+      const cache = withCache(`other-user-${form}`);
+      mkdirSync(cache.folder, { mode: 0o755 });
+      chmodSync(cache.folder, 0o755);
+      const target = plantCache(cache.folder, form);
+      chownSync(target, 65534, 65534);
+      chmodSync(target, 0o666);
+      const run = cache.run(['marketplace', '--help']);
+      assert.doesNotMatch(run.stdout, /planted code ran/, form);
+      assert.match(run.stdout, /Usage: saas-fulfillment marketplace/);
+    }
+    // Ours, but readable and writable by others: not used either.
+    const mine = withCache('mine-but-open');
+    mkdirSync(mine.folder, { mode: 0o700 });
+    chmodSync(plantCache(mine.folder, 'with-header'), 0o666);
+    assert.doesNotMatch(mine.run(['marketplace', '--help']).stdout, /planted code ran/);
+  });
+
   it('a cache folder others can write into is not used, nor one turned off', () => {
     const shared = withCache('shared');
     mkdirSync(shared.folder);
@@ -140,4 +172,39 @@ function cachesIn(folder: string): string[] {
   return readdirSync(folder)
     .filter((name) => name.endsWith('.v8cache'))
     .map((name) => path.join(folder, name));
+}
+
+/**
+ * A V8 code cache of other code exactly as long as the bundle's wrapped source, written where the bundle's
+ * cache goes (`raw`: as V8 makes it; `with-header`: in the cache file's own format, claiming this bundle):
+ * V8 checks of a source only its length, so a loader that trusted the file would run the other code.
+ * The planted bytes are also kept beside it (`.planted`).
+ */
+function plantCache(folder: string, form: 'raw' | 'with-header'): string {
+  const text = readFileSync(BUNDLE, 'latin1');
+  const hash = /^\/\/ saas-fulfillment bundle ([0-9a-f]{64})\n/.exec(text)![1]!;
+  const head = '(function (exports, require, module, __filename, __dirname, __importModule) {';
+  const length = `${head}${text}\n})`.length;
+  const body = 'if (process.env.PLANTING) return; process.stdout.write("planted code ran\\n"); process.exit(0);';
+  const other = `${head}${body}${' '.repeat(length - head.length - body.length - 3)}\n})`;
+  const target = path.join(folder, `${hash.slice(0, 24)}-${process.version}-${process.arch}.v8cache`);
+  const script = `
+const vm = require('node:vm'), fs = require('node:fs'), crypto = require('node:crypto');
+const source = fs.readFileSync(process.argv[1], 'latin1');
+const compiled = new vm.Script(source, { filename: ${JSON.stringify(BUNDLE)} });
+compiled.runInThisContext()();
+const data = compiled.createCachedData();
+const sha = (b) => crypto.createHash('sha256').update(b).digest();
+const file = process.argv[2] === 'raw' ? data : Buffer.concat([Buffer.from('sfcache2'), Buffer.from(${JSON.stringify(hash)}, 'hex'), sha(data), data]);
+fs.writeFileSync(process.argv[3], file, { mode: 0o600 });
+fs.writeFileSync(process.argv[3] + '.planted', file);`;
+  const sourceFile = path.join(folder, 'other-code.js');
+  writeFileSync(sourceFile, other, 'latin1');
+  const made = spawnSync(process.execPath, ['-e', script, sourceFile, form, target], {
+    env: { ...process.env, PLANTING: '1', NODE_OPTIONS: '' },
+    encoding: 'utf8',
+  });
+  assert.equal(made.status, 0, made.stderr);
+  rmSync(sourceFile);
+  return target;
 }
