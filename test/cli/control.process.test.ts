@@ -273,13 +273,29 @@ describe('command line basics', () => {
       assert.match(marketplace.stderr, new RegExp(`port ${port} is in use: choose another with --port`));
       const dev = await runCliAsync(['dev', '--port', '0', '--marketplace-port', port, '--data-dir', dataDir], {
         ADMIN_PASSWORD: 'long enough password',
-        APP_API_KEY: 'key',
+        APP_API_KEY: 'a key of sixteen or more',
       });
       assert.equal(dev.status, 2);
       assert.match(dev.stderr, new RegExp(`port ${port} is in use: choose another with --marketplace-port`));
     } finally {
       taken.close();
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('speaks to an emulator started with a control token: the flag or SIMULATOR_CONTROL_TOKEN, else a refusal in words', async () => {
+    const token = 'shared-ci-host-control-token-42';
+    assert.equal(runCli(['marketplace', '--in-memory', '--port', '0', '--control-token', 'short']).status, 2, 'a short token is refused');
+    const guarded = startCli(['marketplace', '--in-memory', '--port', '0', '--control-token', token]);
+    try {
+      const [, url] = await guarded.waitFor(/Marketplace emulator\s+(http:\/\/\S+)/);
+      const refused = await runCliAsync(['clock', '--marketplace-url', url!]);
+      assert.equal(refused.status, 1);
+      assert.match(refused.stderr, /the emulator refused \(401 ControlTokenRequired\).*control token/);
+      assert.equal((await runCliAsync(['clock', '--marketplace-url', url!, '--control-token', token])).status, 0);
+      assert.equal((await runCliAsync(['clock', '--marketplace-url', url!], { SIMULATOR_CONTROL_TOKEN: token })).status, 0);
+    } finally {
+      await guarded.kill();
     }
   });
 });

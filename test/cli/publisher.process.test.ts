@@ -252,7 +252,7 @@ describe('publisher process stopped with SIGTERM while a job runs', () => {
     const cli = startCli(['publisher', '--port', '0', '--data-dir', dir, '--marketplace-url', mp.url, '--hooks', hooks], {
       ...PRODUCTION_ENV,
       ADMIN_PASSWORD: 'term-test-password',
-      APP_API_KEY: 'term-test-key',
+      APP_API_KEY: 'term-test-key-0123',
     });
     try {
       const [, url] = await cli.waitFor(/Publisher service\s+(http:\/\/\S+)/);

@@ -24,7 +24,7 @@ const EMULATOR = 'http://127.0.0.1:9';
 describe('publisher settings', () => {
   const production = {
     ADMIN_PASSWORD: 'long enough password',
-    APP_API_KEY: 'key-key-key',
+    APP_API_KEY: 'key-key-key-key-key',
     TENANT_ID: '11111111-1111-4111-8111-111111111111',
     CLIENT_ID: '22222222-2222-4222-8222-222222222222',
     CLIENT_SECRET: 's',
@@ -37,15 +37,21 @@ describe('publisher settings', () => {
   const asDev = (env: Record<string, string>) => () =>
     publisherConfig({}, env, 'dev', {
       marketplaceUrl: EMULATOR,
-      devSecrets: { adminPassword: 'generated-password', appApiKey: 'generated-key', file: '', fresh: false },
+      devSecrets: { adminPassword: 'generated-password', appApiKey: 'generated-key-0123456', file: '', fresh: false },
     });
 
   it('refuses to start without an admin password: the console is never open', () => {
     assert.match(refusal(asPublisher({}, { 'marketplace-url': EMULATOR })), /ADMIN_PASSWORD must be set/);
   });
 
+  it('takes no key or token short enough to guess: APP_API_KEY, METRICS_TOKEN and tenant keys are 16 characters or more (N8)', () => {
+    assert.match(refusal(asDev({ APP_API_KEY: 'k1' })), /APP_API_KEY must be at least 16 characters/);
+    assert.match(refusal(asDev({ METRICS_TOKEN: 'm' })), /METRICS_TOKEN must be at least 16 characters/);
+    assert.doesNotThrow(() => asDev({ APP_API_KEY: 'sixteen-chars-ok', METRICS_TOKEN: 'sixteen-chars-ok-too' }));
+  });
+
   it('names each production credential that is missing', () => {
-    assert.match(refusal(asPublisher({ ADMIN_PASSWORD: 'long enough password', APP_API_KEY: 'key-key-key' })), /TENANT_ID must be set/);
+    assert.match(refusal(asPublisher({ ADMIN_PASSWORD: 'long enough password', APP_API_KEY: 'key-key-key-key-key' })), /TENANT_ID must be set/);
     assert.match(refusal(asPublisher({ ...production, CLIENT_SECRET: '' })), /Set the app credential: CLIENT_CERTIFICATE_PATH/);
   });
 

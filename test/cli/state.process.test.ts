@@ -2,7 +2,7 @@
 // 'state export|import|seed' on a running emulator, --export-on-exit on SIGTERM, --import to start
 // from what it wrote; wrong files exit 2 naming the flag, the file and the field.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -79,5 +79,29 @@ describe('state from the command line', () => {
       assert.equal(result.status, 2, `${flags.join(' ')}: ${result.stderr}`);
       assert.match(result.stderr, message);
     }
+  });
+
+  it('writes an export through no link planted beside the file, and leaves no partial file (N15)', async () => {
+    const dir = mkdtempSync(path.join(folder, 'links-'));
+    const victim = path.join(dir, 'victim.txt');
+    writeFileSync(victim, 'must stay as it is\n');
+    const exported = path.join(dir, 'state.json');
+    const onExit = path.join(dir, 'on-exit.json');
+    for (const file of [exported, onExit]) symlinkSync(victim, `${file}.partial`);
+    const { cli, url } = await emulator('--seed', SEED, '--export-on-exit', onExit);
+    const wrote = await runCliAsync(['state', 'export', exported, '--marketplace-url', url]);
+    assert.equal(wrote.status, 0, wrote.stderr);
+    assert.equal(await cli.kill('SIGTERM'), 0);
+    assert.equal(readFileSync(victim, 'utf8'), 'must stay as it is\n', 'nothing was written through the link');
+    for (const file of [exported, onExit]) {
+      assert.equal(readState(file).subscriptions.length, 4, file);
+      assert.ok(!lstatSync(file).isSymbolicLink());
+      assert.equal(statSync(file).mode & 0o077, 0, 'the state (a development catalog with its secrets) is for its owner only');
+    }
+    assert.deepEqual(
+      readdirSync(dir).filter((name) => name.endsWith('.partial') && !lstatSync(path.join(dir, name)).isSymbolicLink()),
+      [],
+      'no partial file is left',
+    );
   });
 });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApiError } from '@saas-fulfillment/contract';
-import { DEMO_CATALOG } from '@saas-fulfillment/marketplace';
+import { DEMO_CATALOG, readDocumentFile } from '@saas-fulfillment/marketplace';
 import { startMarketplace, type Seed, type TestMarketplace } from '@saas-fulfillment/marketplace/testing';
 import { until } from '../helpers/wait.js';
 
@@ -185,6 +185,12 @@ describe('a wrong seed', () => {
       400,
       'subscriptions[1].id',
     ],
+    [
+      'endpoints of a publisher the catalog lacks (an export of it would never import back: N14)',
+      { endpoints: { constructor: { webhookUrl: 'http://127.0.0.1:9/hook' } } },
+      400,
+      'endpoints.constructor',
+    ],
     ['another catalog than the one running', { catalog: { publishers: [{ ...DEMO_CATALOG.publishers[0]!, displayName: 'Other' }] } }, 409, 'catalog'],
   ];
   for (const [what, seed, status, target] of cases) {
@@ -206,5 +212,35 @@ describe('a wrong seed', () => {
 
   it('is refused when the fixture starts: the error names the field', async () => {
     await assert.rejects(startMarketplace({ seed: { subscriptions: [{ ...pro, planId: 'platinum' }] } }), /subscriptions\[0\]\.planId/);
+  });
+});
+
+describe('a seed file in YAML', () => {
+  const folder = mkdtempSync(path.join(tmpdir(), 'seed-yaml-'));
+  const write = (name: string, text: string) => {
+    const file = path.join(folder, name);
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it('expands its aliases: a usage list written once, given to two subscriptions', async () => {
+    const file = write(
+      'aliases.yaml',
+      `subscriptions:
+  - { offerId: contoso-saas, planId: pro, quantity: 2, status: Subscribed, usage: &usage [{ dimension: api_calls, quantity: 5, hoursAgo: 1 }] }
+  - { offerId: contoso-saas, planId: pro, quantity: 3, status: Subscribed, usage: *usage }
+`,
+    );
+    await using mp = await startMarketplace({ seed: file });
+    assert.equal((await mp.simulator.exportState()).usage.length, 2);
+  });
+
+  it('is refused, quickly and by name, when its aliases stand for more than the emulator takes (N13)', () => {
+    // 580 KiB of anchored text, named 89 times: under the parser's alias limit, 50 MiB once filled in.
+    const anchor = 'x'.repeat(580 * 1024);
+    const file = write('aliases-bomb.yaml', `padding: &a "${anchor}"\nlist: [${Array.from({ length: 89 }, () => '*a').join(', ')}]\n`);
+    const started = Date.now();
+    assert.throws(() => readDocumentFile(file), /stands for more than 32 MiB once its aliases are filled in/);
+    assert.ok(Date.now() - started < 5_000, `refused in ${Date.now() - started} ms`);
   });
 });

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { startMarketplace, type TestMarketplace as Fixture } from '@saas-fulfillment/marketplace/testing';
 import { startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
 import { hiddenFields, WebSession } from '../helpers/web-session.js';
 
@@ -93,6 +94,73 @@ describe('the simulator against web pages the developer opens', () => {
     const cli = await fetch(`${mp.url}/simulator/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"advanceBy":"P1D"}' });
     assert.equal(cli.status, 200);
     assert.equal(await now(), 2 * 86_400_000);
+  });
+});
+
+describe('a simulator started with a control token, on a machine other people use (N11)', () => {
+  const TOKEN = 'control-token-for-this-test-0123';
+  let mp: Fixture;
+  before(async () => {
+    mp = await startMarketplace({ controlToken: TOKEN });
+    const { subscriptionId } = await mp.simulator.purchase({ offerId: 'contoso-saas', planId: 'pro', quantity: 2 });
+    await mp.client.activate(subscriptionId, { planId: 'pro', quantity: 2 });
+  });
+  after(() => mp.close());
+  const call = async (method: string, route: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${mp.url}${route}`, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, text, body: text ? (JSON.parse(text) as { code?: string }) : undefined };
+  };
+
+  it('refuses every control and state route without the token: nothing replaced, no webhook redirected', async () => {
+    const state = await mp.simulator.exportState();
+    assert.equal(state.subscriptions.length, 1);
+    const attempts: [string, string, unknown][] = [
+      ['GET', '/simulator/state', undefined],
+      ['PUT', '/simulator/state', { ...state, subscriptions: [], landingTokens: [], operations: [], deliveries: [], inbox: [], usage: [] }],
+      ['PUT', '/simulator/publishers/contoso', { webhookUrl: 'http://127.0.0.1:9/stolen' }],
+      ['POST', '/simulator/seed', {}],
+      ['POST', '/simulator/clock', { advanceBy: 'P1D' }],
+      ['POST', '/simulator/reset', undefined],
+      ['GET', '/simulator/requests', undefined],
+    ];
+    for (const [method, route, body] of attempts) {
+      for (const headers of [{}, { authorization: 'Bearer not-the-token-at-all-0000' }]) {
+        const answer = await call(method, route, body, headers);
+        assert.equal(answer.status, 401, `${method} ${route}: ${answer.text}`);
+        assert.equal(answer.body?.code, 'ControlTokenRequired');
+      }
+    }
+    const after = await mp.simulator.exportState();
+    assert.equal(after.subscriptions.length, 1, 'the state is as it was');
+    assert.equal(after.clock.offsetMs, 0);
+    assert.ok(!(await mp.simulator.publishers()).publishers[0]!.webhookUrl.includes('stolen'), 'the webhook still goes where it did');
+  });
+
+  it('takes the token from the simulator client and leads a browser to a form for it', async () => {
+    assert.equal((await mp.simulator.clock()).offsetMs, 0, "the fixture's client sends its token");
+    const browser = new WebSession(mp.url);
+    const first = await browser.get('/subscriptions');
+    assert.equal(first.status, 303);
+    assert.equal(first.location, '/control-token?next=%2Fsubscriptions');
+    const wrong = await browser.submit(first.location!, '/control-token', { token: 'a wrong token, long enough' });
+    assert.equal(wrong.status, 401);
+    assert.equal((await browser.get('/subscriptions')).status, 303, 'still locked');
+    const right = await browser.submit(first.location!, '/control-token', { token: TOKEN });
+    assert.equal(right.status, 303);
+    assert.equal(right.location, '/subscriptions');
+    assert.equal((await browser.get('/subscriptions')).status, 200);
+    assert.ok(!browser.cookie.includes(TOKEN), 'the cookie holds a proof of the token, not the token');
+    const elsewhere = await browser.submit('/control-token?next=//evil.example/', '/control-token', { token: TOKEN });
+    assert.equal(elsewhere.location, '/', 'the form never sends the browser to another site');
+  });
+
+  it('is at least 16 characters', async () => {
+    await assert.rejects(startMarketplace({ controlToken: 'short' }), /at least 16 characters/);
   });
 });
 

@@ -374,6 +374,28 @@ describe('a wrong state document', () => {
     });
   }
 
+  it('past the size the docs promise (32 MiB of state, 16 MiB of seed), is refused with a 413 naming the limit, unread (N12)', async () => {
+    for (const [route, limit] of [
+      ['/simulator/state', '32 MiB'],
+      ['/simulator/seed', '16 MiB'],
+    ] as const) {
+      const bytes = route.endsWith('state') ? 33 * 1024 * 1024 : 17 * 1024 * 1024;
+      const started = Date.now();
+      const response = await fetch(`${mp.url}${route}`, {
+        method: route.endsWith('state') ? 'PUT' : 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `{"padding":"${'x'.repeat(bytes)}"}`,
+      });
+      const body = (await response.json()) as { code: string; message: string; target: string };
+      assert.equal(response.status, 413, JSON.stringify(body));
+      assert.equal(body.target, 'body');
+      assert.match(body.message, new RegExp(`larger than ${limit}`));
+      assert.ok(Date.now() - started < 10_000, 'refused without reading it for long');
+    }
+    const after = (await mp.http('GET', '/simulator/state')).body as MarketplaceState;
+    assert.equal(after.subscriptions.length, 1, 'nothing was replaced');
+  });
+
   it('is taken when large: a thousand subscriptions in one document (far above the API body limit)', async () => {
     const [first] = good.subscriptions;
     const many = Array.from({ length: 1000 }, (_, i) => ({ ...first!, id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` }));

@@ -3,12 +3,13 @@
 // a certificate for the bound host, made once in the data folder and reused (as mkcert or Azurite do).
 // The CA file is what a separate process trusts (NODE_EXTRA_CA_CERTS); `dev` trusts it in-process.
 import { webcrypto, X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { rootCertificates } from 'node:tls';
 import * as x509 from '@peculiar/x509';
 import { Agent, setGlobalDispatcher } from 'undici';
+import { writeFileSafely } from './files.js';
 
 export interface TlsFiles {
   cert: string;
@@ -55,8 +56,8 @@ async function makeAuthority(certFile: string, keyFile: string): Promise<void> {
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey as webcrypto.CryptoKey),
     ],
   });
-  writeFileSync(certFile, certificate.toString('pem'));
-  writeFileSync(keyFile, await privateKeyPem(keys.privateKey as webcrypto.CryptoKey), { mode: 0o600 });
+  writeFileSafely(certFile, certificate.toString('pem'), 0o644);
+  writeFileSafely(keyFile, await privateKeyPem(keys.privateKey as webcrypto.CryptoKey));
 }
 
 async function makeLeaf(files: { caCert: string; caKey: string; cert: string; key: string }, names: string[]): Promise<void> {
@@ -80,8 +81,8 @@ async function makeLeaf(files: { caCert: string; caKey: string; cert: string; ke
       new x509.SubjectAlternativeNameExtension(names.map((name) => (isIP(name) ? { type: 'ip', value: name } : { type: 'dns', value: name }))),
     ],
   });
-  writeFileSync(files.cert, certificate.toString('pem'));
-  writeFileSync(files.key, await privateKeyPem(keys.privateKey as webcrypto.CryptoKey), { mode: 0o600 });
+  writeFileSafely(files.cert, certificate.toString('pem'), 0o644);
+  writeFileSafely(files.key, await privateKeyPem(keys.privateKey as webcrypto.CryptoKey));
 }
 
 /** A leaf that exists, is not due for renewal, and names every host asked for. */

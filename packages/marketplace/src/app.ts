@@ -7,9 +7,16 @@ import { createServer, drainOnClose } from '@saas-fulfillment/web';
 import { registerHttp } from './http.js';
 import { createServices, type MarketplaceHandles, type MarketplaceOptions } from './services.js';
 
+/** The shortest control token taken: guessing 16 characters over HTTP is beyond anyone's patience. */
+const MIN_CONTROL_TOKEN = 16;
+
 export type MarketplaceApp = FastifyInstance & { marketplace: MarketplaceHandles };
 
 export async function buildMarketplace(options: MarketplaceOptions): Promise<MarketplaceApp> {
+  if (options.controlToken !== undefined && options.controlToken.length < MIN_CONTROL_TOKEN)
+    throw new RangeError(
+      `controlToken must be at least ${MIN_CONTROL_TOKEN} characters: it is the one thing between other users of the machine and the simulator`,
+    );
   const app = createServer({
     logger: options.logger,
     bodyLimit: options.bodyLimit ?? 64 * 1024,

@@ -39,7 +39,7 @@ export class PublisherEndpoints {
 
   static async load(store: MarketplaceStore, catalog: Catalog, origin: () => string): Promise<PublisherEndpoints> {
     const stored = await store.settings.get(SETTING);
-    return new PublisherEndpoints(store, catalog, origin, stored ? (JSON.parse(stored) as Overrides) : {});
+    return new PublisherEndpoints(store, catalog, origin, ofCatalog(catalog, stored ? (JSON.parse(stored) as Overrides) : {}));
   }
 
   /** The built-in inbox of a publisher on this emulator. */
@@ -59,7 +59,7 @@ export class PublisherEndpoints {
   }
 
   view(publisher: PublisherConfig): PublisherEndpointsView {
-    const override = this.overrides[publisher.publisherId] ?? {};
+    const override = (Object.hasOwn(this.overrides, publisher.publisherId) && this.overrides[publisher.publisherId]) || {};
     const pick = (runtime: string | undefined, catalog: string | undefined, builtIn: string): [string, EndpointSource] =>
       runtime ? [runtime, 'runtime'] : catalog ? [catalog, 'catalog'] : [builtIn, 'built-in'];
     const [webhookUrl, webhookSource] = pick(override.webhookUrl, publisher.webhookUrl, this.inboxUrl(publisher));
@@ -83,10 +83,13 @@ export class PublisherEndpoints {
     return this.catalog.publishers.map((p) => this.view(p));
   }
 
-  /** Every publisher's run-time endpoints at once: these, and none for a publisher not named (a seed's, a snapshot's). */
+  /**
+   * Every publisher's run-time endpoints at once: these, and none for a publisher not named (a seed's, a
+   * snapshot's). Seeds and snapshots are checked first: a publisher the catalog lacks is refused there.
+   */
   async replace(given: Record<string, EndpointsBody>): Promise<void> {
     const next: Overrides = {};
-    for (const [publisherId, set] of Object.entries(given)) {
+    for (const [publisherId, set] of Object.entries(ofCatalog(this.catalog, given))) {
       next[publisherId] = {
         ...(set.webhookUrl ? { webhookUrl: set.webhookUrl } : {}),
         ...(set.landingPageUrl ? { landingPageUrl: set.landingPageUrl } : {}),
@@ -103,7 +106,7 @@ export class PublisherEndpoints {
 
   /** Sets (a URL) or clears (null) a publisher's run-time endpoints; fields left out stay as they are. */
   async update(publisher: PublisherConfig, change: EndpointsBody): Promise<PublisherEndpointsView> {
-    const current = { ...this.overrides[publisher.publisherId] };
+    const current = { ...(Object.hasOwn(this.overrides, publisher.publisherId) ? this.overrides[publisher.publisherId] : {}) };
     for (const field of ['webhookUrl', 'landingPageUrl'] as const) {
       const value = change[field];
       if (value === null) delete current[field];
@@ -114,4 +117,9 @@ export class PublisherEndpoints {
     this.overrides = next;
     return this.view(publisher);
   }
+}
+
+/** The entries of publishers the catalog has: one kept from another catalog would make an export that never imports back. */
+function ofCatalog<T>(catalog: Catalog, byPublisher: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(byPublisher).filter(([publisherId]) => catalog.publisher(publisherId) !== undefined));
 }

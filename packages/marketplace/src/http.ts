@@ -62,7 +62,11 @@ function inspectCalls(app: FastifyInstance, requests: RequestLog): void {
 /** What the simulator's control API and pages share: the services, the loopback guard and the form guard. */
 function simulatorDeps(app: FastifyInstance, services: MarketplaceServices, options: MarketplaceOptions): SimulatorRouteDeps {
   const { store, clock, key, identityClock, worker } = services;
-  const localTool: LocalTool = { allowRemote: options.simulatorAllowRemote ?? false, hosts: () => hostsOf(app.server.address(), options.publicUrl) };
+  const localTool: LocalTool = {
+    allowRemote: options.simulatorAllowRemote ?? false,
+    hosts: () => hostsOf(app.server.address(), options.publicUrl),
+    controlToken: options.controlToken,
+  };
   // The Host is checked first (localTool), so the request's own origin is one of the simulator's.
   const forms: FormGuardOptions = {
     ownOrigin: (request) => `${request.protocol}://${request.host}`,

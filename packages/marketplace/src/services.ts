@@ -44,6 +44,8 @@ export interface MarketplaceOptions {
   logger?: FastifyBaseLogger | boolean;
   /** Let non-loopback callers use the simulator control API and pages. */
   simulatorAllowRemote?: boolean;
+  /** A token the simulator's control API and pages require (at least 16 characters): for a machine other people use. */
+  controlToken?: string | undefined;
   /** Run the background worker (default true; tests may drive it by hand with `marketplace.worker.drain()`). */
   runWorker?: boolean;
   bodyLimit?: number;

@@ -29,6 +29,8 @@ export interface StartMarketplaceOptions {
   settings?: MarketplaceOptions['settings'];
   /** Log to standard output (default: silent). */
   logger?: boolean;
+  /** Require this token on the simulator's control API and pages (the returned `simulator` sends it). */
+  controlToken?: string;
 }
 
 /** The publisher's Entra app, as a publisher's code would be configured with it. */
@@ -77,6 +79,7 @@ export async function startMarketplace(options: StartMarketplaceOptions = {}): P
       logger: options.logger ?? false,
       settings: options.settings,
       seed: checked,
+      controlToken: options.controlToken,
       closeGraceMs: 1000,
       onClose: () => database.close(),
     });
@@ -99,5 +102,14 @@ export async function startMarketplace(options: StartMarketplaceOptions = {}): P
   const close = async () => {
     await app.close();
   };
-  return { url, credential, client, simulator: new SimulatorClient(url), app, reset: () => app.marketplace.reset(), close, [Symbol.asyncDispose]: close };
+  return {
+    url,
+    credential,
+    client,
+    simulator: new SimulatorClient(url, { controlToken: options.controlToken }),
+    app,
+    reset: () => app.marketplace.reset(),
+    close,
+    [Symbol.asyncDispose]: close,
+  };
 }

@@ -25,7 +25,7 @@ export function asApiError(error: unknown, bodyLimit: number): ApiError | undefi
     case 'FST_CSRF_INVALID_TOKEN':
       return new ApiError(403, 'FormExpired', 'This form has expired or was sent from another page: reload the page and try again', '_csrf');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError(413, 'RequestEntityTooLarge', `The request body is larger than ${bodyLimit} bytes`, 'body');
+      return new ApiError(413, 'RequestEntityTooLarge', `The request body is larger than ${sizeWords(bodyLimit)}, the most this request takes`, 'body');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new ApiError(415, 'UnsupportedMediaType', 'Send the body as application/json', 'content-type');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -38,6 +38,13 @@ export function asApiError(error: unknown, bodyLimit: number): ApiError | undefi
   const status = fastifyError.statusCode;
   if (status !== undefined && status >= 400 && status < 500) return new ApiError(status, 'BadRequest', fastifyError.message);
   return undefined;
+}
+
+/** A size in the unit people read it in: 64 KiB, 32 MiB, 900 bytes. */
+export function sizeWords(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes.toLocaleString('en-US')} bytes`;
 }
 
 /** How soon a caller refused because the database is away is asked to come back. */
@@ -65,7 +72,7 @@ export function installErrorHandling(app: FastifyInstance, render: ErrorRenderer
           message: `The service cannot reach its database now: send the request again in ${UNAVAILABLE_RETRY_SECONDS} seconds.`,
         });
     }
-    const apiError = asApiError(error, bodyLimit);
+    const apiError = asApiError(error, request.routeOptions.bodyLimit ?? bodyLimit);
     if (apiError) {
       if (apiError.statusCode >= 500) return reply.status(apiError.statusCode).send({ error: { code: apiError.code, message: apiError.message } });
       return render(reply, apiError, request);

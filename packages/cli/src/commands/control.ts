@@ -8,16 +8,21 @@ const DEFAULT_MARKETPLACE_URL = 'http://127.0.0.1:4010';
 
 export const CONTROL_OPTIONS: Options = {
   'marketplace-url': { type: 'string' },
+  'control-token': { type: 'string' },
   json: { type: 'boolean' },
 };
 
 export const CONTROL_HELP = `  --marketplace-url <url>  the emulator (default ${DEFAULT_MARKETPLACE_URL}; env MARKETPLACE_URL)
+  --control-token <token>  the emulator's control token, if it was started with one (env SIMULATOR_CONTROL_TOKEN)
   --json                   print JSON for scripts instead of words
 `;
 
 export function simulatorFor(flags: Flags): SimulatorClient {
   const given = stringFlag(flags, 'marketplace-url');
-  return new SimulatorClient((given && httpUrl(given, '--marketplace-url')) ?? process.env.MARKETPLACE_URL?.trim() ?? DEFAULT_MARKETPLACE_URL);
+  const controlToken = stringFlag(flags, 'control-token') ?? (process.env.SIMULATOR_CONTROL_TOKEN?.trim() || undefined);
+  return new SimulatorClient((given && httpUrl(given, '--marketplace-url')) ?? (process.env.MARKETPLACE_URL?.trim() || DEFAULT_MARKETPLACE_URL), {
+    controlToken,
+  });
 }
 
 /** Prints `value` as JSON under --json, else the lines for people. */

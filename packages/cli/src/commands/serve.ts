@@ -14,6 +14,7 @@ const EMULATOR: Options = {
   'webhook-url': { type: 'string' },
   'landing-page-url': { type: 'string' },
   'simulator-remote': { type: 'boolean' },
+  'control-token': { type: 'string' },
   https: { type: 'boolean' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
@@ -34,6 +35,8 @@ const EMULATOR_HELP = `  --config <file>          catalog of publishers, offers 
   --webhook-url <url>      connection webhook of the first publisher (default: the emulator's own inbox)
   --landing-page-url <url> landing page of the first publisher (default: the emulator's own page)
   --simulator-remote       let non-loopback callers use the simulator API and pages
+  --control-token <token>  require this token (16+ characters) on the simulator API and pages, for a machine
+                           other people use (env SIMULATOR_CONTROL_TOKEN; unset: loopback callers only)
   --https                  serve HTTPS with a local certificate authority made in the data folder (trust data/tls/ca.pem)
   --tls-cert <file> --tls-key <file>   serve HTTPS with your certificate and key (PEM)
   --chaos <file>           seeded failures on a schedule from the start (JSON, as PUT /simulator/chaos takes)
@@ -116,6 +119,7 @@ token checks at the emulator. A generated admin password and app key are kept in
 ${COMMON_HELP}  --marketplace-port <n>   the emulator's port (default 4010)
   --config <file>          catalog of publishers, offers and plans (JSON; default: the built-in demo catalog)
   --simulator-remote       let non-loopback callers use the simulator API and pages
+  --control-token <token>  require this token (16+ characters) on the simulator API and pages (env SIMULATOR_CONTROL_TOKEN)
   --https                  the emulator over HTTPS, with a local certificate authority made in the data folder
   --tls-cert <file> --tls-key <file>   the emulator over HTTPS with your certificate and key (PEM)
   --chaos <file>           the emulator's seeded failures from the start (JSON, as PUT /simulator/chaos takes)
@@ -132,6 +136,7 @@ ${PUBLISHER_ENV}`,
     ...COMMON,
     config: { type: 'string' },
     'simulator-remote': { type: 'boolean' },
+    'control-token': { type: 'string' },
     https: { type: 'boolean' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },

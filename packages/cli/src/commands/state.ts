@@ -1,6 +1,7 @@
 // `saas-fulfillment state export|import|seed`: a running emulator's whole state out to a file and back
 // (to share a scenario, or keep one for a test), and a hand-written seed loaded in its place.
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileSafely } from '../files.js';
 import type { MarketplaceState, Seed } from '@saas-fulfillment/marketplace/simulator-client';
 import { ConfigError } from '../settings/read.js';
 import type { Command } from '../command.js';
@@ -36,8 +37,11 @@ Examples:
       const text = `${JSON.stringify(state, null, 1)}\n`;
       if (file === undefined) process.stdout.write(text);
       else {
-        await writeFile(`${file}.partial`, text);
-        await rename(`${file}.partial`, file);
+        try {
+          writeFileSafely(file, text);
+        } catch (error) {
+          throw new ConfigError(`state export: cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+        }
         report(flags, { file, subscriptions: state.subscriptions.length }, () => [`Wrote ${describe(state)} to ${file}.`]);
       }
       return 0;

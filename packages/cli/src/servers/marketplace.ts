@@ -1,11 +1,11 @@
 // `saas-fulfillment marketplace`: the emulator on its own, on the embedded store or PostgreSQL.
 import pino from 'pino';
 import { readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
 import { ApiError } from '@saas-fulfillment/contract';
 import type { MarketplaceConfig } from '../settings/marketplace.js';
 import { ConfigError } from '../settings/read.js';
 import type { TlsFiles } from '../tls.js';
+import { writeFileSafely } from '../files.js';
 import { buildMarketplace, type MarketplaceApp } from '@saas-fulfillment/marketplace';
 import { DEV_PUBLISHER } from '@saas-fulfillment/marketplace';
 import { openMarketplaceStore } from '@saas-fulfillment/marketplace';
@@ -47,6 +47,7 @@ export async function startMarketplace(config: MarketplaceConfig, options: Start
       publicUrl: config.publicUrl,
       logger,
       simulatorAllowRemote: config.simulatorAllowRemote,
+      controlToken: config.controlToken,
       ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
       ...(config.chaos ? { chaos: config.chaos } : {}),
       ...(options.onReset ? { onReset: options.onReset } : {}),
@@ -77,12 +78,10 @@ function startingProblem(error: unknown, config: MarketplaceConfig): unknown {
   return new ConfigError(`${flag}: ${error.target && !error.message.startsWith(error.target) ? `${error.target}: ` : ''}${error.message}`);
 }
 
-/** --export-on-exit: the state written beside the file and renamed over it, so a crash mid-write leaves the last one whole. */
+/** --export-on-exit: the state written safely (files.ts): a crash mid-write leaves the last one whole. */
 async function exportState(app: MarketplaceApp, file: string, logger: pino.Logger): Promise<void> {
   try {
-    const partial = `${file}.partial`;
-    await writeFile(partial, `${JSON.stringify(await app.marketplace.snapshots.export(), null, 1)}\n`);
-    await rename(partial, file);
+    writeFileSafely(file, `${JSON.stringify(await app.marketplace.snapshots.export(), null, 1)}\n`);
     logger.info({ file }, 'state exported');
   } catch (error) {
     logger.error({ err: error, file }, 'the state could not be exported');

@@ -3,7 +3,7 @@
 // usage with, and the signed provisioning endpoint.
 import { existsSync } from 'node:fs';
 import { DEV_PUBLISHER } from '@saas-fulfillment/marketplace/catalog';
-import { ConfigError, type Env } from './read.js';
+import { ConfigError, keyText, MIN_KEY_LENGTH, type Env } from './read.js';
 
 /** How the app proves itself to Entra. */
 export type Credential =
@@ -54,7 +54,7 @@ export function secretFrom(env: Env, name: 'ADMIN_PASSWORD' | 'APP_API_KEY', gen
   const value = env[name]?.trim() || generated;
   if (!value) throw new ConfigError(`${name} must be set: the publisher never runs its console or API open`);
   if (name === 'ADMIN_PASSWORD' && value.length < 8) throw new ConfigError('ADMIN_PASSWORD must be at least 8 characters');
-  return value;
+  return name === 'APP_API_KEY' ? keyText(value, name) : value;
 }
 
 /** TENANT_API_KEYS: `tenantId=key` pairs separated by commas; each key long enough to be a secret, and unique. */
@@ -70,7 +70,7 @@ export function tenantApiKeys(env: Env, appApiKey: string): Record<string, strin
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(tenantId)) {
       throw new ConfigError(`TENANT_API_KEYS: '${tenantId.slice(0, 40)}' is not a tenant id (a GUID); write tenantId=key pairs separated by commas`);
     }
-    if (key.length < 16) throw new ConfigError(`TENANT_API_KEYS: the key for tenant ${tenantId} must be at least 16 characters`);
+    if (key.length < MIN_KEY_LENGTH) throw new ConfigError(`TENANT_API_KEYS: the key for tenant ${tenantId} must be at least ${MIN_KEY_LENGTH} characters`);
     if (seen.has(key)) throw new ConfigError(`TENANT_API_KEYS: the key for tenant ${tenantId} is used twice (or is APP_API_KEY)`);
     seen.add(key);
     keys[tenantId.toLowerCase()] = key;

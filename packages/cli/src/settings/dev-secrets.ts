@@ -1,8 +1,9 @@
 // What `dev` generates for a newcomer who set no admin password or app key, kept in the data folder
 // (owner-only) and reused on every later start.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileSafely } from '../files.js';
 import { ConfigError } from './read.js';
 
 export interface DevSecrets {
@@ -26,6 +27,6 @@ export function loadOrCreateDevSecrets(dataDir: string): DevSecrets {
   }
   const secrets = { adminPassword: randomBytes(12).toString('base64url'), appApiKey: randomBytes(18).toString('base64url') };
   mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  writeFileSafely(file, `${JSON.stringify(secrets, null, 2)}\n`);
   return { ...secrets, file, fresh: true };
 }

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describeErrors, validate } from '@saas-fulfillment/contract';
 import { Catalog, CatalogError, ChaosSettings, DEMO_CATALOG, DocumentFileError, readDocumentFile } from '@saas-fulfillment/marketplace';
-import { ConfigError, port, readSettings, switchedOn, text, url, type Env, type Flags } from './read.js';
+import { ConfigError, key, port, readSettings, switchedOn, text, url, type Env, type Flags } from './read.js';
 import { DEFAULTS, SERVER_SETTINGS } from './server.js';
 
 const MARKETPLACE_SETTINGS = {
@@ -20,6 +20,7 @@ const MARKETPLACE_SETTINGS = {
   seedFile: { flag: 'seed', ...text(undefined) },
   importFile: { flag: 'import', ...text(undefined) },
   exportOnExit: { flag: 'export-on-exit', ...text(undefined) },
+  controlToken: { flag: 'control-token', env: 'SIMULATOR_CONTROL_TOKEN', ...key },
 };
 
 export interface MarketplaceConfig {
@@ -32,6 +33,8 @@ export interface MarketplaceConfig {
   publicUrl: string | undefined;
   logLevel: string;
   simulatorAllowRemote: boolean;
+  /** The token the simulator's control API and pages require, if any. */
+  controlToken: string | undefined;
   /** Keep everything in memory: no files, nothing survives the process (test suites). */
   inMemory: boolean;
   /** HTTPS: the user's certificate and key (--tls-cert, --tls-key), or a local one made in the data folder (--https). */
@@ -72,6 +75,7 @@ export function marketplaceConfig(flags: Flags, env: Env): MarketplaceConfig {
     publicUrl: settings.publicUrl,
     logLevel: settings.logLevel,
     simulatorAllowRemote: switchedOn(flags, 'simulator-remote'),
+    controlToken: settings.controlToken,
     inMemory,
     tls: tlsFrom(settings.tlsCert, settings.tlsKey, switchedOn(flags, 'https')),
     chaos: chaosFrom(settings.chaosFile),

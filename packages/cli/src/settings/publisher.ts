@@ -9,7 +9,7 @@ import { brandingFrom } from './branding.js';
 import { appIdentity, credentialFrom, eventsFrom, provisioningFrom, secretFrom, tenantApiKeys, type Credential } from './credentials.js';
 import type { DevSecrets } from './dev-secrets.js';
 import { DEFAULTS, SERVER_SETTINGS } from './server.js';
-import { boolean, ConfigError, port, readSettings, text, url, type Env, type Flags, type Setting } from './read.js';
+import { boolean, ConfigError, key, port, readSettings, text, url, type Env, type Flags, type Setting } from './read.js';
 
 /** An ISO 8601 duration without months or years, within bounds; `rule` says what is allowed. */
 const duration = (env: string, fallback: string, minMs: number, maxMs: number, rule: string): Setting<number> => ({
@@ -53,7 +53,7 @@ const PUBLISHER_SETTINGS = {
     'an ISO 8601 duration from PT10S to PT1H, such as PT5M: hours must be sent well within their 24-hour window',
   ),
   meteringLeaseMs: duration('METERING_LEASE', 'PT1M', 1000, 60 * 60_000, 'an ISO 8601 duration from PT1S to PT1H, such as PT1M'),
-  metricsToken: { env: 'METRICS_TOKEN', ...text(undefined) },
+  metricsToken: { env: 'METRICS_TOKEN', ...key },
   marketplaceApi: { env: 'MARKETPLACE_API_URL', ...text(PRODUCTION_API) },
   entraAuthority: { env: 'ENTRA_AUTHORITY', ...text(PRODUCTION_AUTHORITY) },
   trustProxy: { env: 'TRUST_PROXY', read: readTrustProxy, fallback: false as boolean | string[] },

@@ -57,6 +57,18 @@ export const port = (fallback: number): Setting<number> => ({
   fallback,
 });
 
+/** The shortest key or token a setting takes: 16 random characters are beyond guessing over HTTP. */
+export const MIN_KEY_LENGTH = 16;
+
+/** A key or token: at least MIN_KEY_LENGTH characters. */
+export function keyText(value: string, name: string): string {
+  if (value.length < MIN_KEY_LENGTH)
+    throw new ConfigError(`${name} must be at least ${MIN_KEY_LENGTH} characters (make one with: openssl rand -base64 24); it has ${value.length}`);
+  return value;
+}
+
+export const key: Setting<string | undefined> = { read: keyText, fallback: undefined };
+
 /** An absolute http(s) URL. */
 export function httpUrl(value: string, name: string): string {
   let url: URL;

@@ -34,6 +34,7 @@ import { operationToWire, subscriptionToWire } from '../model/wire.js';
 import type { FaultInjector } from '../simulator/faults.js';
 import type { Chaos } from '../simulator/chaos.js';
 import type { StateSnapshots } from '../simulator/state.js';
+import { SEED_SIZE_LIMIT, STATE_SIZE_LIMIT } from '../simulator/documents.js';
 import type { RequestLog } from '../simulator/requests.js';
 import type { MarketplaceStore } from '../store/repository.js';
 import { noticeOf, type DeliveryAttempt, type DeliveryRecord, type InboxEntry } from '../model/webhooks.js';
@@ -114,8 +115,6 @@ async function inspectorRoutes(instance: FastifyInstance, deps: SimulatorRouteDe
   });
 }
 
-/** A state document may hold many thousands of subscriptions: far above the API's 64 KiB. */
-const STATE_BODY_LIMIT = 256 * 1024 * 1024;
 const StateCounts = Type.Object({
   subscriptions: Type.Integer(),
   landingTokens: Type.Integer(),
@@ -131,12 +130,12 @@ async function stateRoutes(instance: FastifyInstance, deps: SimulatorRouteDeps):
   // Serialized by hand: the document is large and its schema is checked where it is read back.
   app.get('/state', async (_request, reply) => reply.type('application/json').send(JSON.stringify(await deps.snapshots.export())));
   // The body is checked by the import itself, so that a wrong file is named as one before its fields are.
-  app.put('/state', { bodyLimit: STATE_BODY_LIMIT, schema: { response: answers({ 200: Type.Object({ imported: StateCounts }) }) } }, async (request) => ({
+  app.put('/state', { bodyLimit: STATE_SIZE_LIMIT, schema: { response: answers({ 200: Type.Object({ imported: StateCounts }) }) } }, async (request) => ({
     imported: await deps.snapshots.import(request.body),
   }));
   app.post(
     '/seed',
-    { bodyLimit: STATE_BODY_LIMIT, schema: { response: answers({ 200: Type.Object({ seeded: Type.Object({ subscriptions: Type.Integer() }) }) }) } },
+    { bodyLimit: SEED_SIZE_LIMIT, schema: { response: answers({ 200: Type.Object({ seeded: Type.Object({ subscriptions: Type.Integer() }) }) }) } },
     async (request) => {
       return { seeded: await deps.seed(request.body) };
     },

@@ -30,11 +30,18 @@ const TLS_TRUST_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
+export interface SimulatorClientOptions {
+  /** The emulator's control token, when it was started with one (`--control-token`, SIMULATOR_CONTROL_TOKEN). */
+  controlToken?: string | undefined;
+}
+
 export class SimulatorClient {
   readonly baseUrl: string;
+  private readonly controlToken: string | undefined;
 
-  constructor(baseUrl = 'http://127.0.0.1:4010') {
+  constructor(baseUrl = 'http://127.0.0.1:4010', options: SimulatorClientOptions = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.controlToken = options.controlToken;
   }
 
   /** A customer buys a plan: the subscription id, its landing token and the landing page link. */
@@ -114,7 +121,7 @@ export class SimulatorClient {
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     let response: { status: number; text: string };
     try {
-      response = await send(method, this.baseUrl + path, body === undefined ? undefined : JSON.stringify(body));
+      response = await send(method, this.baseUrl + path, body === undefined ? undefined : JSON.stringify(body), this.controlToken);
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code && TLS_TRUST_CODES.has(code))
@@ -141,9 +148,10 @@ export class SimulatorClient {
 }
 
 /** One request with an optional JSON body; its status and body as text (30 s at most). */
-function send(method: string, url: string, json: string | undefined): Promise<{ status: number; text: string }> {
+function send(method: string, url: string, json: string | undefined, controlToken: string | undefined): Promise<{ status: number; text: string }> {
   const request = url.startsWith('https:') ? httpsRequest : httpRequest;
-  const headers = json === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) };
+  const headers: Record<string, string | number> = json === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) };
+  if (controlToken !== undefined) headers.authorization = `Bearer ${controlToken}`;
   return new Promise((resolve, reject) => {
     const outgoing = request(url, { method, headers, signal: AbortSignal.timeout(30_000) }, (incoming) => {
       const chunks: Buffer[] = [];

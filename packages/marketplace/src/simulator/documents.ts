@@ -17,6 +17,14 @@ export const STATE_FORMAT = 'saas-fulfillment/marketplace-state';
 /** Raised only when the document's shape changes; a later emulator upgrades every earlier version it knows. */
 export const STATE_VERSION = 1;
 
+/**
+ * The largest state document the emulator takes, as JSON: about 10,000 subscriptions with their
+ * operations, webhooks and usage. A larger one is refused whole (413) before it is read.
+ */
+export const STATE_SIZE_LIMIT = 32 * 1024 * 1024;
+/** The largest seed, as JSON (a YAML seed counts as its aliases expanded): 100,000 short entries. */
+export const SEED_SIZE_LIMIT = 16 * 1024 * 1024;
+
 /** A century: a clock moved further would name instants past what a date can hold. */
 const MAX_CLOCK_OFFSET_MS = 100 * 366 * 24 * 60 * 60 * 1000;
 

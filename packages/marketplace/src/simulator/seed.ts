@@ -37,6 +37,10 @@ export function withOthers(message: string, others: readonly { field: string; me
 /** The seed's rows as of now, and the changes to start once they are stored. */
 export function seedTables(ctx: FulfillmentContext, fulfillment: Fulfillment, seed: Seed): { tables: StateTables; pendingChanges: PendingChange[] } {
   if (seed.catalog && JSON.stringify(seed.catalog) !== JSON.stringify(ctx.catalog.config)) throw E.catalogDiffers('The seed');
+  for (const publisherId of Object.keys(seed.endpoints ?? {})) {
+    if (!ctx.catalog.publisher(publisherId))
+      throw E.documentInvalid(`endpoints.${publisherId}`, `names no publisher of the catalog (${ctx.catalog.publishers.map((p) => p.publisherId).join(', ')})`);
+  }
   const tables: StateTables = { subscriptions: [], landingTokens: [], operations: [], deliveries: [], inbox: [], usage: [] };
   const pendingChanges: PendingChange[] = [];
   const ids = new Set<string>();
