@@ -28,6 +28,9 @@ export const PublisherErrors = {
   webhookUnauthorized: (reason: string) => new ApiError(401, 'Unauthorized', `The webhook's bearer token is not valid: ${reason}`),
   metricsLocalOnly: () => new ApiError(403, 'Forbidden', '/metrics answers this machine only; set METRICS_TOKEN to let a scraper elsewhere read it'),
   usageKeyMissing: () => new ApiError(401, 'Unauthorized', 'Send the application API key, or your tenant key, as a Bearer token'),
+  keyMissing: (what: string) => new ApiError(401, 'Unauthorized', `Send ${what} as a Bearer token`, 'authorization'),
+  tooManyWrongKeys: (retryAfterSeconds: number) =>
+    new ApiError(429, 'TooManyWrongKeys', `Too many wrong keys from this address: try again in ${retryAfterSeconds} seconds`, 'authorization'),
   /** A usage record refused: the status and code the ingestion chose, naming the field. */
   usageRefused: (error: { httpStatus: number; code: string; message: string; field: string }) =>
     new ApiError(error.httpStatus, error.code, error.message, error.field),

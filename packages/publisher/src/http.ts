@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { securityHeaders } from '@saas-fulfillment/web';
 import type { PublisherOptions, PublisherServices } from './services.js';
 import { AdminAuth } from './auth/admin.js';
+import { createKeyBrake } from './auth/brake.js';
 import { OidcSignIn } from './auth/oidc.js';
 import { registerSessions } from './auth/sessions.js';
 import { adminPages } from './pages/admin.js';
@@ -30,12 +31,18 @@ export async function registerHttp(app: FastifyInstance, services: PublisherServ
   // First, on the root: the document is made from every route registered after it.
   await openApiRoutes(app, { version });
   await app.register(webhookRoutes, { verifier: options.verifier, fulfillment: services.fulfillment, metrics });
-  await app.register(entitlementRoutes, { store, apiKey: options.appApiKey, cacheMs: options.entitlementCacheMs ?? 1000 });
-  await app.register(usageRoutes, { metering: services.metering, metrics, appApiKey: options.appApiKey, tenantKeys: options.tenantApiKeys ?? {} });
+  // One count of wrong keys per address across the routes that take a bearer key.
+  const wrongKey = await createKeyBrake(app, (request) => {
+    metrics.keysBraked.inc();
+    request.log.warn({ ip: request.ip, url: request.url.split('?')[0] }, 'bearer key braked: too many wrong keys from this address');
+  });
+  await app.register(entitlementRoutes, { store, apiKey: options.appApiKey, cacheMs: options.entitlementCacheMs ?? 1000, wrongKey });
+  await app.register(usageRoutes, { metering: services.metering, metrics, appApiKey: options.appApiKey, tenantKeys: options.tenantApiKeys ?? {}, wrongKey });
   await app.register(healthRoutes, {
     store,
     metrics,
     metricsToken: options.metricsToken,
+    wrongKey,
     jobs: (options.runWorker ?? true) ? services.worker.jobs : undefined,
     credential: options.credential,
   });

@@ -11,6 +11,7 @@ export interface PublisherMetrics {
   jobs: Counter<'kind' | 'outcome'>;
   /** Console password sign-ins: accepted, refused (wrong password) or braked (too many attempts). */
   logins: Counter<'result'>;
+  keysBraked: Counter;
   /** Usage records taken in: accepted, duplicate (idempotency key seen) or refused. */
   usageRecords: Counter<'result'>;
   /** Usage hours settled: accepted, duplicate (billed before), rejected, expired, failed (to retry). */
@@ -60,6 +61,11 @@ export function createMetrics(
     name: 'saas_console_logins_total',
     help: 'Console password sign-ins, by result (accepted, refused, braked)',
     labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  const keysBraked = new Counter({
+    name: 'saas_bearer_keys_braked_total',
+    help: 'Requests refused 429 because their address sent too many wrong bearer keys (application, tenant or metrics keys)',
     registers: [registry],
   });
   const usageRecords = new Counter({
@@ -124,7 +130,7 @@ export function createMetrics(
   }
   if (client) observeMarketplace(registry, client);
   const { acknowledged, reconciled } = fulfillmentMetrics(registry, clock);
-  return { registry, webhooks, jobs, logins, usageRecords, usageHours, acknowledged, reconciled };
+  return { registry, webhooks, jobs, logins, keysBraked, usageRecords, usageHours, acknowledged, reconciled };
 }
 
 /** Every attempt at a call to Microsoft: by method and status (`none`: no answer came), and how long it took. */

@@ -2,7 +2,7 @@
 // scraper reading /metrics), compared in constant time.
 import { timingSafeEqual } from 'node:crypto';
 import { ApiError } from '@saas-fulfillment/contract';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** The value whose key the request bears as its Bearer token, or undefined; every key is compared in constant time. */
 export function bearerOf<T>(request: FastifyRequest, keys: ReadonlyMap<string, T>): T | undefined {
@@ -15,16 +15,24 @@ export function bearerOf<T>(request: FastifyRequest, keys: ReadonlyMap<string, T
   return found;
 }
 
+/** What a wrong or missing key is answered with (a brake on guessing may make the 401 a 429). */
+export type WrongKey = (request: FastifyRequest, reply: FastifyReply, unauthorized: ApiError) => Promise<ApiError>;
+
 /**
  * An onRequest hook that lets through only requests bearing `key`. A callback, not an async function: it
- * runs on every call of the product's hot path, where a promise per request shows.
+ * runs on every call of the product's hot path, where a promise per request shows; only a wrong key waits.
  */
-export function requireBearer(key: string, what: string): (request: FastifyRequest, reply: unknown, done: (error?: Error) => void) => void {
+export function requireBearer(
+  key: string,
+  what: string,
+  wrongKey?: WrongKey,
+): (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void {
   const expected = Buffer.from(key);
-  return (request, _reply, done) => {
+  return (request, reply, done) => {
     const given = Buffer.from(/^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '');
-    done(
-      given.length !== expected.length || !timingSafeEqual(given, expected) ? new ApiError(401, 'Unauthorized', `Send ${what} as a Bearer token`) : undefined,
-    );
+    if (given.length === expected.length && timingSafeEqual(given, expected)) return done();
+    const unauthorized = new ApiError(401, 'Unauthorized', `Send ${what} as a Bearer token`, 'authorization');
+    if (!wrongKey) return done(unauthorized);
+    wrongKey(request, reply, unauthorized).then(done, done);
   };
 }

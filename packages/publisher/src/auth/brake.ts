@@ -1,4 +1,6 @@
-// The brake on password guessing, from @fastify/rate-limit. Each client address may try 10 times a
+// The brakes on guessing, from @fastify/rate-limit: on the console password, and on the bearer keys.
+//
+// The console password: Each client address may try 10 times a
 // minute; past that its attempts are refused before the password is hashed, so parallel guesses are
 // counted as they arrive. The account as a whole is never locked: attempts beyond 60 a minute from all
 // addresses together (only attempts an address brake let through count) are slowed by a short, fixed
@@ -9,7 +11,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isIPv6 } from 'node:net';
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiError } from '@saas-fulfillment/contract';
+import { PublisherErrors as E } from '../errors.js';
 
 interface BrakeLimits {
   /** Attempts per client address per minute; more are refused. */
@@ -51,5 +55,35 @@ export async function createLoginBrake(app: FastifyInstance, limits: BrakeLimits
     const slowed = !account.isAllowed && account.isExceeded;
     if (slowed) await sleep(limits.slowdownMs);
     return { admitted: true, slowed };
+  };
+}
+
+/** Wrong bearer keys an address may send a minute before the brake answers it 429. */
+const WRONG_KEYS_PER_MINUTE = 30;
+
+/**
+ * The refusal for a request whose bearer key is wrong or missing: `unauthorized` (401), or once its address
+ * has sent more than WRONG_KEYS_PER_MINUTE wrong keys in a minute, 429 with Retry-After. Only wrong keys
+ * are counted and only they are refused: the right key always passes, so that someone guessing from the
+ * address the vendor's app also uses (behind one proxy, say) cannot lock the app out. What keeps a key
+ * from being found is its length (16 characters or more); the brake keeps guessers from costing the
+ * service, and says so in the logs and the metrics.
+ */
+export type KeyBrake = (request: FastifyRequest, reply: FastifyReply, unauthorized: ApiError) => Promise<ApiError>;
+
+export async function createKeyBrake(app: FastifyInstance, onBraked: (request: FastifyRequest) => void, perMinute = WRONG_KEYS_PER_MINUTE): Promise<KeyBrake> {
+  let limiter: ReturnType<FastifyInstance['createRateLimit']> | undefined;
+  // In a scope of its own: the plugin's decorations stay out of the app's (the console registers its own).
+  await app.register(async (scope) => {
+    await scope.register(rateLimit, { global: false });
+    limiter = scope.createRateLimit({ max: perMinute, timeWindow: 60_000, keyGenerator: (request) => `key-guess:${addressKey(request.ip)}` });
+  });
+  const count = limiter as NonNullable<typeof limiter>;
+  return async (request, reply, unauthorized) => {
+    const verdict = await count(request);
+    if (verdict.isAllowed || !verdict.isExceeded) return unauthorized;
+    onBraked(request);
+    reply.header('retry-after', String(verdict.ttlInSeconds));
+    return E.tooManyWrongKeys(verdict.ttlInSeconds);
   };
 }

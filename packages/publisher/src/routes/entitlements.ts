@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import Type from 'typebox';
 
 import { guidKey } from '@saas-fulfillment/contract';
-import { answers, requireBearer } from '@saas-fulfillment/web';
+import { answers, requireBearer, type WrongKey } from '@saas-fulfillment/web';
 import type { PublisherStore } from '../store/repository.js';
 import { Entitlement, entitlementOf } from '../model/entitlements.js';
 import { PublisherErrors as E } from '../errors.js';
@@ -31,9 +31,12 @@ interface Answer {
 /** The most answers kept; past it the copies start over (a product asks about its active customers). */
 const MAX_ANSWERS = 10_000;
 
-export async function entitlementRoutes(instance: FastifyInstance, deps: { store: PublisherStore; apiKey: string; cacheMs: number }): Promise<void> {
+export async function entitlementRoutes(
+  instance: FastifyInstance,
+  deps: { store: PublisherStore; apiKey: string; cacheMs: number; wrongKey: WrongKey },
+): Promise<void> {
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
-  app.addHook('onRequest', requireBearer(deps.apiKey, 'the application API key'));
+  app.addHook('onRequest', requireBearer(deps.apiKey, 'the application API key', deps.wrongKey));
   const answerOf = answerCache(deps.store, deps.cacheMs);
 
   // The ETag is the entitlement's own digest: a cache that sends it back gets 304 and no body until it changes.

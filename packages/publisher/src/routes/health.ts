@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { CredentialHealth } from '@saas-fulfillment/client';
 import { loopProblem } from '@saas-fulfillment/store';
-import { answers, databaseAnswers, healthProbes, isDirectLoopback, requireBearer } from '@saas-fulfillment/web';
+import { answers, databaseAnswers, healthProbes, isDirectLoopback, requireBearer, type WrongKey } from '@saas-fulfillment/web';
 import { PublisherErrors as E } from '../errors.js';
 import type { PublisherMetrics } from '../metrics.js';
 import type { PublisherStore } from '../store/repository.js';
@@ -15,6 +15,7 @@ export interface HealthRouteDeps {
   store: PublisherStore;
   metrics: PublisherMetrics;
   metricsToken: string | undefined;
+  wrongKey: WrongKey;
   /** Absent when this process runs no worker (runWorker: false): readiness does not ask. */
   jobs: JobWorker | undefined;
   credential: { health(): CredentialHealth } | undefined;
@@ -31,7 +32,7 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthRouteDeps):
   // Without a token, what the counters tell (subscriptions, sign-in failures, usage) stays on this machine.
   const guard = {
     onRequest: deps.metricsToken
-      ? requireBearer(deps.metricsToken, 'METRICS_TOKEN')
+      ? requireBearer(deps.metricsToken, 'METRICS_TOKEN', deps.wrongKey)
       : async (request: FastifyRequest) => {
           if (!isDirectLoopback(request)) throw E.metricsLocalOnly();
         },

@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 
-import { answers, bearerOf } from '@saas-fulfillment/web';
+import { answers, bearerOf, type WrongKey } from '@saas-fulfillment/web';
 import { ErrorBody, guidKey } from '@saas-fulfillment/contract';
 import { UsageBatchResult, UsageRecordResult } from '../model/metering.js';
 import type { Metering } from '../metering/index.js';
@@ -19,6 +19,7 @@ export interface UsageRouteDeps {
   appApiKey: string;
   /** Keys that may report usage for one customer tenant's subscriptions: tenant id → key. */
   tenantKeys: Readonly<Record<string, string>>;
+  wrongKey: WrongKey;
 }
 
 /** One record accepted (201) or a duplicate (200); an array: 200 with each record's result; 503: try again. */
@@ -41,7 +42,7 @@ export async function usageRoutes(instance: FastifyInstance, deps: UsageRouteDep
   // 1,000 records with long idempotency keys are about 500 KB: more than the service's default body limit.
   app.post('/api/usage', { bodyLimit: 1024 * 1024, schema: { body: UsageBody, response: USAGE_ANSWERS } }, async (request, reply) => {
     const reporter = bearerOf(request, keys);
-    if (!reporter) throw E.usageKeyMissing();
+    if (!reporter) throw await deps.wrongKey(request, reply, E.usageKeyMissing());
     const many = Array.isArray(request.body);
     const records = many ? (request.body as unknown[]) : [request.body];
     const outcomes = await deps.metering.ingestion.ingest(records, reporter);
