@@ -2,14 +2,16 @@
 
 What a product written in Python does with its publisher service: ask for an entitlement (sending back
 the ETag of the copy it holds, so an unchanged one costs no body), report usage with an idempotency key
-made once per record, and verify the signed events the publisher sends (Standard Webhooks) before acting
-on them. The shapes are those of the publisher's OpenAPI document (GET /openapi.json).
+made once per record (and the time it was sent, so the publisher reads each record's time on its own
+clock), and verify the signed events the publisher sends (Standard Webhooks) before acting on them. A
+record the publisher refuses is printed with its reason, and the script exits with 1: usage that will not
+be billed must never pass unseen. The shapes are those of the publisher's OpenAPI document (GET /openapi.json).
 
     python3 saas_app.py <publisher url> <app key> <subscription id> [event.json]
 
 event.json, when given, is an event the publisher sent: {"secret", "headers", "body"} (the raw body).
 
-prints what it did, one line per step; see README.md.
+prints what it did, one line per step; see README.md. Exits with 1 when the publisher refused a record.
 """
 
 import base64
@@ -56,7 +58,21 @@ class Publisher:
 
     def record_usage(self, records):
         """Sends records (each with its own idempotencyKey, kept for a resend) and returns the batch answer."""
-        return self._call("POST", "/api/usage", body=records)[2]
+        return self._call("POST", "/api/usage", body=records, headers={"Sent-At": utc_now()})[2]
+
+
+def utc_now():
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def report(label, answer):
+    """One line of counts, then a line per refused record with the publisher's reason; the number refused."""
+    print(f"{label}:", answer["accepted"], "accepted,", answer["duplicates"], "duplicates,", answer["refused"], "refused")
+    for result in answer["results"]:
+        if result["status"] == "refused":
+            error = result["error"]
+            print(f"  record {result['index']} refused ({error['code']}, {error['field']}): {error['message']}")
+    return answer["refused"]
 
 
 def verify_event(secret, headers, raw_body, tolerance=300):
@@ -81,15 +97,13 @@ def main(base_url, api_key, subscription_id, event_file=None):
     status, _, _ = publisher.entitlement(subscription_id, etag)
     print("again with its ETag:", status)
 
-    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    now = utc_now()
     records = [
         {"subscriptionId": subscription_id, "dimension": "api_calls", "quantity": 1.5, "timestamp": now, "idempotencyKey": str(uuid.uuid4())},
         {"subscriptionId": subscription_id, "dimension": "api_calls", "quantity": 2, "timestamp": now, "idempotencyKey": str(uuid.uuid4())},
     ]
-    answer = publisher.record_usage(records)
-    print("usage:", answer["accepted"], "accepted,", answer["duplicates"], "duplicates")
-    answer = publisher.record_usage(records)
-    print("sent again:", answer["accepted"], "accepted,", answer["duplicates"], "duplicates")
+    refused = report("usage", publisher.record_usage(records))
+    refused += report("sent again", publisher.record_usage(records))
 
     # An event the publisher sent (saved with its headers and raw body), then the same with its body changed.
     if event_file:
@@ -102,6 +116,8 @@ def main(base_url, api_key, subscription_id, event_file=None):
             verify_event(saved["secret"], saved["headers"], body.replace(b'"Subscribed"', b'"Unsubscribed"'))
         except ValueError as error:
             print("changed event refused:", error)
+    return 1 if refused else 0
+
 
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    sys.exit(main(*sys.argv[1:5]))

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Fastify from 'fastify';
+import { OffsetClock, usageHour } from '@saas-fulfillment/contract';
 import { connect, Entitlements, EventVerificationError, type SaasApp, type SubscriptionEvent, UsageRecorder } from '@saas-fulfillment/app';
 import { APP_API_KEY, startTestStack, type TestStack } from '../helpers/stack.js';
 import { startTcpRelay, type TcpRelay } from '../helpers/tcp-relay.js';
@@ -180,12 +181,88 @@ describe('@saas-fulfillment/app against a live publisher', () => {
     assert.equal(third.waiting, 0, 'nothing answered for is sent again');
     await third.record({ subscriptionId: id, dimension: 'api_calls', quantity: 7.25, idempotencyKey: keys[0] });
     await third.flush();
-    assert.deepEqual(third.counts, { accepted: 0, duplicates: 1, dropped: 0 });
+    assert.deepEqual(third.counts, { accepted: 0, duplicates: 1, refused: 0 });
     await third.close();
-    const refused = await UsageRecorder.open(connection(), { flushIntervalMs: 60_000 });
-    await refused.record({ subscriptionId: id, dimension: 'no_such_dimension', quantity: 1 });
-    await refused.flush();
-    assert.deepEqual([refused.counts.dropped, refused.refusals[0]?.field, refused.waiting], [1, 'dimension', 0]);
+  });
+
+  it('tells of a refused record four ways: its outcome, an event, the counts and a log line; never as recorded', async () => {
+    const id = await stack.buyAndActivate({ planId: 'pro', quantity: 2 });
+    const lines: string[] = [];
+    const refused = await UsageRecorder.open(connection(), { flushIntervalMs: 60_000, log: (line) => lines.push(line) });
+    const heard: string[] = [];
+    refused.on('refused', (refusal) => heard.push(refusal.code));
+    const bad = await refused.record({ subscriptionId: id, dimension: 'no_such_dimension', quantity: 1 });
+    const good = await refused.record({ subscriptionId: id, dimension: 'api_calls', quantity: 1 });
+    assert.deepEqual(await refused.outcome(bad), {
+      status: 'refused',
+      code: 'UnknownDimension',
+      field: 'dimension',
+      message: "Plan pro does not meter 'no_such_dimension'",
+    });
+    const accepted = await refused.outcome(good);
+    assert.equal(accepted.status, 'accepted');
+    assert.deepEqual(heard, ['UnknownDimension']);
+    assert.deepEqual([refused.counts.refused, refused.refusals[0]?.field, refused.waiting], [1, 'dimension', 0]);
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, /usage refused by the publisher \(UnknownDimension, dimension\): Plan pro does not meter/);
     await refused.close();
+  });
+
+  it('acts on an event once: a replay of a genuine event within its five minutes runs no handler and keeps the cache (N7)', async () => {
+    const id = await stack.buyAndActivate({ planId: 'pro', quantity: 2 });
+    const deliveries: { headers: Record<string, string>; body: string }[] = [];
+    const recorder = Fastify();
+    recorder.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+    recorder.post('/events', async (request) => {
+      deliveries.push({ headers: request.headers as Record<string, string>, body: request.body as string });
+      return {};
+    });
+    const recorderUrl = await recorder.listen({ host: '127.0.0.1', port: 0 });
+    const capturing = await startTestStack({ publisher: { events: { url: `${recorderUrl}/events`, secret: EVENT_SECRET } } });
+    try {
+      const captured = await capturing.buyAndActivate({ planId: 'pro', quantity: 2 });
+      await until(async () => deliveries.find((d) => d.body.includes(captured)), 'a genuine event');
+      const genuine = deliveries.find((d) => d.body.includes(captured))!;
+      const listener = await connect({ ...connection(), eventsSecret: EVENT_SECRET, entitlements: { refreshMs: 0, features: FEATURES } });
+      const handled: string[] = [];
+      listener.events!.on('*', (_event, eventId) => void handled.push(eventId));
+      await listener.entitlements.check(id);
+      await listener.events!.handle(genuine.headers, genuine.body);
+      await listener.entitlements.check(id);
+      const readsAfterFirst = listener.entitlements.reads.fresh;
+      for (let i = 0; i < 5; i++) await listener.events!.handle(genuine.headers, genuine.body);
+      assert.equal(handled.length, 1, 'the handlers ran once');
+      assert.equal(listener.events!.duplicates, 5);
+      await listener.entitlements.check(id);
+      assert.equal(listener.entitlements.reads.fresh, readsAfterFirst, 'a replay no longer empties the cache');
+      await listener.close();
+    } finally {
+      await capturing.close();
+      await recorder.close();
+    }
+  });
+});
+
+describe('usage under a moved marketplace clock', () => {
+  it("is billed on the publisher's clock: the product stamps its own time, the publisher reads it by Sent-At", async () => {
+    const clock = new OffsetClock();
+    clock.advance(3 * 24 * 3_600_000 + 17 * 60_000);
+    const stack = await startTestStack({ marketplace: { clock }, publisher: { meteringClock: clock } });
+    try {
+      const id = await stack.buyAndActivate({ planId: 'pro', quantity: 2 });
+      const app = await connect({ baseUrl: stack.publisherUrl, apiKey: APP_API_KEY, usage: { flushIntervalMs: 60_000 } });
+      const key = await app.usage.record({ subscriptionId: id, dimension: 'api_calls', quantity: 3 });
+      const outcome = await app.usage.outcome(key);
+      assert.equal(outcome.status, 'accepted', JSON.stringify(outcome));
+      const [stored] = await stack.publisher.publisher.store.usage.recordsOf(id, 1);
+      assert.equal((outcome as { billingHour: string }).billingHour, usageHour(stored!.occurred_at));
+      assert.ok(
+        Math.abs(Date.parse(stored!.occurred_at) - clock.now().getTime()) < 60_000,
+        `stored at ${stored!.occurred_at}, publisher time ${clock.now().toISOString()}`,
+      );
+      await app.close();
+    } finally {
+      await stack.close();
+    }
   });
 });

@@ -3,7 +3,10 @@
 // the simulator's workload identity provider, or from another issuer), each refusal with Entra's AADSTS
 // code and a hint; and the health a console shows (kind, last token, certificate expiry).
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { createHash, createPrivateKey, randomUUID, X509Certificate } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { SignJWT } from 'jose';
+import { MARKETPLACE_RESOURCE_ID } from '@saas-fulfillment/contract';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -71,6 +74,39 @@ describe('certificate and federated credentials against the emulator', () => {
     await refused(new ClientCertificateCredential({ ...common(), certificate: stranger.combinedPem }), 700027);
     const late = new TestClock(new Date(Date.now() - 3_600_000).toISOString());
     await refused(new ClientCertificateCredential({ ...common(), certificate: registered.combinedPem, clock: late }), 700024);
+  });
+
+  it('refuses an assertion sent again while it is valid, and one without a jti (H9)', async () => {
+    const tokenUrl = `${mp.url}/${DEV_PUBLISHER.tenantId}/oauth2/v2.0/token`;
+    const thumbprint = createHash('sha256').update(new X509Certificate(registered.certificatePem).raw).digest('base64url');
+    const key = createPrivateKey(readFileSync(registered.keyPath));
+    const sign = (claims: Record<string, unknown>) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'RS256', typ: 'JWT', 'x5t#S256': thumbprint })
+        .setIssuer(DEV_PUBLISHER.clientId)
+        .setSubject(DEV_PUBLISHER.clientId)
+        .setAudience(tokenUrl)
+        .setIssuedAt()
+        .setExpirationTime('10m')
+        .sign(key);
+    const ask = async (assertion: string) => {
+      const response = await mp.http('POST', `/${DEV_PUBLISHER.tenantId}/oauth2/v2.0/token`, {
+        form: {
+          grant_type: 'client_credentials',
+          client_id: DEV_PUBLISHER.clientId,
+          client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+          client_assertion: assertion,
+          scope: `${MARKETPLACE_RESOURCE_ID}/.default`,
+        },
+      });
+      return { status: response.status, codes: (response.body as { error_codes?: number[] }).error_codes ?? [] };
+    };
+    const assertion = await sign({ jti: randomUUID() });
+    assert.equal((await ask(assertion)).status, 200, 'the first use');
+    const replayed = await ask(assertion);
+    assert.deepEqual([replayed.status, replayed.codes], [401, [50027]], 'the same assertion again');
+    assert.equal((await ask(await sign({ jti: randomUUID() }))).status, 200, 'a new assertion, with a new jti');
+    assert.deepEqual(await ask(await sign({})).then((r) => [r.status, r.codes]), [401, [50027]], 'an assertion without a jti');
   });
 
   it('refuses a PEM without its private key before any request', () => {

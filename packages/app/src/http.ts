@@ -35,8 +35,12 @@ export interface Answer {
   body: unknown;
 }
 
-export async function call(connection: PublisherConnection, path: string, init: { method?: string; body?: unknown; etag?: string } = {}): Promise<Answer> {
-  const headers: Record<string, string> = { authorization: `Bearer ${connection.apiKey}`, accept: 'application/json' };
+export async function call(
+  connection: PublisherConnection,
+  path: string,
+  init: { method?: string; body?: unknown; etag?: string; headers?: Record<string, string> } = {},
+): Promise<Answer> {
+  const headers: Record<string, string> = { ...init.headers, authorization: `Bearer ${connection.apiKey}`, accept: 'application/json' };
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   if (init.etag) headers['if-none-match'] = init.etag;
   let response: Response;

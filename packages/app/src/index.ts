@@ -9,7 +9,7 @@ import { UsageRecorder, type UsageOptions } from './usage.js';
 export { Entitlements, type Decision, type DecisionReason, type EntitlementOptions } from './entitlements.js';
 export { EventVerificationError, Events, type EventHandler } from './events.js';
 export { PublisherError, type PublisherConnection } from './http.js';
-export { UsageRecorder, type NewUsage, type Refusal, type UsageOptions } from './usage.js';
+export { UsageRecorder, type NewUsage, type Refusal, type UsageOptions, type UsageOutcome } from './usage.js';
 export type { Entitlement, EventType, SubscriptionEvent, UsageRecord } from '@saas-fulfillment/contract';
 
 export interface AppOptions extends PublisherConnection {

@@ -27,7 +27,7 @@ export async function buildMarketplace(options: MarketplaceOptions): Promise<Mar
   const closing = new AbortController();
   const services = await createServices(options, app, closing.signal);
   const drain = drainOnClose(app, services.worker, { closing, graceMs: options.closeGraceMs, onClosed: options.onClose });
-  const { identityClock: _, signIn: __, closing: ___, ...handles } = services;
+  const { identityClock: _, signIn: __, closing: ___, directory: ____, ...handles } = services;
   app.decorate('marketplace', { ...handles, cutShort: drain.cutShort } satisfies MarketplaceHandles);
   await registerHttp(app, services, options);
   if (options.runWorker ?? true) app.addHook('onReady', async () => services.worker.start());

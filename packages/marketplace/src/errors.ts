@@ -175,6 +175,12 @@ export const EntraErrors = {
       `No matching federated identity record found for presented assertion ${claim} '${value.slice(0, 200)}'.`,
     ),
   assertionExpired: () => invalidClient(700024, 'Client assertion is not within its valid time range.'),
+  assertionReplayed: () =>
+    invalidClient(
+      50027,
+      "JWT token is invalid or malformed: this client assertion's jti was already used; sign a new assertion, with a new jti, for each token request.",
+    ),
+  assertionWithoutId: () => invalidClient(50027, "JWT token is invalid or malformed: the client assertion has no 'jti' claim."),
   assertionWithoutExpiry: () => invalidClient(50027, "JWT token is invalid or malformed: the client assertion has no 'exp' claim."),
   assertionAudience: (endpoint: string) => invalidClient(700023, `Client assertion audience claim does not match the token endpoint ${endpoint}.`),
   assertionClaim: (claim: string, expected: string | undefined) =>

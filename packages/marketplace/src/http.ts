@@ -26,8 +26,8 @@ export async function registerHttp(app: FastifyInstance, services: MarketplaceSe
   await app.register(async (identity) => {
     // Entra reads form bodies.
     await identity.register(formbody, { bodyLimit: app.initialConfig.bodyLimit });
-    const { catalog, key, identityClock } = services;
-    await identity.register(identityRoutes, { catalog, tokens, signIn: services.signIn, key, clock: identityClock, publicUrl, chaos });
+    const { catalog, key, identityClock, directory } = services;
+    await identity.register(identityRoutes, { catalog, tokens, signIn: services.signIn, directory, key, clock: identityClock, publicUrl, chaos });
   });
   await app.register(inboxRoutes, { inbox: services.inbox });
   await app.register(healthRoutes, { store: services.store, worker: (options.runWorker ?? true) ? services.worker : undefined });
@@ -86,6 +86,6 @@ async function browserSide(pages: FastifyInstance, { services, simulator }: { se
   // "Configure account now" leads to a publisher's landing page: the forms may go there.
   const landingOrigins = () => [...new Set(endpoints.list().map((view) => new URL(view.landingPageUrl).origin))];
   await securityHeaders(pages, { hsts: false, formTargets: landingOrigins });
-  await pages.register(signInPages, { catalog: services.catalog, signIn: services.signIn, endpoints });
+  await pages.register(signInPages, { catalog: services.catalog, signIn: services.signIn, directory: services.directory, endpoints });
   await pages.register(simulatorPages, simulator);
 }

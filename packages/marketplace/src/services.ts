@@ -9,6 +9,7 @@ import { PublisherEndpoints } from './endpoints.js';
 import { createFulfillment, type Fulfillment } from './fulfillment/index.js';
 import { FulfillmentContext } from './fulfillment/context.js';
 import { loadOrCreateSigningKey, type PendingSigningKey, type SigningKey } from './identity/keys.js';
+import { TenantDirectory } from './identity/directory.js';
 import { SignInService } from './identity/sign-in.js';
 import { TokenService } from './identity/tokens.js';
 import { Metering } from './metering/metering.js';
@@ -100,6 +101,7 @@ export interface MarketplaceServices extends Omit<MarketplaceHandles, 'cutShort'
   /** Time as Entra states it in tokens. */
   identityClock: Clock;
   signIn: SignInService;
+  directory: TenantDirectory;
   /** Aborted when the emulator starts closing: answers held on purpose let go. */
   closing: AbortSignal;
 }
@@ -138,6 +140,7 @@ export async function createServices(options: MarketplaceOptions, app: FastifyIn
   }
   const metering = new Metering(context);
   const signIn = new SignInService(key, identityClock, publicUrl);
+  const directory = new TenantDirectory(catalog, store);
   return {
     fulfillment,
     metering,
@@ -159,6 +162,7 @@ export async function createServices(options: MarketplaceOptions, app: FastifyIn
     publicUrl,
     identityClock,
     signIn,
+    directory,
     closing,
   };
 }

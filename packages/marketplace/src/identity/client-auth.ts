@@ -6,6 +6,7 @@ import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type CryptoKey, type JWTVerifyGetKey } from 'jose';
 import type { Clock } from '@saas-fulfillment/contract';
 import type { Catalog, PublisherConfig } from '../catalog.js';
+import type { TenantDirectory } from './directory.js';
 import type { PendingSigningKey } from './keys.js';
 import { EntraErrors } from '../errors.js';
 
@@ -37,8 +38,13 @@ const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** The audience a federated (workload identity) token carries for Entra. */
 export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
 
+/** Assertion ids remembered at most (the oldest are forgotten first past it): each until its assertion expires. */
+const ASSERTION_IDS_KEPT = 100_000;
+
 export class ClientAuthenticator {
   private readonly remoteKeys = new Map<string, JWTVerifyGetKey>();
+  /** The `jti` of each certificate assertion accepted, by app, with when it expires: a copy replayed while valid is refused. */
+  private readonly usedAssertions = new Map<string, number>();
 
   constructor(
     private readonly catalog: Catalog,
@@ -48,6 +54,8 @@ export class ClientAuthenticator {
     private readonly workloadIssuer: () => string,
     /** The token endpoint URLs an assertion's audience may name (v1 and v2.0, this origin). */
     private readonly tokenUrls: (tenantId: string) => string[],
+    /** Which tenants' users an app signs in: a code is redeemed at the tenant the user signed in to. */
+    private readonly directory: Pick<TenantDirectory, 'exists' | 'admits'>,
   ) {}
 
   /** The app the request authenticates as; throws an EntraError naming the problem. */
@@ -56,11 +64,14 @@ export class ClientAuthenticator {
       if (!form[name]) throw EntraErrors.missingParameter(name);
     }
     if (form.grant_type !== grant) throw EntraErrors.unsupportedGrant(form.grant_type);
-    if (!this.catalog.publishers.some((p) => p.tenantId === tenantId)) {
-      throw EntraErrors.tenantNotFound(tenantId);
-    }
+    // An app's own tokens come from its own tenant; a user's code is redeemed where the user signed in,
+    // which for a multi-tenant app may be a customer's tenant.
+    const ownTenantOnly = grant === 'client_credentials';
+    const tenantKnown = ownTenantOnly ? this.catalog.publishers.some((p) => p.tenantId === tenantId) : await this.directory.exists(tenantId);
+    if (!tenantKnown) throw EntraErrors.tenantNotFound(tenantId);
     const publisher = this.catalog.publisherByClientId(form.client_id ?? '');
-    if (!publisher || publisher.tenantId !== tenantId) {
+    const admitted = publisher && (ownTenantOnly ? publisher.tenantId === tenantId : await this.directory.admits(publisher, tenantId));
+    if (!publisher || !admitted) {
       throw EntraErrors.appNotFound(form.client_id, tenantId);
     }
     if (form.client_assertion !== undefined || form.client_assertion_type !== undefined) {
@@ -99,6 +110,27 @@ export class ClientAuthenticator {
     if (this.clock.now().getTime() > Date.parse(certificate.validTo)) {
       throw EntraErrors.certificateExpired(certificate.validTo);
     }
+    this.spend(publisher.clientId, decodeJwt(assertion));
+  }
+
+  /**
+   * An app signs a new assertion for each token request (Microsoft's docs require a unique `jti`): one
+   * whose id was used before is a copy, refused while it would otherwise be valid. (A federated token is
+   * the platform's, reused by design until it rotates: not checked.)
+   */
+  private spend(clientId: string, claims: ReturnType<typeof decodeJwt>): void {
+    if (typeof claims.jti !== 'string' || claims.jti === '') throw EntraErrors.assertionWithoutId();
+    const now = this.clock.now().getTime();
+    const key = `${clientId} ${claims.jti}`;
+    const until = this.usedAssertions.get(key);
+    if (until !== undefined && until > now) throw EntraErrors.assertionReplayed();
+    for (const [old, expires] of this.usedAssertions) {
+      if (expires > now && this.usedAssertions.size < ASSERTION_IDS_KEPT) break;
+      this.usedAssertions.delete(old);
+    }
+    // Until it expires, with the five minutes of skew its check allows.
+    this.usedAssertions.delete(key);
+    this.usedAssertions.set(key, (claims.exp ?? 0) * 1000 + 300_000);
   }
 
   private async checkFederatedAssertion(publisher: PublisherConfig, assertion: string, claims: ReturnType<typeof decodeJwt>) {

@@ -43,12 +43,17 @@ export class SignInService {
 
   /**
    * Checks an authorization request before the sign-in page is shown, as Entra does: the tenant exists,
-   * the app is registered in it, and the code goes only to a redirect URI registered for the app (else a
-   * link to the sign-in page could hand a user's code to anyone).
+   * the app may sign its users in (its own tenant, or a customer's: directory.ts), and the code goes only
+   * to a redirect URI registered for the app (else a link to the sign-in page could hand a user's code to
+   * anyone).
    */
-  check(request: AuthorizationRequest, publisher: PublisherConfig | undefined, registry: { tenantKnown: boolean; redirectUris: readonly string[] }): void {
+  check(
+    request: AuthorizationRequest,
+    publisher: PublisherConfig | undefined,
+    registry: { tenantKnown: boolean; appAdmitted: boolean; redirectUris: readonly string[] },
+  ): void {
     if (!registry.tenantKnown) throw EntraErrors.signInTenantNotFound(request.tenantId);
-    if (!publisher || publisher.tenantId !== request.tenantId) throw EntraErrors.appNotFound(request.clientId, request.tenantId);
+    if (!publisher || !registry.appAdmitted) throw EntraErrors.appNotFound(request.clientId, request.tenantId);
     if (!registry.redirectUris.includes(request.redirectUri))
       throw EntraErrors.redirectNotRegistered(request.redirectUri, publisher.clientId, registry.redirectUris);
     if (!request.scope.split(/\s+/).includes('openid')) throw EntraErrors.scopeWithoutOpenId();

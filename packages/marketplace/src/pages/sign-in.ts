@@ -4,16 +4,18 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import Type from 'typebox';
 import { contentSecurityPolicy, type SafeHtml } from '@saas-fulfillment/web';
-import type { Catalog } from '../catalog.js';
+import type { Catalog, PublisherConfig } from '../catalog.js';
 import type { PublisherEndpoints } from '../endpoints.js';
 import { formOf, requireForm, type TokenForm } from '../identity/client-auth.js';
 import { EntraError, EntraErrors } from '../errors.js';
+import type { TenantDirectory } from '../identity/directory.js';
 import type { AuthorizationRequest, SignInService } from '../identity/sign-in.js';
 import { entraPage, signInForm, signInRefused } from './views/sign-in.js';
 
 export interface SignInPageDeps {
   catalog: Catalog;
   signIn: SignInService;
+  directory: TenantDirectory;
   /** Where each app's redirect URIs come from. */
   endpoints: PublisherEndpoints;
 }
@@ -35,12 +37,14 @@ export async function signInPages(instance: FastifyInstance, deps: SignInPageDep
     codeChallenge: query.code_challenge_method === 'S256' ? query.code_challenge : undefined,
     scope: query.scope ?? '',
   });
-  const checkRequest = (auth: AuthorizationRequest) => {
+  const checkRequest = async (auth: AuthorizationRequest) => {
     const publisher = catalog.publisherByClientId(auth.clientId);
     deps.signIn.check(auth, publisher, {
-      tenantKnown: catalog.publishers.some((p) => p.tenantId === auth.tenantId),
+      tenantKnown: await deps.directory.exists(auth.tenantId),
+      appAdmitted: publisher !== undefined && (await deps.directory.admits(publisher, auth.tenantId)),
       redirectUris: publisher ? deps.endpoints.redirectUris(publisher) : [],
     });
+    return publisher;
   };
   const signInPage = (reply: FastifyReply, status: number, body: SafeHtml) =>
     reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(entraPage(body));
@@ -49,8 +53,9 @@ export async function signInPages(instance: FastifyInstance, deps: SignInPageDep
     const { tenantId } = request.params;
     const query = formOf(request.query) ?? {};
     const auth = authorization(tenantId, query);
+    let publisher: PublisherConfig | undefined;
     try {
-      checkRequest(auth);
+      publisher = await checkRequest(auth);
       if (query.response_type !== 'code') throw EntraErrors.responseType();
     } catch (error) {
       if (!(error instanceof EntraError)) throw error;
@@ -58,7 +63,8 @@ export async function signInPages(instance: FastifyInstance, deps: SignInPageDep
     }
     // The form's answer redirects to the app's (registered) redirect URI: the policy lets the form lead there.
     reply.header('content-security-policy', contentSecurityPolicy([new URL(auth.redirectUri).origin]));
-    return signInPage(reply, 200, signInForm(auth, query));
+    const accounts = publisher ? await deps.directory.accounts(publisher, tenantId) : [];
+    return signInPage(reply, 200, signInForm(auth, query, accounts));
   });
 
   app.post('/:tenantId/oauth2/v2.0/authorize', tenant, async (request, reply) => {
@@ -68,7 +74,7 @@ export async function signInPages(instance: FastifyInstance, deps: SignInPageDep
     try {
       form = requireForm(request.body);
       auth = authorization(tenantId, form);
-      checkRequest(auth);
+      await checkRequest(auth);
       if (!form.login_email || !/^[^@\s]+@[^@\s]+$/.test(form.login_email)) throw EntraErrors.email();
     } catch (error) {
       if (!(error instanceof EntraError)) throw error;

@@ -9,6 +9,7 @@ import Type from 'typebox';
 import { MARKETPLACE_RESOURCE_ID, type Clock } from '@saas-fulfillment/contract';
 import type { Catalog } from '../catalog.js';
 import type { PendingSigningKey } from '../identity/keys.js';
+import type { TenantDirectory } from '../identity/directory.js';
 import type { SignInService } from '../identity/sign-in.js';
 import { issuerFor, type TokenService, type TokenVersion } from '../identity/tokens.js';
 import { ClientAuthenticator, requireForm, type TokenForm } from '../identity/client-auth.js';
@@ -19,6 +20,7 @@ export interface IdentityRouteDeps {
   catalog: Catalog;
   tokens: TokenService;
   signIn: SignInService;
+  directory: TenantDirectory;
   key: PendingSigningKey;
   /** Time as Entra states it in tokens and error bodies. */
   clock: Clock;
@@ -45,6 +47,7 @@ export async function identityRoutes(instance: FastifyInstance, deps: IdentityRo
       const origin = deps.publicUrl();
       return [`${origin}/${tenantId}/oauth2/v2.0/token`, `${origin}/${tenantId}/oauth2/token`];
     },
+    deps.directory,
   );
 
   const tokenEndpoint = (version: TokenVersion) => async (request: FastifyRequest<{ Params: { tenantId: string } }>, reply: FastifyReply) => {

@@ -136,6 +136,23 @@ export class MarketplaceStore extends Repository<MarketplaceTables, MarketplaceS
     return rows.map(rowToSubscription);
   }
 
+  /**
+   * The people who bought a publisher's offers for a customer tenant (its purchasers and beneficiaries
+   * there), newest first: the users the Entra stand-in knows in that tenant.
+   */
+  async customersIn(publisherId: string, tenantId: string, limit: number): Promise<SubscriptionRecord[]> {
+    const pattern = `%"tenantid":"${tenantId.toLowerCase().replace(/[^0-9a-f-]/g, '')}"%`;
+    const rows = await this.db
+      .selectFrom('mp_subscriptions')
+      .selectAll()
+      .where('publisher_id', '=', publisherId)
+      .where((eb) => eb.or([eb(sql<string>`lower(beneficiary)`, 'like', pattern), eb(sql<string>`lower(purchaser)`, 'like', pattern)]))
+      .orderBy('created', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map(rowToSubscription);
+  }
+
   /** Subscriptions whose time rules may fire at `now`: term ended, or Suspended since `suspendedBefore`. */
   async subscriptionsDue(now: string, suspendedBefore: string, limit: number): Promise<SubscriptionRecord[]> {
     const rows = await this.db

@@ -25,6 +25,12 @@ import { metersDimension } from './pricing.js';
 export const MAX_RECORDS = MAX_USAGE_RECORDS;
 /** A record may be stamped this far ahead of our clock (clock skew between hosts), no further. */
 const SKEW_MS = 5 * 60_000;
+/**
+ * A sender whose clock (its Sent-At) differs from ours by more than this has its records' times moved by
+ * the difference: a product on real time beside a moved marketplace clock, or a host whose clock drifted.
+ * Within it, times are taken as stamped, so a record is never moved to a neighbouring hour by the network.
+ */
+const CLOCK_DIFFERENCE_MS = 2_000;
 
 export { UsageRecord };
 
@@ -51,8 +57,11 @@ export class UsageIngestion {
     private readonly clock: Clock,
   ) {}
 
-  async ingest(input: readonly unknown[], reporter: UsageReporter): Promise<RecordOutcome[]> {
+  /** `sentAt`: the sender's clock when it sent the records, to read their times on ours (see CLOCK_DIFFERENCE_MS). */
+  async ingest(input: readonly unknown[], reporter: UsageReporter, sentAt?: Date): Promise<RecordOutcome[]> {
     const now = this.clock.now();
+    const difference = sentAt ? now.getTime() - sentAt.getTime() : 0;
+    const shiftMs = Math.abs(difference) > CLOCK_DIFFERENCE_MS ? difference : 0;
     const subscriptions = await this.subscriptionsOf(input);
     const outcomes: RecordOutcome[] = [];
     const accepted: NewUsageRecord[] = [];
@@ -60,12 +69,12 @@ export class UsageIngestion {
     const firstOf = new Map<string, string>();
     const copies = new Map<number, string>();
     for (const [index, value] of input.entries()) {
-      const checked = await this.check(value, reporter, subscriptions, now);
+      const checked = await this.check(value, reporter, subscriptions, now, shiftMs);
       if ('error' in checked) {
         outcomes.push({ index, status: 'refused', error: checked.error });
         continue;
       }
-      const { record, micros } = checked;
+      const { record, micros, at } = checked;
       const key = record.idempotencyKey && `${record.subscriptionId} ${record.idempotencyKey}`;
       const first = key ? firstOf.get(key) : undefined;
       if (first) {
@@ -80,7 +89,7 @@ export class UsageIngestion {
         subscription_id: record.subscriptionId,
         dimension: record.dimension,
         quantity_micros: micros,
-        occurred_at: new Date(record.timestamp).toISOString(),
+        occurred_at: new Date(at).toISOString(),
         idempotency_key: record.idempotencyKey ?? null,
         received_at: now.toISOString(),
         source: reporter.kind === 'app' ? 'app' : `tenant:${reporter.tenantId}`,
@@ -111,7 +120,8 @@ export class UsageIngestion {
     reporter: UsageReporter,
     subscriptions: Map<string, LocalSubscription>,
     now: Date,
-  ): Promise<{ record: UsageRecord; micros: number } | { error: RecordError }> {
+    shiftMs: number,
+  ): Promise<{ record: UsageRecord; micros: number; at: number } | { error: RecordError }> {
     const refuse = (httpStatus: RecordError['httpStatus'], code: string, field: string, message: string) => ({ error: { httpStatus, code, field, message } });
     const [first] = validate(UsageRecord, value);
     if (first) {
@@ -139,13 +149,21 @@ export class UsageIngestion {
     if (!metersDimension(plan, record.dimension)) {
       return refuse(400, 'UnknownDimension', 'dimension', `Plan ${subscription.planId} does not meter '${record.dimension}'`);
     }
-    const at = parseInstant(record.timestamp)?.getTime();
-    if (at === undefined) return refuse(400, 'BadArgument', 'timestamp', 'timestamp must be a real instant, such as 2026-12-05T10:00:00Z');
-    if (at > now.getTime() + SKEW_MS) return refuse(400, 'TimestampInFuture', 'timestamp', 'timestamp is in the future');
+    const stamped = parseInstant(record.timestamp)?.getTime();
+    if (stamped === undefined) return refuse(400, 'BadArgument', 'timestamp', 'timestamp must be a real instant, such as 2026-12-05T10:00:00Z');
+    const at = stamped + shiftMs;
+    const read = shiftMs ? ` (read as ${new Date(at).toISOString()} on the publisher's clock)` : '';
+    if (at > now.getTime() + SKEW_MS)
+      return refuse(400, 'TimestampInFuture', 'timestamp', `timestamp ${record.timestamp}${read} is after the publisher's now, ${now.toISOString()}`);
     if (Date.parse(usageHour(new Date(at))) + USAGE_WINDOW_MS <= now.getTime()) {
-      return refuse(400, 'TimestampTooOld', 'timestamp', 'timestamp is outside the 24-hour window in which the marketplace accepts usage');
+      return refuse(
+        400,
+        'TimestampTooOld',
+        'timestamp',
+        `timestamp ${record.timestamp}${read} is outside the 24-hour window in which the marketplace accepts usage (the publisher's now: ${now.toISOString()})`,
+      );
     }
-    return { record, micros };
+    return { record, micros, at };
   }
 }
 

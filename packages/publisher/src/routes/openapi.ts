@@ -71,6 +71,17 @@ const SECURITY: Record<'app' | 'usage' | 'console', Record<string, string[]>[]> 
   console: [{ consoleSession: [] }],
 };
 
+/** Documented (the route reads it itself): the sender's clock, by which each record's time is read on the publisher's. */
+const SentAtHeaders = Type.Object({
+  'sent-at': Type.Optional(
+    Type.String({
+      format: 'date-time',
+      description:
+        "The sender's clock when it sent the request (RFC 3339). When it differs from the publisher's by more than two seconds, each record's timestamp is moved by the difference, so a product whose clock is not the publisher's (a moved marketplace clock, a skewed host) is billed in the right hour. The SDK sends it.",
+    }),
+  ),
+});
+
 /** POST /api/usage reads its records one by one (a bad one is refused alone); the document says what each must be. */
 const UsageBody = Type.Union([UsageRecord, Type.Array(UsageRecord, { minItems: 1, maxItems: MAX_RECORDS })]);
 
@@ -130,7 +141,7 @@ export async function openApiRoutes(app: FastifyInstance, options: { version: st
         url,
         schema: {
           ...schema,
-          ...(method === 'POST' && path === '/api/usage' ? { body: UsageBody } : {}),
+          ...(method === 'POST' && path === '/api/usage' ? { body: UsageBody, headers: SentAtHeaders } : {}),
           ...(method === 'GET' && path === '/api/entitlements/{subscriptionId}' ? { headers: ConditionalHeaders } : {}),
           operationId: operation.id,
           summary: operation.summary,

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 
 import { answers, bearerOf, type WrongKey } from '@saas-fulfillment/web';
-import { ErrorBody, guidKey } from '@saas-fulfillment/contract';
+import { ErrorBody, guidKey, parseInstant } from '@saas-fulfillment/contract';
 import { UsageBatchResult, UsageRecordResult } from '../model/metering.js';
 import type { Metering } from '../metering/index.js';
 import { MAX_RECORDS, type RecordOutcome, type UsageReporter } from '../metering/ingestion.js';
@@ -45,13 +45,20 @@ export async function usageRoutes(instance: FastifyInstance, deps: UsageRouteDep
     if (!reporter) throw await deps.wrongKey(request, reply, E.usageKeyMissing());
     const many = Array.isArray(request.body);
     const records = many ? (request.body as unknown[]) : [request.body];
-    const outcomes = await deps.metering.ingestion.ingest(records, reporter);
+    const outcomes = await deps.metering.ingestion.ingest(records, reporter, sentAt(request.headers['sent-at']));
     for (const outcome of outcomes) deps.metrics.usageRecords.inc({ result: outcome.status });
     if (many) return { ...counts(outcomes), results: outcomes.map(toJson) };
     const [outcome] = outcomes as [RecordOutcome];
     if (outcome.status === 'refused') throw E.usageRefused(outcome.error);
     return reply.status(outcome.status === 'accepted' ? 201 : 200).send(toJson(outcome));
   });
+}
+
+/** The sender's clock when it sent the request (the SDK's Sent-At header), if given as a real instant. */
+function sentAt(header: string | string[] | undefined): Date | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  const at = value && value.length <= 40 ? parseInstant(value) : undefined;
+  return at ?? undefined;
 }
 
 function counts(outcomes: readonly RecordOutcome[]): { accepted: number; duplicates: number; refused: number } {
