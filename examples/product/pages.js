@@ -1,11 +1,13 @@
 // @ts-check
 // The product's pages, rendered on the server from the SDK's decision: the plan, what it unlocks, the team
-// and its seats, and the reports API. A script (assets/product.js) reloads the page when the publisher's
-// event says the subscription changed.
+// and its seats, the reports API and what became of its calls' usage. A script (assets/product.js) reloads
+// the page when the publisher's event says the subscription changed.
 import { FEATURES, planOf, plansWith } from './plans.js';
 
 /** @typedef {import('@saas-fulfillment/app').Decision} Decision */
 /** @typedef {import('@saas-fulfillment/app').Entitlement} Entitlement */
+/** @typedef {import('./sign-in.js').ProductUser} ProductUser */
+/** @typedef {{ calls: number; billed: number; refused: number; lastRefusal?: string }} Billing */
 
 const ESCAPES = /** @type {Record<string, string>} */ ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' });
 
@@ -15,31 +17,66 @@ export const escapeHtml = (/** @type {unknown} */ value) => String(value).replac
 /** Where a customer manages a Microsoft subscription. */
 const MANAGE = '<a href="https://admin.microsoft.com/">Microsoft 365 admin center</a>';
 
-/** The shell of every page. */
-function page(/** @type {string} */ title, /** @type {string} */ body, /** @type {string} */ attributes = '') {
+/**
+ * The shell of every page; the signed-in user, if any, in the header with a way out.
+ * @param {string} title
+ * @param {string} body
+ * @param {{ user?: ProductUser | undefined; attributes?: string }} [options]
+ */
+function page(title, body, options = {}) {
+  const who = options.user
+    ? `<span class="user" id="signed-in">${escapeHtml(options.user.email || options.user.name)}</span><form method="post" action="/sign-out"><button type="submit" class="link">Sign out</button></form>`
+    : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · Contoso Cloud</title><link rel="stylesheet" href="/assets/product.css"><script src="/assets/product.js" defer></script></head>
-<body><header><span class="brand">Contoso Cloud</span><span class="tag">an example product</span></header>
-<main${attributes}>${body}</main>
-<footer>A product of the fictional vendor Contoso, built on <code>@saas-fulfillment/app</code>. It takes the subscription from the link; a real product signs its users in with Microsoft Entra ID.</footer>
+<body><header><span class="brand">Contoso Cloud</span><span class="tag">an example product</span>${who}</header>
+<main${options.attributes ?? ''}>${body}</main>
+<footer>A product of the fictional vendor Contoso, built on <code>@saas-fulfillment/app</code>. You sign in with Microsoft Entra ID, at your organization; a workspace opens for the organization that bought it.</footer>
 </body></html>`;
 }
 
-/** The front door, reached without a subscription. */
-export function homePage(/** @type {string | undefined} */ marketplaceUrl) {
-  const buy = marketplaceUrl
-    ? `<a class="button" href="${escapeHtml(marketplaceUrl)}/">Buy it in the marketplace simulator</a>`
+/**
+ * The front door: the way to buy, or for someone signed in, the way to their organization's workspace.
+ * @param {{ marketplaceUrl?: string | undefined; user?: ProductUser | undefined; workspace?: string | undefined }} view
+ */
+export function homePage(view) {
+  const buy = view.marketplaceUrl
+    ? `<a class="button" href="${escapeHtml(view.marketplaceUrl)}/">Buy it in the marketplace simulator</a>`
     : 'Buy it in Microsoft AppSource or Azure Marketplace.';
+  const next = view.workspace ? `<a class="button" href="/s/${encodeURIComponent(view.workspace)}">Open your workspace</a>` : buy;
   return page(
     'Welcome',
     `<h1>Welcome to Contoso Cloud</h1><p>Your team's notes, dashboards and reports, billed through Microsoft.</p>
-<p>Once you have bought and activated a subscription, its page has a link that opens your workspace here.</p><p id="next-step">${buy}</p>`,
+<p>Once you have bought and activated a subscription, its page has a link that opens your workspace here; you sign in with your organization's Microsoft account.</p><p id="next-step">${next}</p>`,
+    { user: view.user },
   );
 }
 
-/** A subscription the product cannot serve: unknown, not active, or the publisher out of reach. */
-export function refusedPage(/** @type {Decision} */ decision) {
+/** Someone signed in at another organization than the one the subscription belongs to. */
+export function otherTenantPage(/** @type {ProductUser} */ user) {
+  return page(
+    'Another organization',
+    `<h1>Another organization's workspace</h1><p id="standing">This workspace belongs to another organization than the one you signed in with.</p>
+<p id="next-step">Sign out, then open the link again and sign in with an account of the organization that bought the subscription.</p>`,
+    { user },
+  );
+}
+
+/** A sign-in that did not complete. */
+export function signInFailedPage(/** @type {string} */ reason) {
+  return page(
+    'Sign-in not completed',
+    `<h1>Sign-in not completed</h1><p id="standing">We could not sign you in: ${escapeHtml(reason)}.</p><p id="next-step">Open the link to your workspace again to start over.</p>`,
+  );
+}
+
+/**
+ * A subscription the product cannot serve: unknown, not active, or the publisher out of reach.
+ * @param {Decision} decision
+ * @param {ProductUser} [user]
+ */
+export function refusedPage(decision, user) {
   const status = decision.entitlement?.status;
   const [title, text, next] =
     decision.reason === 'unverified'
@@ -53,7 +90,7 @@ export function refusedPage(/** @type {Decision} */ decision) {
               'This subscription has been cancelled, so its workspace is closed.',
               `To use Contoso Cloud again, buy it again in the ${MANAGE} or on Microsoft AppSource.`,
             ];
-  return page(title, `<h1>${title}</h1><p id="standing">${text}</p><p id="next-step">${next}</p>`);
+  return page(title, `<h1>${title}</h1><p id="standing">${text}</p><p id="next-step">${next}</p>`, { user });
 }
 
 /** Notices a form's redirect asks for, by name. */
@@ -66,7 +103,7 @@ const NOTICES = /** @type {Record<string, string>} */ ({
 
 /**
  * The workspace of a subscription the publisher says may use the product.
- * @param {{ id: string; decision: Decision; members: readonly string[]; seats: number; notice?: string | undefined; apiCalls: number }} view
+ * @param {{ id: string; decision: Decision; user: ProductUser; members: readonly string[]; seats: number; notice?: string | undefined; billing: Billing }} view
  */
 export function workspacePage(view) {
   const entitlement = /** @type {Entitlement} */ (view.decision.entitlement);
@@ -84,8 +121,8 @@ export function workspacePage(view) {
 <p class="muted" id="live">A change made in the marketplace (plan, seats, suspension) shows here within seconds.</p></section>
 <section><h2>Features</h2><ul id="features">${features(plan.features)}</ul></section>
 <section><h2>Team</h2><ul id="members">${view.members.map((name) => `<li>${escapeHtml(name)}</li>`).join('')}</ul>${teamForm(base, readOnly, view.members.length >= view.seats)}</section>
-<section><h2>Reports API</h2>${apiSection(base, plan, readOnly, view.apiCalls)}</section>`,
-    ` data-updates="${base}/updates"`,
+<section><h2>Reports API</h2>${apiSection(base, plan, readOnly, view.billing)}</section>`,
+    { user: view.user, attributes: ` data-updates="${base}/updates"` },
   );
 }
 
@@ -105,9 +142,27 @@ function teamForm(/** @type {string} */ base, /** @type {boolean} */ readOnly, /
   return `<form method="post" action="${base}/members" id="add-member"><label for="name">Name</label><input id="name" name="name" maxlength="60" required><button type="submit">Add a teammate</button></form>`;
 }
 
-function apiSection(/** @type {string} */ base, /** @type {ReturnType<typeof planOf>} */ plan, /** @type {boolean} */ readOnly, /** @type {number} */ calls) {
+function apiSection(
+  /** @type {string} */ base,
+  /** @type {ReturnType<typeof planOf>} */ plan,
+  /** @type {boolean} */ readOnly,
+  /** @type {Billing} */ billing,
+) {
   if (!plan.features.includes('api')) return `<p id="api-state">The ${escapeHtml(plan.name)} plan does not include the API; ${plansWith('api')} do.</p>`;
-  const made = calls === 0 ? 'No calls yet' : calls === 1 ? 'One call so far' : `${calls} calls so far`;
-  return `<p id="api-state">Each call makes a report and is billed as one API call. ${made}${readOnly ? '; calls are refused while the subscription is suspended' : ''}.</p>
+  return `<p id="api-state">Each call makes a report and is billed as one API call${readOnly ? '; calls are refused while the subscription is suspended' : ''}.</p>
+<p id="api-calls">${billingWords(billing)}</p>
 <p><button type="button" id="call-api" data-url="${base}/api/reports">Make a report</button></p><p id="api-result" role="status"></p>`;
+}
+
+/**
+ * What became of the calls' usage, in words: the page script writes the same after each call.
+ * @param {Billing} billing
+ */
+export function billingWords(billing) {
+  if (billing.calls === 0) return 'No calls yet.';
+  const waiting = billing.calls - billing.billed - billing.refused;
+  const parts = [`${billing.billed} billed`];
+  if (waiting > 0) parts.push(`${waiting} waiting for the publisher`);
+  if (billing.refused > 0) parts.push(`${billing.refused} not billed: ${escapeHtml(billing.lastRefusal ?? 'refused')}`);
+  return `${billing.calls === 1 ? 'One call' : `${billing.calls} calls`} so far: ${parts.join('; ')}.`;
 }

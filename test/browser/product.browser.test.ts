@@ -77,6 +77,12 @@ describe('the example product that npm start runs, in Chromium', { skip: browser
     await page.click('#activate button[type=submit]');
     await page.waitForSelector('text=Your subscription is active');
     await page.click('#open-product');
+    // The product signs its users in at the organization that bought it: the emulator's sign-in page
+    // offers the buyer.
+    await page.waitForSelector('button.account-choice');
+    assert.match(page.url(), new RegExp(`^${urls.marketplace}/[0-9a-f-]{36}/oauth2/v2.0/authorize`));
+    await look('product-sign-in', false);
+    await page.click('button.account-choice');
     await page.waitForSelector('#plan');
     urls.workspace = page.url();
     assert.match(urls.workspace, new RegExp(`^${urls.product}/s/[0-9a-f-]{36}$`));
@@ -93,7 +99,8 @@ describe('the example product that npm start runs, in Chromium', { skip: browser
     assert.equal(await page.textContent('#seats'), '2 of 12 in use');
     await page.click('#call-api');
     await page.waitForSelector('#api-result.notice');
-    assert.match((await page.textContent('#api-result')) ?? '', /One API call recorded for billing/);
+    assert.match((await page.textContent('#api-result')) ?? '', /Billed as one API call/);
+    assert.equal(await page.textContent('#api-calls'), 'One call so far: 1 billed.', 'the count follows the call at once');
     await page.reload();
     await look('product-workspace');
     // The call reached the publisher as usage of the subscription: its console lists the hour.

@@ -34,15 +34,17 @@ describe('terminal workflow against a running emulator', () => {
     assert.match(words, /Purchased plan pro: subscription [0-9a-f-]{36}/);
     assert.match(words, /landing page\s+http:\/\/127\.0\.0\.1:\d+\/landing\?token=/);
     const bought = await json('trigger', 'purchase', '--plan', 'basic', '--free-trial', '--csp', '--name', 'Scripted');
-    assert.deepEqual(Object.keys(bought).sort(), ['landingPageUrl', 'subscriptionId', 'token']);
+    assert.deepEqual(Object.keys(bought).sort(), ['landingPageUrl', 'status', 'subscriptionId', 'token']);
+    assert.equal(bought.status, 'waiting-for-landing-page');
+    assert.match(words, /waiting\s+for the publisher's landing page/);
     const made = await subscription(String(bought.subscriptionId));
     assert.deepEqual([made.planId, made.isFreeTrial, made.name, made.allowedCustomerOperations], ['basic', true, 'Scripted', ['Read']]);
   });
 
-  it('activates as the publisher would (purchase --activate, or activate later), and buys a private plan for its tenant', async () => {
+  it('with no publisher attached, activates as one would and says so (purchase --activate, or activate later); buys a private plan for its tenant', async () => {
     const bought = await cli('trigger', 'purchase', '--plan', 'pro', '--quantity', '3', '--activate');
     const [, id] = /subscription ([0-9a-f-]{36})/.exec(bought) ?? [];
-    assert.match(bought, /activated\s+Subscribed on plan pro with 3 seats/);
+    assert.match(bought, /activated\s+Subscribed on plan pro with 3 seats, by the emulator acting as the publisher \(no publisher service is attached/);
     assert.equal((await subscription(id!)).saasSubscriptionStatus, 'Subscribed');
     // Then a seat change works at once: the README's terminal walk.
     assert.equal((await json('trigger', 'change-quantity', '--subscription', id!, '--quantity', '5')).status, 'InProgress');
@@ -50,7 +52,13 @@ describe('terminal workflow against a running emulator', () => {
     const later = await json('trigger', 'purchase', '--plan', 'basic');
     assert.equal((await subscription(String(later.subscriptionId))).saasSubscriptionStatus, 'PendingFulfillmentStart');
     const activated = await json('trigger', 'activate', '--subscription', String(later.subscriptionId));
-    assert.deepEqual(activated, { planId: 'basic' });
+    assert.deepEqual([activated.planId, activated.by], ['basic', 'emulator']);
+    const again = await cli('trigger', 'activate', '--subscription', String(later.subscriptionId));
+    assert.match(again, /is already active: there is no purchase to activate/);
+    // A plan the marketplace activates itself is active at once: no landing page to wait for.
+    const instant = await cli('trigger', 'purchase', '--plan', 'instant');
+    assert.match(instant, /active\s+at once: the marketplace activates plan instant itself/);
+    assert.doesNotMatch(instant, /landing page\s+http/);
     assert.equal((await subscription(String(later.subscriptionId))).saasSubscriptionStatus, 'Subscribed');
 
     const tenant = '33333333-3333-4333-8333-333333333333';
@@ -173,7 +181,7 @@ describe('terminal workflow against a running emulator', () => {
 
   it('resets the emulator', async () => {
     await cli('trigger', 'purchase', '--plan', 'pro');
-    assert.match(await cli('reset'), /reset/);
+    assert.match(await cli('reset'), /The emulator was reset: no subscriptions.*\nNo publisher runs beside it/);
     assert.deepEqual(((await mp.http('GET', '/simulator/subscriptions')).body as { subscriptions: unknown[] }).subscriptions, []);
   });
 
@@ -197,8 +205,20 @@ describe('terminal workflow against a running emulator', () => {
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /refused \(404 EntityNotFound\): Subscription .* not found/);
     const badDuration = await runCliAsync(['clock', 'advance', 'tomorrow', '--marketplace-url', mp.url]);
-    assert.equal(badDuration.status, 1);
-    assert.match(badDuration.stderr, /ISO 8601 duration/);
+    assert.equal(badDuration.status, 2, 'a bad duration is a mistake in the arguments');
+    assert.match(badDuration.stderr, /'tomorrow' is not an ISO 8601 duration; write P1D \(a day\), PT1H \(an hour\)/);
+    const one = await runCliAsync(['clock', 'advance', '1', '--marketplace-url', mp.url]);
+    assert.match(one.stderr, /'1' is not an ISO 8601 duration/);
+    const negative = await runCliAsync(['webhooks', '--limit', '-3', '--marketplace-url', mp.url]);
+    assert.deepEqual([negative.status, negative.stderr.split('\n')[0]], [2, "saas-fulfillment: --limit must be a whole number from 1 to 1000; got '-3'"]);
+    const notAnId = await runCliAsync(['webhooks', 'redeliver', 'nope', '--marketplace-url', mp.url]);
+    assert.match(notAnId.stderr, /'nope' is not a delivery id/);
+    const typo = await runCliAsync(['trigerr']);
+    assert.match(typo.stderr, /unknown command 'trigerr'; did you mean 'trigger'\?/);
+    const swapped = await runCliAsync(['marketplace', '--prot', '5']);
+    assert.match(swapped.stderr, /unknown option --prot; did you mean --port\?/);
+    const plan = await runCliAsync(['trigger', 'purchase', '--plan', 'platinum', '--marketplace-url', mp.url]);
+    assert.match(plan.stderr, /Plan 'platinum' is not a plan of offer contoso-saas \(its plans: basic, pro, enterprise, instant, partner-special\)/);
     // A misspelt flag is named, with the one meant; a flag without its value says so.
     const misspelt = await runCliAsync(['trigger', 'change-quantity', '--quantty', '3', '--marketplace-url', mp.url]);
     assert.deepEqual([misspelt.status, misspelt.stderr.split('\n')[0]], [2, 'saas-fulfillment: trigger: unknown option --quantty; did you mean --quantity?']);

@@ -12,8 +12,12 @@ export function runCli(args: string[], env: Record<string, string> = {}, cwd = r
 }
 
 /** Runs the command to its end without blocking this process (which may be serving the emulator it talks to). */
-export async function runCliAsync(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [MAIN, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function runCliAsync(
+  args: string[],
+  env: Record<string, string> = {},
+  cwd = root,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [MAIN, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -134,7 +134,7 @@ describe('a wrong seed', () => {
   after(() => mp.close());
 
   const cases: [string, unknown, number, string][] = [
-    ['a misspelt field', { subscriptions: [{ ...pro, staus: 'Subscribed' }] }, 400, 'subscriptions[0]'],
+    ['a misspelt field, named', { subscriptions: [{ ...pro, staus: 'Subscribed' }] }, 400, 'subscriptions[0].staus'],
     ['an unknown status', { subscriptions: [{ ...pro, status: 'Active' }] }, 400, 'subscriptions[0].status'],
     ['a plan the offer lacks', { subscriptions: [{ ...pro, planId: 'platinum' }] }, 400, 'subscriptions[0].planId'],
     ['seats beyond the plan', { subscriptions: [{ ...pro, quantity: 999_999 }] }, 400, 'subscriptions[0].quantity'],

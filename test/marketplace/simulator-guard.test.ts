@@ -129,7 +129,7 @@ describe('a simulator started with a control token, on a machine other people us
       ['GET', '/simulator/requests', undefined],
     ];
     for (const [method, route, body] of attempts) {
-      for (const headers of [{}, { authorization: 'Bearer not-the-token-at-all-0000' }]) {
+      for (const headers of [{}, { authorization: 'Bearer not-the-token-at-all-0000' }] as Record<string, string>[]) {
         const answer = await call(method, route, body, headers);
         assert.equal(answer.status, 401, `${method} ${route}: ${answer.text}`);
         assert.equal(answer.body?.code, 'ControlTokenRequired');

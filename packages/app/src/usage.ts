@@ -52,8 +52,12 @@ export type UsageOutcome =
   | { status: 'refused'; code: string; field: string; message: string }
   | { status: 'waiting' };
 
-/** The recorder's events: `refused` for each record the publisher refused, `failed` for each send that failed. */
+/**
+ * The recorder's events: `settled` for each record the publisher answered for (its key, what became of it,
+ * the record), `refused` for each it refused, `failed` for each send that failed (the records wait).
+ */
 interface UsageEvents {
+  settled: [key: string, outcome: Exclude<UsageOutcome, { status: 'waiting' }>, record: UsageRecord];
   refused: [refusal: Refusal];
   failed: [error: Error];
 }
@@ -190,27 +194,30 @@ export class UsageRecorder extends EventEmitter<UsageEvents> {
   /** Each record's answer: done (accepted or a duplicate) or refused, written to the journal, then told. */
   private async settle(batch: UsageRecord[], answer: UsageBatchResult): Promise<void> {
     const done: Entry[] = [];
-    const settled: [string, Exclude<UsageOutcome, { status: 'waiting' }>][] = [];
+    const settled: [string, Exclude<UsageOutcome, { status: 'waiting' }>, UsageRecord][] = [];
     for (const result of answer.results) {
       const record = batch[result.index];
       if (!record) continue;
       const key = record.idempotencyKey as string;
       if (result.status === 'accepted') {
         this.counts.accepted++;
-        settled.push([key, { status: 'accepted', billingHour: result.billingHour ?? '' }]);
+        settled.push([key, { status: 'accepted', billingHour: result.billingHour ?? '' }, record]);
       } else if (result.status === 'duplicate') {
         this.counts.duplicates++;
-        settled.push([key, { status: 'duplicate' }]);
+        settled.push([key, { status: 'duplicate' }, record]);
       } else {
         const refusal = { record, code: result.error?.code ?? 'Refused', field: result.error?.field ?? '', message: result.error?.message ?? '' };
         this.refused(refusal);
-        settled.push([key, { status: 'refused', code: refusal.code, field: refusal.field, message: refusal.message }]);
+        settled.push([key, { status: 'refused', code: refusal.code, field: refusal.field, message: refusal.message }, record]);
       }
       done.push({ done: key });
     }
     await this.write(done);
     for (const entry of done) if ('done' in entry) this.pending.delete(entry.done);
-    for (const [key, outcome] of settled) this.remember(key, outcome);
+    for (const [key, outcome, record] of settled) {
+      this.remember(key, outcome);
+      this.emit('settled', key, outcome, record);
+    }
     // Everything answered for: the journal holds nothing worth reading again, so it starts over.
     const journal = this.journal;
     if (journal && this.pending.size === 0 && this.recording === 0) {

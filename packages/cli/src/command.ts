@@ -18,7 +18,12 @@ export interface Command {
 export async function runCommand(command: Command, args: string[]): Promise<number> {
   let parsed: { values: Flags; positionals: string[] };
   try {
-    parsed = parseArgs({ args, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
+    parsed = parseArgs({
+      args: negativeValues(args, command.options),
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: true,
+    });
   } catch (error) {
     throw new ConfigError(`${command.name}: ${flagProblem(error as Error & { code?: string }, Object.keys(command.options))}`);
   }
@@ -29,30 +34,55 @@ export async function runCommand(command: Command, args: string[]): Promise<numb
   return command.run(parsed.values, parsed.positionals);
 }
 
+/**
+ * A value that starts with a dash (`--limit -3`) taken as the flag's value, so it is checked as one
+ * ("must be a whole number from 1 to 1000; got '-3'") rather than read as a flag of its own.
+ */
+function negativeValues(args: readonly string[], options: Options): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const name = /^--([\w-]+)$/.exec(arg)?.[1];
+    const next = args[i + 1];
+    if (name && options[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else joined.push(arg);
+  }
+  return joined;
+}
+
 /** What was wrong with a flag, in our words: node's own quote its parts unevenly and suggest nothing. */
 function flagProblem(error: Error & { code?: string }, known: string[]): string {
   const flag = /'(-{1,2}[^' ]+)/.exec(error.message)?.[1] ?? '';
   if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-    const name = flag.replace(/^-+/, '');
-    const nearest = known
-      .filter((option) => distance(option, name) <= Math.max(1, Math.floor(name.length / 3)))
-      .sort((a, b) => distance(a, name) - distance(b, name))[0];
+    const nearest = nearestName(flag.replace(/^-+/, ''), known);
     return `unknown option ${flag}${nearest ? `; did you mean --${nearest}?` : ''}`;
   }
   if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return /argument missing/.test(error.message) ? `${flag} needs a value` : `${flag} takes no value`;
   return error.message;
 }
 
-/** Edit distance between two flag names (insertions, deletions, substitutions). */
+/** The known name nearest to `name` (a typo, a swapped pair, a missing letter), if one is near enough. */
+export function nearestName(name: string, known: readonly string[]): string | undefined {
+  const within = Math.max(1, Math.floor(name.length / 3));
+  return known
+    .map((candidate) => ({ candidate, cost: distance(candidate, name) }))
+    .filter(({ cost }) => cost <= within)
+    .sort((a, b) => a.cost - b.cost)[0]?.candidate;
+}
+
+/** Edit distance between two names: insertions, deletions, substitutions, and two neighbours swapped. */
 function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++)
-      row[j] = Math.min((previous[j] as number) + 1, (row[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    previous = row;
-  }
-  return previous[b.length] as number;
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const row = d[i] as number[];
+      const above = d[i - 1] as number[];
+      row[j] = Math.min((above[j] as number) + 1, (row[j - 1] as number) + 1, (above[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
+    }
+  return (d[a.length] as number[])[b.length] as number;
 }
 
 /** Commands that take no positional arguments refuse stray words, naming them. */

@@ -4,7 +4,7 @@
 // Bad flags or settings exit with code 2 and a message naming the flag or variable; a failure (an emulator
 // that refuses or cannot be reached, a server that cannot start) exits with 1.
 import { createRequire } from 'node:module';
-import { runCommand, type Command } from './command.js';
+import { nearestName, runCommand, type Command } from './command.js';
 import { ConfigError } from './settings/read.js';
 
 /** Every command: its name, one line for the usage, and how to load it. */
@@ -80,7 +80,13 @@ async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   const entry = COMMANDS.find((c) => c.name === name);
-  if (!entry) throw new ConfigError(`unknown command '${name}'`);
+  if (!entry) {
+    const nearest = nearestName(
+      name,
+      COMMANDS.map((c) => c.name),
+    );
+    throw new ConfigError(`unknown command '${name}'${nearest ? `; did you mean '${nearest}'?` : ''}`);
+  }
   return runCommand(await entry.load(), rest);
 }
 
@@ -123,6 +129,7 @@ function describeFailure(error: unknown): Failure {
       message: `the emulator refused (${failure.statusCode} ${failure.code}): ${failure.message}${failure.target ? ` [${failure.target}]` : ''}`,
     };
   if (failure?.name === 'EmulatorUnreachable') return { exitCode: 1, error: { code: 'Unreachable', message: failure.message }, message: failure.message };
+  if (failure?.name === 'LandingPageNeedsBrowser') return { exitCode: 1, error: { code: 'NeedsBrowser', message: failure.message }, message: failure.message };
   const message = error instanceof Error ? error.message : String(error);
   return { exitCode: 1, error: { code: 'Failed', message }, message: `failed: ${message}` };
 }

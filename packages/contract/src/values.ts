@@ -1,6 +1,8 @@
 // The contract's constants as plain values (no schema library): the api-version, the resource id, and the
 // values of each enum. What a light client (a command line, a script) needs without loading the schemas.
 
+export { parseDuration } from './duration.js';
+
 export const API_VERSION = '2018-08-31';
 /** The Entra application (resource) id of the marketplace fulfillment API. */
 export const MARKETPLACE_RESOURCE_ID = '20e940b3-4c77-4b0b-9a53-9e16a1b010a7';

@@ -69,9 +69,20 @@ export const MarketplaceErrors = {
 
   publisherNotFound: (id: string) => new ApiError(404, 'EntityNotFound', `No publisher ${id} in the catalog`, 'publisherId'),
   // The simulator's control API: a customer's purchase or action, and the tools.
-  offerNotInCatalog: (offerId: string) => new ApiError(400, 'BadArgument', `Offer '${truncate(offerId)}' is not in the catalog`, 'offerId'),
-  planNotInOffer: (planId: string, offerId: string) =>
-    new ApiError(400, 'BadArgument', `Plan '${truncate(planId)}' is not a plan of offer ${truncate(offerId)}`, 'planId'),
+  offerNotInCatalog: (offerId: string, offers: readonly string[] = []) =>
+    new ApiError(
+      400,
+      'BadArgument',
+      `Offer '${truncate(offerId)}' is not in the catalog${offers.length ? ` (its offers: ${offers.join(', ')})` : ''}`,
+      'offerId',
+    ),
+  planNotInOffer: (planId: string, offerId: string, plans: readonly string[] = []) =>
+    new ApiError(
+      400,
+      'BadArgument',
+      `Plan '${truncate(planId)}' is not a plan of offer ${truncate(offerId)}${plans.length ? ` (its plans: ${plans.join(', ')})` : ''}`,
+      'planId',
+    ),
   planStopSold: (planId: string) => new ApiError(400, 'BadArgument', `Plan '${planId}' is no longer sold`, 'planId'),
   noBillingTerm: (planId: string) => new ApiError(400, 'BadArgument', `Plan '${planId}' has no billing term`, 'termUnit'),
   termNotSold: (planId: string, termUnit: string) => new ApiError(400, 'BadArgument', `Plan '${planId}' is not sold with term ${termUnit}`, 'termUnit'),

@@ -7,8 +7,10 @@ import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { hostsOf, jsonTextOf, securityHeaders, type FormGuardOptions, type LocalTool } from '@saas-fulfillment/web';
+import type { AdjustableClock } from '@saas-fulfillment/contract';
 import type { MarketplaceOptions, MarketplaceServices } from './services.js';
 import { issueWorkloadToken, type WorkloadTokenRequest } from './identity/workload-tokens.js';
+import type { SimulatorPageDeps } from './pages/frame.js';
 import { simulatorPages } from './pages/index.js';
 import { signInPages } from './pages/sign-in.js';
 import { apiRoutes } from './routes/api.js';
@@ -21,7 +23,7 @@ import { keptAnswer, keptBody, type RequestLog } from './simulator/requests.js';
 
 export async function registerHttp(app: FastifyInstance, services: MarketplaceServices, options: MarketplaceOptions): Promise<void> {
   const { fulfillment, metering, tokens, faults, chaos, publicUrl, closing } = services;
-  inspectCalls(app, services.requests);
+  inspectCalls(app, services.requests, services.clock);
   await app.register(apiRoutes, { prefix: '/api', api: fulfillment.api, metering, tokens, faults, chaos, publicUrl, closing });
   await app.register(async (identity) => {
     // Entra reads form bodies.
@@ -37,14 +39,15 @@ export async function registerHttp(app: FastifyInstance, services: MarketplaceSe
 }
 
 /** The calls the request inspector keeps: the APIs under /api and Entra's token endpoints, as answered. */
-function inspectCalls(app: FastifyInstance, requests: RequestLog): void {
+function inspectCalls(app: FastifyInstance, requests: RequestLog, clock: AdjustableClock): void {
   if (requests.capacity <= 0) return;
   app.addHook('onSend', (request, reply, payload, done) => {
     const { url } = request;
     if (url.startsWith('/api/') || /\/oauth2\/(v2\.0\/)?token(\?|$)/.test(url)) {
       const form = request.body as { client_id?: unknown } | undefined;
       requests.record({
-        at: Date.now(),
+        // Marketplace time, as every time the emulator shows (its offset, without a Date per call).
+        at: Date.now() + clock.offset,
         method: request.method,
         url,
         status: reply.statusCode,
@@ -60,7 +63,7 @@ function inspectCalls(app: FastifyInstance, requests: RequestLog): void {
 }
 
 /** What the simulator's control API and pages share: the services, the loopback guard and the form guard. */
-function simulatorDeps(app: FastifyInstance, services: MarketplaceServices, options: MarketplaceOptions): SimulatorRouteDeps {
+function simulatorDeps(app: FastifyInstance, services: MarketplaceServices, options: MarketplaceOptions): SimulatorRouteDeps & SimulatorPageDeps {
   const { store, clock, key, identityClock, worker } = services;
   const localTool: LocalTool = {
     allowRemote: options.simulatorAllowRemote ?? false,
@@ -74,11 +77,14 @@ function simulatorDeps(app: FastifyInstance, services: MarketplaceServices, opti
   };
   const advanceClock = clockAdvancer(clock, store, () => worker.drain());
   const workloadToken = (request: WorkloadTokenRequest) => issueWorkloadToken(key, workloadIssuer(services.publicUrl()), request, identityClock.now());
-  return { ...services, advanceClock, localTool, forms, workloadToken };
+  return { ...services, advanceClock, localTool, forms, workloadToken, resetEmptiesPublisher: options.onReset !== undefined };
 }
 
 /** The browser's side: one context with cookies, forms and page headers. */
-async function browserSide(pages: FastifyInstance, { services, simulator }: { services: MarketplaceServices; simulator: SimulatorRouteDeps }): Promise<void> {
+async function browserSide(
+  pages: FastifyInstance,
+  { services, simulator }: { services: MarketplaceServices; simulator: SimulatorRouteDeps & SimulatorPageDeps },
+): Promise<void> {
   const { store, endpoints } = services;
   const cookieSecret = await store.settings.setOnce('cookie-secret', randomBytes(32).toString('base64url'));
   await pages.register(cookie, { secret: cookieSecret });

@@ -18,7 +18,7 @@ import { Chaos } from './simulator/chaos.js';
 import { CLOCK_OFFSET } from './simulator/clock.js';
 import { FaultInjector } from './simulator/faults.js';
 import { startPendingChanges } from './simulator/seed.js';
-import { Resets } from './simulator/resets.js';
+import { Resets, type ResetDone } from './simulator/resets.js';
 import { StateSnapshots } from './simulator/state.js';
 import { RequestLog } from './simulator/requests.js';
 import { withDefaults, type MarketplaceSettings } from './settings.js';
@@ -84,7 +84,7 @@ export interface MarketplaceHandles {
    * Back to the start: the seed's state if one was loaded, else nothing (subscriptions, usage, operations,
    * tokens, deliveries and the inbox emptied); faults and chaos off; the clock at real time.
    */
-  reset(): Promise<void>;
+  reset(): Promise<ResetDone>;
   /** Loads a seed in place of the state, and makes it what `reset` returns to. */
   seed(document: unknown): Promise<{ subscriptions: number }>;
   /** State snapshots: export the whole state, import one in its place. */
@@ -174,7 +174,9 @@ function listeningOrigin(app: FastifyInstance, options: Pick<MarketplaceOptions,
     if (origin) return;
     const address = app.server.address() as AddressInfo | null;
     const scheme = options.https ? 'https' : 'http';
-    if (address) origin = `${scheme}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+    // Bound to every address (0.0.0.0, ::): a browser and a client on this machine reach it by loopback.
+    const host = address && (address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '[::1]' : undefined);
+    if (address) origin = `${scheme}://${host ?? (address.family === 'IPv6' ? `[${address.address}]` : address.address)}:${address.port}`;
   });
   return () => origin ?? 'http://127.0.0.1';
 }

@@ -108,7 +108,9 @@ export async function startMarketplace(options: StartMarketplaceOptions = {}): P
     client,
     simulator: new SimulatorClient(url, { controlToken: options.controlToken }),
     app,
-    reset: () => app.marketplace.reset(),
+    reset: async () => {
+      await app.marketplace.reset();
+    },
     close,
     [Symbol.asyncDispose]: close,
   };

@@ -63,11 +63,7 @@ export function createMetrics(
     labelNames: ['result'] as const,
     registers: [registry],
   });
-  const keysBraked = new Counter({
-    name: 'saas_bearer_keys_braked_total',
-    help: 'Requests refused 429 because their address sent too many wrong bearer keys (application, tenant or metrics keys)',
-    registers: [registry],
-  });
+  const keysBraked = new Counter({ name: 'saas_bearer_keys_braked_total', help: 'Wrong bearer keys answered 429 (the guessing brake)', registers: [registry] });
   const usageRecords = new Counter({
     name: 'saas_usage_records_total',
     help: 'Usage records received by POST /api/usage, by result (accepted, duplicate, refused)',

@@ -40,9 +40,13 @@ export async function securityHeaders(app: FastifyInstance, options: { hsts: boo
   });
   // Pages get the full policy (worked out when one is sent: the form targets may change at run time);
   // anything else a fixed one that forbids everything, which costs nothing per answer.
+  // A page whose route set a policy of its own (the sign-in page, whose form leads to the app's redirect
+  // URI) keeps it.
   app.addHook('onSend', (_request, reply, payload, done) => {
     const page = String(reply.getHeader('content-type') ?? '').startsWith('text/html');
-    reply.header('content-security-policy', page ? contentSecurityPolicy(options.formTargets?.()) : NOT_A_PAGE);
+    const own = reply.getHeader('content-security-policy');
+    if (!(page && typeof own === 'string' && own !== NOT_A_PAGE))
+      reply.header('content-security-policy', page ? contentSecurityPolicy(options.formTargets?.()) : NOT_A_PAGE);
     done(null, payload);
   });
 }

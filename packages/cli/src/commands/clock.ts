@@ -1,8 +1,9 @@
 // `saas-fulfillment clock [advance <duration>]`: reads or moves a running emulator's marketplace clock;
 // `saas-fulfillment reset`: empties its state.
+import { parseDuration } from '@saas-fulfillment/contract/values';
 import { ConfigError } from '../settings/read.js';
 import { noPositionals, type Command } from '../command.js';
-import { CONTROL_HELP, CONTROL_OPTIONS, report, simulatorFor } from './control.js';
+import { aheadWords, CONTROL_HELP, CONTROL_OPTIONS, report, simulatorFor, utc } from './control.js';
 
 export const clockCommand: Command = {
   name: 'clock',
@@ -22,14 +23,20 @@ Example: saas-fulfillment clock advance P1M
     const simulator = simulatorFor(flags);
     if (verb === undefined) {
       const clock = await simulator.clock();
-      report(flags, clock, () => [`Marketplace time: ${clock.now}${clock.offsetMs ? ` (${formatOffset(clock.offsetMs)} ahead of real time)` : ''}`]);
+      report(flags, clock, () => [
+        `Marketplace time: ${utc(clock.now)}${clock.offsetMs ? ` (${aheadWords(clock.offsetMs)} ahead of real time)` : ' (real time)'}`,
+      ]);
       return 0;
     }
     if (verb !== 'advance') throw new ConfigError(`clock: unknown verb '${verb}'; use 'clock advance <duration>'`);
     if (duration === undefined) throw new ConfigError('clock advance needs a duration, such as P1D or P1M');
     if (rest.length > 0) throw new ConfigError(`clock advance takes one duration; got also '${rest[0]}'`);
+    if (!parseDuration(duration))
+      throw new ConfigError(`clock advance: '${duration}' is not an ISO 8601 duration; write P1D (a day), PT1H (an hour), P1M (a month) or P1DT12H`);
     const moved = await simulator.advanceClock(duration);
-    report(flags, moved, () => [`Marketplace time is now ${moved.now}: ${moved.applied} scheduled event(s) ran.`]);
+    const { offsetMs } = await simulator.clock();
+    const ran = `${moved.applied} scheduled event${moved.applied === 1 ? '' : 's'} ran`;
+    report(flags, moved, () => [`Marketplace time is now ${utc(moved.now)} (${aheadWords(offsetMs)} ahead of real time): ${ran}.`]);
     return 0;
   },
 };
@@ -50,13 +57,15 @@ ${CONTROL_HELP}`,
   options: CONTROL_OPTIONS,
   async run(flags, positionals) {
     noPositionals('reset', positionals);
-    await simulatorFor(flags).reset();
-    report(flags, { reset: true }, () => ['The emulator was reset (and, under dev, the publisher beside it).']);
+    const done = await simulatorFor(flags).reset();
+    report(flags, { reset: done }, () => [
+      done.seeded
+        ? 'The emulator was reset to its seed; its clock is back to real time.'
+        : 'The emulator was reset: no subscriptions, operations, webhooks or usage; its clock is back to real time.',
+      done.publisherToo
+        ? 'The publisher service beside it (dev) forgot its subscriptions, jobs and usage too.'
+        : 'No publisher runs beside it: a publisher of your own keeps its data (point it at a fresh data folder or database to start over).',
+    ]);
     return 0;
   },
 };
-
-function formatOffset(ms: number): string {
-  const days = ms / 86_400_000;
-  return days >= 1 ? `${Math.round(days * 10) / 10} days` : `${Math.round(ms / 60_000)} minutes`;
-}

@@ -3,7 +3,7 @@
 import { ConfigError, stringFlag, type Flags } from '../settings/read.js';
 import type { InspectedCall, SimulatorClient } from '@saas-fulfillment/marketplace/simulator-client';
 import type { Command } from '../command.js';
-import { CONTROL_HELP, CONTROL_OPTIONS, followUntilStopped, report, simulatorFor } from './control.js';
+import { CONTROL_HELP, CONTROL_OPTIONS, clockNote, followUntilStopped, report, simulatorFor, utc } from './control.js';
 import { limitFlag } from './webhooks.js';
 
 export const logsCommand: Command = {
@@ -26,8 +26,12 @@ ${CONTROL_HELP}`,
     const simulator = simulatorFor(flags);
     const subscriptionId = stringFlag(flags, 'subscription');
     const calls = await simulator.requests({ subscriptionId, limit: limitFlag(flags) });
-    if (flags.follow) return follow(simulator, flags, calls, subscriptionId);
-    report(flags, calls, () => (calls.length ? calls.map(line) : ['No calls yet: nothing has called the marketplace API.']));
+    const note = await clockNote(simulator, flags);
+    if (flags.follow) {
+      for (const line of note) process.stdout.write(`${line}\n`);
+      return follow(simulator, flags, calls, subscriptionId);
+    }
+    report(flags, calls, () => (calls.length ? [...note, ...calls.map(line)] : ['No calls yet: nothing has called the marketplace API.']));
     return 0;
   },
 };
@@ -48,7 +52,7 @@ async function follow(simulator: SimulatorClient, flags: Flags, first: Inspected
 
 function line(call: InspectedCall): string {
   return [
-    call.at.replace('T', ' ').slice(0, 19),
+    utc(call.at),
     (call.publisherId ?? call.clientId?.slice(0, 8) ?? 'anonymous').padEnd(10),
     String(call.status).padEnd(3),
     `${call.durationMs} ms`.padStart(9),

@@ -3,7 +3,7 @@
 import { ConfigError, stringFlag, type Flags } from '../settings/read.js';
 import type { DeliveryView, SimulatorClient } from '@saas-fulfillment/marketplace/simulator-client';
 import type { Command } from '../command.js';
-import { CONTROL_HELP, CONTROL_OPTIONS, followUntilStopped, report, simulatorFor } from './control.js';
+import { CONTROL_HELP, CONTROL_OPTIONS, clockNote, followUntilStopped, report, simulatorFor, utc } from './control.js';
 
 export const webhooksCommand: Command = {
   name: 'webhooks',
@@ -25,6 +25,8 @@ ${CONTROL_HELP}`,
     if (verb === 'redeliver') {
       if (id === undefined) throw new ConfigError('webhooks redeliver needs a delivery id (see the list)');
       if (rest.length > 0) throw new ConfigError(`webhooks redeliver takes one id; got also '${rest[0]}'`);
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))
+        throw new ConfigError(`webhooks redeliver: '${id}' is not a delivery id; each line of 'saas-fulfillment webhooks' ends with one (a GUID)`);
       const sent = await simulator.redeliver(id);
       report(flags, sent, () => [`Sent again as delivery ${sent.deliveryId} to ${sent.url}`]);
       return 0;
@@ -34,7 +36,8 @@ ${CONTROL_HELP}`,
     const subscriptionId = stringFlag(flags, 'subscription');
     if (flags.follow) return follow(simulator, flags, limit, subscriptionId);
     const deliveries = (await simulator.webhooks({ limit, subscriptionId })).reverse();
-    report(flags, deliveries, () => (deliveries.length ? deliveries.map(line) : ['No webhooks sent yet.']));
+    const note = await clockNote(simulator, flags);
+    report(flags, deliveries, () => (deliveries.length ? [...note, ...deliveries.map(line)] : ['No webhooks sent yet.']));
     return 0;
   },
 };
@@ -59,6 +62,7 @@ async function follow(simulator: SimulatorClient, flags: Flags, limit: number, s
       if (shown.includes(d)) print(d);
     }
   };
+  for (const note of await clockNote(simulator, flags)) process.stdout.write(`${note}\n`);
   await poll(limit);
   if (!flags.json) process.stdout.write('Following: new deliveries appear as they are sent (Ctrl-C to stop).\n');
   return followUntilStopped(500, () => poll());
@@ -68,7 +72,7 @@ function line(d: DeliveryView): string {
   const answer = d.lastStatusCode !== null ? String(d.lastStatusCode) : (d.lastError ?? '—');
   const attempts = `${d.attempts} attempt${d.attempts === 1 ? '' : 's'}`;
   return [
-    d.created.replace('T', ' ').slice(0, 19),
+    utc(d.created),
     d.action.padEnd(14),
     d.status.padEnd(9),
     attempts.padEnd(11),

@@ -1,7 +1,8 @@
 // `dev --product <module>`: the vendor's own product started beside the emulator and the publisher, wired to
-// them: it gets the publisher's URL and app key and the secret of the publisher's events, and the publisher
-// sends its events to the product and links its landing page to the product's workspace. `npm start` runs
-// the repository's example product (examples/product) this way.
+// them: it gets the publisher's URL and app key, the secret of the publisher's events, and the app its users
+// sign in with (the publisher's, at the emulator's Entra stand-in); the publisher sends its events to the
+// product and links its landing page to the product's workspace. `npm start` runs the repository's example
+// product (examples/product) this way.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -19,6 +20,8 @@ interface ProductOptions {
   eventsSecret: string;
   dataDir: string;
   marketplaceUrl: string;
+  /** The Entra app its users sign in with: the publisher's own (multi-tenant) app, at the emulator. */
+  signIn: { authority: string; clientId: string; clientSecret: string };
 }
 
 /** What it answers once listening. */
@@ -57,7 +60,12 @@ export async function startBeside(
   where: { host: string; port: number; publisherUrl: string; marketplaceUrl: string },
 ): Promise<{ product: RunningProduct; config: PublisherConfig }> {
   const eventsSecret = `whsec_${randomBytes(24).toString('base64')}`;
-  const product = await start({ ...where, apiKey: publisher.appApiKey, eventsSecret, dataDir: publisher.dataDir }).catch((error: unknown) => {
+  if (publisher.credential.kind !== 'client-secret')
+    throw new ConfigError(
+      "--product signs its users in with the app's client secret: run dev with the emulator's dev app (no CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE)",
+    );
+  const signIn = { authority: publisher.authority, clientId: publisher.clientId, clientSecret: publisher.credential.clientSecret };
+  const product = await start({ ...where, apiKey: publisher.appApiKey, eventsSecret, dataDir: publisher.dataDir, signIn }).catch((error: unknown) => {
     throw portProblem(error, where.port, '--product-port');
   });
   const productUrl = publisher.branding.productUrl ?? product.workspaceUrl;
@@ -66,5 +74,6 @@ export async function startBeside(
 
 export function describeProduct(product: RunningProduct, module: string): string {
   return `Product               ${product.url}/   (${module}: the landing page's "Open" link goes to it)
-  Receives events at  ${product.eventsUrl}`;
+  Receives events at  ${product.eventsUrl}
+  Users sign in       at the emulator, as the buyer of the subscription (the sign-in page offers them)`;
 }

@@ -9,6 +9,7 @@ import {
 } from '@saas-fulfillment/client';
 import type { Clock } from '@saas-fulfillment/contract';
 import type { PublisherConfig } from '../settings/publisher.js';
+import { linkHost } from '../settings/server.js';
 import { buildPublisher, type PublisherApp } from '@saas-fulfillment/publisher';
 import { loadHooks } from '@saas-fulfillment/publisher';
 import { openPublisherStore } from '@saas-fulfillment/publisher';
@@ -90,7 +91,7 @@ export async function startPublisherService(config: PublisherConfig, options: { 
   }
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
-  const listening = typeof address === 'object' && address ? `http://${config.host}:${address.port}` : `http://${config.host}:${config.port}`;
+  const listening = `http://${linkHost(config.host)}:${typeof address === 'object' && address ? address.port : config.port}`;
   const url = config.publicUrl ?? listening;
   logger.info({ store: database.location, marketplace: config.marketplaceApi, publicUrl: config.publicUrl }, `publisher service listening on ${listening}`);
   return { app, url, close: () => app.close().then(() => app.publisher.cutShort()) };

@@ -155,14 +155,18 @@ function parseCatalog(json: unknown, source: string): Catalog {
 }
 
 /** The first publisher's connection webhook and landing page, replaced where given (the dev app's). */
-export function withPublisherUrls(catalog: Catalog, urls: { webhookUrl?: string | undefined; landingPageUrl?: string | undefined }): Catalog {
-  if (!urls.webhookUrl && !urls.landingPageUrl) return catalog;
+export function withPublisherUrls(
+  catalog: Catalog,
+  urls: { webhookUrl?: string | undefined; landingPageUrl?: string | undefined; redirectUris?: readonly string[] | undefined },
+): Catalog {
+  if (!urls.webhookUrl && !urls.landingPageUrl && !urls.redirectUris) return catalog;
   const [first, ...rest] = catalog.config.publishers;
   if (!first) return catalog;
   const updated = {
     ...first,
     ...(urls.webhookUrl ? { webhookUrl: urls.webhookUrl } : {}),
     ...(urls.landingPageUrl ? { landingPageUrl: urls.landingPageUrl } : {}),
+    ...(urls.redirectUris ? { redirectUris: [...urls.redirectUris] } : {}),
   };
   return new Catalog({ publishers: [updated, ...rest] });
 }

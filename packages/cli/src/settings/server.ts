@@ -18,3 +18,10 @@ export const SERVER_SETTINGS = {
   databaseUrl,
   logLevel,
 };
+
+/** A host to print in a link: an address bound to every interface (0.0.0.0, ::) is opened as loopback. */
+export function linkHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '[::1]';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}

@@ -41,9 +41,18 @@ export class Purchases {
   subscriptionFor(request: PurchaseRequest, id: string, now: string): { subscription: SubscriptionRecord; plan: PlanConfig; publisher: PublisherConfig } {
     const { ctx } = this;
     const found = ctx.catalog.offer(request.offerId);
-    if (!found) throw E.offerNotInCatalog(request.offerId);
+    if (!found)
+      throw E.offerNotInCatalog(
+        request.offerId,
+        ctx.catalog.publishers.flatMap((p) => p.offers.map((o) => o.offerId)),
+      );
     const plan = ctx.catalog.plan(request.offerId, request.planId);
-    if (!plan) throw E.planNotInOffer(request.planId, request.offerId);
+    if (!plan)
+      throw E.planNotInOffer(
+        request.planId,
+        request.offerId,
+        found.offer.plans.map((p) => p.planId),
+      );
     if (plan.isStopSell) throw E.planStopSold(plan.planId);
     const quantity = purchaseQuantity(plan, request.quantity);
     const termUnit = request.termUnit ?? plan.billingTerms[0]?.termUnit;

@@ -12,6 +12,7 @@ import type { MarketplaceStore } from '../store/repository.js';
 import { simulatorPage } from './views/layout.js';
 import type { WebhookInbox } from '../webhooks/inbox.js';
 import type { RequestLog } from '../simulator/requests.js';
+import type { ResetDone } from '../simulator/resets.js';
 
 export interface SimulatorPageDeps {
   fulfillment: Fulfillment;
@@ -21,7 +22,9 @@ export interface SimulatorPageDeps {
   advanceClock: (advanceBy: string) => Promise<ClockAdvance>;
   endpoints: PublisherEndpoints;
   inbox: WebhookInbox;
-  reset: () => Promise<void>;
+  reset: () => Promise<ResetDone>;
+  /** A reset empties the publisher beside the emulator too (under dev): the confirmation says so. */
+  resetEmptiesPublisher: boolean;
   requests: RequestLog;
   localTool: LocalTool;
   forms: FormGuardOptions;

@@ -3,10 +3,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { act, withQuery } from '@saas-fulfillment/web';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { settingsPage } from './views/settings.js';
+import { resetPage, settingsPage } from './views/settings.js';
 import { IdParams, PageQuery, sendPage, type SimulatorPageDeps } from './frame.js';
 import { MarketplaceErrors as E } from '../errors.js';
 
+const ResetForm = Type.Optional(Type.Object({ confirm: Type.Optional(Type.String({ maxLength: 20 })) }));
 const EndpointsForm = Type.Object({
   webhookUrl: Type.Optional(Type.String({ maxLength: 2000 })),
   landingPageUrl: Type.Optional(Type.String({ maxLength: 2000 })),
@@ -38,11 +39,18 @@ export async function settingsPages(instance: FastifyInstance, deps: SimulatorPa
     }),
   );
 
-  app.post('/ui/reset', async (_request, reply) => {
-    await deps.reset();
-    return reply.redirect(
-      withQuery('/', { notice: 'Everything was reset: no subscriptions, operations, webhooks or usage; the clock is back to real time.' }),
-      303,
-    );
+  // Nothing is emptied on one click: the settings page leads here, where what goes is said first.
+  app.get('/reset', { schema: { querystring: PageQuery } }, async (request, reply) =>
+    sendPage(reply, deps.clock, request.query, 'Reset everything?', resetPage(deps.resetEmptiesPublisher)),
+  );
+
+  app.post('/ui/reset', { schema: { body: ResetForm } }, async (request, reply) => {
+    if (request.body?.confirm !== 'everything') return reply.redirect('/reset', 303);
+    const done = await deps.reset();
+    const what = done.seeded
+      ? 'Everything was reset to the seed the emulator started from'
+      : 'Everything was reset: no subscriptions, operations, webhooks or usage';
+    const publisher = done.publisherToo ? ' The publisher service beside the emulator forgot its subscriptions, jobs and usage too.' : '';
+    return reply.redirect(withQuery('/', { notice: `${what}; the clock is back to real time.${publisher}` }), 303);
   });
 }

@@ -34,6 +34,7 @@ import { operationToWire, subscriptionToWire } from '../model/wire.js';
 import type { FaultInjector } from '../simulator/faults.js';
 import type { Chaos } from '../simulator/chaos.js';
 import type { StateSnapshots } from '../simulator/state.js';
+import type { ResetDone } from '../simulator/resets.js';
 import { SEED_SIZE_LIMIT, STATE_SIZE_LIMIT } from '../simulator/documents.js';
 import type { RequestLog } from '../simulator/requests.js';
 import type { MarketplaceStore } from '../store/repository.js';
@@ -55,7 +56,7 @@ export interface SimulatorRouteDeps {
   chaos: Chaos;
   endpoints: PublisherEndpoints;
   inbox: WebhookInbox;
-  reset: () => Promise<void>;
+  reset: () => Promise<ResetDone>;
   seed: (document: unknown) => Promise<{ subscriptions: number }>;
   snapshots: StateSnapshots;
   requests: RequestLog;
@@ -65,7 +66,10 @@ export interface SimulatorRouteDeps {
   workloadToken: (request: WorkloadTokenRequest) => Promise<WorkloadToken>;
 }
 
-const ClockBody = Type.Object({ advanceBy: Type.String({ minLength: 2, maxLength: 40 }) });
+/** What a reset did: back to the seed or to nothing, and the publisher beside the emulator (dev) emptied too. */
+const ResetView = Type.Object({ seeded: Type.Boolean(), publisherToo: Type.Boolean() });
+// The duration is read by the clock itself: a bad one is refused with examples, not by its length.
+const ClockBody = Type.Object({ advanceBy: Type.String({ maxLength: 40 }) });
 const IdParams = Type.Object({ subscriptionId: Uuid });
 const WebhookQuery = Type.Object({
   subscriptionId: Type.Optional(Uuid),
@@ -252,10 +256,7 @@ async function toolRoutes(instance: FastifyInstance, deps: SimulatorRouteDeps): 
     reply.status(201).send(await deps.workloadToken(request.body)),
   );
 
-  app.post('/reset', { schema: { response: answers({ 204: NO_BODY }) } }, async (_request, reply) => {
-    await deps.reset();
-    return reply.status(204).send(null);
-  });
+  app.post('/reset', { schema: { response: answers({ 200: Type.Object({ reset: ResetView }) }) } }, async () => ({ reset: await deps.reset() }));
 }
 
 /** A webhook delivery as the control API lists it: the notice it carried, where it went, how it went. */

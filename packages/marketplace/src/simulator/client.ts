@@ -5,7 +5,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { ApiError } from '@saas-fulfillment/contract/errors';
-import type { ErrorBody } from '@saas-fulfillment/contract';
+import type { ErrorBody, Subscription } from '@saas-fulfillment/contract';
 import type { ClockAdvance, CustomerActionRequest, DeliveryView, Purchase, PurchaseRequest } from '../model/simulator.js';
 import type { PublisherEndpointsView, EndpointsBody } from '../endpoints.js';
 import type { AnswerBody, InboxAnswers } from '../webhooks/inbox.js';
@@ -114,8 +114,18 @@ export class SimulatorClient {
   }
 
   /** Back to the seed if one was loaded, else empty: subscriptions, operations, tokens, deliveries and usage; the clock at real time. */
-  async reset(): Promise<void> {
-    await this.call('POST', '/simulator/reset');
+  async reset(): Promise<{ seeded: boolean; publisherToo: boolean }> {
+    return (await this.call<{ reset: { seeded: boolean; publisherToo: boolean } }>('POST', '/simulator/reset')).reset;
+  }
+
+  /** A subscription as the marketplace holds it, with its operations (no token needed). */
+  subscription(subscriptionId: string): Promise<{ subscription: Subscription; operations: unknown[] }> {
+    return this.call('GET', `/simulator/subscriptions/${encodeURIComponent(subscriptionId)}`);
+  }
+
+  /** A fresh landing token and link for a subscription, as when the customer clicks "Manage account". */
+  landingToken(subscriptionId: string): Promise<Purchase> {
+    return this.call('POST', `/simulator/subscriptions/${encodeURIComponent(subscriptionId)}/token`);
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {

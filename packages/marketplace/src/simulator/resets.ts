@@ -22,6 +22,12 @@ export interface ResetDeps {
   onReset?: (() => Promise<void>) | undefined;
 }
 
+/** What a reset did: back to a seed (or to nothing), and the publisher beside the emulator emptied too (under dev). */
+export interface ResetDone {
+  seeded: boolean;
+  publisherToo: boolean;
+}
+
 export class Resets {
   private seed: Seed | undefined;
 
@@ -37,9 +43,11 @@ export class Resets {
     return this.seed ? this.resetTo(this.seed) : [];
   }
 
-  async reset(): Promise<void> {
+  /** Back to the seed (or to nothing); says which, and whether a publisher beside the emulator (dev) forgot its state too. */
+  async reset(): Promise<ResetDone> {
     await this.resetFully(this.seed);
     this.deps.log.info({ seeded: this.seed !== undefined }, this.seed ? 'marketplace state reset to its seed' : 'marketplace state reset');
+    return { seeded: this.seed !== undefined, publisherToo: this.deps.onReset !== undefined };
   }
 
   /** Loads a seed in place of the state, and makes it what `reset` returns to. */
