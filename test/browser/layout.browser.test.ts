@@ -118,6 +118,10 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
       await stack.settle();
       return ((await stack.mp.http('POST', `/simulator/subscriptions/${held}/token`)).body as { landingPageUrl: string }).landingPageUrl;
     };
+    // Drift: a subscription the publisher never heard of, found by reconciliation.
+    await stack.mp.subscribe({ planId: 'pro', quantity: 3, name: 'Found by reconciliation' });
+    await (await stack.admin()).postJson('/api/admin/reconcile', {});
+    await stack.settle();
     const suspendedLanding = await managed('Suspend', 'Payment pending');
     const cancelledLanding = await managed('Unsubscribe', 'Cancelled team');
 
@@ -130,6 +134,8 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
       // Paused: a page that reloads itself would move under the screenshot.
       'simulator-requests': `${stack.mp.url}/requests?live=off`,
       'simulator-settings': `${alone.url}/settings`,
+      'simulator-reset': `${stack.mp.url}/reset`,
+      'simulator-request': `${stack.mp.url}/requests/${(await stack.mp.app.marketplace.requests.list({ limit: 1 }))[0]?.seq ?? 1}`,
       'builtin-landing': aloneBought.landingPageUrl,
       'landing-trial': trial.landingPageUrl,
       'landing-reseller': reseller.landingPageUrl,
@@ -209,6 +215,9 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
     const usage = (await admin.get('/admin/metering')).text;
     assert.match(usage, /Expired unsent<\/span> <strong>1<\/strong>/);
     assert.match((await admin.get(new URL(pages['console-pending-change']!).pathname)).text, /Plan change to Enterprise: waiting on Microsoft/);
+    const drift = (await admin.get('/admin/drift')).text;
+    assert.match(drift, /Status: Active|Plan: Pro/, 'a repair in words');
+    assert.doesNotMatch(drift, /recorded as Subscribed/);
     const landing = await (await fetch(pages['landing-private']!)).text();
     assert.match(landing, /Partner special \(private\)/);
     assert.match(landing, /Confirm your purchase/);
@@ -226,6 +235,9 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
         await page.waitForSelector('.opblock');
         assert.equal(await page.locator('.opblock').count(), 17, 'every operation and the event');
         assert.equal(await page.title(), 'Application API reference');
+        const width_ = (await page.evaluate('document.documentElement.scrollWidth')) as number;
+        assert.ok(width_ <= width + 1, `the reference is ${width_} px wide at ${width} px`);
+        assert.equal(await page.locator('meta[name=viewport]').count(), 1, 'a phone lays it out at its own width');
         await shoot(page, `api-reference-${width}`);
         assert.deepEqual(blocked, [], `at ${width} px`);
       } finally {
@@ -242,12 +254,18 @@ describe('every page at 1280 px and 390 px', { skip: browserUnavailable() }, () 
           '<p>InProgress since 2026-12-05T06:59:40Z</p><p>api_calls on 2026-12-05</p><p>in code: <code>api_calls</code> <code>2026-12-05</code></p>',
       );
       const problems = await layoutProblems(page);
-      assert.equal(problems.length, 4, problems.join('\n'));
+      assert.equal(problems.length, 5, problems.join('\n'));
+      assert.equal(problems[0], 'the page has no viewport meta');
       assert.deepEqual(
-        problems.slice(2).map((p) => p.split('" in ')[0]),
+        problems.slice(3).map((p) => p.split('" in ')[0]),
         ['"InProgress', '"api_calls'],
         'one problem per text node: the first internal it holds',
       );
+      // Text its box cuts: an e-mail in a narrow box that scrolls or hides the rest.
+      await page.setContent(
+        '<meta name="viewport" content="width=device-width"><p style="width:120px;overflow:hidden;white-space:nowrap">buyer-034b6e19@customer.example.com</p>',
+      );
+      assert.match((await layoutProblems(page)).join('\n'), /buyer-034b6e19@customer\.example\.com" is cut by its box/);
     } finally {
       await page.close();
     }

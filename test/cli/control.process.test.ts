@@ -99,6 +99,10 @@ describe('terminal workflow against a running emulator', () => {
       if (action === 'Reinstate') await mp.api('PATCH', `/saas/subscriptions/${id}/operations/${String(out.operationId)}`, { body: { status: 'Success' } });
       if (action.startsWith('Change')) await mp.http('POST', '/simulator/clock', { body: { advanceBy: 'PT1S' } });
     }
+    // A plan sold from more seats than the subscription has says so: the seats go up with the plan.
+    const few = await mp.subscribe({ quantity: 5 });
+    const raised = await cli('trigger', 'change-plan', '--subscription', few, '--plan', 'enterprise');
+    assert.match(raised, /\n\s+seats\s+5 to 10: plan enterprise is sold from 10 seats/);
     const renewed = await cli('trigger', 'renew', '--subscription', id);
     assert.match(renewed, /Renewal of subscription .*: operation [0-9a-f-]{36}\n\s+status\s+done; the publisher was notified/);
     const cancelled = await json('trigger', 'unsubscribe', '--subscription', id);

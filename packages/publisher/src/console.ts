@@ -5,7 +5,7 @@ import type { Clock } from '@saas-fulfillment/contract';
 import type { PublisherFulfillment } from './fulfillment/index.js';
 import type { JobRecord, JobStatus } from './model/jobs.js';
 import type { PublisherStore } from './store/repository.js';
-import type { PublisherChange, SubscriptionPage, SubscriptionTimeline } from './model/subscription.js';
+import type { AuditEntry, PublisherChange, SubscriptionPage, SubscriptionTimeline } from './model/subscription.js';
 import { PublisherErrors as E } from './errors.js';
 
 export interface SubscriptionSearch {
@@ -79,5 +79,12 @@ export class AdminConsole {
 
   driftRepairs() {
     return this.store.auditOf({ kind: 'drift-repair', limit: 200 });
+  }
+
+  /** The drift repairs, each with its subscription's offer: what names its plans in words. */
+  async driftRepairsWithOffers(): Promise<{ entry: AuditEntry; offerId: string }[]> {
+    const repairs = await this.driftRepairs();
+    const subscriptions = await this.store.subscriptionsById([...new Set(repairs.map((r) => r.subscriptionId))]);
+    return repairs.map((entry) => ({ entry, offerId: subscriptions.get(entry.subscriptionId)?.offerId ?? '' }));
   }
 }

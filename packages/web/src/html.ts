@@ -58,10 +58,10 @@ button.secondary,.button.secondary{background:#fff;color:var(--accent)}button.da
 .badge.Unsubscribed,.badge.Failed,.badge.Rejected,.badge.Abandoned,.badge.Conflict{background:#fde7e9;color:var(--bad)}
 .notice{padding:.6rem .9rem;border-radius:6px;margin-bottom:1rem;background:#dff6dd}.notice.error{background:#fde7e9}.notice.pending{background:#fff4ce}
 .muted{color:var(--muted)}code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.85rem}
-.id,time,.nowrap{white-space:nowrap}.url{display:block;overflow-x:auto;white-space:nowrap;padding-bottom:.2rem}td .url{max-width:12rem}td form button{white-space:nowrap}
+.id,time,.nowrap{white-space:nowrap}.email{overflow-wrap:anywhere}.url{display:block;overflow-x:auto;white-space:nowrap;padding-bottom:.2rem}td .url{max-width:12rem}td form button{white-space:nowrap}
 dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.25rem 1rem;margin:0}dt{color:var(--muted)}dd{margin:0;min-width:0}
 @media (max-width:600px){header,main,footer{padding-left:.75rem;padding-right:.75rem}section{padding:.8rem}dl{grid-template-columns:minmax(0,1fr)}dd{margin-bottom:.4rem}
-.table thead{display:none}.table table,.table tbody,.table tr,.table td{display:block;width:auto}.table tr{border-bottom:1px solid var(--line);padding:.4rem 0}.table td{border:0;padding:.15rem 0;display:grid;grid-template-columns:8.5rem minmax(0,1fr);gap:.5rem}.table td>.cell{min-width:0}.table td::before{content:attr(data-label);color:var(--muted)}.table td[data-label=""]{grid-template-columns:minmax(0,1fr)}.table td[data-label=""]::before{display:none}.table td[colspan]{display:block}.table td.number{text-align:left}td .url{max-width:none}}
+.table thead{display:none}.table table,.table tbody,.table tr,.table td{display:block;width:auto}.table tr{border-bottom:1px solid var(--line);padding:.4rem 0}.table td{border:0;padding:.15rem 0;display:grid;grid-template-columns:8.5rem minmax(0,1fr);gap:.5rem}.table td>.cell{min-width:0}.table td::before{content:attr(data-label);color:var(--muted)}.table td[data-label=""]{grid-template-columns:minmax(0,1fr)}.table td[data-label=""]::before{display:none}.table td[colspan]{display:block}.table td.number{text-align:left}td .url{max-width:none;white-space:normal;overflow-wrap:anywhere}}
 `;
 
 export interface PageOptions {
@@ -110,6 +110,9 @@ export const when = (iso: string | undefined) => (iso ? html`<time datetime="${i
 
 /** An id that never breaks mid-value. */
 export const idCode = (id: string) => html`<code class="id">${id}</code>`;
+
+/** An id in a table's cell: its first part, unbroken, the whole on hover (a full one does not fit a phone's card). */
+export const shortId = (id: string) => html`<code class="id" title="${id}">${id.slice(0, 8)}…</code>`;
 
 const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 

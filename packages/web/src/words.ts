@@ -77,3 +77,9 @@ const quantity = (): Intl.NumberFormat => (quantityFormat ??= new Intl.NumberFor
 
 /** A quantity of usage as people write it, to six decimal places at most: `1,234.5`. */
 export const quantityWords = (value: number): string => quantity().format(value);
+
+/** Whether a subscription renews, in words: a cancelled one does not, and says why. */
+export function renewsWords(subscription: { status: string; autoRenew: boolean }): string {
+  if (subscription.status === 'Unsubscribed') return 'no: it is cancelled';
+  return subscription.autoRenew ? 'automatically' : 'no: it ends with its term';
+}

@@ -229,9 +229,13 @@ async function act(event: ActionEvent, flags: Flags): Promise<number> {
     body.quantity = quantity;
   }
   const operation = await simulatorFor(flags).act(subscriptionId, body);
+  const seats = operation.seatsChanged;
   report(flags, operation, () => [
     `${actionWords(action)} of subscription ${subscriptionId}: operation ${operation.operationId}`,
     `  status         ${operation.status === 'InProgress' ? 'in progress: waiting for the publisher' : operation.status === 'Succeeded' ? 'done; the publisher was notified' : operation.status}`,
+    ...(seats
+      ? [`  seats          ${seats.from} to ${seats.to}: plan ${body.planId} is sold ${seats.to > seats.from ? 'from' : 'up to'} ${seats.to} seats`]
+      : []),
   ]);
   return 0;
 }

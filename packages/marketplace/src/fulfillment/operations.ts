@@ -69,6 +69,23 @@ export class OperationEngine {
     return this.start(undefined, id, 'Azure', request);
   }
 
+  /**
+   * A customer's action, and the seats it moves besides the plan: a plan sold from 10 seats takes a
+   * subscription of 5 to 10, which the customer is told rather than finds out.
+   */
+  async customerActionWithSeats(
+    id: string,
+    request: CustomerActionRequest,
+  ): Promise<{ operation: OperationRecord; seatsChanged?: { from: number; to: number } }> {
+    const before = await this.ctx.store.getSubscription(id);
+    const operation = await this.customerAction(id, request);
+    const from = before?.quantity;
+    const to = operation.quantity;
+    return operation.action === 'ChangePlan' && from !== undefined && to !== undefined && from !== to
+      ? { operation, seatsChanged: { from, to } }
+      : { operation };
+  }
+
   /** Something that has already happened (a renewal, the end of a grace period) applied and announced. */
   async applyNotice(tx: MarketplaceStore, subscription: SubscriptionRecord, action: OperationAction): Promise<void> {
     const operation = this.newOperation(subscription, action, 'Azure', { planId: subscription.planId, quantity: subscription.quantity });

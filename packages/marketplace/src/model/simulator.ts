@@ -101,7 +101,12 @@ export const CustomerActionRequest = Type.Object({
 export type CustomerActionRequest = Type.Static<typeof CustomerActionRequest>;
 
 /** The operation an action started: InProgress while it waits on the publisher, Succeeded for a notice. */
-export const ActionAccepted = Type.Object({ operationId: Uuid, status: OperationStatus });
+export const ActionAccepted = Type.Object({
+  operationId: Uuid,
+  status: OperationStatus,
+  /** A plan change that moves the seats into the new plan's range (5 seats to a plan sold from 10): from and to. */
+  seatsChanged: Type.Optional(Type.Object({ from: Type.Integer(), to: Type.Integer() })),
+});
 export type ActionAccepted = Type.Static<typeof ActionAccepted>;
 
 /** A subscription as the API gives it, with every operation on it. */

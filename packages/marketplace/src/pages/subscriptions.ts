@@ -47,7 +47,7 @@ export async function subscriptionPages(instance: FastifyInstance, deps: Simulat
     const { action, planId, quantity } = request.body;
     const back = `/subscriptions/${request.params.id}`;
     return act(reply, back, async () => {
-      const operation = await fulfillment.operations.customerAction(request.params.id, {
+      const { operation, seatsChanged } = await fulfillment.operations.customerActionWithSeats(request.params.id, {
         action,
         planId: planId || undefined,
         quantity: action === 'ChangeQuantity' ? wholeNumber(quantity, 'quantity') : undefined,
@@ -59,7 +59,10 @@ export async function subscriptionPages(instance: FastifyInstance, deps: Simulat
           : operation.status === 'Succeeded'
             ? 'done, and the publisher was notified'
             : 'it did not go through';
-      return withQuery(back, { notice: `${actionWords(action)} requested: ${outcome}.` });
+      const seats = seatsChanged
+        ? ` The new plan is sold ${seatsChanged.to > seatsChanged.from ? 'from' : 'up to'} ${seatsChanged.to} seats, so the seats go from ${seatsChanged.from} to ${seatsChanged.to}.`
+        : '';
+      return withQuery(back, { notice: `${actionWords(action)} requested: ${outcome}.${seats}` });
     });
   });
 

@@ -174,8 +174,8 @@ async function customerRoutes(instance: FastifyInstance, deps: SimulatorRouteDep
     '/subscriptions/:subscriptionId/actions',
     { schema: { params: IdParams, body: CustomerActionRequest, response: answers({ 202: ActionAccepted }) } },
     async (request, reply) => {
-      const operation = await fulfillment.operations.customerAction(request.params.subscriptionId, request.body);
-      return reply.status(202).send({ operationId: operation.id, status: operation.status });
+      const { operation, seatsChanged } = await fulfillment.operations.customerActionWithSeats(request.params.subscriptionId, request.body);
+      return reply.status(202).send({ operationId: operation.id, status: operation.status, ...(seatsChanged ? { seatsChanged } : {}) });
     },
   );
 

@@ -50,7 +50,7 @@ export class SimulatorClient {
   }
 
   /** The customer (or Microsoft) acts on a subscription: plan or seat change, suspend, reinstate, cancel, renew. */
-  act(subscriptionId: string, body: CustomerActionRequest): Promise<{ operationId: string; status: string }> {
+  act(subscriptionId: string, body: CustomerActionRequest): Promise<{ operationId: string; status: string; seatsChanged?: { from: number; to: number } }> {
     return this.call('POST', `/simulator/subscriptions/${encodeURIComponent(subscriptionId)}/actions`, body);
   }
 

@@ -110,7 +110,7 @@ export async function adminPages(instance: FastifyInstance, deps: AdminPageDeps)
   );
 
   app.get('/admin/drift', { schema: { querystring: ConsoleQuery } }, async (request, reply) =>
-    show(reply, { title: 'Drift repairs', ...request.query }, driftPage(await console.driftRepairs())),
+    show(reply, { title: 'Drift repairs', ...request.query }, driftPage(await console.driftRepairsWithOffers(), planName)),
   );
 }
 

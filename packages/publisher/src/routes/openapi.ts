@@ -151,22 +151,30 @@ export async function openApiRoutes(app: FastifyInstance, options: { version: st
       };
     },
   });
-  await app.register(swaggerUi, {
-    routePrefix: '/docs/api',
-    // The reference alone: no top bar offering to explore another document.
-    uiConfig: { deepLinking: false, defaultModelsExpandDepth: 0, layout: 'BaseLayout' },
-    theme: { title: 'Application API reference' },
-    // Its own files only: the scripts and stylesheets it is served with, nothing inline, nothing framed.
-    staticCSP: {
-      'default-src': ["'none'"],
-      'script-src': ["'self'"],
-      // The one style element Swagger UI writes itself (the browser test fails if a new version adds another).
-      'style-src': ["'self'", "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='"],
-      'img-src': ["'self'", 'data:'],
-      'connect-src': ["'self'"],
-      'frame-ancestors': ["'none'"],
-      'base-uri': ["'none'"],
-    },
+  // In a scope of its own: its pages get the viewport a phone needs (Swagger UI's own page has none).
+  await app.register(async (docs) => {
+    docs.addHook('onSend', async (_request, reply, payload) =>
+      typeof payload === 'string' && String(reply.getHeader('content-type')).startsWith('text/html')
+        ? payload.replace('<head>', '<head>\n      <meta name="viewport" content="width=device-width, initial-scale=1">')
+        : payload,
+    );
+    await docs.register(swaggerUi, {
+      routePrefix: '/docs/api',
+      // The reference alone: no top bar offering to explore another document.
+      uiConfig: { deepLinking: false, defaultModelsExpandDepth: 0, layout: 'BaseLayout' },
+      theme: { title: 'Application API reference' },
+      // Its own files only: the scripts and stylesheets it is served with, nothing inline, nothing framed.
+      staticCSP: {
+        'default-src': ["'none'"],
+        'script-src': ["'self'"],
+        // The one style element Swagger UI writes itself (the browser test fails if a new version adds another).
+        'style-src': ["'self'", "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='"],
+        'img-src': ["'self'", 'data:'],
+        'connect-src': ["'self'"],
+        'frame-ancestors': ["'none'"],
+        'base-uri': ["'none'"],
+      },
+    });
   });
   app.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.header('cache-control', 'no-cache').send(app.swagger()));
 }

@@ -41,7 +41,7 @@ function callRow(catalog: Catalog, call: InspectedCall): SafeHtml {
 
 /** One call whole: who made it, what was sent and what came back, each body at the page's full width. */
 export function callPage(catalog: Catalog, call: InspectedCall): SafeHtml {
-  return html`<h1><code class="call">${call.method} ${call.path}</code></h1>
+  return html`<h1><code class="call">${call.method} ${textWithIds(call.path)}</code></h1>
 <section><dl><dt>When</dt><dd>${when(call.at)}</dd><dt>Caller</dt><dd>${callerWords(catalog, call)}</dd><dt>Answer</dt><dd>${answerBadge(call)}</dd>
 <dt>Took</dt><dd>${took(call)}</dd><dt>Subscription</dt><dd>${subscriptionLinks(call)}</dd></dl>
 <p class="muted">Secrets (client secrets, assertions, access and landing tokens) are hidden. <a href="/requests">Back to every call</a></p></section>

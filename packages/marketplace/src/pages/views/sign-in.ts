@@ -24,6 +24,6 @@ export function signInForm(auth: AuthorizationRequest, query: Record<string, str
       )}<p class="muted">or another account:</p>`
     : '';
   return html`<h1>Sign in</h1><section><p>to the application ${idCode(auth.clientId)} of tenant ${idCode(auth.tenantId)}</p>${known}
-<form method="post" id="sign-in">${hidden}<label for="email">E-mail</label><input id="email" name="login_email" type="email" required value="${query.login_hint ?? accounts[0]?.email ?? 'admin@customer.example.com'}">
-<label for="name">Name</label><input id="name" name="login_name" value="Test User"><p><button type="submit">Sign in</button></p></form></section>`;
+<form method="post" id="sign-in">${hidden}<label for="email">E-mail</label><input id="email" class="wide" name="login_email" type="email" required value="${query.login_hint ?? accounts[0]?.email ?? 'admin@customer.example.com'}">
+<label for="name">Name</label><input id="name" class="wide" name="login_name" value="Test User"><p><button type="submit">Sign in</button></p></form></section>`;
 }

@@ -11,6 +11,8 @@ import {
   actionWords,
   termWords,
   quantityWords,
+  shortId,
+  renewsWords,
   type SafeHtml,
 } from '@saas-fulfillment/web';
 import { seatLimits, type Catalog } from '../../catalog.js';
@@ -24,7 +26,7 @@ import { deliveryTable } from './webhooks.js';
 export function subscriptionsPage(subscriptions: SubscriptionRecord[], catalog: Catalog): SafeHtml {
   const rows = subscriptions.map((s) => {
     const names = planNames(catalog, s.offerId, s.planId);
-    return html`<tr><td><a href="/subscriptions/${s.id}">${s.name}</a><div class="muted">${idCode(s.id)}</div></td>
+    return html`<tr><td><a href="/subscriptions/${s.id}">${s.name}</a><div class="muted">${shortId(s.id)}</div></td>
 <td>${names.offer}<div class="muted">${names.plan}</div></td><td>${s.quantity ?? '—'}</td><td>${statusBadge(s.status)}</td><td>${when(s.termEnd)}</td></tr>`;
   });
   return html`<h1>Subscriptions</h1>
@@ -80,10 +82,10 @@ ${landing ? html`<p>From the purchase: <a id="landing-link" href="${landing}">${
 <dt>Plan</dt><dd><strong id="plan-name">${names.plan}</strong> <span class="muted" id="plan-id">${s.planId}</span></dd>
 <dt>Seats</dt><dd id="quantity">${s.quantity ?? 'not priced per seat'}</dd>
 <dt>Term</dt><dd>${termWords(s.termUnit)}${s.termStart ? html`: ${when(s.termStart)} to ${when(s.termEnd)}` : ' (starts on activation)'}</dd>
-<dt>Renews</dt><dd>${s.autoRenew ? 'automatically' : 'no: ends with the term'}</dd>
+<dt>Renews</dt><dd>${renewsWords(s)}</dd>
 <dt>Free trial</dt><dd>${s.isFreeTrial ? 'yes' : 'no'}</dd>
-<dt>Purchaser</dt><dd>${s.purchaser.emailId} <span class="muted">tenant ${idCode(s.purchaser.tenantId ?? '—')}</span></dd>
-<dt>Beneficiary</dt><dd>${s.beneficiary.emailId} <span class="muted">tenant ${idCode(s.beneficiary.tenantId ?? '—')}</span></dd>
+<dt>Purchaser</dt><dd><span class="email">${s.purchaser.emailId}</span> <span class="muted">tenant ${idCode(s.purchaser.tenantId ?? '—')}</span></dd>
+<dt>Beneficiary</dt><dd><span class="email">${s.beneficiary.emailId}</span> <span class="muted">tenant ${idCode(s.beneficiary.tenantId ?? '—')}</span></dd>
 ${s.allowedCustomerOperations.includes('Update') ? '' : html`<dt>Sold by</dt><dd>a reseller (CSP): the customer may only look</dd>`}
 </dl></section>
 <section><h2>Act as the customer</h2>${actions.some((a) => a !== '') ? actions : html`<p class="muted">Nothing to do: the subscription is cancelled.</p>`}</section>
@@ -107,7 +109,7 @@ function usageTable(catalog: Catalog, s: SubscriptionRecord, usage: UsageEventRe
     ['Hour', 'Dimension', 'Quantity', 'Plan', 'Received', 'Usage event'],
     usage.map((u) => {
       const dimension = dimensions.get(u.dimension);
-      return html`<tr><td>${when(u.hour)}</td><td>${dimension?.displayName ?? ''} <code class="id muted">${u.dimension}</code></td><td class="number">${quantityWords(u.quantity)}${dimension ? html` <span class="muted">${dimension.unitOfMeasure}</span>` : ''}</td><td>${planNames(catalog, s.offerId, u.planId).plan}</td><td>${when(u.messageTime)}</td><td>${idCode(u.usageEventId)}</td></tr>`;
+      return html`<tr><td>${when(u.hour)}</td><td>${dimension?.displayName ?? ''} <code class="id muted">${u.dimension}</code></td><td class="number">${quantityWords(u.quantity)}${dimension ? html` <span class="muted">${dimension.unitOfMeasure}</span>` : ''}</td><td>${planNames(catalog, s.offerId, u.planId).plan}</td><td>${when(u.messageTime)}</td><td>${shortId(u.usageEventId)}</td></tr>`;
     }),
     'No usage reported yet: the publisher sends it to POST /api/usageEvent or /api/batchUsageEvent.',
   );

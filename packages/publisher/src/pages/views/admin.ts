@@ -2,8 +2,8 @@
 // may request, jobs and drift repairs. Plans and statuses in words, times in one format; pending work
 // is shown as pending, not as an error.
 import type { Plan } from '@saas-fulfillment/contract';
-import { badge, html, idCode, operationBadge, statusBadge, table, textWithIds, when, type SafeHtml } from '@saas-fulfillment/web';
-import { actionWords, subscriptionStatusWords, termWords } from '@saas-fulfillment/web';
+import { badge, html, idCode, operationBadge, shortId, statusBadge, table, textWithIds, when, type SafeHtml } from '@saas-fulfillment/web';
+import { actionWords, renewsWords, subscriptionStatusWords, termWords } from '@saas-fulfillment/web';
 import type { AuditEntry, LocalSubscription, SubscriptionPage, SubscriptionTimeline } from '../../model/subscription.js';
 import type { JobRecord } from '../../model/jobs.js';
 import { causeWords, changeWords, kindWords } from './timeline.js';
@@ -57,7 +57,7 @@ export function subscriptionsPage(found: SubscriptionPage, query: ListQuery, pla
   const rows = items.map(
     (
       s,
-    ) => html`<tr><td>${statusBadge(s.status)}</td><td><a href="/admin/subscriptions/${s.id}">${s.name || s.id}</a><div class="muted"><span class="nowrap">${s.beneficiary.emailId ?? 'no e-mail'}</span> · <code class="id" title="${s.id}">${s.id.slice(0, 8)}</code></div></td><td>${planName(s.offerId, s.planId)}</td>
+    ) => html`<tr><td>${statusBadge(s.status)}</td><td><a href="/admin/subscriptions/${s.id}">${s.name || s.id}</a><div class="muted"><span class="email">${s.beneficiary.emailId ?? 'no e-mail'}</span> · <code class="id" title="${s.id}">${s.id.slice(0, 8)}</code></div></td><td>${planName(s.offerId, s.planId)}</td>
 <td>${s.quantity ?? '—'}</td><td>${when(s.updated)}</td></tr>`,
   );
   return html`<h1>Subscriptions <span class="muted">(${total})</span></h1>
@@ -92,11 +92,11 @@ ${pending.length ? html`<div class="notice pending" role="status" id="pending">$
 <dt>Plan</dt><dd><strong id="plan-name">${planName(s.offerId, s.planId)}</strong> <code class="id muted" id="plan-id">${s.planId}</code></dd>
 <dt>Seats</dt><dd id="seats">${s.quantity ?? 'not priced per seat'}</dd>
 <dt>Term <span class="muted">(marketplace time)</span></dt><dd>${termWords(s.termUnit)}${s.termStart ? html`: ${when(s.termStart)} to ${when(s.termEnd)}` : ''}</dd>
-<dt>Renews</dt><dd>${s.autoRenew ? 'automatically' : 'no: ends with the term'}</dd>
+<dt>Renews</dt><dd>${renewsWords(s)}</dd>
 <dt>Provisioning</dt><dd id="provisioning">${PROVISIONING[s.provisioning] ?? s.provisioning}${s.provisioningError ? html`: <span class="muted">${textWithIds(s.provisioningError)}</span>` : ''}</dd>
 <dt>Activated</dt><dd>${when(s.activatedAt)}</dd>
-<dt>Purchaser</dt><dd>${s.purchaser.emailId ?? '—'} <span class="muted">${idCode(s.purchaser.tenantId ?? '')}</span></dd>
-<dt>Beneficiary</dt><dd>${s.beneficiary.emailId ?? '—'} <span class="muted">${idCode(s.beneficiary.tenantId ?? '')}</span></dd>
+<dt>Purchaser</dt><dd><span class="email">${s.purchaser.emailId ?? '—'}</span> <span class="muted">${idCode(s.purchaser.tenantId ?? '')}</span></dd>
+<dt>Beneficiary</dt><dd><span class="email">${s.beneficiary.emailId ?? '—'}</span> <span class="muted">${idCode(s.beneficiary.tenantId ?? '')}</span></dd>
 <dt>Usage</dt><dd><a id="usage-link" href="/admin/metering?subscription=${s.id}">hours recorded and billed</a></dd></dl></section>
 ${s.status === 'Subscribed' ? changeSection(s, plans, pending.length > 0) : ''}
 <section><h2>Timeline</h2>${table(
@@ -116,7 +116,7 @@ ${s.status === 'Subscribed' ? changeSection(s, plans, pending.length > 0) : ''}
 <section><h2>Webhooks received</h2>${table(
     ["Received (this service's clock)", 'Action', 'Operation', 'Deliveries'],
     data.webhooks.map(
-      (w) => html`<tr><td>${when(w.receivedAt)}</td><td>${actionWords(w.action)}</td><td>${idCode(w.operationId)}</td><td>${w.deliveries}</td></tr>`,
+      (w) => html`<tr><td>${when(w.receivedAt)}</td><td>${actionWords(w.action)}</td><td>${shortId(w.operationId)}</td><td>${w.deliveries}</td></tr>`,
     ),
   )}</section>
 ${
@@ -177,13 +177,13 @@ export function jobsPage(jobs: JobRecord[]): SafeHtml {
   return html`<h1>Jobs waiting or failed</h1><section>${jobTable(jobs)}</section>`;
 }
 
-export function driftPage(repairs: AuditEntry[]): SafeHtml {
+export function driftPage(repairs: { entry: AuditEntry; offerId: string }[], planName: (offerId: string, planId: string) => string): SafeHtml {
   return html`<h1>Drift repairs</h1><section><form method="post" action="/admin/reconcile"><button type="submit">Reconcile now</button></form></section>
 <section>${table(
     ['When', 'Subscription', 'Repair'],
     repairs.map(
-      (r) =>
-        html`<tr><td>${when(r.at)}</td><td><a href="/admin/subscriptions/${r.subscriptionId}">${idCode(r.subscriptionId)}</a></td><td>${textWithIds(r.detail)}</td></tr>`,
+      ({ entry: r, offerId }) =>
+        html`<tr><td>${when(r.at)}</td><td><a href="/admin/subscriptions/${r.subscriptionId}">${shortId(r.subscriptionId)}</a></td><td>${changeWords(r, offerId, planName)}</td></tr>`,
     ),
     'No drift found so far.',
   )}</section>`;
