@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
 # One image for every command: `dev` (the default), `marketplace` or `publisher`, chosen by the arguments.
-#   podman build -t saas-fulfillment .     (or docker build)
+#   docker build -t saas-fulfillment .
+#   podman build --format docker -t saas-fulfillment .     (--format docker keeps the HEALTHCHECK)
 #   docker run -v sf-data:/data -p 3000:3000 -e ADMIN_PASSWORD=… -e APP_API_KEY=… … saas-fulfillment publisher
+# With no registry reachable, make the base image first: bash scripts/containers/base-image.sh.
 # docs/containers.md says more: settings, volumes, health, compose files.
 
 ARG NODE_IMAGE=node:20-bookworm-slim

@@ -1,7 +1,7 @@
 // The publisher and dev commands as users run them: required settings named on exit code 2, no secret in
 // any log line, and kill -9 while webhooks stream in losing nothing that was acknowledged.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -131,6 +131,31 @@ describe('dev command', () => {
       await dev.kill();
     }
   });
+  it('keeps every file it writes in DATA_DIR (a container\'s volume), and prints links a browser opens when bound to 0.0.0.0', async () => {
+    const volume = mkdtempSync(path.join(tmpdir(), 'saas-volume-'));
+    const elsewhere = mkdtempSync(path.join(tmpdir(), 'saas-workdir-'));
+    try {
+      const start = () => startCli(['dev', '--host', '0.0.0.0', '--port', '0', '--marketplace-port', '0'], { DATA_DIR: volume, ADMIN_PASSWORD: '', APP_API_KEY: '' }, elsewhere);
+      const first = start();
+      await first.waitFor(/Or from another terminal/);
+      assert.doesNotMatch(first.output(), /0\.0\.0\.0/, 'no link to 0.0.0.0');
+      assert.match(first.output(), /Publisher service\s+http:\/\/127\.0\.0\.1:\d+/);
+      assert.ok(existsSync(path.join(volume, 'dev.json')), 'where it runs, in the volume');
+      assert.equal(await first.kill(), 0);
+      const { adminPassword } = JSON.parse(readFileSync(path.join(volume, 'dev-secrets.json'), 'utf8')) as { adminPassword: string };
+      assert.deepEqual(readdirSync(elsewhere), [], 'nothing written in the working folder');
+      assert.ok(!existsSync(path.join(volume, 'dev.json')), 'gone once it stopped');
+      // A new container on the same volume: the same password, not printed again.
+      const second = start();
+      await second.waitFor(/Admin password and app key: in \S+dev-secrets\.json/);
+      assert.ok(!second.output().includes(adminPassword));
+      await second.kill();
+    } finally {
+      rmSync(volume, { recursive: true, force: true });
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a --product module it cannot load or that does not export startProduct, before anything starts', () => {
     const module = path.join(dir, 'not-a-product.mjs');
     writeFileSync(module, 'export const start = () => {};\n');

@@ -11,7 +11,7 @@ import { DEFAULT_MARKETPLACE_URL } from '../commands/control.js';
 import { writeDevState } from '../dev-state.js';
 import { loadOrCreateDevSecrets } from '../settings/dev-secrets.js';
 import { marketplaceConfig, withPublisherUrls } from '../settings/marketplace.js';
-import { DEFAULTS, linkHost } from '../settings/server.js';
+import { DEFAULTS, linkHost, SERVER_SETTINGS } from '../settings/server.js';
 import { publisherConfig } from '../settings/publisher.js';
 import { ConfigError, port, readSettings, stringFlag, type Env, type Flags } from '../settings/read.js';
 import { describeMarketplace, startMarketplace } from './marketplace.js';
@@ -53,7 +53,8 @@ export async function startDev(flags: Flags, given: Env): Promise<{ summary: str
       redirectUris: [`${publisherUrl}/auth/callback`, ...(startProduct ? [`${productUrl}/auth/callback`] : [])],
     }),
   };
-  const dataDir = path.resolve(stringFlag(flags, 'data-dir') ?? DEFAULTS.dataDir);
+  // --data-dir or DATA_DIR (a container's volume): every file dev writes goes there.
+  const dataDir = path.resolve(readSettings({ dataDir: SERVER_SETTINGS.dataDir }, flags, env).dataDir);
   const needsSecrets = !env.ADMIN_PASSWORD?.trim() || !env.APP_API_KEY?.trim();
   const devSecrets = needsSecrets ? loadOrCreateDevSecrets(dataDir) : undefined;
   const pubConfig = publisherConfig({ ...flags, port: String(publisherPort), 'marketplace-port': undefined }, env, 'dev', {
