@@ -131,11 +131,12 @@ describe('dev command', () => {
       await dev.kill();
     }
   });
-  it('keeps every file it writes in DATA_DIR (a container\'s volume), and prints links a browser opens when bound to 0.0.0.0', async () => {
+  it("keeps every file it writes in DATA_DIR (a container's volume), and prints links a browser opens when bound to 0.0.0.0", async () => {
     const volume = mkdtempSync(path.join(tmpdir(), 'saas-volume-'));
     const elsewhere = mkdtempSync(path.join(tmpdir(), 'saas-workdir-'));
     try {
-      const start = () => startCli(['dev', '--host', '0.0.0.0', '--port', '0', '--marketplace-port', '0'], { DATA_DIR: volume, ADMIN_PASSWORD: '', APP_API_KEY: '' }, elsewhere);
+      const start = () =>
+        startCli(['dev', '--host', '0.0.0.0', '--port', '0', '--marketplace-port', '0'], { DATA_DIR: volume, ADMIN_PASSWORD: '', APP_API_KEY: '' }, elsewhere);
       const first = start();
       await first.waitFor(/Or from another terminal/);
       assert.doesNotMatch(first.output(), /0\.0\.0\.0/, 'no link to 0.0.0.0');

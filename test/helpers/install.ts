@@ -1,4 +1,5 @@
-// Installing the packages as a user does, from the tarballs `npm pack` makes, outside the repository.
+// Installing the packages as a user does, outside the repository: by name from a registry (registry.ts
+// publishes the tarballs `npm pack` makes to one on loopback), or from the tarballs themselves.
 // better-sqlite3 is not compiled again for each install: its installer (prebuild-install) takes a local
 // prebuild when one is named, and the one made here holds the binary this checkout already built.
 import { execFile } from 'node:child_process';
@@ -31,8 +32,11 @@ export async function localPrebuildEnv(scratch: string): Promise<Record<string, 
   return { npm_config_better_sqlite3_local_prebuilds: folder };
 }
 
-/** `npm install` of the tarballs into `folder` (a new `npm init -y` project), or globally under it with `global`. */
-export async function installTarballs(folder: string, tarballs: string[], env: Record<string, string>, global = false): Promise<void> {
+/**
+ * `npm install` of `specs` (package names, or tarballs) into `folder` (a new `npm init -y` project), or
+ * globally under it with `global`.
+ */
+export async function installPackages(folder: string, specs: string[], env: Record<string, string>, global = false): Promise<void> {
   mkdirSync(folder, { recursive: true });
   const options = { ...QUIET, cwd: folder, env: { ...process.env, ...env } };
   // npm 11 runs no dependency's install script unless told, and better-sqlite3 needs its own: a project says
@@ -43,5 +47,5 @@ export async function installTarballs(folder: string, tarballs: string[], env: R
     writeFileSync(manifest, JSON.stringify({ ...JSON.parse(readFileSync(manifest, 'utf8')), allowScripts: { 'better-sqlite3': true } }));
   }
   const where = global ? ['--global', '--prefix', folder, '--allow-scripts=better-sqlite3'] : [];
-  await run(NPM, ['install', ...where, '--prefer-offline', '--no-audit', '--no-fund', ...tarballs], options);
+  await run(NPM, ['install', ...where, '--prefer-offline', '--no-audit', '--no-fund', ...specs], options);
 }

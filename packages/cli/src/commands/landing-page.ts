@@ -4,7 +4,7 @@
 // and the product hears of it: the path a purchase in the simulator takes.
 
 /** The landing page cannot be used from a terminal (it asks the buyer to sign in, or has no form): a browser must. */
-export class LandingPageNeedsBrowser extends Error {
+class LandingPageNeedsBrowser extends Error {
   override readonly name = 'LandingPageNeedsBrowser';
 }
 

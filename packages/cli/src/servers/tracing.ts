@@ -66,7 +66,7 @@ const TRACED_QUERY_KEYS = new Set(['api-version']);
  * A URL as spans may hold it: the path, and of the query only the keys known to be harmless. An absolute
  * URL also gives `url.full` and `url.query` (what the client instrumentation sets).
  */
-export function tracedUrl(url: string): Record<string, string> {
+function tracedUrl(url: string): Record<string, string> {
   const at = url.indexOf('?');
   const kept =
     at < 0

@@ -197,7 +197,7 @@ function shown(body: KeptText): unknown {
 }
 
 /** How deep the brackets of a JSON text nest, outside its strings; counting stops just past `limit`. */
-export function nesting(text: string, limit: number): number {
+function nesting(text: string, limit: number): number {
   let depth = 0;
   let deepest = 0;
   let inString = false;
