@@ -176,7 +176,7 @@ describe('publisher process survives kill -9 while webhooks stream in', () => {
   let mp: TestMarketplace;
   let dir: string;
   const processes: CliProcess[] = [];
-  const APP_KEY = 'kill-test-key';
+  const APP_KEY = 'kill-test-app-key-0123';
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'saas-pubcrash-'));

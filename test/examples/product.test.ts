@@ -9,6 +9,7 @@ import { connect as connectSocket, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { OffsetClock, usageHour } from '@saas-fulfillment/contract';
 import { DEMO_CATALOG, type CatalogConfig } from '@saas-fulfillment/marketplace';
 import { startProduct } from '../../examples/product/product.js';
 import { DEV_PUBLISHER } from '../helpers/marketplace.js';
@@ -38,14 +39,16 @@ describe('the example product', () => {
   let stack: TestStack;
   let product: Awaited<ReturnType<typeof startProduct>>;
   let productUrl: string;
+  const clock = new OffsetClock();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'product-'));
 
   before(async () => {
     const port = await freePort();
     productUrl = `http://127.0.0.1:${port}`;
+    // The publisher bills on the marketplace's clock, as under dev: the last test moves it.
     stack = await startTestStack({
-      marketplace: { catalog: catalogWithUnmeteredPro(), publisher: { redirectUris: [`${productUrl}/auth/callback`] } },
-      publisher: { events: { url: `${productUrl}/events`, secret: EVENTS_SECRET } },
+      marketplace: { clock, catalog: catalogWithUnmeteredPro(), publisher: { redirectUris: [`${productUrl}/auth/callback`] } },
+      publisher: { meteringClock: clock, events: { url: `${productUrl}/events`, secret: EVENTS_SECRET } },
     });
     product = await startProduct({
       host: '127.0.0.1',
@@ -182,5 +185,18 @@ describe('the example product', () => {
     } finally {
       for (const stream of streams) stream.abort();
     }
+  });
+
+  it('bills a call made after the marketplace clock moved days ahead in the hour it happened there, never "recorded" and lost', async () => {
+    const id = await stack.buyAndActivate({ planId: 'enterprise', quantity: 10 });
+    const browser = await signedInAs(id);
+    clock.advance(3 * 24 * 3_600_000);
+    const answer = await fetch(`${productUrl}/s/${id}/api/reports`, { method: 'POST', headers: { cookie: browser.cookie, origin: productUrl } });
+    const body = (await answer.json()) as { billed: { status: string; billingHour: string } };
+    assert.equal(body.billed.status, 'accepted', JSON.stringify(body.billed));
+    const [stored] = await usageOf(id);
+    assert.equal(body.billed.billingHour, usageHour(stored!.occurred_at));
+    assert.ok(Math.abs(Date.parse(stored!.occurred_at) - clock.now().getTime()) < 60_000, 'billed at marketplace time');
+    assert.match((await browser.get(`/s/${id}`)).text, /One call so far: 1 billed\./);
   });
 });
