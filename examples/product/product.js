@@ -106,7 +106,7 @@ export async function startProduct(options) {
   });
 
   let url = '';
-  const signIn = createSignIn(options.signIn, () => `${options.publicUrl?.replace(/\/+$/, '') ?? url}/auth/callback`);
+  const signIn = createSignIn(options.signIn, () => `${url}/auth/callback`);
 
   const assets = new Map([
     ['product.css', { type: 'text/css', body: asset('product.css') }],
@@ -284,7 +284,9 @@ export async function startProduct(options) {
 
   await server.listen({ host: options.host, port: options.port });
   const address = /** @type {import('node:net').AddressInfo} */ (server.server.address());
-  url = `http://${options.host}:${address.port}`;
+  // Bound to every address (a container): its links name loopback, which a browser here opens.
+  const host = options.host === '0.0.0.0' ? '127.0.0.1' : options.host === '::' ? '[::1]' : options.host;
+  url = options.publicUrl?.replace(/\/+$/, '') ?? `http://${host}:${address.port}`;
   return {
     url,
     eventsUrl: `${url}/events`,

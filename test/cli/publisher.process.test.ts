@@ -10,6 +10,7 @@ import { runCli, runCliAsync, startCli, type CliProcess } from '../helpers/cli.j
 import { startTestMarketplace, type TestMarketplace } from '../helpers/marketplace.js';
 import { trustInProcess } from 'saas-fulfillment/internals';
 import { hiddenFields, WebSession } from '../helpers/web-session.js';
+import { repositoryRoot } from '../helpers/paths.js';
 import { until } from '../helpers/wait.js';
 
 type Body = Record<string, unknown>;
@@ -135,16 +136,23 @@ describe('dev command', () => {
     const volume = mkdtempSync(path.join(tmpdir(), 'saas-volume-'));
     const elsewhere = mkdtempSync(path.join(tmpdir(), 'saas-workdir-'));
     try {
+      const product = path.join(repositoryRoot, 'examples/product/product.js');
       const start = () =>
-        startCli(['dev', '--host', '0.0.0.0', '--port', '0', '--marketplace-port', '0'], { DATA_DIR: volume, ADMIN_PASSWORD: '', APP_API_KEY: '' }, elsewhere);
+        startCli(
+          ['dev', '--host', '0.0.0.0', '--port', '0', '--marketplace-port', '0', '--product', product, '--product-port', '0'],
+          { DATA_DIR: volume, ADMIN_PASSWORD: '', APP_API_KEY: '' },
+          elsewhere,
+        );
       const first = start();
       await first.waitFor(/Or from another terminal/);
       assert.doesNotMatch(first.output(), /0\.0\.0\.0/, 'no link to 0.0.0.0');
       assert.match(first.output(), /Publisher service\s+http:\/\/127\.0\.0\.1:\d+/);
+      assert.match(first.output(), /Product\s+http:\/\/127\.0\.0\.1:\d+\//);
       assert.ok(existsSync(path.join(volume, 'dev.json')), 'where it runs, in the volume');
       assert.equal(await first.kill(), 0);
       const { adminPassword } = JSON.parse(readFileSync(path.join(volume, 'dev-secrets.json'), 'utf8')) as { adminPassword: string };
       assert.deepEqual(readdirSync(elsewhere), [], 'nothing written in the working folder');
+      assert.ok(existsSync(path.join(volume, 'product')), "the product's usage journal is in the volume too");
       assert.ok(!existsSync(path.join(volume, 'dev.json')), 'gone once it stopped');
       // A new container on the same volume: the same password, not printed again.
       const second = start();

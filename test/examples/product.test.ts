@@ -5,7 +5,7 @@
 // never leak when callers go away mid-check (N5, N6).
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect as connectSocket, createServer } from 'node:net';
+import { connect as connectSocket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,6 +14,7 @@ import { DEMO_CATALOG, type CatalogConfig } from '@saas-fulfillment/marketplace'
 import { startProduct } from '../../examples/product/product.js';
 import { DEV_PUBLISHER } from '../helpers/marketplace.js';
 import { APP_API_KEY, startTestStack, type TestStack } from '../helpers/stack.js';
+import { freePort } from '../helpers/ports.js';
 import { hiddenFields, WebSession } from '../helpers/web-session.js';
 import { until } from '../helpers/wait.js';
 
@@ -25,14 +26,6 @@ function catalogWithUnmeteredPro(): CatalogConfig {
   const pro = catalog.publishers[0]!.offers[0]!.plans.find((plan) => plan.planId === 'pro')!;
   pro.meteringDimensions = [];
   return catalog;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('the example product', () => {

@@ -4,11 +4,11 @@
 // Everything else is proxied to the registry npm is configured with.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { NPM } from './install.js';
 import { repositoryRoot } from './paths.js';
+import { freePort } from './ports.js';
 import { until } from './wait.js';
 
 const run = promisify(execFile);
@@ -67,12 +67,4 @@ listen: 127.0.0.1:${port}
       await new Promise((resolve) => (server.exitCode === null ? server.once('exit', resolve) : resolve(undefined)));
     },
   };
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => probe.once('listening', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
