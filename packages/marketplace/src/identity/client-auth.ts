@@ -121,7 +121,8 @@ export class ClientAuthenticator {
   private spend(clientId: string, claims: ReturnType<typeof decodeJwt>): void {
     if (typeof claims.jti !== 'string' || claims.jti === '') throw EntraErrors.assertionWithoutId();
     const now = this.clock.now().getTime();
-    const key = `${clientId} ${claims.jti}`;
+    // By its digest: an id is kept for the assertion's life, whatever its length.
+    const key = `${clientId} ${createHash('sha256').update(claims.jti).digest('base64url')}`;
     const until = this.usedAssertions.get(key);
     if (until !== undefined && until > now) throw EntraErrors.assertionReplayed();
     for (const [old, expires] of this.usedAssertions) {
